@@ -1,0 +1,132 @@
+"""The one place that wires the bot: builder chain, services, handlers, start-up work."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from telegram import Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import ProxiContext, Services
+from bot.db import make_engine, unit_of_work
+from bot.models import RoleGrant, User
+from handlers import account, errors, fallback, menu, start, users
+
+logger = logging.getLogger(__name__)
+
+ProxiApplication = Application[
+    Any, ProxiContext, dict[str, Any], dict[str, Any], dict[str, Any], Any
+]
+
+
+def build_application(
+    settings: Settings,
+    *,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    update_processor: BaseUpdateProcessor | None = None,
+) -> ProxiApplication:
+    """Build the bot's Application from settings; tests pass their own engine and clock."""
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .context_types(ContextTypes(context=ProxiContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
+        .rate_limiter(AIORateLimiter(max_retries=settings.rate_limit_max_retries))
+        .post_init(_post_init)
+    )
+    if settings.telegram_api_base_url:
+        builder = builder.base_url(settings.telegram_api_base_url)
+        builder = builder.base_file_url(
+            settings.telegram_api_base_file_url
+            or settings.telegram_api_base_url.replace("/bot", "/file/bot")
+        )
+    if update_processor is not None:
+        builder = builder.concurrent_updates(update_processor)
+    application: ProxiApplication = builder.build()  # type: ignore[assignment]
+
+    application.bot_data["services"] = Services(
+        settings=settings,
+        engine=engine or make_engine(settings.effective_database_url),
+        clock=clock or SystemClock(),
+    )
+    _register_handlers(application)
+    return application
+
+
+def _register_handlers(application: ProxiApplication) -> None:
+    # Group -1 sees every update first: it records the user and their language, and stops
+    # updates from group chats (the bot works in private chats only).
+    application.add_handler(TypeHandler(Update, users.track_user), group=-1)
+
+    # Commands every user has.
+    application.add_handler(CommandHandler("start", start.start))
+    application.add_handler(CommandHandler(["help", "aide"], start.help_command))
+    application.add_handler(CommandHandler(["langue", "language"], account.language_command))
+    application.add_handler(CommandHandler(["privacy", "confidentialite"], account.privacy))
+    application.add_handler(CommandHandler(["forget", "oublier"], account.forget_command))
+
+    # Buttons.
+    application.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:"))
+    application.add_handler(CallbackQueryHandler(account.language_chosen, pattern=r"^lang:"))
+    application.add_handler(CallbackQueryHandler(account.forget_answer, pattern=r"^forget:"))
+
+    # Whatever no feature took: a short helpful answer each, never silence.
+    application.add_handler(
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, fallback.edited_message)
+    )
+    application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT, fallback.text))
+    application.add_handler(MessageHandler(filters.ALL, fallback.not_text))
+    application.add_handler(CallbackQueryHandler(fallback.stale_button))
+
+    application.add_error_handler(errors.on_error)
+
+
+async def _post_init(application: ProxiApplication) -> None:
+    """Start-up work that needs the bot: command menus (and later, re-arming reminders)."""
+    services: Services = application.bot_data["services"]
+    await menu.publish_default_menus(application.bot, services.settings.default_language)
+    for user_id, language, roles in _privileged_users(services):
+        await menu.publish_chat_menu(application.bot, user_id, language, roles)
+
+
+def _privileged_users(services: Services) -> list[tuple[int, str, set[str]]]:
+    """Users who see more commands than learners: super-admins and granted roles."""
+    found: dict[int, tuple[str, set[str]]] = {}
+    with unit_of_work(services.engine) as session:
+        for user_id, role in session.execute(select(RoleGrant.user_id, RoleGrant.role)):
+            found.setdefault(user_id, (services.settings.default_language, set()))[1].add(role)
+        for admin_id in services.settings.admin_ids:
+            found.setdefault(admin_id, (services.settings.default_language, set()))[1].add("admin")
+        languages = dict(
+            session.execute(select(User.id, User.language).where(User.id.in_(list(found))))
+            .tuples()
+            .all()
+        )
+    return [(uid, languages.get(uid, lang), roles) for uid, (lang, roles) in found.items()]
+
+
+async def post_init(application: ProxiApplication) -> None:
+    """Run the start-up work by hand (PTB calls it only inside run_polling/run_webhook)."""
+    await _post_init(application)

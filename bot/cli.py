@@ -1,0 +1,100 @@
+"""Command line: `python -m bot run | demo | migrate` (later issues add theirs).
+
+Exit codes: 0 success, 1 the data or the run had problems, 2 usage or configuration errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+
+logger = logging.getLogger(__name__)
+
+
+def configure_logging(level: str) -> None:
+    """Only the entry point configures logging; chatty libraries are turned down."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Proxi: training and mentoring close to home."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser(
+        "run", help="run the bot (polling, or webhook when WEBHOOK_URL is set)"
+    )
+    run.add_argument(
+        "--or-demo",
+        action="store_true",
+        help="without TELEGRAM_BOT_TOKEN, run the offline demo instead (what `make run` does)",
+    )
+    demo = commands.add_parser(
+        "demo", help="chat with the bot offline: sandbox Bot API, sample data, fresh SQLite"
+    )
+    demo.add_argument(
+        "--data", nargs="+", type=Path, metavar="FILE", help="data files instead of the sample"
+    )
+    commands.add_parser("migrate", help="upgrade the database schema to the latest version")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run one command; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    if args.command == "migrate":
+        return _migrate(settings)
+    if args.command == "run":
+        if not settings.telegram_bot_token:
+            if args.or_demo:
+                return _demo(settings, None)
+            print(
+                "TELEGRAM_BOT_TOKEN is not set: set it, or try `python -m bot demo`.",
+                file=sys.stderr,
+            )
+            return 2
+        return _run(settings)
+    if args.command == "demo":
+        return _demo(settings, args.data)
+    parser.print_help()
+    return 2
+
+
+def _migrate(settings: Settings) -> int:
+    from bot.db import make_engine, upgrade_schema
+
+    upgrade_schema(make_engine(settings.effective_database_url))
+    print("Database schema is up to date.")
+    return 0
+
+
+def _run(settings: Settings) -> int:
+    from bot.runner import run_bot
+
+    run_bot(settings)
+    return 0
+
+
+def _demo(settings: Settings, data: list[Path] | None) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(settings, data_files=data)

@@ -1,0 +1,137 @@
+"""Typed settings, read once at the entry point from the environment and `.env`.
+
+Nothing else in the project reads `os.environ`: the `Settings` object is passed down.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "proxi.sqlite3"
+SUPPORTED_LANGUAGES = ("fr", "en")
+
+
+class ConfigError(Exception):
+    """A setting has an invalid value; the message is one sentence naming it."""
+
+
+class Settings(BaseSettings):
+    """Every setting Proxi reads; `.env.example` documents each one."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    telegram_bot_token: str | None = None
+    # A local Bot API server (or the offline sandbox) instead of api.telegram.org.
+    telegram_api_base_url: str | None = None
+    telegram_api_base_file_url: str | None = None
+    database_url: str = ""
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Paris"
+    default_language: str = "fr"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    # Long-poll timeout in seconds; shutdown waits for the current poll to end.
+    telegram_poll_timeout: int = Field(default=10, ge=0, le=50)
+    log_level: str = "INFO"
+    rate_limit_max_retries: int = Field(default=2, ge=1, le=10)
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [part.strip() for part in value.replace(";", ",").split(",")]
+            try:
+                return frozenset(int(part) for part in parts if part)
+            except ValueError:
+                raise ValueError("expected comma-separated Telegram user ids") from None
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone (expected e.g. Europe/Paris)") from None
+        return value
+
+    @field_validator("default_language")
+    @classmethod
+    def _check_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"expected one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        value = value.strip().upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("expected sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _check_webhook_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("expected an https:// URL")
+        return value or None
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_webhook_secret(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        allowed = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+        if not 1 <= len(value) <= 256 or set(value) - allowed:
+            raise ValueError("expected 1-256 characters among A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The display time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or the SQLite file under `var/`."""
+        return self.database_url or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+    def is_admin(self, user_id: int) -> bool:
+        """Whether this Telegram user is a super-admin listed in ADMIN_IDS."""
+        return user_id in self.admin_ids
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning a validation error into one clear sentence."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+        message = error["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"Invalid setting {name}: {message}.") from None

@@ -1,0 +1,107 @@
+"""Texts from the French and English catalogs, with Babel for dates, numbers and plurals.
+
+Catalogs are TOML files in `bot/locales/`, one key per text; a value is either a string with
+`{placeholders}` (str.format) or a table of CLDR plural forms (`one`, `other`, ...) chosen by
+Babel from the `count` argument. Texts are HTML (the bot's parse mode): callers escape values
+that come from users or data files with `html.escape` before passing them.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from datetime import date, datetime
+from functools import cache, lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal
+
+logger = logging.getLogger(__name__)
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
+Entry = str | dict[str, str]
+
+
+def pick_language(language_code: str | None, default: str = DEFAULT_LANGUAGE) -> str:
+    """The catalog language for a Telegram `language_code` ("en-GB" → "en", None → default)."""
+    if not language_code:
+        return default
+    base = language_code.split("-")[0].split("_")[0].lower()
+    return base if base in LANGUAGES else default
+
+
+@cache
+def load_catalog(language: str) -> dict[str, Entry]:
+    """The flattened catalog of one language: {"start.welcome": "...", ...}."""
+    with (LOCALES_DIR / f"{language}.toml").open("rb") as handle:
+        raw = tomllib.load(handle)
+    flat: dict[str, Entry] = {}
+
+    def walk(prefix: str, node: dict[str, object]) -> None:
+        for key, value in node.items():
+            name = f"{prefix}.{key}" if prefix else key
+            if isinstance(value, dict) and not _is_plural_table(value):
+                walk(name, value)
+            else:
+                flat[name] = value  # type: ignore[assignment]
+
+    walk("", raw)
+    return flat
+
+
+def _is_plural_table(value: dict[str, object]) -> bool:
+    return bool(value) and set(value) <= {"zero", "one", "two", "few", "many", "other"}
+
+
+class Translator:
+    """Renders catalog texts, dates and numbers for one language and time zone."""
+
+    def __init__(self, language: str, tz: ZoneInfo) -> None:
+        self.language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        self.tz = tz
+        self.locale = Locale.parse(self.language)
+        self._catalog = load_catalog(self.language)
+
+    def __call__(self, key: str, /, **values: object) -> str:
+        """The text for `key` in this language, formatted with `values`."""
+        entry = self._catalog.get(key)
+        if entry is None:
+            logger.error("missing text %r in the %s catalog", key, self.language)
+            entry = load_catalog(DEFAULT_LANGUAGE).get(key, key)
+        if isinstance(entry, dict):
+            count = values.get("count", 0)
+            form = self.locale.plural_form(count)  # type: ignore[arg-type]
+            entry = entry.get(form) or entry["other"]
+            values.setdefault("n", self.number(count))  # type: ignore[arg-type]
+        return entry.format(**values) if values else entry
+
+    def datetime(self, moment: datetime) -> str:
+        """`jeudi 5 mars à 14:00` / `Thursday 5 March at 14:00`, in the display zone."""
+        local = moment.astimezone(self.tz)
+        return format_datetime(local, self("format.datetime"), locale=self.locale)
+
+    def date(self, day: date | datetime) -> str:
+        """`jeudi 5 mars` / `Thursday 5 March`."""
+        if isinstance(day, datetime):
+            day = day.astimezone(self.tz).date()
+        return format_date(day, self("format.date"), locale=self.locale)
+
+    def time(self, moment: datetime) -> str:
+        """`14:00`."""
+        return format_time(moment.astimezone(self.tz), "HH:mm", locale=self.locale)
+
+    def number(self, value: float) -> str:
+        """A number with the language's separators (`1 500,5` / `1,500.5`)."""
+        return format_decimal(value, locale=self.locale)
+
+
+@lru_cache(maxsize=16)
+def translator(language: str, tz_name: str = "Europe/Paris") -> Translator:
+    """A cached translator for a language and time zone."""
+    return Translator(language, ZoneInfo(tz_name))

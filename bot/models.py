@@ -1,0 +1,289 @@
+"""The database schema: SQLModel tables for Proxi's whole domain.
+
+Times are `UTCDateTime` (stored in UTC, always returned timezone-aware). Telegram ids are
+BIGINT (they exceed 2**31). Status columns hold the values of the `StrEnum`s below.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC; SQLite keeps no zone, so it is re-attached on the way out."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous: pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # super-admin (also implied by ADMIN_IDS)
+    ORG_ADMIN = "org_admin"
+    TUTOR = "tutor"
+
+
+class SessionStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class EnrolmentStatus(StrEnum):
+    ENROLLED = "enrolled"
+    WAITING = "waiting"
+    OFFERED = "offered"  # a freed seat is held for this learner until offer_expires_at
+    CANCELLED = "cancelled"
+
+
+class AppointmentStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    PROPOSED = "proposed"  # the tutor proposed another slot; the learner decides
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+    DONE = "done"
+
+
+class ReminderStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by one process; nobody else may send it
+    SENT = "sent"
+    FAILED = "failed"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+
+
+def _ts(**kwargs: object) -> object:
+    return Field(sa_type=UTCDateTime, **kwargs)  # type: ignore[arg-type]
+
+
+class Organisation(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+
+
+class User(SQLModel, table=True):
+    """A Telegram user who talked to the bot; the id is the Telegram user id."""
+
+    __tablename__ = "app_user"
+    id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    first_name: str = Field(default="", max_length=200)
+    last_name: str | None = Field(default=None, max_length=200)
+    username: str | None = Field(default=None, max_length=64)
+    language: str = Field(default="fr", max_length=8)
+    home_insee: str | None = Field(default=None, max_length=5)
+    is_active: bool = True  # False once the user blocked the bot
+    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    last_seen_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+
+
+class RoleGrant(SQLModel, table=True):
+    __tablename__ = "role_grant"
+    __table_args__ = (UniqueConstraint("user_id", "role", "organisation_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_type=BigInteger, foreign_key="app_user.id", index=True, ondelete="CASCADE"
+    )
+    role: str = Field(max_length=20)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    granted_by: int | None = Field(default=None, sa_type=BigInteger)
+    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+
+
+class Invite(SQLModel, table=True):
+    """A one-time deep-link token that grants a role."""
+
+    token: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=20)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    created_by: int = Field(sa_type=BigInteger)
+    expires_at: datetime = _ts()  # type: ignore[assignment]
+    used_by: int | None = Field(default=None, sa_type=BigInteger)
+    used_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+
+
+class AuditEntry(SQLModel, table=True):
+    """Role changes and other administrative actions, for accountability."""
+
+    __tablename__ = "audit_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    actor_id: int | None = Field(default=None, sa_type=BigInteger)
+    action: str = Field(max_length=50)
+    detail: str = Field(default="", max_length=2000)
+
+
+class Space(SQLModel, table=True):
+    """A coworking space (proxitravail) where sessions and appointments take place."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=100, unique=True)
+    name: str = Field(max_length=200)
+    address: str = Field(default="", max_length=300)
+    postcode: str = Field(default="", max_length=10)
+    city: str = Field(default="", max_length=200)
+    insee: str | None = Field(default=None, max_length=5)
+    latitude: float
+    longitude: float
+    accessible: bool | None = None
+    contact: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    updated_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+
+
+class TrainingSession(SQLModel, table=True):
+    """One dated occurrence of a training course or workshop in a space."""
+
+    __tablename__ = "training_session"
+    __table_args__ = (Index("ix_training_session_status_start", "status", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str = Field(max_length=100, unique=True)
+    title: str = Field(max_length=300)
+    organisation_id: int = Field(foreign_key="organisation.id", index=True)
+    space_id: int = Field(foreign_key="space.id", index=True)
+    starts_at: datetime = _ts()  # type: ignore[assignment]
+    ends_at: datetime = _ts()  # type: ignore[assignment]
+    seats: int
+    seats_taken: int = 0
+    topics: str = Field(default="", max_length=1000)
+    modality: str = Field(default="presentiel", max_length=20)
+    format: str = Field(default="formation", max_length=50)
+    price_eur: float | None = None
+    cpf: bool = False
+    description: str = Field(default="", max_length=5000)
+    url: str | None = Field(default=None, max_length=500)
+    status: str = Field(default=SessionStatus.SCHEDULED, max_length=20)
+    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    updated_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+
+
+class Enrolment(SQLModel, table=True):
+    """A learner's seat, or place on the waitlist, for a session."""
+
+    __table_args__ = (UniqueConstraint("session_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="training_session.id", index=True)
+    user_id: int = Field(
+        sa_type=BigInteger, foreign_key="app_user.id", index=True, ondelete="CASCADE"
+    )
+    status: str = Field(max_length=20)
+    offer_expires_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    updated_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+
+
+class Alert(SQLModel, table=True):
+    """A saved search: the learner is told when a matching session is added."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(
+        sa_type=BigInteger, foreign_key="app_user.id", index=True, ondelete="CASCADE"
+    )
+    query: str = Field(max_length=300)
+    latitude: float
+    longitude: float
+    place_label: str = Field(default="", max_length=200)
+    radius_km: int = 30
+    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+
+
+class Tutor(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str | None = Field(default=None, max_length=100, unique=True)
+    name: str = Field(max_length=200)
+    organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
+    topics: str = Field(default="", max_length=1000)
+    user_id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        foreign_key="app_user.id",
+        unique=True,
+        ondelete="SET NULL",
+    )
+    active: bool = True
+
+
+class AvailabilitySlot(SQLModel, table=True):
+    """A time a tutor offers for appointments, in a space or online, for one or N learners."""
+
+    __tablename__ = "availability_slot"
+    __table_args__ = (Index("ix_slot_tutor_start", "tutor_id", "starts_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    tutor_id: int = Field(foreign_key="tutor.id")
+    starts_at: datetime = _ts()  # type: ignore[assignment]
+    ends_at: datetime = _ts()  # type: ignore[assignment]
+    space_id: int | None = Field(default=None, foreign_key="space.id")
+    online_url: str | None = Field(default=None, max_length=500)
+    seats: int = 1
+    seats_taken: int = 0
+    series_id: str | None = Field(default=None, max_length=40, index=True)
+    cancelled: bool = False
+
+
+class Appointment(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slot_id: int = Field(foreign_key="availability_slot.id", index=True)
+    learner_id: int = Field(sa_type=BigInteger, foreign_key="app_user.id", index=True)
+    tutor_id: int = Field(foreign_key="tutor.id", index=True)
+    status: str = Field(max_length=20)
+    message: str = Field(default="", max_length=1000)
+    ics_uid: str = Field(max_length=100)
+    ics_sequence: int = 0
+    attended: bool | None = None
+    rating: int | None = None
+    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    decided_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+
+
+class Reminder(SQLModel, table=True):
+    """A message due at a time: the source of truth the JobQueue is re-armed from."""
+
+    __table_args__ = (Index("ix_reminder_status_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=40)
+    # Makes re-planning idempotent: one row per (kind, recipient, subject).
+    dedupe_key: str = Field(max_length=200, unique=True)
+    recipient_id: int = Field(sa_type=BigInteger, foreign_key="app_user.id", ondelete="CASCADE")
+    due_at: datetime = _ts()  # type: ignore[assignment]
+    deadline_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
+    session_id: int | None = Field(default=None, foreign_key="training_session.id")
+    urgent: bool = False
+    status: str = Field(default=ReminderStatus.PENDING, max_length=20)
+    attempts: int = 0
+    claimed_by: str | None = Field(default=None, max_length=100)
+    claimed_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    sent_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    last_error: str | None = Field(default=None, max_length=500)

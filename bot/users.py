@@ -1,0 +1,141 @@
+"""Users: first contact, language, roles, and forgetting everything about someone."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.engine import Engine
+
+from bot.clock import Clock
+from bot.db import unit_of_work
+from bot.i18n import LANGUAGES
+from bot.models import (
+    Alert,
+    Appointment,
+    AuditEntry,
+    Enrolment,
+    EnrolmentStatus,
+    Reminder,
+    RoleGrant,
+    TrainingSession,
+    Tutor,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+
+class UnknownLanguage(ValueError):
+    """The language is not one the bot speaks."""
+
+
+@dataclass(frozen=True, slots=True)
+class UserProfile:
+    """What handlers need to know about the person they answer."""
+
+    id: int
+    first_name: str
+    language: str
+    home_insee: str | None
+    roles: frozenset[str]
+    is_new: bool
+
+
+def touch_user(
+    engine: Engine,
+    *,
+    user_id: int,
+    first_name: str,
+    last_name: str | None,
+    username: str | None,
+    language: str,
+    clock: Clock,
+) -> UserProfile:
+    """Record that the user wrote: created at first contact (with `language`), else refreshed.
+
+    The stored language wins over Telegram's after first contact: the user may have changed it.
+    """
+    now = clock.now()
+    with unit_of_work(engine) as session:
+        user = session.get(User, user_id)
+        is_new = user is None
+        if user is None:
+            user = User(
+                id=user_id,
+                first_name=first_name,
+                last_name=last_name,
+                username=username,
+                language=language,
+                created_at=now,
+                last_seen_at=now,
+            )
+            session.add(user)
+            logger.info("new user %s", user_id)
+        else:
+            user.first_name = first_name
+            user.last_name = last_name
+            user.username = username
+            user.last_seen_at = now
+            user.is_active = True  # they wrote to us, so they no longer block the bot
+        session.flush()
+        roles = frozenset(
+            session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user_id))
+        )
+        return UserProfile(
+            id=user.id,
+            first_name=user.first_name,
+            language=user.language,
+            home_insee=user.home_insee,
+            roles=roles,
+            is_new=is_new,
+        )
+
+
+def set_language(engine: Engine, *, user_id: int, language: str) -> None:
+    """Change the language the bot answers this user in."""
+    if language not in LANGUAGES:
+        raise UnknownLanguage(language)
+    with unit_of_work(engine) as session:
+        session.execute(update(User).where(User.id == user_id).values(language=language))
+
+
+def mark_inactive(engine: Engine, *, user_id: int) -> None:
+    """The user blocked the bot: stop sending them anything until they write again."""
+    with unit_of_work(engine) as session:
+        session.execute(update(User).where(User.id == user_id).values(is_active=False))
+
+
+def forget_user(engine: Engine, *, user_id: int) -> bool:
+    """Delete everything stored about a user; seats they held are given back.
+
+    Returns False when there was nothing to delete.
+    """
+    with unit_of_work(engine) as session:
+        if session.get(User, user_id) is None:
+            return False
+        held = session.scalars(
+            select(Enrolment.session_id).where(
+                Enrolment.user_id == user_id,
+                Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED]),
+            )
+        ).all()
+        for session_id in held:
+            session.execute(
+                update(TrainingSession)
+                .where(TrainingSession.id == session_id, TrainingSession.seats_taken > 0)
+                .values(seats_taken=TrainingSession.seats_taken - 1)
+            )
+        appointment_ids = select(Appointment.id).where(Appointment.learner_id == user_id)
+        session.execute(delete(Reminder).where(Reminder.appointment_id.in_(appointment_ids)))
+        session.execute(delete(Reminder).where(Reminder.recipient_id == user_id))
+        session.execute(delete(Appointment).where(Appointment.learner_id == user_id))
+        session.execute(delete(Enrolment).where(Enrolment.user_id == user_id))
+        session.execute(delete(Alert).where(Alert.user_id == user_id))
+        session.execute(delete(RoleGrant).where(RoleGrant.user_id == user_id))
+        session.execute(update(Tutor).where(Tutor.user_id == user_id).values(user_id=None))
+        session.execute(delete(User).where(User.id == user_id))
+        session.add(AuditEntry(actor_id=user_id, action="forget", detail="user data deleted"))
+    logger.info("user %s deleted their data", user_id)
+    return True

@@ -1,0 +1,96 @@
+"""The user's own account: /langue, /privacy, /forget."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import ProxiContext
+from bot.i18n import LANGUAGES
+from bot.users import forget_user, set_language
+from handlers.common import call_service, edit_or_ignore
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_PREFIX = "lang:"
+FORGET_YES = "forget:yes"
+FORGET_NO = "forget:no"
+
+
+def language_keyboard(context: ProxiContext) -> InlineKeyboardMarkup:
+    """One button per language the bot speaks."""
+    t = context.t
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t("language.french"), callback_data=f"{LANGUAGE_PREFIX}fr"),
+                InlineKeyboardButton(t("language.english"), callback_data=f"{LANGUAGE_PREFIX}en"),
+            ]
+        ]
+    )
+
+
+async def language_command(update: Update, context: ProxiContext) -> None:
+    """Offer the languages."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(
+            context.t("language.choose"), reply_markup=language_keyboard(context)
+        )
+
+
+async def language_chosen(update: Update, context: ProxiContext) -> None:
+    """Store the chosen language and confirm in it."""
+    query = update.callback_query
+    if query is None or query.data is None or update.effective_user is None:
+        return
+    language = query.data.removeprefix(LANGUAGE_PREFIX)
+    if language not in LANGUAGES:
+        await query.answer(context.t("fallback.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    await call_service(
+        set_language, context.services.engine, user_id=update.effective_user.id, language=language
+    )
+    if context.user_data is not None:
+        context.user_data["language"] = language
+    await edit_or_ignore(query, context.t("language.changed"))
+
+
+async def privacy(update: Update, context: ProxiContext) -> None:
+    """Say what is stored, why, and for how long."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(context.t("privacy.text"))
+
+
+async def forget_command(update: Update, context: ProxiContext) -> None:
+    """Ask for confirmation before deleting the user's data."""
+    if update.effective_message is None:
+        return
+    t = context.t
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t("forget.button_yes"), callback_data=FORGET_YES),
+                InlineKeyboardButton(t("forget.button_no"), callback_data=FORGET_NO),
+            ]
+        ]
+    )
+    await update.effective_message.reply_text(t("forget.confirm"), reply_markup=keyboard)
+
+
+async def forget_answer(update: Update, context: ProxiContext) -> None:
+    """Delete everything on "yes" (only the presser's own data), keep it on "no"."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    await query.answer()
+    if query.data != FORGET_YES:
+        await edit_or_ignore(query, context.t("forget.kept"))
+        return
+    text = context.t("forget.done")  # rendered before the language preference disappears
+    await call_service(forget_user, context.services.engine, user_id=user.id)
+    if context.user_data is not None:
+        context.user_data.clear()
+    await edit_or_ignore(query, text)

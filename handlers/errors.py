@@ -1,0 +1,25 @@
+"""The single error handler: log with the traceback, tell the user politely."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import Forbidden, TelegramError
+
+from bot.context import ProxiContext
+
+logger = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ProxiContext) -> None:
+    """Log the exception; answer the user in their language without leaking internals."""
+    logger.error("error while handling an update", exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    if isinstance(context.error, Forbidden):
+        return  # the user blocked the bot: nothing can reach them
+    try:
+        await context.bot.send_message(update.effective_chat.id, context.t("error.generic"))
+    except TelegramError:
+        logger.warning("could not tell the user about the error", exc_info=True)

@@ -1,0 +1,54 @@
+"""The command menus Telegram shows, per language and per role (setMyCommands)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from telegram.error import BadRequest
+
+from bot.i18n import LANGUAGES, translator
+
+logger = logging.getLogger(__name__)
+
+LEARNER_COMMANDS = ("start", "help", "langue", "privacy", "forget")
+ADMIN_COMMANDS: tuple[str, ...] = ()
+TUTOR_COMMANDS: tuple[str, ...] = ()
+
+
+def commands_for(language: str, roles: Iterable[str] = ()) -> list[BotCommand]:
+    """The menu of a user with these roles, in their language."""
+    t = translator(language)
+    names = list(LEARNER_COMMANDS)
+    roles = set(roles)
+    if roles & {"admin", "org_admin"}:
+        names += ADMIN_COMMANDS
+    if "tutor" in roles:
+        names += TUTOR_COMMANDS
+    # /langue is the French name; English speakers also get /language (same handler).
+    return [
+        BotCommand(
+            "language" if name == "langue" and language == "en" else name, t(f"commands.{name}")
+        )
+        for name in names
+    ]
+
+
+async def publish_default_menus(bot: Bot, default_language: str) -> None:
+    """The learners' menu for everyone: one per language, the default one without a code."""
+    scope = BotCommandScopeDefault()
+    await bot.set_my_commands(commands_for(default_language), scope=scope)
+    for language in LANGUAGES:
+        await bot.set_my_commands(commands_for(language), scope=scope, language_code=language)
+
+
+async def publish_chat_menu(bot: Bot, chat_id: int, language: str, roles: Iterable[str]) -> None:
+    """Tutors and admins see their extra commands in their own chat."""
+    try:
+        await bot.set_my_commands(
+            commands_for(language, roles), scope=BotCommandScopeChat(chat_id)
+        )
+    except BadRequest as exc:
+        # An admin listed in ADMIN_IDS who never opened the bot has no chat yet.
+        logger.info("no command menu for chat %s yet: %s", chat_id, exc)

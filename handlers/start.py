@@ -1,0 +1,69 @@
+"""/start (with deep-link payloads), /help and the main menu buttons."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import ProxiContext
+
+logger = logging.getLogger(__name__)
+
+MENU_SEARCH = "menu:search"
+MENU_HELP = "menu:help"
+MENU_LANGUAGE = "menu:lang"
+
+
+def main_menu(context: ProxiContext) -> InlineKeyboardMarkup:
+    """The main actions, as buttons with text labels."""
+    t = context.t
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t("start.button_search"), callback_data=MENU_SEARCH)],
+            [
+                InlineKeyboardButton(t("start.button_help"), callback_data=MENU_HELP),
+                InlineKeyboardButton(t("start.button_language"), callback_data=MENU_LANGUAGE),
+            ],
+        ]
+    )
+
+
+async def start(update: Update, context: ProxiContext) -> None:
+    """Welcome the user; a deep-link payload (t.me/bot?start=...) leads to its target."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    if context.args:
+        # Later features register payload prefixes; an unknown one means a bad or old link.
+        await message.reply_text(context.t("start.bad_link"))
+    await message.reply_text(
+        context.t("start.welcome", name=html.escape(user.first_name)),
+        reply_markup=main_menu(context),
+    )
+
+
+async def help_command(update: Update, context: ProxiContext) -> None:
+    """Explain what the bot can do."""
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(context.t("help.text"))
+
+
+async def menu_button(update: Update, context: ProxiContext) -> None:
+    """Answer the main menu's buttons."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    await query.answer()
+    from handlers.account import language_keyboard  # the language menu lives with /langue
+
+    if query.data == MENU_HELP:
+        await query.message.reply_text(context.t("help.text"))  # type: ignore[union-attr]
+    elif query.data == MENU_LANGUAGE:
+        await query.message.reply_text(  # type: ignore[union-attr]
+            context.t("language.choose"), reply_markup=language_keyboard(context)
+        )
+    else:
+        await query.message.reply_text(context.t("start.search_prompt"))  # type: ignore[union-attr]

@@ -1,0 +1,53 @@
+"""Runs before every other handler: knows who is writing, and keeps the bot to private chats."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Chat, Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import ProxiContext
+from bot.i18n import pick_language
+from bot.users import touch_user
+from handlers.common import call_service
+
+logger = logging.getLogger(__name__)
+
+
+async def track_user(update: Update, context: ProxiContext) -> None:
+    """Record the user (language from Telegram at first contact) and refuse group chats."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or user.is_bot:
+        return
+    services = context.services
+    profile = await call_service(
+        touch_user,
+        services.engine,
+        user_id=user.id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        language=pick_language(user.language_code, services.settings.default_language),
+        clock=services.clock,
+    )
+    if context.user_data is not None:
+        context.user_data["language"] = profile.language
+        context.user_data["roles"] = profile.roles
+        context.user_data["home_insee"] = profile.home_insee
+    if chat is not None and chat.type != Chat.PRIVATE:
+        await _answer_group_once(update, context)
+        raise ApplicationHandlerStop
+
+
+async def _answer_group_once(update: Update, context: ProxiContext) -> None:
+    """Say once per group that the bot works in private, then stay silent there."""
+    if context.chat_data is None or context.chat_data.get("told_private"):
+        return
+    if update.effective_message is None:
+        return
+    context.chat_data["told_private"] = True
+    await update.effective_message.reply_text(
+        context.t("group.private_only", bot_username=context.bot.username)
+    )

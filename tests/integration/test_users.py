@@ -1,0 +1,71 @@
+"""Users: first contact, language, forgetting — on SQLite and PostgreSQL."""
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.models import Alert, AuditEntry, Enrolment, Organisation, Space, TrainingSession, User
+from bot.users import UnknownLanguage, forget_user, set_language, touch_user
+
+
+def _touch(engine, clock, language="fr", **kw):
+    return touch_user(
+        engine,
+        user_id=kw.get("user_id", 42),
+        first_name=kw.get("first_name", "Anne"),
+        last_name=None,
+        username=None,
+        language=language,
+        clock=clock,
+    )
+
+
+def test_first_contact_creates_the_user_with_telegram_language(engine, clock) -> None:
+    profile = _touch(engine, clock, language="en")
+    assert (profile.is_new, profile.language, profile.roles) == (True, "en", frozenset())
+    again = _touch(engine, clock, language="fr", first_name="Annie")
+    assert (again.is_new, again.language, again.first_name) == (False, "en", "Annie")
+
+
+def test_language_can_be_changed(engine, clock) -> None:
+    _touch(engine, clock)
+    set_language(engine, user_id=42, language="en")
+    assert _touch(engine, clock).language == "en"
+    with pytest.raises(UnknownLanguage):
+        set_language(engine, user_id=42, language="klingon")
+
+
+def test_forget_deletes_the_user_and_gives_seats_back(engine, clock) -> None:
+    _touch(engine, clock)
+    now = clock.now()
+    with Session(engine) as session:
+        org = Organisation(name="Form'Ouest")
+        space = Space(external_id="sp1", name="Relais", latitude=47.9, longitude=-2.4)
+        session.add_all([org, space])
+        session.flush()
+        training = TrainingSession(
+            external_id="s1",
+            title="Excel",
+            organisation_id=org.id,
+            space_id=space.id,
+            starts_at=now + timedelta(days=3),
+            ends_at=now + timedelta(days=3, hours=3),
+            seats=5,
+            seats_taken=1,
+        )
+        session.add(training)
+        session.flush()
+        session.add(Enrolment(session_id=training.id, user_id=42, status="enrolled"))
+        session.add(Alert(user_id=42, query="excel", latitude=47.9, longitude=-2.4))
+        session.commit()
+
+    assert forget_user(engine, user_id=42) is True
+
+    with Session(engine) as session:
+        assert session.get(User, 42) is None
+        assert session.exec(select(Enrolment)).all() == []
+        assert session.exec(select(Alert)).all() == []
+        assert session.exec(select(TrainingSession)).one().seats_taken == 0
+        assert [e.action for e in session.exec(select(AuditEntry))] == ["forget"]
+    assert forget_user(engine, user_id=42) is False

@@ -1,0 +1,90 @@
+"""Settings: defaults, parsing, and one clear sentence for each invalid value."""
+
+import pytest
+
+from bot.config import DEFAULT_SQLITE_PATH, ConfigError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "DATABASE_URL",
+        "ADMIN_IDS",
+        "TIMEZONE",
+        "DEFAULT_LANGUAGE",
+        "WEBHOOK_URL",
+        "WEBHOOK_SECRET",
+        "LOG_LEVEL",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)  # no .env here
+
+
+def test_defaults_need_nothing() -> None:
+    settings = load_settings()
+    assert settings.telegram_bot_token is None
+    assert settings.effective_database_url == f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    assert settings.timezone == "Europe/Paris"
+    assert settings.default_language == "fr"
+    assert settings.webhook_url is None
+
+
+def test_admin_ids_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ADMIN_IDS", "111, 222,333")
+    assert load_settings().admin_ids == frozenset({111, 222, 333})
+
+
+def test_dotenv_file_is_read(tmp_path) -> None:
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=42:abc\nDEFAULT_LANGUAGE=en\n")
+    settings = load_settings()
+    assert (settings.telegram_bot_token, settings.default_language) == ("42:abc", "en")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "ADMIN_IDS",
+            "12,abc",
+            "Invalid setting ADMIN_IDS: expected comma-separated Telegram user ids.",
+        ),
+        (
+            "TIMEZONE",
+            "Mars/Olympus",
+            "Invalid setting TIMEZONE: unknown time zone (expected e.g. Europe/Paris).",
+        ),
+        ("DEFAULT_LANGUAGE", "de", "Invalid setting DEFAULT_LANGUAGE: expected one of fr, en."),
+        (
+            "DATABASE_URL",
+            "mysql://x",
+            "Invalid setting DATABASE_URL: expected sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB.",
+        ),
+        (
+            "WEBHOOK_SECRET",
+            "has spaces",
+            "Invalid setting WEBHOOK_SECRET: expected 1-256 characters among A-Z, a-z, 0-9, _ and -.",
+        ),
+        (
+            "LOG_LEVEL",
+            "chatty",
+            "Invalid setting LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL.",
+        ),
+    ],
+)
+def test_invalid_values_are_one_clear_sentence(monkeypatch, name, value, expected) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value) == expected
+
+
+def test_cli_reports_invalid_setting_without_traceback(monkeypatch, capsys) -> None:
+    from bot.cli import main
+
+    monkeypatch.setenv("TIMEZONE", "Nowhere/Town")
+    assert main(["migrate"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.strip() == "Invalid setting TIMEZONE: unknown time zone (expected e.g. Europe/Paris)."
+    )

@@ -1,0 +1,55 @@
+"""Catalogs: same keys and placeholders in French and English; dates and plurals via Babel."""
+
+import string
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.i18n import LANGUAGES, Translator, load_catalog, pick_language
+
+
+def _placeholders(entry) -> set[str]:
+    texts = entry.values() if isinstance(entry, dict) else [entry]
+    return {name for text in texts for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_catalogs_have_the_same_keys() -> None:
+    fr, en = load_catalog("fr"), load_catalog("en")
+    assert sorted(set(fr) - set(en)) == []
+    assert sorted(set(en) - set(fr)) == []
+
+
+def test_catalogs_have_the_same_placeholders() -> None:
+    fr, en = load_catalog("fr"), load_catalog("en")
+    mismatched = [k for k in fr if _placeholders(fr[k]) != _placeholders(en[k])]
+    assert mismatched == []
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"), [(None, "fr"), ("fr", "fr"), ("en", "en"), ("en-GB", "en"), ("de", "fr")]
+)
+def test_language_from_telegram(code, expected) -> None:
+    assert pick_language(code) == expected
+
+
+def test_french_dates_in_paris_time_across_daylight_saving() -> None:
+    t = Translator("fr", ZoneInfo("Europe/Paris"))
+    assert t.datetime(datetime(2027, 3, 4, 13, 0, tzinfo=UTC)) == "jeudi 4 mars à 14:00"
+    # After the last Sunday of March, Paris is UTC+2.
+    assert t.datetime(datetime(2027, 3, 29, 12, 0, tzinfo=UTC)) == "lundi 29 mars à 14:00"
+
+
+def test_english_dates() -> None:
+    t = Translator("en", ZoneInfo("Europe/Paris"))
+    assert t.datetime(datetime(2027, 3, 4, 13, 0, tzinfo=UTC)) == "Thursday 4 March at 14:00"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_text_renders(language) -> None:
+    t = Translator(language, ZoneInfo("Europe/Paris"))
+    for key, entry in load_catalog(language).items():
+        values = {name: "x" for name in _placeholders(entry)}
+        if isinstance(entry, dict):
+            values["count"] = 2
+        assert t(key, **values)
