@@ -1,0 +1,18 @@
+"""Small geographic helpers shared by the gazetteer and the search code (pure functions)."""
+
+from __future__ import annotations
+
+import math
+
+# Mean Earth radius (IUGG), in kilometres.
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle ("as the crow flies") distance in kilometres between two WGS 84 points."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    h = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    # min() guards against rounding pushing h a hair above 1 for antipodal points.
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
