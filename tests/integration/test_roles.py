@@ -1,0 +1,86 @@
+"""Roles and one-time invites, on SQLite and PostgreSQL."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.models import AuditEntry, Organisation, Role
+from bot.roles import (
+    InviteInvalid,
+    NotAllowed,
+    Roles,
+    UnknownOrganisation,
+    create_invite,
+    redeem_invite,
+    roles_of,
+)
+
+SUPER = Roles(super_admin=True, admin_of=frozenset(), tutor=False)
+
+
+@pytest.fixture
+def org(engine) -> str:
+    with Session(engine) as session:
+        session.add(Organisation(name="Form'Ouest Conseil"))
+        session.commit()
+    return "Form'Ouest Conseil"
+
+
+def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org) -> None:
+    token = create_invite(engine, actor_id=1, actor_roles=SUPER, role=Role.ORG_ADMIN,
+                          organisation=org, now=clock.now())
+    granted = redeem_invite(engine, token=token, user_id=55, now=clock.now())
+    assert (granted.role, granted.organisation) == ("org_admin", org)
+    assert roles_of(engine, user_id=55, super_admins=frozenset()) == Roles(
+        super_admin=False, admin_of=frozenset({org}), tutor=False
+    )
+    with pytest.raises(InviteInvalid):
+        redeem_invite(engine, token=token, user_id=56, now=clock.now())
+    with Session(engine) as session:
+        actions = [entry.action for entry in session.exec(select(AuditEntry))]
+    assert actions == ["invite_created", "role_granted"]
+
+
+def test_expired_invite_is_refused(engine, clock, org) -> None:
+    token = create_invite(engine, actor_id=1, actor_roles=SUPER, role=Role.TUTOR,
+                          organisation=org, now=clock.now())
+    with pytest.raises(InviteInvalid):
+        redeem_invite(engine, token=token, user_id=55, now=clock.now() + timedelta(days=8))
+
+
+def test_concurrent_redemptions_grant_once(engine, clock, org) -> None:
+    token = create_invite(engine, actor_id=1, actor_roles=SUPER, role=Role.ORG_ADMIN,
+                          organisation=org, now=clock.now())
+
+    def attempt(user_id: int) -> bool:
+        try:
+            redeem_invite(engine, token=token, user_id=user_id, now=clock.now())
+        except InviteInvalid:
+            return False
+        return True
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(attempt, range(100, 110)))
+    assert outcomes.count(True) == 1
+
+
+def test_only_admins_invite(engine, clock, org) -> None:
+    learner = Roles(super_admin=False, admin_of=frozenset(), tutor=False)
+    with pytest.raises(NotAllowed):
+        create_invite(engine, actor_id=9, actor_roles=learner, role=Role.TUTOR,
+                      organisation=org, now=clock.now())
+    org_admin = Roles(super_admin=False, admin_of=frozenset({org}), tutor=False)
+    with pytest.raises(NotAllowed):  # org admins invite tutors, not other admins
+        create_invite(engine, actor_id=9, actor_roles=org_admin, role=Role.ORG_ADMIN,
+                      organisation=org, now=clock.now())
+    assert create_invite(engine, actor_id=9, actor_roles=org_admin, role=Role.TUTOR,
+                         organisation=org, now=clock.now())
+    with pytest.raises(UnknownOrganisation):
+        create_invite(engine, actor_id=1, actor_roles=SUPER, role=Role.ORG_ADMIN,
+                      organisation="Nope", now=clock.now())
+
+
+def test_super_admins_come_from_settings(engine) -> None:
+    assert roles_of(engine, user_id=1000, super_admins=frozenset({1000})).super_admin
