@@ -9,14 +9,14 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
-	@$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 # Without TELEGRAM_BOT_TOKEN: the offline sandbox demo; with it: the real bot.
 run: $(STAMP)
-	@$(BIN)/python -m bot run-or-demo
+	@$(BIN)/python -m bot run --or-demo
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -119,11 +119,8 @@ def _privileged_users(services: Services) -> list[tuple[int, str, set[str]]]:
             found.setdefault(user_id, (services.settings.default_language, set()))[1].add(role)
         for admin_id in services.settings.admin_ids:
             found.setdefault(admin_id, (services.settings.default_language, set()))[1].add("admin")
-        languages = dict(
-            session.execute(select(User.id, User.language).where(User.id.in_(list(found))))
-            .tuples()
-            .all()
-        )
+        rows = session.execute(select(User.id, User.language).where(User.id.in_(list(found))))
+        languages = {user_id: language for user_id, language in rows}
     return [(uid, languages.get(uid, lang), roles) for uid, (lang, roles) in found.items()]
 
 

@@ -21,7 +21,7 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater"):
+    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -60,7 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    demo = args.command == "demo" or (args.command == "run" and not settings.telegram_bot_token)
+    # The demo's terminal is the chat: only warnings go to stderr unless asked for more.
+    configure_logging("WARNING" if demo and settings.log_level == "INFO" else settings.log_level)
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "run":

@@ -1,6 +1,7 @@
 """Texts from the French and English catalogs, with Babel for dates, numbers and plurals.
 
-Catalogs are TOML files in `bot/locales/`, one key per text; a value is either a string with
+Catalogs are TOML files in `bot/locales/<language>/` (one file per feature, merged; a key
+must not appear in two files), one key per text; a value is either a string with
 `{placeholders}` (str.format) or a table of CLDR plural forms (`one`, `other`, ...) chosen by
 Babel from the `count` argument. Texts are HTML (the bot's parse mode): callers escape values
 that come from users or data files with `html.escape` before passing them.
@@ -39,8 +40,6 @@ def pick_language(language_code: str | None, default: str = DEFAULT_LANGUAGE) ->
 @cache
 def load_catalog(language: str) -> dict[str, Entry]:
     """The flattened catalog of one language: {"start.welcome": "...", ...}."""
-    with (LOCALES_DIR / f"{language}.toml").open("rb") as handle:
-        raw = tomllib.load(handle)
     flat: dict[str, Entry] = {}
 
     def walk(prefix: str, node: dict[str, object]) -> None:
@@ -51,8 +50,22 @@ def load_catalog(language: str) -> dict[str, Entry]:
             else:
                 flat[name] = value  # type: ignore[assignment]
 
-    walk("", raw)
+    for path in sorted((LOCALES_DIR / language).glob("*.toml")):
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+        before = len(flat)
+        keys = _count_leaves(raw)
+        walk("", raw)
+        if len(flat) != before + keys:
+            raise ValueError(f"{path.name} repeats a key already defined in another file")
     return flat
+
+
+def _count_leaves(node: dict[str, object]) -> int:
+    return sum(
+        _count_leaves(v) if isinstance(v, dict) and not _is_plural_table(v) else 1
+        for v in node.values()
+    )
 
 
 def _is_plural_table(value: dict[str, object]) -> bool:

@@ -55,7 +55,7 @@ def postgres_engine() -> Iterator[Engine]:
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "no server"
+    except Exception as exc:
         message = f"PostgreSQL unreachable at TEST_DATABASE_URL: {exc.__class__.__name__}"
         if REQUIRE_POSTGRES:
             pytest.fail(message)

@@ -63,7 +63,8 @@ def test_dotenv_file_is_read(tmp_path) -> None:
         (
             "WEBHOOK_SECRET",
             "has spaces",
-            "Invalid setting WEBHOOK_SECRET: expected 1-256 characters among A-Z, a-z, 0-9, _ and -.",
+            "Invalid setting WEBHOOK_SECRET: "
+            "expected 1-256 characters among A-Z, a-z, 0-9, _ and -.",
         ),
         (
             "LOG_LEVEL",

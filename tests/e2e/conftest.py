@@ -1,0 +1,103 @@
+"""End to end: the bot as a process (`python -m bot ...`) against the sandbox over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.sandbox import BotApiSandbox
+
+# Settings a developer may have in their shell or .env must not leak into these runs.
+SETTING_NAMES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "TELEGRAM_API_BASE_FILE_URL",
+    "DATABASE_URL",
+    "ADMIN_IDS",
+    "WEBHOOK_URL",
+    "WEBHOOK_SECRET",
+    "WEBHOOK_LISTEN",
+    "WEBHOOK_PORT",
+    "TELEGRAM_POLL_TIMEOUT",
+    "LOG_LEVEL",
+    "DEFAULT_LANGUAGE",
+    "TIMEZONE",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def sandbox() -> Iterator[BotApiSandbox]:
+    with BotApiSandbox() as server:
+        yield server
+
+
+@pytest.fixture
+def bot_env(sandbox: BotApiSandbox, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
+    env.update(
+        TELEGRAM_BOT_TOKEN=sandbox.token,
+        TELEGRAM_API_BASE_URL=sandbox.base_url,
+        TELEGRAM_API_BASE_FILE_URL=sandbox.base_file_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'e2e.sqlite3'}",
+        TELEGRAM_POLL_TIMEOUT="1",
+        LOG_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+class BotProcess:
+    """`python -m bot run` in a subprocess (cwd: a temp dir, so no .env is read)."""
+
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.log = cwd / "bot.log"
+        self._log_handle = self.log.open("wb")
+        env = {**env, "PYTHONPATH": str(PROJECT_ROOT)}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run"],
+            env=env,
+            cwd=cwd,
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
+        )
+
+    def stop(self, timeout: float = 20.0) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout)
+        finally:
+            if self.process.poll() is None:
+                self.process.kill()
+            self._log_handle.close()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def start_bot(bot_env: dict[str, str], tmp_path: Path) -> Iterator:
+    started: list[BotProcess] = []
+
+    def start(**extra: str) -> BotProcess:
+        process = BotProcess({**bot_env, **extra}, tmp_path)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
