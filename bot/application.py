@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.models import RoleGrant, User
-from handlers import account, errors, fallback, menu, start, users
+from handlers import account, admin, errors, fallback, menu, start, users
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,11 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handler(CommandHandler(["langue", "language"], account.language_command))
     application.add_handler(CommandHandler(["privacy", "confidentialite"], account.privacy))
     application.add_handler(CommandHandler(["forget", "oublier"], account.forget_command))
+
+    # Administrators.
+    application.add_handler(CommandHandler(["inviter", "invite"], admin.invite_command))
+    application.add_handler(CallbackQueryHandler(admin.invite_role_chosen, pattern=r"^inv:r:"))
+    application.add_handler(CallbackQueryHandler(admin.invite_org_chosen, pattern=r"^inv:o:"))
 
     # Buttons.
     application.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:"))

@@ -72,10 +72,22 @@ def roles_of(engine: Engine, *, user_id: int, super_admins: frozenset[int]) -> R
     )
 
 
-def list_organisations(engine: Engine) -> list[str]:
-    """Organisation names, alphabetically (for the admin's choice buttons)."""
+def list_organisations(
+    engine: Engine, *, only: frozenset[str] | None = None
+) -> list[tuple[int, str]]:
+    """(id, name) of organisations, alphabetically; `only` restricts to these names."""
+    query = select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    if only is not None:
+        query = query.where(Organisation.name.in_(sorted(only)))
     with unit_of_work(engine) as session:
-        return list(session.scalars(select(Organisation.name).order_by(Organisation.name)))
+        return [(org_id, name) for org_id, name in session.execute(query)]
+
+
+def organisation_name(engine: Engine, organisation_id: int) -> str | None:
+    """The name of an organisation, or None when it does not exist."""
+    with unit_of_work(engine) as session:
+        org = session.get(Organisation, organisation_id)
+        return None if org is None else org.name
 
 
 def create_invite(

@@ -13,8 +13,9 @@ from bot.i18n import LANGUAGES, translator
 logger = logging.getLogger(__name__)
 
 LEARNER_COMMANDS = ("start", "help", "langue", "privacy", "forget")
-ADMIN_COMMANDS: tuple[str, ...] = ()
+ADMIN_COMMANDS: tuple[str, ...] = ("inviter",)
 TUTOR_COMMANDS: tuple[str, ...] = ()
+ENGLISH_ALIASES = {"langue": "language", "inviter": "invite"}
 
 
 def commands_for(language: str, roles: Iterable[str] = ()) -> list[BotCommand]:
@@ -26,13 +27,9 @@ def commands_for(language: str, roles: Iterable[str] = ()) -> list[BotCommand]:
         names += ADMIN_COMMANDS
     if "tutor" in roles:
         names += TUTOR_COMMANDS
-    # /langue is the French name; English speakers also get /language (same handler).
-    return [
-        BotCommand(
-            "language" if name == "langue" and language == "en" else name, t(f"commands.{name}")
-        )
-        for name in names
-    ]
+    # Commands with a French name are shown under their English alias (same handler).
+    aliases = ENGLISH_ALIASES if language == "en" else {}
+    return [BotCommand(aliases.get(name, name), t(f"commands.{name}")) for name in names]
 
 
 async def publish_default_menus(bot: Bot, default_language: str) -> None:

@@ -8,6 +8,8 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import ProxiContext
+from bot.roles import INVITE_PREFIX
+from handlers import admin
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +38,12 @@ async def start(update: Update, context: ProxiContext) -> None:
     user = update.effective_user
     if message is None or user is None:
         return
-    if context.args:
-        # Later features register payload prefixes; an unknown one means a bad or old link.
+    payload = context.args[0] if context.args else ""
+    if payload.startswith(INVITE_PREFIX):
+        await admin.redeem(update, context, payload.removeprefix(INVITE_PREFIX))
+        return
+    if payload:
+        # An unknown payload means a bad or old link: say so, then show the menu.
         await message.reply_text(context.t("start.bad_link"))
     await message.reply_text(
         context.t("start.welcome", name=html.escape(user.first_name)),

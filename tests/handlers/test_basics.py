@@ -138,3 +138,16 @@ async def test_menus_are_published_per_language(chat) -> None:
     assert [c["command"] for c in fr] == ["start", "help", "langue", "privacy", "forget"]
     assert [c["command"] for c in en] == ["start", "help", "language", "privacy", "forget"]
     assert en[0]["description"] == EN("commands.start")
+
+
+async def test_an_unexpected_error_is_logged_and_the_user_told_politely(chat, caplog) -> None:
+    from telegram.ext import MessageHandler, filters
+
+    async def explode(update, context) -> None:
+        raise RuntimeError("database on fire: password=hunter2")
+
+    chat.application.add_handler(MessageHandler(filters.Regex("^boom$"), explode), group=-2)
+    [reply] = await chat.send(chat.user(), "boom")
+    assert reply.plain == FR("error.generic")
+    assert "hunter2" not in reply.plain
+    assert any("database on fire" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)

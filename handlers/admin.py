@@ -1,0 +1,153 @@
+"""Administrators: /inviter creates one-time invite links; opening one grants the role."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.helpers import create_deep_linked_url
+
+from bot.context import ProxiContext
+from bot.models import Role
+from bot.roles import (
+    INVITE_PREFIX,
+    INVITE_TTL,
+    InviteInvalid,
+    NotAllowed,
+    Roles,
+    UnknownOrganisation,
+    create_invite,
+    list_organisations,
+    organisation_name,
+    redeem_invite,
+    roles_of,
+)
+from handlers import menu
+from handlers.common import call_service, edit_or_ignore
+
+logger = logging.getLogger(__name__)
+
+ROLE_KEYS = {Role.ORG_ADMIN: "admin.role_org_admin", Role.TUTOR: "admin.role_tutor"}
+ROLE_CODES = {"a": Role.ORG_ADMIN, "t": Role.TUTOR}  # short codes keep callback_data small
+
+
+async def current_roles(update: Update, context: ProxiContext) -> Roles:
+    """The roles of whoever sent this update."""
+    assert update.effective_user is not None
+    services = context.services
+    return await call_service(
+        roles_of,
+        services.engine,
+        user_id=update.effective_user.id,
+        super_admins=services.settings.admin_ids,
+    )
+
+
+async def invite_command(update: Update, context: ProxiContext) -> None:
+    """Ask which role to invite (organisation admins may only invite tutors)."""
+    message = update.effective_message
+    if message is None:
+        return
+    roles = await current_roles(update, context)
+    if not roles.is_admin:
+        await message.reply_text(context.t("admin.not_allowed"))
+        return
+    codes = ["a", "t"] if roles.super_admin else ["t"]
+    keyboard = [
+        [InlineKeyboardButton(context.t(ROLE_KEYS[ROLE_CODES[c]]), callback_data=f"inv:r:{c}")]
+        for c in codes
+    ]
+    await message.reply_text(
+        context.t("admin.invite_choose_role"), reply_markup=InlineKeyboardMarkup(keyboard)
+    )
+
+
+async def invite_role_chosen(update: Update, context: ProxiContext) -> None:
+    """Ask for the organisation the invited person will belong to."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    code = query.data.rsplit(":", 1)[-1]
+    roles = await current_roles(update, context)
+    if code not in ROLE_CODES or not roles.is_admin:
+        await query.answer(context.t("admin.not_allowed"), show_alert=True)
+        return
+    await query.answer()
+    only = None if roles.super_admin else roles.admin_of
+    organisations = await call_service(list_organisations, context.services.engine, only=only)
+    if not organisations:
+        await edit_or_ignore(query, context.t("admin.invite_no_org"))
+        return
+    keyboard = [
+        [InlineKeyboardButton(name, callback_data=f"inv:o:{code}:{org_id}")]
+        for org_id, name in organisations[:40]
+    ]
+    await edit_or_ignore(
+        query, context.t("admin.invite_choose_org"), reply_markup=InlineKeyboardMarkup(keyboard)
+    )
+
+
+async def invite_org_chosen(update: Update, context: ProxiContext) -> None:
+    """Create the invite and show its deep link."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or query.data is None or user is None:
+        return
+    parts = query.data.split(":")
+    services = context.services
+    try:
+        role = ROLE_CODES[parts[2]]
+        org = await call_service(organisation_name, services.engine, int(parts[3]))
+        if org is None:
+            raise UnknownOrganisation(parts[3])
+        roles = await current_roles(update, context)
+        token = await call_service(
+            create_invite,
+            services.engine,
+            actor_id=user.id,
+            actor_roles=roles,
+            role=role,
+            organisation=org,
+            now=services.clock.now(),
+        )
+    except (IndexError, KeyError, ValueError, NotAllowed, UnknownOrganisation):
+        await query.answer(context.t("admin.not_allowed"), show_alert=True)
+        return
+    await query.answer()
+    link = create_deep_linked_url(context.bot.username, f"{INVITE_PREFIX}{token}")
+    await edit_or_ignore(
+        query,
+        context.t(
+            "admin.invite_link",
+            role=context.t(ROLE_KEYS[role]),
+            organisation=html.escape(org),
+            expires=context.t.date(services.clock.now() + INVITE_TTL),
+            link=link,
+        ),
+    )
+
+
+async def redeem(update: Update, context: ProxiContext, token: str) -> None:
+    """/start i_<token>: grant the invited role and show the new commands."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    try:
+        granted = await call_service(
+            redeem_invite, services.engine, token=token, user_id=user.id, now=services.clock.now()
+        )
+    except InviteInvalid:
+        await message.reply_text(context.t("admin.invite_invalid"))
+        return
+    roles = await current_roles(update, context)
+    await menu.publish_chat_menu(context.bot, user.id, context.language, roles.names)
+    await message.reply_text(
+        context.t(
+            "admin.invite_redeemed",
+            role=context.t(ROLE_KEYS[Role(granted.role)]),
+            organisation=html.escape(granted.organisation or ""),
+        )
+    )
