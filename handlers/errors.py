@@ -8,6 +8,8 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import ProxiContext
+from bot.users import mark_inactive
+from handlers.common import call_service
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +20,12 @@ async def on_error(update: object, context: ProxiContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(context.error, Forbidden):
-        return  # the user blocked the bot: nothing can reach them
+        # The user blocked the bot: nothing can reach them; stop trying until they write.
+        if update.effective_user is not None:
+            await call_service(
+                mark_inactive, context.services.engine, user_id=update.effective_user.id
+            )
+        return
     try:
         await context.bot.send_message(update.effective_chat.id, context.t("error.generic"))
     except TelegramError:

@@ -151,3 +151,16 @@ async def test_an_unexpected_error_is_logged_and_the_user_told_politely(chat, ca
     assert replies[0].plain == FR("error.generic")
     assert all("hunter2" not in reply.plain for reply in replies)
     assert any("database on fire" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
+
+
+async def test_a_user_who_blocked_the_bot_is_marked_inactive(chat, sqlite_engine) -> None:
+    anne = chat.user()
+    await chat.send(anne, "/start")
+    chat.sandbox.block(anne.id)
+    assert await chat.send(anne, "/help") == []
+    with Session(sqlite_engine) as session:
+        assert session.get(User, anne.id).is_active is False
+    chat.sandbox.unblock(anne.id)
+    await chat.send(anne, "/help")
+    with Session(sqlite_engine) as session:
+        assert session.get(User, anne.id).is_active is True
