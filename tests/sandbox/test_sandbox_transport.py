@@ -1,0 +1,177 @@
+"""Getting updates out of the sandbox: long polling and webhook pushes."""
+
+from __future__ import annotations
+
+import datetime as dtm
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.sandbox import BotApiSandbox, webhook
+from tests.sandbox.sandbox_helpers import RawApi
+
+
+class Receiver:
+    """A tiny webhook endpoint recording what it receives; answers `status`."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.received: list[tuple[dict[str, Any], str | None]] = []
+        self.cond = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                with receiver.cond:
+                    secret = self.headers.get("X-Telegram-Bot-Api-Secret-Token")
+                    receiver.received.append((json.loads(body), secret))
+                    receiver.cond.notify_all()
+                self.send_response(receiver.status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def wait(self, count: int, timeout: float = 5.0) -> bool:
+        with self.cond:
+            return self.cond.wait_for(lambda: len(self.received) >= count, timeout)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    endpoint = Receiver()
+    endpoint.thread.start()
+    yield endpoint
+    endpoint.server.shutdown()
+    endpoint.server.server_close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.message is not None
+    await update.message.reply_text(f"echo: {update.message.text}")
+
+
+async def test_ptb_long_polling(app: Application, sandbox: BotApiSandbox) -> None:
+    alice = sandbox.user(42)
+    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=dtm.timedelta(seconds=1))
+    await app.start()
+    alice.send("bonjour")
+    assert await sandbox.wait_for_async(lambda: sandbox.last_bot_message(42) is not None)
+    assert sandbox.last_bot_message(42).text == "echo: bonjour"  # type: ignore[union-attr]
+    await app.updater.stop()
+    await app.stop()
+    # Updater.stop confirms what was processed, so nothing is redelivered.
+    assert sandbox.pending_update_count() == 0
+
+
+def test_long_poll_wakes_up_on_update(api: RawApi, sandbox: BotApiSandbox) -> None:
+    alice = sandbox.user(42)
+    result: list[Any] = []
+    started = time.monotonic()
+    poller = threading.Thread(target=lambda: result.append(api.ok("getUpdates", timeout=5)))
+    poller.start()
+    assert sandbox.wait_for(lambda: len(sandbox.calls_for("getUpdates")) == 1)
+    alice.send("réveil")
+    poller.join(timeout=5)
+    assert result and result[0][0]["message"]["text"] == "réveil"
+    assert time.monotonic() - started < 4  # woke up before the 5 s timeout
+
+
+def test_second_poll_terminates_the_first(api: RawApi, sandbox: BotApiSandbox) -> None:
+    statuses: list[int] = []
+
+    def first_poll() -> None:
+        statuses.append(api.call("getUpdates", timeout=5).status_code)
+
+    poller = threading.Thread(target=first_poll)
+    poller.start()
+    assert sandbox.wait_for(lambda: len(sandbox.calls_for("getUpdates")) == 1)
+    assert api.ok("getUpdates") == []
+    poller.join(timeout=5)
+    assert statuses == [409]
+
+
+def test_webhook_push_with_secret(api: RawApi, sandbox: BotApiSandbox, receiver: Receiver) -> None:
+    alice = sandbox.user(42)
+    assert api.ok("setWebhook", url=receiver.url, secret_token="s3cret-Token_1") is True
+    update = alice.send("par webhook")
+    assert receiver.wait(1)
+    body, secret = receiver.received[0]
+    assert body == update
+    assert secret == "s3cret-Token_1"
+    assert sandbox.wait_for(lambda: sandbox.pending_update_count() == 0)
+    assert sandbox.webhook_deliveries == [(update["update_id"], 200)]
+
+
+def test_webhook_failures_are_retried_then_kept(
+    api: RawApi, sandbox: BotApiSandbox, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webhook, "RETRY_INTERVAL", 0.2)
+    alice = sandbox.user(42)
+    receiver.status = 500
+    api.ok("setWebhook", url=receiver.url)
+    update = alice.send("échec")
+    attempts = webhook.ATTEMPTS
+    assert sandbox.wait_for(lambda: len(sandbox.webhook_deliveries) >= attempts)
+    assert sandbox.webhook_deliveries[:attempts] == [(update["update_id"], 500)] * attempts
+    assert sandbox.pending_update_count() == 1
+    assert sandbox.wait_for(lambda: "last_error_message" in api.ok("getWebhookInfo"))
+    receiver.status = 200
+    assert sandbox.wait_for(lambda: sandbox.pending_update_count() == 0)
+    assert sandbox.webhook_deliveries[-1] == (update["update_id"], 200)
+
+
+def test_unreachable_webhook_then_back_to_polling(api: RawApi, sandbox: BotApiSandbox) -> None:
+    alice = sandbox.user(42)
+    api.ok("setWebhook", url=f"http://127.0.0.1:{_free_port()}/nobody")
+    update = alice.send("perdu")
+    assert sandbox.wait_for(lambda: len(sandbox.webhook_deliveries) >= webhook.ATTEMPTS)
+    assert sandbox.webhook_deliveries[0] == (update["update_id"], webhook.CONNECTION_FAILED)
+    api.ok("deleteWebhook")
+    assert [u["update_id"] for u in api.ok("getUpdates")] == [update["update_id"]]
+
+
+async def test_ptb_webhook_server(app: Application, sandbox: BotApiSandbox) -> None:
+    """PTB's own webhook server (tornado) receives the sandbox's pushes."""
+    alice = sandbox.user(42)
+    app.add_handler(MessageHandler(filters.TEXT, _echo))
+    port = _free_port()
+    assert app.updater is not None
+    await app.updater.start_webhook(
+        listen="127.0.0.1",
+        port=port,
+        url_path="tg",
+        webhook_url=f"http://127.0.0.1:{port}/tg",
+        secret_token="topsecret",
+    )
+    await app.start()
+    assert sandbox.webhook_url == f"http://127.0.0.1:{port}/tg"
+    alice.send("via tornado")
+    assert await sandbox.wait_for_async(lambda: sandbox.last_bot_message(42) is not None)
+    assert sandbox.last_bot_message(42).text == "echo: via tornado"  # type: ignore[union-attr]
+    await app.updater.stop()
+    await app.stop()
