@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from sandbox_helpers import RawApi
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.sandbox import BotApiSandbox
+from tests.sandbox.sandbox_helpers import RawApi
 
 logger = logging.getLogger(__name__)
 
