@@ -1,0 +1,316 @@
+"""Enrolment: seats taken atomically, one enrolment per learner, a waitlist with offers.
+
+A seat is taken with one guarded statement (`seats_taken < seats`), so concurrent enrolments
+never overbook, on SQLite as on PostgreSQL. When a seat frees, the first waiting learner is
+*offered* it (the seat is held for them) until a deadline; without an answer it passes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.db import unit_of_work
+from bot.models import Enrolment, EnrolmentStatus, SessionStatus, TrainingSession
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OFFER_TTL = timedelta(hours=24)
+# An offer must leave the learner time to get there: it ends this long before the start.
+OFFER_MARGIN = timedelta(hours=2)
+MIN_OFFER_TTL = timedelta(minutes=30)
+
+HOLDING = (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED)
+
+
+class SessionUnavailable(Exception):
+    """The session does not exist, was cancelled, or has started."""
+
+
+class SessionFull(Exception):
+    """No seat left: the waitlist can be offered."""
+
+
+class AlreadyEnrolled(Exception):
+    """The learner already has a seat (or a waitlist place) for this session."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+class NotYours(Exception):
+    """The enrolment belongs to someone else (or does not exist)."""
+
+
+class OfferExpired(Exception):
+    """The seat offer is no longer valid."""
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A freed seat offered to a waiting learner until `expires_at`."""
+
+    enrolment_id: int
+    user_id: int
+    session_id: int
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Cancelled:
+    """What a cancellation caused: maybe an offer to the next learner on the waitlist."""
+
+    session_id: int
+    was: str
+    offer: Offer | None
+
+
+def _bookable(session: Session, session_id: int, now: datetime) -> TrainingSession:
+    training = session.get(TrainingSession, session_id)
+    if (
+        training is None
+        or training.status != SessionStatus.SCHEDULED
+        or training.starts_at <= now
+    ):
+        raise SessionUnavailable(session_id)
+    return training
+
+
+def _existing(session: Session, session_id: int, user_id: int) -> Enrolment | None:
+    return session.scalars(
+        select(Enrolment).where(Enrolment.session_id == session_id, Enrolment.user_id == user_id)
+    ).first()
+
+
+def _take_seat(session: Session, session_id: int, now: datetime) -> bool:
+    taken = session.execute(
+        update(TrainingSession)
+        .where(
+            TrainingSession.id == session_id,
+            TrainingSession.status == SessionStatus.SCHEDULED,
+            TrainingSession.starts_at > now,
+            TrainingSession.seats_taken < TrainingSession.seats,
+        )
+        .values(seats_taken=TrainingSession.seats_taken + 1)
+    )
+    return taken.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _free_seat(session: Session, session_id: int) -> None:
+    session.execute(
+        update(TrainingSession)
+        .where(TrainingSession.id == session_id, TrainingSession.seats_taken > 0)
+        .values(seats_taken=TrainingSession.seats_taken - 1)
+    )
+
+
+def enrol(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> int:
+    """Take a seat for the learner; returns the enrolment id.
+
+    Raises SessionUnavailable, SessionFull (offer the waitlist) or AlreadyEnrolled.
+    An offered seat is accepted by enrolling.
+    """
+    try:
+        with unit_of_work(engine) as session:
+            _bookable(session, session_id, now)
+            existing = _existing(session, session_id, user_id)
+            if existing is not None and existing.status == EnrolmentStatus.OFFERED:
+                return _accept(session, existing, now)
+            if existing is not None and existing.status == EnrolmentStatus.ENROLLED:
+                raise AlreadyEnrolled(existing.status)
+            if not _take_seat(session, session_id, now):
+                raise SessionFull(session_id)
+            if existing is not None:  # cancelled earlier, or waiting: reuse the row
+                existing.status = EnrolmentStatus.ENROLLED
+                existing.offer_expires_at = None
+                existing.updated_at = now
+                session.flush()
+                return existing.id  # type: ignore[return-value]
+            enrolment = Enrolment(
+                session_id=session_id,
+                user_id=user_id,
+                status=EnrolmentStatus.ENROLLED,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(enrolment)
+            session.flush()  # the unique constraint fires here for a concurrent double tap
+            return enrolment.id  # type: ignore[return-value]
+    except IntegrityError:
+        # The same learner enrolled in a concurrent transaction; ours rolled back whole.
+        raise AlreadyEnrolled(EnrolmentStatus.ENROLLED) from None
+
+
+def join_waitlist(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> int:
+    """Put the learner on the waitlist; returns their position (1 = next)."""
+    try:
+        with unit_of_work(engine) as session:
+            _bookable(session, session_id, now)
+            existing = _existing(session, session_id, user_id)
+            if existing is not None and existing.status != EnrolmentStatus.CANCELLED:
+                raise AlreadyEnrolled(existing.status)
+            if existing is not None:
+                existing.status = EnrolmentStatus.WAITING
+                existing.created_at = now  # back of the queue
+                existing.updated_at = now
+            else:
+                session.add(
+                    Enrolment(
+                        session_id=session_id,
+                        user_id=user_id,
+                        status=EnrolmentStatus.WAITING,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            session.flush()
+            return _position(session, session_id, user_id)
+    except IntegrityError:
+        raise AlreadyEnrolled(EnrolmentStatus.WAITING) from None
+
+
+def _position(session: Session, session_id: int, user_id: int) -> int:
+    waiting = session.execute(
+        select(Enrolment.user_id)
+        .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.WAITING)
+        .order_by(Enrolment.created_at, Enrolment.id)
+    ).scalars()
+    for position, waiting_user in enumerate(waiting, start=1):
+        if waiting_user == user_id:
+            return position
+    return 0
+
+
+def _accept(session: Session, enrolment: Enrolment, now: datetime) -> int:
+    if enrolment.offer_expires_at is None or enrolment.offer_expires_at <= now:
+        raise OfferExpired(enrolment.id)
+    enrolment.status = EnrolmentStatus.ENROLLED
+    enrolment.offer_expires_at = None
+    enrolment.updated_at = now
+    return enrolment.id  # type: ignore[return-value]
+
+
+def offer_deadline(starts_at: datetime, now: datetime, ttl: timedelta) -> datetime:
+    """When an offer ends: after `ttl`, but shorter when the session is close."""
+    latest = starts_at - OFFER_MARGIN
+    deadline = min(now + ttl, latest)
+    return max(deadline, min(now + MIN_OFFER_TTL, starts_at))
+
+
+def _offer_next(
+    session: Session, training: TrainingSession, now: datetime, ttl: timedelta
+) -> Offer | None:
+    """Hold the freed seat for the first waiting learner (the caller freed it)."""
+    if training.status != SessionStatus.SCHEDULED or training.starts_at <= now:
+        return None
+    candidate = session.scalars(
+        select(Enrolment)
+        .where(
+            Enrolment.session_id == training.id, Enrolment.status == EnrolmentStatus.WAITING
+        )
+        .order_by(Enrolment.created_at, Enrolment.id)
+        .limit(1)
+    ).first()
+    if candidate is None or not _take_seat(session, training.id, now):  # type: ignore[arg-type]
+        return None
+    candidate.status = EnrolmentStatus.OFFERED
+    candidate.offer_expires_at = offer_deadline(training.starts_at, now, ttl)
+    candidate.updated_at = now
+    session.flush()
+    return Offer(
+        enrolment_id=candidate.id,  # type: ignore[arg-type]
+        user_id=candidate.user_id,
+        session_id=training.id,  # type: ignore[arg-type]
+        expires_at=candidate.offer_expires_at,
+    )
+
+
+def accept_offer(engine: Engine, *, enrolment_id: int, user_id: int, now: datetime) -> int:
+    """The learner takes the seat they were offered."""
+    with unit_of_work(engine) as session:
+        enrolment = session.get(Enrolment, enrolment_id)
+        if enrolment is None or enrolment.user_id != user_id:
+            raise NotYours(enrolment_id)
+        if enrolment.status != EnrolmentStatus.OFFERED:
+            raise OfferExpired(enrolment_id)
+        return _accept(session, enrolment, now)
+
+
+def cancel(
+    engine: Engine,
+    *,
+    enrolment_id: int,
+    user_id: int,
+    now: datetime,
+    offer_ttl: timedelta = DEFAULT_OFFER_TTL,
+) -> Cancelled:
+    """Cancel the learner's own enrolment, waitlist place or offer; a freed seat is offered
+    to the next waiting learner."""
+    with unit_of_work(engine) as session:
+        enrolment = session.get(Enrolment, enrolment_id)
+        if enrolment is None or enrolment.user_id != user_id:
+            raise NotYours(enrolment_id)
+        was = enrolment.status
+        if was == EnrolmentStatus.CANCELLED:
+            return Cancelled(session_id=enrolment.session_id, was=was, offer=None)
+        enrolment.status = EnrolmentStatus.CANCELLED
+        enrolment.offer_expires_at = None
+        enrolment.updated_at = now
+        offer = None
+        if was in HOLDING:
+            _free_seat(session, enrolment.session_id)
+            session.flush()
+            training = session.get(TrainingSession, enrolment.session_id)
+            assert training is not None
+            session.refresh(training)
+            offer = _offer_next(session, training, now, offer_ttl)
+    return Cancelled(session_id=enrolment.session_id, was=was, offer=offer)
+
+
+@dataclass(frozen=True, slots=True)
+class Expired:
+    """An offer that ran out, and the offer it passed on to (if anyone was waiting)."""
+
+    user_id: int
+    session_id: int
+    next_offer: Offer | None
+
+
+def expire_offers(
+    engine: Engine, *, now: datetime, offer_ttl: timedelta = DEFAULT_OFFER_TTL
+) -> list[Expired]:
+    """Pass every unanswered offer on to the next learner (run periodically)."""
+    results: list[Expired] = []
+    with unit_of_work(engine) as session:
+        overdue = session.scalars(
+            select(Enrolment)
+            .where(
+                Enrolment.status == EnrolmentStatus.OFFERED, Enrolment.offer_expires_at <= now
+            )
+            .order_by(Enrolment.offer_expires_at)
+            .with_for_update(skip_locked=True)
+        ).all()
+        for enrolment in overdue:
+            enrolment.status = EnrolmentStatus.CANCELLED
+            enrolment.offer_expires_at = None
+            enrolment.updated_at = now
+            _free_seat(session, enrolment.session_id)
+            session.flush()
+            training = session.get(TrainingSession, enrolment.session_id)
+            assert training is not None
+            session.refresh(training)
+            results.append(
+                Expired(
+                    user_id=enrolment.user_id,
+                    session_id=enrolment.session_id,
+                    next_offer=_offer_next(session, training, now, offer_ttl),
+                )
+            )
+    return results

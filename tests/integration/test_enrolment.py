@@ -1,0 +1,131 @@
+"""Enrolment and waitlist on SQLite and PostgreSQL, including under concurrency."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.enrolment import (
+    AlreadyEnrolled,
+    NotYours,
+    OfferExpired,
+    SessionFull,
+    SessionUnavailable,
+    accept_offer,
+    cancel,
+    enrol,
+    expire_offers,
+    join_waitlist,
+    offer_deadline,
+)
+from bot.models import Enrolment, TrainingSession
+from tests.factories import add_session, add_user
+
+
+def _seats_taken(engine, session_id) -> int:
+    with Session(engine) as session:
+        return session.get(TrainingSession, session_id).seats_taken
+
+
+def _statuses(engine, session_id) -> dict[int, str]:
+    with Session(engine) as session:
+        rows = session.exec(select(Enrolment).where(Enrolment.session_id == session_id))
+        return {row.user_id: row.status for row in rows}
+
+
+def test_twenty_concurrent_learners_for_the_last_three_seats(engine, clock) -> None:
+    now = clock.now()
+    session_id = add_session(engine, now=now, seats=10, seats_taken=7)
+    learners = [add_user(engine, 500 + i) for i in range(20)]
+
+    def attempt(user_id: int) -> str:
+        try:
+            enrol(engine, session_id=session_id, user_id=user_id, now=now)
+        except SessionFull:
+            return "full"
+        return "enrolled"
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        outcomes = list(pool.map(attempt, learners))
+    assert outcomes.count("enrolled") == 3
+    assert _seats_taken(engine, session_id) == 10
+    assert list(_statuses(engine, session_id).values()).count("enrolled") == 3
+
+
+def test_a_double_tap_enrols_once(engine, clock) -> None:
+    now = clock.now()
+    session_id = add_session(engine, now=now, seats=5)
+    add_user(engine, 42)
+
+    def attempt(_: int) -> str:
+        try:
+            enrol(engine, session_id=session_id, user_id=42, now=now)
+        except AlreadyEnrolled:
+            return "already"
+        return "enrolled"
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        outcomes = list(pool.map(attempt, range(6)))
+    assert outcomes.count("enrolled") == 1
+    assert _seats_taken(engine, session_id) == 1
+
+
+def test_cancelled_and_past_sessions_cannot_be_booked(engine, clock) -> None:
+    now = clock.now()
+    add_user(engine, 42)
+    cancelled = add_session(engine, now=now, status="cancelled")
+    past = add_session(engine, now=now, starts_in=timedelta(hours=-1))
+    for session_id in (cancelled, past, 999_999):
+        with pytest.raises(SessionUnavailable):
+            enrol(engine, session_id=session_id, user_id=42, now=now)
+
+
+def test_waitlist_offer_accept_and_expiry(engine, clock) -> None:
+    now = clock.now()
+    session_id = add_session(engine, now=now, seats=1, starts_in=timedelta(days=5))
+    for uid in (1, 2, 3):
+        add_user(engine, uid)
+    seat = enrol(engine, session_id=session_id, user_id=1, now=now)
+    with pytest.raises(SessionFull):
+        enrol(engine, session_id=session_id, user_id=2, now=now)
+    assert join_waitlist(engine, session_id=session_id, user_id=2, now=now) == 1
+    assert join_waitlist(engine, session_id=session_id, user_id=3, now=now) == 2
+    with pytest.raises(AlreadyEnrolled):
+        join_waitlist(engine, session_id=session_id, user_id=2, now=now)
+
+    # Someone else cannot cancel learner 1's seat.
+    with pytest.raises(NotYours):
+        cancel(engine, enrolment_id=seat, user_id=2, now=now)
+
+    outcome = cancel(engine, enrolment_id=seat, user_id=1, now=now)
+    assert outcome.offer is not None
+    assert (outcome.offer.user_id, outcome.offer.expires_at) == (2, now + timedelta(hours=24))
+    assert _seats_taken(engine, session_id) == 1  # held for learner 2
+    assert _statuses(engine, session_id) == {1: "cancelled", 2: "offered", 3: "waiting"}
+
+    # Learner 2 does not answer: the offer passes to learner 3.
+    later = now + timedelta(hours=25)
+    [expired] = expire_offers(engine, now=later)
+    assert expired.user_id == 2
+    assert expired.next_offer is not None and expired.next_offer.user_id == 3
+    with pytest.raises(OfferExpired):
+        accept_offer(engine, enrolment_id=outcome.offer.enrolment_id, user_id=2, now=later)
+
+    accept_offer(engine, enrolment_id=expired.next_offer.enrolment_id, user_id=3, now=later)
+    assert _statuses(engine, session_id) == {1: "cancelled", 2: "cancelled", 3: "enrolled"}
+    assert _seats_taken(engine, session_id) == 1
+    assert expire_offers(engine, now=later + timedelta(days=1)) == []
+
+
+def test_offers_are_shorter_when_the_session_is_close(clock) -> None:
+    now = clock.now()
+    assert offer_deadline(now + timedelta(days=5), now, timedelta(hours=24)) == now + timedelta(
+        hours=24
+    )
+    assert offer_deadline(now + timedelta(hours=6), now, timedelta(hours=24)) == now + timedelta(
+        hours=4
+    )
+    assert offer_deadline(now + timedelta(hours=1), now, timedelta(hours=24)) == now + timedelta(
+        minutes=30
+    )
