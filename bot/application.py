@@ -28,7 +28,7 @@ from bot.config import Settings
 from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.models import RoleGrant, User
-from handlers import account, admin, errors, fallback, menu, start, users
+from handlers import account, admin, enrolment, errors, fallback, menu, sessions, start, users
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +91,23 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handler(CallbackQueryHandler(admin.invite_role_chosen, pattern=r"^inv:r:"))
     application.add_handler(CallbackQueryHandler(admin.invite_org_chosen, pattern=r"^inv:o:"))
 
+    # Sessions, enrolment, waitlist.
+    application.add_handler(
+        CommandHandler(["mes_inscriptions", "my_enrolments"], enrolment.my_enrolments_command)
+    )
+    application.add_handler(CommandHandler(["inscrits", "enrolled"], enrolment.roster_command))
+    application.add_handler(CallbackQueryHandler(sessions.open_card, pattern=r"^card:\d+$"))
+    application.add_handler(CallbackQueryHandler(sessions.share, pattern=r"^shr:\d+$"))
+    application.add_handler(CallbackQueryHandler(enrolment.enrol_pressed, pattern=r"^enr:\d+$"))
+    application.add_handler(CallbackQueryHandler(enrolment.waitlist_pressed, pattern=r"^wl:\d+$"))
+    application.add_handler(CallbackQueryHandler(enrolment.cancel_pressed, pattern=r"^cxl:\d+$"))
+    application.add_handler(
+        CallbackQueryHandler(enrolment.cancel_confirmed, pattern=r"^(cxy:\d+|cxn)$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(enrolment.offer_answered, pattern=r"^(acc|dcl):\d+$")
+    )
+
     # Buttons.
     application.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:"))
     application.add_handler(CallbackQueryHandler(account.language_chosen, pattern=r"^lang:"))
@@ -106,6 +123,20 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
 
     application.add_error_handler(errors.on_error)
+
+    # Periodic work: unanswered waitlist offers pass on to the next learner.
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            enrolment.expire_offers_job,
+            interval=enrolment.OFFER_SWEEP_INTERVAL,
+            first=5,
+            name="waitlist:expire-offers",
+            job_kwargs={
+                "id": "waitlist:expire-offers",
+                "replace_existing": True,
+                "misfire_grace_time": 60,
+            },
+        )
 
 
 async def _post_init(application: ProxiApplication) -> None:

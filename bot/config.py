@@ -6,6 +6,7 @@ Nothing else in the project reads `os.environ`: the `Settings` object is passed 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +48,12 @@ class Settings(BaseSettings):
     telegram_poll_timeout: int = Field(default=10, ge=0, le=50)
     log_level: str = "INFO"
     rate_limit_max_retries: int = Field(default=2, ge=1, le=10)
+    # How long a freed seat is held for the next learner on the waitlist (hours).
+    waitlist_offer_hours: float = Field(default=24, gt=0, le=24 * 14)
+
+    @property
+    def waitlist_offer_ttl(self) -> timedelta:
+        return timedelta(hours=self.waitlist_offer_hours)
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -100,14 +100,12 @@ def render_entry(entry: Any, *, edited: bool = False) -> list[str]:
     who = "Proxi (modifié)" if edited else "Proxi"
     lines: list[str] = []
     if entry.kind == "venue":
-        venue = entry.venue or {}
         lines.append(
-            f"{who} > [lieu] {venue.get('title', '')}, {venue.get('address', '')} "
-            f"({venue.get('latitude')}, {venue.get('longitude')})"
+            f"{who} > [lieu] {entry.title}, {entry.address} "
+            f"({entry.latitude:.5f}, {entry.longitude:.5f})"
         )
     elif entry.kind == "location":
-        loc = entry.location or entry.venue or {}
-        lines.append(f"{who} > [position] {loc.get('latitude')}, {loc.get('longitude')}")
+        lines.append(f"{who} > [position] {entry.latitude:.5f}, {entry.longitude:.5f}")
     elif entry.kind in ("document", "photo"):
         size = len(entry.file_bytes or b"")
         lines.append(f"{who} > [fichier] {entry.file_name or entry.kind} ({size} octets)")

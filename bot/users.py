@@ -139,3 +139,19 @@ def forget_user(engine: Engine, *, user_id: int) -> bool:
         session.add(AuditEntry(actor_id=user_id, action="forget", detail="user data deleted"))
     logger.info("user %s deleted their data", user_id)
     return True
+
+
+def language_of(engine: Engine, *, user_id: int, default: str = "fr") -> str:
+    """The language to write to a user in (the default when unknown)."""
+    with unit_of_work(engine) as session:
+        user = session.get(User, user_id)
+        return user.language if user is not None else default
+
+
+def display_name(engine: Engine, *, user_id: int) -> str:
+    """First and last name, as stored."""
+    with unit_of_work(engine) as session:
+        user = session.get(User, user_id)
+        if user is None:
+            return str(user_id)
+        return " ".join(part for part in (user.first_name, user.last_name) if part)

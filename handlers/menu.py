@@ -12,10 +12,15 @@ from bot.i18n import LANGUAGES, translator
 
 logger = logging.getLogger(__name__)
 
-LEARNER_COMMANDS = ("start", "help", "langue", "privacy", "forget")
-ADMIN_COMMANDS: tuple[str, ...] = ("inviter",)
+LEARNER_COMMANDS = ("start", "mes_inscriptions", "help", "langue", "privacy", "forget")
+ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter")
 TUTOR_COMMANDS: tuple[str, ...] = ()
-ENGLISH_ALIASES = {"langue": "language", "inviter": "invite"}
+ENGLISH_ALIASES = {
+    "langue": "language",
+    "inviter": "invite",
+    "mes_inscriptions": "my_enrolments",
+    "inscrits": "enrolled",
+}
 
 
 def commands_for(language: str, roles: Iterable[str] = ()) -> list[BotCommand]:

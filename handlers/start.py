@@ -9,7 +9,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import ProxiContext
 from bot.roles import INVITE_PREFIX
-from handlers import admin
+from handlers import admin, sessions
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,11 @@ async def start(update: Update, context: ProxiContext) -> None:
     payload = context.args[0] if context.args else ""
     if payload.startswith(INVITE_PREFIX):
         await admin.redeem(update, context, payload.removeprefix(INVITE_PREFIX))
+        return
+    if payload.startswith(sessions.SESSION_LINK_PREFIX):
+        await sessions.open_card_from_link(
+            update, context, payload.removeprefix(sessions.SESSION_LINK_PREFIX)
+        )
         return
     if payload:
         # An unknown payload means a bad or old link: say so, then show the menu.

@@ -135,8 +135,22 @@ async def test_groups_get_one_polite_answer(chat) -> None:
 async def test_menus_are_published_per_language(chat) -> None:
     fr = chat.sandbox.commands_for(None, "fr")
     en = chat.sandbox.commands_for(None, "en")
-    assert [c["command"] for c in fr] == ["start", "help", "langue", "privacy", "forget"]
-    assert [c["command"] for c in en] == ["start", "help", "language", "privacy", "forget"]
+    assert [c["command"] for c in fr] == [
+        "start",
+        "mes_inscriptions",
+        "help",
+        "langue",
+        "privacy",
+        "forget",
+    ]
+    assert [c["command"] for c in en] == [
+        "start",
+        "my_enrolments",
+        "help",
+        "language",
+        "privacy",
+        "forget",
+    ]
     assert en[0]["description"] == EN("commands.start")
 
 

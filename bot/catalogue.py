@@ -1,0 +1,263 @@
+"""What learners and admins see of sessions: cards, their enrolments, enrolled lists."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.db import unit_of_work
+from bot.enrolment import NotYours
+from bot.models import (
+    Enrolment,
+    EnrolmentStatus,
+    Organisation,
+    Role,
+    RoleGrant,
+    SessionStatus,
+    Space,
+    TrainingSession,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCard:
+    """Everything a learner needs to decide, in plain values."""
+
+    id: int
+    external_id: str
+    title: str
+    organisation: str
+    starts_at: datetime
+    ends_at: datetime
+    modality: str
+    format: str
+    price_eur: float | None
+    cpf: bool
+    description: str
+    url: str | None
+    seats: int
+    seats_left: int
+    cancelled: bool
+    past: bool
+    space_name: str
+    address: str
+    postcode: str
+    city: str
+    latitude: float
+    longitude: float
+    accessible: bool | None
+
+    @property
+    def bookable(self) -> bool:
+        return not self.cancelled and not self.past
+
+
+def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCard | None:
+    """The card of a session, or None when it does not exist."""
+    with unit_of_work(engine) as session:
+        row = session.execute(
+            select(TrainingSession, Space, Organisation.name)
+            .join(Space, TrainingSession.space_id == Space.id)
+            .join(Organisation, TrainingSession.organisation_id == Organisation.id)
+            .where(TrainingSession.id == session_id)
+        ).first()
+    if row is None:
+        return None
+    training, space, organisation = row
+    return SessionCard(
+        id=training.id,
+        external_id=training.external_id,
+        title=training.title,
+        organisation=organisation,
+        starts_at=training.starts_at,
+        ends_at=training.ends_at,
+        modality=training.modality,
+        format=training.format,
+        price_eur=training.price_eur,
+        cpf=training.cpf,
+        description=training.description,
+        url=training.url,
+        seats=training.seats,
+        seats_left=max(training.seats - training.seats_taken, 0),
+        cancelled=training.status == SessionStatus.CANCELLED,
+        past=training.starts_at <= now,
+        space_name=space.name,
+        address=space.address,
+        postcode=space.postcode,
+        city=space.city,
+        latitude=space.latitude,
+        longitude=space.longitude,
+        accessible=space.accessible,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MyEnrolment:
+    enrolment_id: int
+    session_id: int
+    title: str
+    city: str
+    starts_at: datetime
+    status: str
+    offer_expires_at: datetime | None
+    position: int  # on the waitlist; 0 otherwise
+
+
+def my_enrolments(engine: Engine, *, user_id: int, now: datetime) -> list[MyEnrolment]:
+    """The learner's upcoming enrolments, offers and waitlist places, soonest first."""
+    with unit_of_work(engine) as session:
+        rows = session.execute(
+            select(Enrolment, TrainingSession.title, TrainingSession.starts_at, Space.city)
+            .join(TrainingSession, Enrolment.session_id == TrainingSession.id)
+            .join(Space, TrainingSession.space_id == Space.id)
+            .where(
+                Enrolment.user_id == user_id,
+                Enrolment.status != EnrolmentStatus.CANCELLED,
+                TrainingSession.status == SessionStatus.SCHEDULED,
+                TrainingSession.ends_at > now,
+            )
+            .order_by(TrainingSession.starts_at)
+        ).all()
+        result = []
+        for enrolment, title, starts_at, city in rows:
+            position = 0
+            if enrolment.status == EnrolmentStatus.WAITING:
+                ahead = session.scalars(
+                    select(Enrolment.id).where(
+                        Enrolment.session_id == enrolment.session_id,
+                        Enrolment.status == EnrolmentStatus.WAITING,
+                        (Enrolment.created_at < enrolment.created_at)
+                        | (
+                            (Enrolment.created_at == enrolment.created_at)
+                            & (Enrolment.id < enrolment.id)
+                        ),
+                    )
+                ).all()
+                position = len(ahead) + 1
+            result.append(
+                MyEnrolment(
+                    enrolment_id=enrolment.id,  # type: ignore[arg-type]
+                    session_id=enrolment.session_id,
+                    title=title,
+                    city=city,
+                    starts_at=starts_at,
+                    status=enrolment.status,
+                    offer_expires_at=enrolment.offer_expires_at,
+                    position=position,
+                )
+            )
+    return result
+
+
+def enrolment_of(engine: Engine, *, enrolment_id: int, user_id: int) -> MyEnrolment:
+    """One of the learner's own enrolments (NotYours for anyone else's)."""
+    with unit_of_work(engine) as session:
+        row = session.execute(
+            select(Enrolment, TrainingSession.title, TrainingSession.starts_at, Space.city)
+            .join(TrainingSession, Enrolment.session_id == TrainingSession.id)
+            .join(Space, TrainingSession.space_id == Space.id)
+            .where(Enrolment.id == enrolment_id)
+        ).first()
+    if row is None or row[0].user_id != user_id:
+        raise NotYours(enrolment_id)
+    enrolment, title, starts_at, city = row
+    return MyEnrolment(
+        enrolment_id=enrolment.id,  # type: ignore[arg-type]
+        session_id=enrolment.session_id,
+        title=title,
+        city=city,
+        starts_at=starts_at,
+        status=enrolment.status,
+        offer_expires_at=enrolment.offer_expires_at,
+        position=0,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    name: str
+    username: str | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRoster:
+    session_id: int
+    title: str
+    city: str
+    starts_at: datetime
+    seats: int
+    attendees: list[Attendee]
+
+
+def rosters(
+    engine: Engine, *, organisations: frozenset[str] | None, now: datetime, limit: int = 20
+) -> list[SessionRoster]:
+    """Upcoming sessions of these organisations (None: all) with who is enrolled or waiting."""
+    with unit_of_work(engine) as session:
+        query = (
+            select(TrainingSession, Space.city)
+            .join(Space, TrainingSession.space_id == Space.id)
+            .join(Organisation, TrainingSession.organisation_id == Organisation.id)
+            .where(
+                TrainingSession.status == SessionStatus.SCHEDULED,
+                TrainingSession.ends_at > now,
+                TrainingSession.seats_taken > 0,
+            )
+            .order_by(TrainingSession.starts_at)
+            .limit(limit)
+        )
+        if organisations is not None:
+            query = query.where(Organisation.name.in_(sorted(organisations)))
+        result = []
+        for training, city in session.execute(query).all():
+            people = session.execute(
+                select(User.first_name, User.last_name, User.username, Enrolment.status)
+                .join(User, Enrolment.user_id == User.id)
+                .where(
+                    Enrolment.session_id == training.id,
+                    Enrolment.status != EnrolmentStatus.CANCELLED,
+                )
+                .order_by(Enrolment.status, Enrolment.created_at)
+            ).all()
+            result.append(
+                SessionRoster(
+                    session_id=training.id,  # type: ignore[arg-type]
+                    title=training.title,
+                    city=city,
+                    starts_at=training.starts_at,
+                    seats=training.seats,
+                    attendees=[
+                        Attendee(
+                            name=" ".join(p for p in (first, last) if p),
+                            username=username,
+                            status=status,
+                        )
+                        for first, last, username, status in people
+                    ],
+                )
+            )
+    return result
+
+
+def organisation_admins(engine: Engine, *, session_id: int) -> list[tuple[int, str]]:
+    """(user id, language) of the admins of the session's organisation, to tell them news."""
+    with unit_of_work(engine) as session:
+        rows = session.execute(
+            select(User.id, User.language)
+            .join(RoleGrant, RoleGrant.user_id == User.id)
+            .join(TrainingSession, TrainingSession.organisation_id == RoleGrant.organisation_id)
+            .where(
+                TrainingSession.id == session_id,
+                RoleGrant.role == Role.ORG_ADMIN,
+                User.is_active.is_(True),
+            )
+        ).all()
+    return [(user_id, language) for user_id, language in rows]

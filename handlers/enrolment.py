@@ -1,0 +1,424 @@
+"""Enrolling, the waitlist and its offers, /mes_inscriptions, and /inscrits for admins."""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import Forbidden, TelegramError
+
+from bot.catalogue import enrolment_of, my_enrolments, organisation_admins, rosters, session_card
+from bot.context import ProxiContext
+from bot.enrolment import (
+    AlreadyEnrolled,
+    NotYours,
+    Offer,
+    OfferExpired,
+    SessionFull,
+    SessionUnavailable,
+    accept_offer,
+    cancel,
+    enrol,
+    expire_offers,
+    join_waitlist,
+)
+from bot.i18n import translator
+from bot.models import EnrolmentStatus
+from bot.users import display_name, language_of, mark_inactive
+from handlers.admin import current_roles
+from handlers.common import call_service, edit_or_ignore
+from handlers.render import when
+
+logger = logging.getLogger(__name__)
+
+OFFER_SWEEP_INTERVAL = timedelta(minutes=1)
+
+
+def _tail_id(data: str | None) -> int:
+    try:
+        return int((data or "").rsplit(":", 1)[-1])
+    except ValueError:
+        return -1
+
+
+async def enrol_pressed(update: Update, context: ProxiContext) -> None:
+    """[M'inscrire]: take a seat, or offer the waitlist when it just filled up."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    session_id = _tail_id(query.data)
+    t = context.t
+    try:
+        await call_service(
+            enrol,
+            services.engine,
+            session_id=session_id,
+            user_id=user.id,
+            now=services.clock.now(),
+        )
+    except SessionFull:
+        await query.answer()
+        keyboard = InlineKeyboardMarkup(
+            [[InlineKeyboardButton(t("card.button_waitlist"), callback_data=f"wl:{session_id}")]]
+        )
+        await edit_or_ignore(query, t("enrol.full"), reply_markup=keyboard)
+        return
+    except SessionUnavailable:
+        await query.answer(t("enrol.unavailable"), show_alert=True)
+        return
+    except AlreadyEnrolled:
+        await query.answer(t("enrol.already"), show_alert=True)
+        return
+    except OfferExpired:
+        await query.answer(t("enrol.offer_expired"), show_alert=True)
+        return
+    await query.answer()
+    card = await call_service(
+        session_card, services.engine, session_id=session_id, now=services.clock.now()
+    )
+    assert card is not None
+    await edit_or_ignore(
+        query,
+        t("enrol.done", title=html.escape(card.title), when=when(t, card.starts_at, card.ends_at)),
+    )
+    await _tell_admins(context, session_id, user.id, "roster.new_enrolment")
+
+
+async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
+    """[Liste d'attente]: join it and say the position."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    t = context.t
+    try:
+        position = await call_service(
+            join_waitlist,
+            services.engine,
+            session_id=_tail_id(query.data),
+            user_id=user.id,
+            now=services.clock.now(),
+        )
+    except SessionUnavailable:
+        await query.answer(t("enrol.unavailable"), show_alert=True)
+        return
+    except AlreadyEnrolled as exc:
+        key = (
+            "enrol.already_waiting" if exc.status != EnrolmentStatus.ENROLLED else "enrol.already"
+        )
+        await query.answer(t(key), show_alert=True)
+        return
+    await query.answer()
+    await edit_or_ignore(query, t("enrol.waitlist_joined", position=position))
+
+
+async def my_enrolments_command(update: Update, context: ProxiContext) -> None:
+    """/mes_inscriptions: upcoming enrolments and waitlist places, each with [Annuler]."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    services = context.services
+    t = context.t
+    mine = await call_service(
+        my_enrolments, services.engine, user_id=user.id, now=services.clock.now()
+    )
+    if not mine:
+        await message.reply_text(t("mine.empty"))
+        return
+    lines = [t("mine.title")]
+    buttons = []
+    for item in mine:
+        title = html.escape(item.title)
+        common = {
+            "title": title,
+            "city": html.escape(item.city),
+            "when": t.datetime(item.starts_at),
+        }
+        if item.status == EnrolmentStatus.WAITING:
+            lines.append(t("mine.line_waiting", position=item.position, **common))
+        elif item.status == EnrolmentStatus.OFFERED and item.offer_expires_at is not None:
+            lines.append(
+                t("mine.line_offered", deadline=t.datetime(item.offer_expires_at), **common)
+            )
+            buttons.append(
+                [
+                    InlineKeyboardButton(
+                        t("enrol.offer_accept"), callback_data=f"acc:{item.enrolment_id}"
+                    )
+                ]
+            )
+        else:
+            lines.append(t("mine.line_enrolled", **common))
+        short = item.title if len(item.title) <= 40 else item.title[:39] + "…"
+        buttons.append(
+            [
+                InlineKeyboardButton(
+                    t("mine.button_cancel", title=short), callback_data=f"cxl:{item.enrolment_id}"
+                )
+            ]
+        )
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+
+
+async def cancel_pressed(update: Update, context: ProxiContext) -> None:
+    """[Annuler]: ask for confirmation (only for the presser's own enrolment)."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    t = context.t
+    enrolment_id = _tail_id(query.data)
+    try:
+        item = await call_service(
+            enrolment_of, context.services.engine, enrolment_id=enrolment_id, user_id=user.id
+        )
+    except NotYours:
+        await query.answer(t("mine.not_yours"), show_alert=True)
+        return
+    await query.answer()
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("mine.button_confirm_cancel"), callback_data=f"cxy:{enrolment_id}"
+                ),
+                InlineKeyboardButton(t("mine.button_keep"), callback_data="cxn"),
+            ]
+        ]
+    )
+    await edit_or_ignore(
+        query,
+        t("mine.confirm_cancel", title=html.escape(item.title), when=t.datetime(item.starts_at)),
+        reply_markup=keyboard,
+    )
+
+
+async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
+    """Cancel for real; a freed seat is offered to the first waiting learner."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    t = context.t
+    services = context.services
+    if query.data == "cxn":
+        await query.answer()
+        await edit_or_ignore(query, t("mine.kept"))
+        return
+    enrolment_id = _tail_id(query.data)
+    try:
+        item = await call_service(
+            enrolment_of, services.engine, enrolment_id=enrolment_id, user_id=user.id
+        )
+        outcome = await call_service(
+            cancel,
+            services.engine,
+            enrolment_id=enrolment_id,
+            user_id=user.id,
+            now=services.clock.now(),
+            offer_ttl=services.settings.waitlist_offer_ttl,
+        )
+    except NotYours:
+        await query.answer(t("mine.not_yours"), show_alert=True)
+        return
+    await query.answer()
+    await edit_or_ignore(query, t("mine.cancelled", title=html.escape(item.title)))
+    if outcome.was == EnrolmentStatus.ENROLLED:
+        await _tell_admins(context, outcome.session_id, user.id, "roster.cancellation")
+    if outcome.offer is not None:
+        await send_offer(context, outcome.offer)
+
+
+async def offer_answered(update: Update, context: ProxiContext) -> None:
+    """[Je prends la place] / [Je laisse la place] on an offer."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    t = context.t
+    services = context.services
+    enrolment_id = _tail_id(query.data)
+    try:
+        item = await call_service(
+            enrolment_of, services.engine, enrolment_id=enrolment_id, user_id=user.id
+        )
+        if query.data.startswith("acc:"):
+            await call_service(
+                accept_offer,
+                services.engine,
+                enrolment_id=enrolment_id,
+                user_id=user.id,
+                now=services.clock.now(),
+            )
+        else:
+            if item.status != EnrolmentStatus.OFFERED:
+                raise OfferExpired(enrolment_id)
+            outcome = await call_service(
+                cancel,
+                services.engine,
+                enrolment_id=enrolment_id,
+                user_id=user.id,
+                now=services.clock.now(),
+                offer_ttl=services.settings.waitlist_offer_ttl,
+            )
+    except NotYours:
+        await query.answer(t("mine.not_yours"), show_alert=True)
+        return
+    except OfferExpired:
+        await query.answer()
+        await edit_or_ignore(query, t("enrol.offer_expired"))
+        return
+    await query.answer()
+    if query.data.startswith("acc:"):
+        await edit_or_ignore(query, t("enrol.offer_taken", title=html.escape(item.title)))
+        await _tell_admins(context, item.session_id, user.id, "roster.new_enrolment")
+        return
+    await edit_or_ignore(query, t("enrol.offer_declined"))
+    if outcome.offer is not None:
+        await send_offer(context, outcome.offer)
+
+
+async def send_offer(context: ProxiContext, offer: Offer) -> None:
+    """Tell a waiting learner a seat is held for them, with a deadline."""
+    services = context.services
+    language = await call_service(language_of, services.engine, user_id=offer.user_id)
+    t = translator(language, services.settings.timezone)
+    card = await call_service(
+        session_card, services.engine, session_id=offer.session_id, now=services.clock.now()
+    )
+    if card is None:
+        return
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("enrol.offer_accept"), callback_data=f"acc:{offer.enrolment_id}"
+                ),
+                InlineKeyboardButton(
+                    t("enrol.offer_decline"), callback_data=f"dcl:{offer.enrolment_id}"
+                ),
+            ]
+        ]
+    )
+    text = t(
+        "enrol.offer",
+        title=html.escape(card.title),
+        when=when(t, card.starts_at, card.ends_at),
+        deadline=t.datetime(offer.expires_at),
+    )
+    await _send(context, offer.user_id, text, reply_markup=keyboard)
+
+
+async def expire_offers_job(context: ProxiContext) -> None:
+    """Every minute: unanswered offers pass to the next learner on the waitlist."""
+    services = context.services
+    expired = await call_service(
+        expire_offers,
+        services.engine,
+        now=services.clock.now(),
+        offer_ttl=services.settings.waitlist_offer_ttl,
+    )
+    for item in expired:
+        language = await call_service(language_of, services.engine, user_id=item.user_id)
+        t = translator(language, services.settings.timezone)
+        card = await call_service(
+            session_card, services.engine, session_id=item.session_id, now=services.clock.now()
+        )
+        if card is not None:
+            await _send(
+                context, item.user_id, t("enrol.offer_lapsed", title=html.escape(card.title))
+            )
+        if item.next_offer is not None:
+            await send_offer(context, item.next_offer)
+
+
+async def roster_command(update: Update, context: ProxiContext) -> None:
+    """/inscrits: who is enrolled in the admin's organisations' upcoming sessions."""
+    message = update.effective_message
+    if message is None:
+        return
+    t = context.t
+    roles = await current_roles(update, context)
+    if not roles.is_admin:
+        await message.reply_text(t("admin.not_allowed"))
+        return
+    services = context.services
+    found = await call_service(
+        rosters,
+        services.engine,
+        organisations=None if roles.super_admin else roles.admin_of,
+        now=services.clock.now(),
+    )
+    if not found:
+        await message.reply_text(t("roster.empty"))
+        return
+    lines = [t("roster.title")]
+    for roster in found:
+        taken = sum(1 for a in roster.attendees if a.status != EnrolmentStatus.WAITING)
+        lines.append(
+            t(
+                "roster.session",
+                title=html.escape(roster.title),
+                city=html.escape(roster.city),
+                when=t.datetime(roster.starts_at),
+                taken=taken,
+                seats=roster.seats,
+            )
+        )
+        for attendee in roster.attendees:
+            key = (
+                "roster.person_waiting"
+                if attendee.status == EnrolmentStatus.WAITING
+                else "roster.person"
+            )
+            lines.append(t(key, name=html.escape(attendee.name)))
+    text = "\n".join(lines)
+    await message.reply_text(text[:4000])
+
+
+async def _tell_admins(context: ProxiContext, session_id: int, learner_id: int, key: str) -> None:
+    """A silent note to the organisation's admins about an enrolment or a cancellation."""
+    services = context.services
+    admins = await call_service(organisation_admins, services.engine, session_id=session_id)
+    if not admins:
+        return
+    card = await call_service(
+        session_card, services.engine, session_id=session_id, now=services.clock.now()
+    )
+    name = await call_service(display_name, services.engine, user_id=learner_id)
+    if card is None:
+        return
+    for admin_id, language in admins:
+        t = translator(language, services.settings.timezone)
+        text = t(
+            key,
+            name=html.escape(name),
+            title=html.escape(card.title),
+            when=t.datetime(card.starts_at),
+        )
+        await _send(context, admin_id, text, silent=True)
+
+
+async def _send(
+    context: ProxiContext,
+    chat_id: int,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    silent: bool = False,
+) -> None:
+    """Send to someone other than the current user; a blocked bot marks them inactive."""
+    try:
+        await context.bot.send_message(
+            chat_id, text, reply_markup=reply_markup, disable_notification=silent
+        )
+    except Forbidden:
+        await call_service(mark_inactive, context.services.engine, user_id=chat_id)
+    except TelegramError:
+        logger.warning("could not notify %s", chat_id, exc_info=True)

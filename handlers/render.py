@@ -1,0 +1,74 @@
+"""Turning domain values into catalog texts (HTML-escaped) for handlers and jobs."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+
+from bot.catalogue import SessionCard
+from bot.i18n import Translator
+
+MAX_DESCRIPTION = 600  # a card must stay readable on a phone
+
+
+def when(t: Translator, starts_at: datetime, ends_at: datetime) -> str:
+    """ "jeudi 4 mars, de 09:00 à 17:00" or "du lundi 1 mars à 09:00 au mardi 2 mars à 17:00"."""
+    start_local = starts_at.astimezone(t.tz)
+    end_local = ends_at.astimezone(t.tz)
+    if start_local.date() == end_local.date():
+        return t(
+            "card.when_same_day",
+            day=t.date(starts_at),
+            start=t.time(starts_at),
+            end=t.time(ends_at),
+        )
+    return t("card.when_multi_day", start=t.datetime(starts_at), end=t.datetime(ends_at))
+
+
+def price(t: Translator, amount: float | None) -> str | None:
+    if amount is None:
+        return None
+    if amount == 0:
+        return t("card.free")
+    shown = t.number(round(amount)) if float(amount).is_integer() else t.number(amount)
+    return t("card.price", amount=shown)
+
+
+def card_text(t: Translator, card: SessionCard) -> str:
+    """The session card as the learner reads it."""
+    details = [t(f"card.modality_{card.modality}")]
+    if (shown := price(t, card.price_eur)) is not None:
+        details.append(shown)
+    if card.cpf:
+        details.append(t("card.cpf_yes"))
+    if card.accessible is not None:
+        details.append(t("card.accessible_yes" if card.accessible else "card.accessible_no"))
+    if card.cancelled:
+        seats = t("card.cancelled")
+    elif card.past:
+        seats = t("card.past")
+    elif card.seats_left == 0:
+        seats = t("card.full")
+    else:
+        seats = t("card.seats_left", count=card.seats_left, seats=card.seats)
+    description = card.description
+    if len(description) > MAX_DESCRIPTION:
+        description = description[: MAX_DESCRIPTION - 1].rstrip() + "…"
+    return t(
+        "card.text",
+        title=html.escape(card.title),
+        organisation=html.escape(card.organisation),
+        when=when(t, card.starts_at, card.ends_at),
+        where=html.escape(
+            t(
+                "card.where",
+                space=card.space_name,
+                address=card.address,
+                postcode=card.postcode,
+                city=card.city,
+            )
+        ),
+        details=" · ".join(details),
+        seats=seats,
+        description=html.escape(description),
+    ).rstrip()

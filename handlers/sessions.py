@@ -1,0 +1,109 @@
+"""Session cards: open one (button or deep link), share it, show the venue pin."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.helpers import create_deep_linked_url
+
+from bot.catalogue import SessionCard, session_card
+from bot.context import ProxiContext
+from handlers.common import call_service, edit_or_ignore
+from handlers.render import card_text
+
+logger = logging.getLogger(__name__)
+
+SESSION_LINK_PREFIX = "s_"
+
+
+def card_keyboard(context: ProxiContext, card: SessionCard) -> InlineKeyboardMarkup:
+    """[M'inscrire] or [Liste d'attente], [Partager], and [Retour] after a search."""
+    t = context.t
+    rows: list[list[InlineKeyboardButton]] = []
+    if card.bookable:
+        if card.seats_left > 0:
+            rows.append(
+                [InlineKeyboardButton(t("card.button_enrol"), callback_data=f"enr:{card.id}")]
+            )
+        else:
+            rows.append(
+                [InlineKeyboardButton(t("card.button_waitlist"), callback_data=f"wl:{card.id}")]
+            )
+    bottom = [InlineKeyboardButton(t("card.button_share"), callback_data=f"shr:{card.id}")]
+    if context.user_data is not None and context.user_data.get("results"):
+        bottom.append(InlineKeyboardButton(t("card.button_back"), callback_data="res:back"))
+    rows.append(bottom)
+    return InlineKeyboardMarkup(rows)
+
+
+async def load_card(context: ProxiContext, session_id: int) -> SessionCard | None:
+    services = context.services
+    return await call_service(
+        session_card, services.engine, session_id=session_id, now=services.clock.now()
+    )
+
+
+async def send_venue(message: Message, card: SessionCard) -> None:
+    """The venue as a map pin."""
+    await message.reply_venue(
+        latitude=card.latitude,
+        longitude=card.longitude,
+        title=card.space_name,
+        address=f"{card.address}, {card.postcode} {card.city}".strip(", "),
+    )
+
+
+async def open_card(update: Update, context: ProxiContext) -> None:
+    """A result's button: the card replaces the list, then the venue pin follows."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    card = await load_card(context, _id(query.data))
+    if card is None:
+        await query.answer(context.t("card.not_found"), show_alert=True)
+        return
+    await query.answer()
+    await edit_or_ignore(
+        query, card_text(context.t, card), reply_markup=card_keyboard(context, card)
+    )
+    if card.bookable and card.modality != "distanciel":
+        await send_venue(query.message, card)  # type: ignore[arg-type]
+
+
+async def open_card_from_link(update: Update, context: ProxiContext, payload: str) -> None:
+    """/start s_<id>: the deep link of a poster's QR code opens the card directly."""
+    message = update.effective_message
+    if message is None:
+        return
+    try:
+        session_id = int(payload)
+    except ValueError:
+        session_id = -1
+    card = await load_card(context, session_id) if session_id > 0 else None
+    if card is None:
+        await message.reply_text(context.t("card.not_found"))
+        return
+    await message.reply_text(card_text(context.t, card), reply_markup=card_keyboard(context, card))
+    if card.bookable and card.modality != "distanciel":
+        await send_venue(message, card)
+
+
+async def share(update: Update, context: ProxiContext) -> None:
+    """A deep link that opens this card, for a poster's QR code or a friend."""
+    query = update.callback_query
+    if query is None or query.data is None or query.message is None:
+        return
+    await query.answer()
+    link = create_deep_linked_url(context.bot.username, f"{SESSION_LINK_PREFIX}{_id(query.data)}")
+    await query.message.reply_text(  # type: ignore[union-attr]
+        context.t("card.share", link=html.escape(link))
+    )
+
+
+def _id(data: str) -> int:
+    try:
+        return int(data.rsplit(":", 1)[-1])
+    except ValueError:
+        return -1

@@ -1,0 +1,163 @@
+"""Learners open a card, enrol, wait for a seat, cancel; admins see who is enrolled."""
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from bot.i18n import translator
+from bot.models import Enrolment, Organisation, RoleGrant, TrainingSession
+from tests.factories import add_session, add_user
+from tests.helpers import plain
+
+FR = translator("fr")
+
+
+def _labels(entry) -> list[str]:
+    return [b.text for row in entry.buttons for b in row]
+
+
+async def test_from_deep_link_to_enrolment(chat, sqlite_engine, clock) -> None:
+    sid = add_session(
+        sqlite_engine,
+        now=clock.now(),
+        seats=12,
+        seats_taken=9,
+        title="Excel : tableaux croisés dynamiques",
+    )
+    anne = chat.user()
+    card, venue = await chat.send(anne, f"/start s_{sid}")
+    assert card.plain.startswith("Excel : tableaux croisés dynamiques\nBureautique & Vous")
+    assert "3 places restantes sur 12" in card.plain
+    assert _labels(card) == [FR("card.button_enrol"), FR("card.button_share")]
+    assert venue.kind == "venue"
+    assert venue.title == "Relais d'Entreprises de Ploërmel"
+
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    [done] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == card.message_id]
+    assert done.plain.startswith("C'est fait : vous êtes inscrit·e à Excel")
+    with Session(sqlite_engine) as session:
+        assert session.get(TrainingSession, sid).seats_taken == 10
+
+    # A second tap on a stale card does not enrol twice.
+    await chat.press(anne, message_id=card.message_id, data=f"enr:{sid}")
+    assert chat.sandbox.callback_answers(anne.id)[-1][1] == FR("enrol.already")
+    with Session(sqlite_engine) as session:
+        assert session.get(TrainingSession, sid).seats_taken == 10
+
+
+async def test_share_gives_a_deep_link(chat, sqlite_engine, clock) -> None:
+    sid = add_session(sqlite_engine, now=clock.now())
+    anne = chat.user()
+    card, _ = await chat.send(anne, f"/start s_{sid}")
+    [shared] = await chat.press(anne, label=FR("card.button_share"), message_id=card.message_id)
+    assert f"https://t.me/{chat.application.bot.username}?start=s_{sid}" in shared.plain
+
+
+async def test_waitlist_then_offer_when_a_seat_frees(chat, sqlite_engine, clock) -> None:
+    sid = add_session(sqlite_engine, now=clock.now(), seats=1)
+    anne, bruno = chat.user(42, "Anne"), chat.user(43, "Bruno")
+    card, _ = await chat.send(anne, f"/start s_{sid}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+
+    full_card, _ = await chat.send(bruno, f"/start s_{sid}")
+    assert "complet" in full_card.plain
+    await chat.press(bruno, label=FR("card.button_waitlist"), message_id=full_card.message_id)
+    edited = [e for e in chat.sandbox.transcript(bruno.id) if e.message_id == full_card.message_id]
+    assert edited[0].plain == FR("enrol.waitlist_joined", position=1)
+
+    [mine] = await chat.send(anne, "/mes_inscriptions")
+    assert "Excel initiation" in mine.plain
+    await chat.press(anne, index=1, message_id=mine.message_id)
+    await chat.press(anne, label=FR("mine.button_confirm_cancel"), message_id=mine.message_id)
+    edited = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == mine.message_id]
+    assert edited[0].plain == plain(FR("mine.cancelled", title="Excel initiation"))
+
+    offer = chat.last(bruno)
+    assert offer.plain.startswith("Une place s'est libérée pour Excel initiation")
+    assert _labels(offer) == [FR("enrol.offer_accept"), FR("enrol.offer_decline")]
+    await chat.press(bruno, label=FR("enrol.offer_accept"), message_id=offer.message_id)
+    assert chat.last(bruno).plain == plain(FR("enrol.offer_taken", title="Excel initiation"))
+    with Session(sqlite_engine) as session:
+        statuses = {e.user_id: e.status for e in session.exec(select(Enrolment))}
+        assert statuses == {42: "cancelled", 43: "enrolled"}
+        assert session.get(TrainingSession, sid).seats_taken == 1
+
+
+async def test_unanswered_offer_passes_to_the_next(chat, sqlite_engine, clock) -> None:
+    from handlers.enrolment import expire_offers_job
+
+    sid = add_session(sqlite_engine, now=clock.now(), seats=1, starts_in=timedelta(days=5))
+    anne, bruno, chloe = chat.user(42, "Anne"), chat.user(43, "Bruno"), chat.user(44, "Chloé")
+    card, _ = await chat.send(anne, f"/start s_{sid}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    for learner in (bruno, chloe):
+        full_card, _ = await chat.send(learner, f"/start s_{sid}")
+        await chat.press(
+            learner, label=FR("card.button_waitlist"), message_id=full_card.message_id
+        )
+    [mine] = await chat.send(anne, "/mes_inscriptions")
+    await chat.press(anne, index=1, message_id=mine.message_id)
+    await chat.press(anne, label=FR("mine.button_confirm_cancel"), message_id=mine.message_id)
+    assert chat.last(bruno).plain.startswith("Une place s'est libérée")
+
+    clock.advance(timedelta(hours=25))
+    await expire_offers_job(_JobContext(chat.application))
+    assert chat.last(bruno).plain == plain(FR("enrol.offer_lapsed", title="Excel initiation"))
+    assert chat.last(chloe).plain.startswith("Une place s'est libérée")
+
+
+class _JobContext:
+    """What PTB passes to a job callback, reduced to what the job reads."""
+
+    def __init__(self, application) -> None:
+        self.bot = application.bot
+        self.bot_data = application.bot_data
+
+    @property
+    def services(self):
+        return self.bot_data["services"]
+
+
+async def test_someone_elses_enrolment_cannot_be_cancelled(chat, sqlite_engine, clock) -> None:
+    sid = add_session(sqlite_engine, now=clock.now())
+    anne, eve = chat.user(42, "Anne"), chat.user(66, "Eve")
+    card, _ = await chat.send(anne, f"/start s_{sid}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    with Session(sqlite_engine) as session:
+        enrolment_id = session.exec(select(Enrolment)).one().id
+    [reply] = await chat.send(eve, "/help")
+    for data in (f"cxl:{enrolment_id}", f"cxy:{enrolment_id}", f"acc:{enrolment_id}"):
+        await chat.press(eve, message_id=reply.message_id, data=data)
+    answers = [text for _, text, _ in chat.sandbox.callback_answers(eve.id)]
+    assert answers == [FR("mine.not_yours")] * 3
+    with Session(sqlite_engine) as session:
+        assert session.exec(select(Enrolment)).one().status == "enrolled"
+
+
+async def test_org_admins_are_told_and_see_the_roster(chat, sqlite_engine, clock) -> None:
+    sid = add_session(sqlite_engine, now=clock.now(), organisation="Bureautique & Vous")
+    add_user(sqlite_engine, 77, name="Béa")
+    with Session(sqlite_engine) as session:
+        org = session.exec(select(Organisation)).one()
+        session.add(RoleGrant(user_id=77, role="org_admin", organisation_id=org.id))
+        session.commit()
+    bea = chat.user(77, "Béa")
+    anne = chat.user(42, "Anne")
+    card, _ = await chat.send(anne, f"/start s_{sid}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    note = chat.last(bea)
+    assert note.plain.startswith("Nouvelle inscription : Anne à Excel initiation")
+    assert note.disable_notification is True
+    [roster] = await chat.send(bea, "/inscrits")
+    assert "Excel initiation" in roster.plain and "• Anne" in roster.plain
+    [refused] = await chat.send(anne, "/inscrits")
+    assert refused.plain == FR("admin.not_allowed")
+
+
+async def test_cancelled_session_link_shows_it_cancelled(chat, sqlite_engine, clock) -> None:
+    sid = add_session(sqlite_engine, now=clock.now(), status="cancelled")
+    [card] = await chat.send(chat.user(), f"/start s_{sid}")
+    assert "Session annulée." in card.plain
+    assert _labels(card) == [FR("card.button_share")]
+    [missing] = await chat.send(chat.user(), "/start s_999999")
+    assert missing.plain == FR("card.not_found")
