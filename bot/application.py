@@ -28,7 +28,18 @@ from bot.config import Settings
 from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.models import RoleGrant, User
-from handlers import account, admin, enrolment, errors, fallback, menu, sessions, start, users
+from handlers import (
+    account,
+    admin,
+    enrolment,
+    errors,
+    fallback,
+    menu,
+    sessions,
+    settings,
+    start,
+    users,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -79,12 +90,17 @@ def _register_handlers(application: ProxiApplication) -> None:
     # updates from group chats (the bot works in private chats only).
     application.add_handler(TypeHandler(Update, users.track_user), group=-1)
 
+    # Conversations first: while one waits for an answer, it takes the next message.
+    application.add_handler(settings.home_conversation())
+
     # Commands every user has.
     application.add_handler(CommandHandler("start", start.start))
     application.add_handler(CommandHandler(["help", "aide"], start.help_command))
     application.add_handler(CommandHandler(["langue", "language"], account.language_command))
     application.add_handler(CommandHandler(["privacy", "confidentialite"], account.privacy))
     application.add_handler(CommandHandler(["forget", "oublier"], account.forget_command))
+    application.add_handler(CommandHandler(["settings", "reglages"], settings.settings_command))
+    application.add_handler(CallbackQueryHandler(settings.language_button, pattern=r"^set:lang$"))
 
     # Administrators.
     application.add_handler(CommandHandler(["inviter", "invite"], admin.invite_command))

@@ -307,6 +307,7 @@ class Gazetteer:
             self._fuzzy_buckets[k[0]].append(k)
         self._dept_keys: dict[str, list[str]] = {}  # filled on demand
         self._dept_centroids: dict[str, tuple[float, float] | None] = {}
+        self._grid: dict[tuple[int, int], list[Commune]] | None = None  # built on first use
 
     # --- loading ----------------------------------------------------------------------------
 
@@ -394,6 +395,27 @@ class Gazetteer:
     def in_departement(self, code: str) -> list[Commune]:
         """Communes of a département ("56", "2A", "974"), most populous first."""
         return list(self._by_dept.get(code.strip().upper(), []))
+
+    def nearest(self, latitude: float, longitude: float) -> Commune | None:
+        """The commune whose point is closest to a shared location (None far from France)."""
+        if self._grid is None:
+            grid: dict[tuple[int, int], list[Commune]] = defaultdict(list)
+            for commune in self._by_insee.values():
+                grid[(int(commune.latitude * 10), int(commune.longitude * 10))].append(commune)
+            self._grid = grid
+        cell = (int(latitude * 10), int(longitude * 10))
+        # Cells are 0.1° (about 11 km by 7 km here): three rings cover any French commune.
+        nearby = [
+            commune
+            for dlat in range(-3, 4)
+            for dlon in range(-3, 4)
+            for commune in self._grid.get((cell[0] + dlat, cell[1] + dlon), ())
+        ]
+        if not nearby:
+            return None
+        return min(
+            nearby, key=lambda c: haversine_km(latitude, longitude, c.latitude, c.longitude)
+        )
 
     def is_departement(self, text: str) -> bool:
         """True for a known département code such as "56", "2A" or "974"."""

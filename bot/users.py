@@ -155,3 +155,16 @@ def display_name(engine: Engine, *, user_id: int) -> str:
         if user is None:
             return str(user_id)
         return " ".join(part for part in (user.first_name, user.last_name) if part)
+
+
+def set_home(engine: Engine, *, user_id: int, insee: str | None) -> None:
+    """Remember (or forget, with None) the learner's home commune, by INSEE code."""
+    with unit_of_work(engine) as session:
+        session.execute(update(User).where(User.id == user_id).values(home_insee=insee))
+
+
+def home_of(engine: Engine, *, user_id: int) -> str | None:
+    """The learner's home commune (INSEE code), if they gave one."""
+    with unit_of_work(engine) as session:
+        user = session.get(User, user_id)
+        return None if user is None else user.home_insee

@@ -12,7 +12,15 @@ from bot.i18n import LANGUAGES, translator
 
 logger = logging.getLogger(__name__)
 
-LEARNER_COMMANDS = ("start", "mes_inscriptions", "help", "langue", "privacy", "forget")
+LEARNER_COMMANDS = (
+    "start",
+    "mes_inscriptions",
+    "settings",
+    "help",
+    "langue",
+    "privacy",
+    "forget",
+)
 ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter")
 TUTOR_COMMANDS: tuple[str, ...] = ()
 ENGLISH_ALIASES = {

@@ -138,6 +138,7 @@ async def test_menus_are_published_per_language(chat) -> None:
     assert [c["command"] for c in fr] == [
         "start",
         "mes_inscriptions",
+        "settings",
         "help",
         "langue",
         "privacy",
@@ -146,6 +147,7 @@ async def test_menus_are_published_per_language(chat) -> None:
     assert [c["command"] for c in en] == [
         "start",
         "my_enrolments",
+        "settings",
         "help",
         "language",
         "privacy",
