@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -252,6 +252,21 @@ class AvailabilitySlot(SQLModel, table=True):
 
 
 class Appointment(SQLModel, table=True):
+    """A learner's mentoring request on a tutor's slot, through to attendance and rating."""
+
+    # One active appointment per learner and slot, even with a double tap on a group slot
+    # (the seat guard alone would let both through while seats remain).
+    __table_args__ = (
+        Index(
+            "uq_appointment_active_learner_slot",
+            "slot_id",
+            "learner_id",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'confirmed', 'proposed')"),
+            postgresql_where=text("status IN ('pending', 'confirmed', 'proposed')"),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     slot_id: int = Field(foreign_key="availability_slot.id", index=True)
     learner_id: int = Field(sa_type=BigInteger, foreign_key="app_user.id", index=True)
@@ -264,6 +279,15 @@ class Appointment(SQLModel, table=True):
     rating: int | None = None
     created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
     decided_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    # Why the tutor declined, or why either side cancelled (shown to the other side).
+    reason: str | None = Field(default=None, max_length=500)
+    # When the tutor was nudged about this unanswered request (nudge once, then expire).
+    nudged_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    # A reschedule is a new pending request that keeps the old one's ics_uid (sequence + 1).
+    rescheduled_from_id: int | None = Field(default=None, foreign_key="appointment.id")
+    # Who answered "did it take place?": "tutor" or "learner"; the tutor's answer wins.
+    attendance_by: str | None = Field(default=None, max_length=10)
+    rating_comment: str | None = Field(default=None, max_length=300)
 
 
 class Reminder(SQLModel, table=True):

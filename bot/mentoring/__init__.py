@@ -1,0 +1,16 @@
+"""Mentoring: tutors' availability, appointments and their lifecycle, calendar files.
+
+The domain layer only (no Telegram): services take plain values and an engine, run one short
+transaction each, guard every seat and status change with a single atomic UPDATE, raise the
+named exceptions of :mod:`bot.mentoring.errors` and return the plain views of
+:mod:`bot.mentoring.views`, which the chat handlers render.
+
+* :mod:`~bot.mentoring.availability` – tutors add, list and remove slots (single or weekly);
+* :mod:`~bot.mentoring.parsing` – the typed shortcut "mardi 14h-16h à Redon" (pure);
+* :mod:`~bot.mentoring.finder` – open slots for learners, by topic, tutor and distance;
+* :mod:`~bot.mentoring.appointments` – request, confirm, decline, counter-proposal, cancel,
+  reschedule;
+* :mod:`~bot.mentoring.followup` – nudges and expiry, attendance, ratings, listings;
+* :mod:`~bot.mentoring.reminding` – the reminders to schedule for a confirmed appointment;
+* :mod:`~bot.mentoring.ics` – .ics REQUEST and CANCEL files.
+"""
