@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
         "--data", nargs="+", type=Path, metavar="FILE", help="data files instead of the sample"
     )
     commands.add_parser("migrate", help="upgrade the database schema to the latest version")
+    from bot.importer.cli import add_parser as add_load_parser
+
+    add_load_parser(commands)
     return parser
 
 
@@ -60,9 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 2
-    demo = args.command == "demo" or (args.command == "run" and not settings.telegram_bot_token)
-    # The demo's terminal is the chat: only warnings go to stderr unless asked for more.
-    configure_logging("WARNING" if demo and settings.log_level == "INFO" else settings.log_level)
+    running_bot = args.command == "run" and bool(settings.telegram_bot_token)
+    # Only the running bot logs at INFO by default; the demo's terminal is the chat and the
+    # other commands print their own report, so they show warnings unless asked for more.
+    quiet = not running_bot and settings.log_level == "INFO"
+    configure_logging("WARNING" if quiet else settings.log_level)
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "run":
@@ -77,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings)
     if args.command == "demo":
         return _demo(settings, args.data)
+    if args.command == "load":
+        from bot.importer.cli import run as run_load
+
+        return run_load(args, settings)
     parser.print_help()
     return 2
 

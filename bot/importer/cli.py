@@ -1,0 +1,119 @@
+"""`python -m bot load FILE... [--dry-run] [--lang fr|en]`: load spaces and sessions.
+
+Exit codes: 0 loaded (or, with --dry-run, loadable), 1 the data has problems (the report goes
+to stderr and nothing is written), 2 usage errors (a file that does not exist...).
+`bot/cli.py` wires it: `add_parser(commands)` and, for the "load" command, `run(args, settings)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.i18n import LANGUAGES, translator
+from bot.importer.problems import Problem
+from bot.importer.reader import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from bot.importer.validation import Places
+
+logger = logging.getLogger(__name__)
+
+
+def add_parser(subparsers: Any) -> None:
+    """Add the `load` command to the `python -m bot` sub-commands."""
+    parser = subparsers.add_parser(
+        "load",
+        help="load spaces and sessions from CSV, XLSX, JSON or LHEO XML files",
+        description="Load spaces and sessions (spaces first). Every row is written, or none: "
+        "a file with problems is reported and nothing changes.",
+    )
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="data files")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="show what would change, write nothing"
+    )
+    parser.add_argument(
+        "--lang", choices=LANGUAGES, default=None, help="report language (DEFAULT_LANGUAGE)"
+    )
+
+
+def run(
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    gazetteer: Places | None = None,
+) -> int:
+    """Run `load`; returns the exit code."""
+    from bot.db import make_engine, upgrade_schema
+    from bot.importer.report import problem_lines, render_report, summary_line, warning_lines
+    from bot.importer.service import Actor, apply_import, preview_import
+
+    language = args.lang or settings.default_language
+    t = translator(language)
+    files: list[tuple[str, bytes]] = []
+    too_large: list[Problem] = []
+    for path in args.files:
+        if not path.exists():
+            print(t("importer.cli.missing_file", path=path), file=sys.stderr)
+            return 2
+        if not path.is_file():
+            print(t("importer.cli.not_a_file", path=path), file=sys.stderr)
+            return 2
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:  # refused before reading, let alone parsing
+                too_large.append(
+                    Problem(
+                        path.name,
+                        None,
+                        None,
+                        "too_large",
+                        {
+                            "size_mb": round(size / 1_048_576, 1),
+                            "max_mb": MAX_FILE_BYTES // 1_048_576,
+                        },
+                    )
+                )
+                continue
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            print(t("importer.cli.unreadable", path=path, error=exc.strerror), file=sys.stderr)
+            return 2
+    if too_large:
+        names = [path.name for path in args.files]
+        lines = problem_lines(too_large, len(too_large), language, files=names)
+        summary = t("importer.summary.failed", count=len(too_large))
+        print(summary, *lines, sep="\n", file=sys.stderr)
+        return 1
+    if gazetteer is None:
+        from bot.gazetteer import default_gazetteer
+
+        gazetteer = default_gazetteer()
+    now = (clock or SystemClock()).now()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade_schema(engine)
+        if args.dry_run:
+            plan = preview_import(engine, files, gazetteer=gazetteer, actor=Actor(), now=now)
+            print(
+                render_report(plan, language, with_changes=True),
+                file=sys.stdout if plan.ok else sys.stderr,
+            )
+            return 0 if plan.ok else 1
+        # apply_import validates as a preview would, and writes nothing when there are problems.
+        result = apply_import(engine, files, gazetteer=gazetteer, actor=Actor(), now=now)
+    finally:
+        engine.dispose()
+    if not result.applied:
+        print(render_report(result, language), file=sys.stderr)
+        return 1
+    print(summary_line(result, language))
+    if result.warning_count:
+        print(*warning_lines(result, language), sep="\n", file=sys.stderr)
+    return 0

@@ -1,0 +1,168 @@
+"""The column contract of spaces and sessions files, French aliases, and kind detection.
+
+Headers are matched whatever their case, accents, spaces or hyphens ("Code postal",
+"code-postal" and "CODE_POSTAL" are all `postcode`). The kind of a table is recognised from
+its columns: `session_id` → sessions, `space_id` alone → spaces, `tutor_id` → tutors.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot.importer.problems import FileProblem
+
+logger = logging.getLogger(__name__)
+
+
+class Kind(StrEnum):
+    SPACES = "spaces"
+    SESSIONS = "sessions"
+    TUTORS = "tutors"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    name: str
+    required: bool = False
+    max_length: int | None = None  # the model column's length, for text values
+
+
+# Lengths match bot/models.py (Space, TrainingSession, Organisation).
+SPACE_COLUMNS: tuple[Column, ...] = (
+    Column("space_id", True, 100),
+    Column("name", True, 200),
+    Column("address", True, 300),
+    Column("postcode", True, 10),
+    Column("city", True, 200),
+    Column("latitude"),
+    Column("longitude"),
+    Column("accessible"),
+    Column("contact", False, 200),
+)
+SESSION_COLUMNS: tuple[Column, ...] = (
+    Column("session_id", True, 100),
+    Column("title", True, 300),
+    Column("organisation", True, 200),
+    Column("space_id", True, 100),
+    Column("start", True),
+    Column("end", True),
+    Column("seats", True),
+    Column("topics", False, 1000),
+    Column("modality", False, 20),
+    Column("format", False, 50),
+    Column("price_eur"),
+    Column("cpf"),
+    Column("description", False, 5000),
+    Column("url", False, 500),
+    Column("status", False, 20),
+)
+COLUMNS: dict[Kind, tuple[Column, ...]] = {
+    Kind.SPACES: SPACE_COLUMNS,
+    Kind.SESSIONS: SESSION_COLUMNS,
+    Kind.TUTORS: (Column("tutor_id", True, 100),),
+}
+
+# fmt: off
+# Other names admins use for the same columns (compared after `header_key`).
+ALIASES: dict[str, str] = {
+    "id_espace": "space_id", "espace_id": "space_id", "espace": "space_id",
+    "identifiant_espace": "space_id", "id_lieu": "space_id", "lieu_id": "space_id",
+    "nom": "name", "nom_espace": "name",
+    "adresse": "address",
+    "code_postal": "postcode", "codepostal": "postcode", "cp": "postcode",
+    "postal_code": "postcode", "zip": "postcode",
+    "ville": "city", "commune": "city",
+    "lat": "latitude",
+    "lon": "longitude", "lng": "longitude", "long": "longitude",
+    "accessibilite": "accessible", "acces_pmr": "accessible", "pmr": "accessible",
+    "id_session": "session_id", "identifiant_session": "session_id",
+    "titre": "title", "intitule": "title",
+    "organisme": "organisation", "organization": "organisation",
+    "debut": "start", "date_debut": "start", "starts_at": "start",
+    "fin": "end", "date_fin": "end", "ends_at": "end",
+    "places": "seats", "nb_places": "seats", "nombre_places": "seats",
+    "nombre_de_places": "seats", "capacite": "seats",
+    "themes": "topics", "mots_cles": "topics", "sujets": "topics",
+    "modalite": "modality",
+    "type": "format",
+    "prix": "price_eur", "prix_eur": "price_eur", "price": "price_eur", "tarif": "price_eur",
+    "eligible_cpf": "cpf",
+    "lien": "url", "site": "url",
+    "statut": "status", "etat": "status",
+    "id_tuteur": "tutor_id", "tuteur_id": "tutor_id",
+}
+# fmt: on
+_CANONICAL = {c.name for cols in COLUMNS.values() for c in cols}
+# fmt: off
+# Sheet names (XLSX) and JSON keys that announce a kind.
+KIND_NAMES: dict[str, Kind] = {
+    "spaces": Kind.SPACES, "espaces": Kind.SPACES, "lieux": Kind.SPACES,
+    "sessions": Kind.SESSIONS,
+    "tutors": Kind.TUTORS, "tuteurs": Kind.TUTORS,
+}
+# fmt: on
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def header_key(text: str) -> str:
+    """The comparable form of a header: "Code postal" → "code_postal", "Début" → "debut"."""
+    text = unicodedata.normalize("NFKD", text.strip().casefold())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NON_WORD.sub("_", text).strip("_")
+
+
+def canonical_column(header: str) -> str | None:
+    """The contract name of a header, or None when it is not one Proxi knows."""
+    key = header_key(header)
+    return key if key in _CANONICAL else ALIASES.get(key)
+
+
+def kind_of_name(name: str | None) -> Kind | None:
+    """The kind a sheet name or JSON key announces ("Espaces" → spaces), if any."""
+    return KIND_NAMES.get(header_key(name)) if name else None
+
+
+@dataclass(frozen=True, slots=True, eq=False)  # compared and hashed by identity
+class ColumnMap:
+    """Which header of the file holds each contract column, and what is left over."""
+
+    kind: Kind
+    headers: dict[str, str]  # contract name → header as written in the file
+    unknown: tuple[str, ...]
+
+    def has(self, name: str) -> bool:
+        return name in self.headers
+
+
+def map_columns(headers: list[str]) -> ColumnMap:
+    """Recognise the kind and map the headers, or raise FileProblem naming what is wrong."""
+    mapping: dict[str, str] = {}
+    unknown: list[str] = []
+    for header in headers:
+        name = canonical_column(header)
+        if name is None:
+            unknown.append(header)
+        elif name in mapping:
+            raise FileProblem("duplicate_column", column=header, other=mapping[name])
+        else:
+            mapping[name] = header
+    if "tutor_id" in mapping:
+        raise FileProblem("tutors_unsupported")
+    if "session_id" in mapping:
+        kind = Kind.SESSIONS
+    elif "space_id" in mapping:
+        kind = Kind.SPACES
+    else:
+        raise FileProblem("unknown_kind")
+    missing = [c.name for c in COLUMNS[kind] if c.required and c.name not in mapping]
+    if missing:
+        raise FileProblem("missing_column", column=", ".join(missing), count=len(missing))
+    known = {c.name for c in COLUMNS[kind]}
+    # A spaces column in a sessions file (or the reverse) is as useless as an unknown one.
+    unknown += [header for name, header in mapping.items() if name not in known]
+    headers_by_name = {name: header for name, header in mapping.items() if name in known}
+    return ColumnMap(kind, headers_by_name, tuple(unknown))

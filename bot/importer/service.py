@@ -1,0 +1,288 @@
+"""Importing spaces and sessions: preview what a load would change, then apply it atomically.
+
+    plan = preview_import(engine, files, gazetteer=g, actor=actor, now=clock.now())
+    # show render_report(plan, lang) to the admin; on confirmation:
+    result = apply_plan(engine, plan, gazetteer=g, now=clock.now())
+
+`apply_import` reads and validates the files again and compares them with the database
+inside ONE transaction (the database may have changed since the preview): every row is
+written, or none. Problems are data (`Problem`), rendered by `report.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.db import unit_of_work
+from bot.importer.problems import FileProblem, Problem, ProblemLog
+from bot.importer.reader import MAX_FILE_BYTES, read_file
+from bot.importer.store import (
+    Changes,
+    ConcurrentChange,
+    SessionChange,
+    plan_changes,
+    write_changes,
+)
+from bot.importer.validation import Places, Validated, validate_tables
+from bot.importer.values import shift_days
+from bot.models import AuditEntry
+
+logger = logging.getLogger(__name__)
+
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who imports. `organisation_names` None: a super-admin or the CLI (everything allowed);
+    otherwise an organisation admin, who may only touch sessions of these organisations."""
+
+    user_id: int | None = None
+    organisation_names: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportCounts:
+    spaces_created: int = 0
+    spaces_updated: int = 0
+    spaces_unchanged: int = 0
+    sessions_created: int = 0
+    sessions_updated: int = 0
+    sessions_cancelled: int = 0
+    sessions_unchanged: int = 0
+    organisations_created: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    """What a load changes (preview) or changed (result), and what is wrong with it."""
+
+    file_names: tuple[str, ...]
+    counts: ImportCounts
+    problems: list[Problem]  # errors: the first ones (see problem_count)
+    problem_count: int
+    warnings: list[Problem]
+    warning_count: int
+    created_sessions: list[str]  # admin ids of new scheduled sessions (to announce)
+    updated_sessions: list[str]
+    cancelled_sessions: list[str]
+    changed_sessions: list[SessionChange]  # moved / rescheduled / cancelled: tell learners
+    created_spaces: list[str]
+    updated_spaces: list[str]
+    new_organisations: list[str]
+
+    @property
+    def ok(self) -> bool:
+        """No errors: the load can be (or was) written."""
+        return self.problem_count == 0
+
+
+@dataclass(frozen=True, slots=True)
+class ImportPlan(ImportOutcome):
+    """A preview; keeps what it was computed from so that `apply_plan` can redo it."""
+
+    files: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
+    actor: Actor = field(default_factory=Actor)
+    date_shift_days: int = 0
+    max_bytes: int = MAX_FILE_BYTES
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult(ImportOutcome):
+    applied: bool = False  # True when the changes were committed
+
+
+def preview_import(
+    engine: Engine,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    gazetteer: Places,
+    actor: Actor,
+    now: datetime,
+    date_shift_days: int = 0,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> ImportPlan:
+    """What loading `files` (name, content) would create, update and cancel; writes nothing."""
+    data, log = _validate(files, gazetteer, now, date_shift_days, max_bytes)
+    changes = _plan_read_only(engine, data, actor, log)
+    plan = ImportPlan(
+        **_outcome(files, changes, log),
+        files=tuple(files),
+        actor=actor,
+        date_shift_days=date_shift_days,
+        max_bytes=max_bytes,
+    )
+    logger.info(
+        "import preview of %s: %s, %d problems", _names(files), plan.counts, plan.problem_count
+    )
+    return plan
+
+
+def apply_import(
+    engine: Engine,
+    files: Sequence[tuple[str, bytes]],
+    *,
+    gazetteer: Places,
+    actor: Actor,
+    now: datetime,
+    date_shift_days: int = 0,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> ImportResult:
+    """Validate and write `files` in one transaction: everything, or nothing when any row has
+    a problem (then `result.applied` is False and `result.problems` says why)."""
+    data, log = _validate(files, gazetteer, now, date_shift_days, max_bytes)
+    if not log.ok:  # the files alone are wrong: report every problem, take no write lock
+        changes = _plan_read_only(engine, data, actor, log)
+    else:
+        changes = Changes()
+        try:
+            with unit_of_work(engine) as session:
+                conn = session.connection()
+                changes = plan_changes(conn, data, organisations=actor.organisation_names, log=log)
+                if log.ok:
+                    write_changes(conn, changes, now=now)
+                    _audit(conn, files, actor, now, _counts(changes))
+                else:
+                    session.rollback()
+        except (ConcurrentChange, IntegrityError) as exc:
+            # Enrolments or another import changed the same rows meanwhile: rolled back;
+            # loading the files again compares them with the new state.
+            logger.warning("import of %s rolled back: %r", _names(files), exc)
+            log.error(Problem("", None, None, "concurrent_change"))
+    result = ImportResult(**_outcome(files, changes, log), applied=log.ok)
+    logger.info(
+        "import of %s by %s: %s, %d problems, applied=%s",
+        _names(files),
+        actor.user_id,
+        result.counts,
+        result.problem_count,
+        result.applied,
+    )
+    return result
+
+
+def apply_plan(
+    engine: Engine, plan: ImportPlan, *, gazetteer: Places, now: datetime
+) -> ImportResult:
+    """Apply a previewed load (re-validated against the database as it is now)."""
+    return apply_import(
+        engine,
+        plan.files,
+        gazetteer=gazetteer,
+        actor=plan.actor,
+        now=now,
+        date_shift_days=plan.date_shift_days,
+        max_bytes=plan.max_bytes,
+    )
+
+
+def _plan_read_only(engine: Engine, data: Validated, actor: Actor, log: ProblemLog) -> Changes:
+    """The comparison with the database, in a transaction that is rolled back."""
+    with Session(engine) as session:
+        changes = plan_changes(
+            session.connection(), data, organisations=actor.organisation_names, log=log
+        )
+        session.rollback()
+    return changes
+
+
+def _names(files: Sequence[tuple[str, bytes]]) -> str:
+    return ", ".join(name for name, _ in files)
+
+
+def _validate(
+    files: Sequence[tuple[str, bytes]],
+    places: Places,
+    now: datetime,
+    date_shift_days: int,
+    max_bytes: int,
+) -> tuple[Validated, ProblemLog]:
+    log = ProblemLog()
+    if not files:
+        log.error(Problem("", None, None, "no_files"))
+    tables = []
+    for name, data in files:
+        try:
+            content = read_file(name, data, max_bytes=max_bytes)
+        except FileProblem as exc:
+            log.error(Problem(name, None, None, exc.code, exc.params))
+            continue
+        for warning in content.warnings:
+            log.warn(warning)
+        tables.extend(content.tables)
+    data = validate_tables(tables, places=places, log=log)
+    past: Counter[str] = Counter()
+    for record in data.sessions:
+        if date_shift_days:
+            record.starts_at = shift_days(record.starts_at, date_shift_days)
+            record.ends_at = shift_days(record.ends_at, date_shift_days)
+        if record.ends_at < now and record.status == "scheduled":
+            past[record.source.file] += 1
+    for file, count in past.items():
+        log.warn(Problem(file, None, None, "past_sessions", {"count": count}))
+    return data, log
+
+
+def _counts(changes: Changes) -> ImportCounts:
+    return ImportCounts(
+        spaces_created=len(changes.space_inserts),
+        spaces_updated=len(changes.space_updates),
+        spaces_unchanged=changes.spaces_unchanged,
+        sessions_created=len(changes.session_inserts),
+        sessions_updated=len(changes.updated_sessions),
+        sessions_cancelled=len(changes.cancelled_sessions),
+        sessions_unchanged=changes.sessions_unchanged,
+        organisations_created=len(changes.new_organisations),
+    )
+
+
+def _outcome(
+    files: Sequence[tuple[str, bytes]], changes: Changes, log: ProblemLog
+) -> dict[str, object]:
+    return {
+        "file_names": tuple(name for name, _ in files),
+        "counts": _counts(changes),
+        "problems": log.errors,
+        "problem_count": log.error_count,
+        "warnings": log.warnings,
+        "warning_count": log.warning_count,
+        "created_sessions": [
+            r.session_id for r in changes.session_inserts if r.status == "scheduled"
+        ],
+        "updated_sessions": changes.updated_sessions,
+        "cancelled_sessions": changes.cancelled_sessions,
+        "changed_sessions": changes.session_changes,
+        "created_spaces": [r.space_id for r in changes.space_inserts],
+        "updated_spaces": [r.space_id for _, r, _ in changes.space_updates],
+        "new_organisations": list(changes.new_organisations.values()),
+    }
+
+
+def _audit(
+    conn: Connection,
+    files: Sequence[tuple[str, bytes]],
+    actor: Actor,
+    now: datetime,
+    counts: ImportCounts,
+) -> None:
+    detail = {
+        "files": [name for name, _ in files],
+        "counts": asdict(counts),
+        "as": "super-admin"
+        if actor.organisation_names is None
+        else sorted(actor.organisation_names),
+    }
+    text = json.dumps(detail, ensure_ascii=False)
+    conn.execute(
+        insert(AUDIT).values(at=now, actor_id=actor.user_id, action="import", detail=text[:2000])
+    )
