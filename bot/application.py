@@ -34,6 +34,7 @@ from handlers import (
     enrolment,
     errors,
     fallback,
+    importer,
     menu,
     sessions,
     settings,
@@ -106,6 +107,10 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handler(CommandHandler(["inviter", "invite"], admin.invite_command))
     application.add_handler(CallbackQueryHandler(admin.invite_role_chosen, pattern=r"^inv:r:"))
     application.add_handler(CallbackQueryHandler(admin.invite_org_chosen, pattern=r"^inv:o:"))
+
+    # Data files sent by admins.
+    application.add_handler(MessageHandler(filters.Document.ALL, importer.document_received))
+    application.add_handler(CallbackQueryHandler(importer.import_answered, pattern=r"^imp:"))
 
     # Sessions, enrolment, waitlist.
     application.add_handler(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+import warnings
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
@@ -146,6 +147,13 @@ async def _save(update: Update, context: ProxiContext, insee: str) -> None:
 
 def home_conversation() -> ConversationHandler:
     """Asking for the home town, from /settings' button."""
+    with warnings.catch_warnings():
+        # Tracked per user on purpose: the answer is a message, not a press on one message.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'")
+        return _home_conversation()
+
+
+def _home_conversation() -> ConversationHandler:
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(ask_home, pattern=r"^set:home$")],
         states={

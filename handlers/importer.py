@@ -1,0 +1,108 @@
+"""Admins send a data file as a document: a preview with [Importer] [Annuler], then the load."""
+
+from __future__ import annotations
+
+import html
+import logging
+import secrets
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.context import ProxiContext
+from bot.gazetteer import default_gazetteer
+from bot.importer.reader import MAX_FILE_BYTES
+from bot.importer.report import render_report
+from bot.importer.service import Actor, apply_plan, preview_import
+from handlers.admin import current_roles
+from handlers.common import call_service, edit_or_ignore
+
+logger = logging.getLogger(__name__)
+
+REPORT_MAX_CHARS = 3800  # leaves room under Telegram's 4,096 for the escaping
+
+
+async def document_received(update: Update, context: ProxiContext) -> None:
+    """Preview an admin's file; anyone else gets a polite answer and nothing is downloaded."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None or message.document is None:
+        return
+    t = context.t
+    roles = await current_roles(update, context)
+    if not roles.is_admin:
+        await message.reply_text(t("admin.upload_not_allowed"))
+        return
+    document = message.document
+    if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
+        await message.reply_text(t("admin.upload_too_big", limit=MAX_FILE_BYTES // 1_000_000))
+        return
+    name = document.file_name or "fichier"
+    data = bytes(await (await document.get_file()).download_as_bytearray())
+    services = context.services
+    actor = Actor(user.id, None if roles.super_admin else roles.admin_of)
+    plan = await call_service(
+        preview_import,
+        services.engine,
+        [(name, data)],
+        gazetteer=default_gazetteer(),
+        actor=actor,
+        now=services.clock.now(),
+    )
+    token = secrets.token_hex(4)
+    assert context.user_data is not None
+    # One pending preview per admin: a newer file replaces it, and its buttons go stale.
+    context.user_data["import"] = {"token": token, "plan": plan}
+    keyboard = None
+    if plan.ok:
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        t("admin.button_import"), callback_data=f"imp:ok:{token}"
+                    ),
+                    InlineKeyboardButton(
+                        t("admin.button_cancel_import"), callback_data=f"imp:no:{token}"
+                    ),
+                ]
+            ]
+        )
+    report = render_report(plan, context.language, with_changes=True, max_chars=REPORT_MAX_CHARS)
+    await message.reply_text(html.escape(report, quote=False), reply_markup=keyboard)
+
+
+async def import_answered(update: Update, context: ProxiContext) -> None:
+    """[Importer] writes the previewed file (validated again); [Annuler] drops it."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    t = context.t
+    _, answer, token = ([*query.data.split(":"), "", ""])[:3]
+    pending = (context.user_data or {}).get("import")
+    if not pending or pending.get("token") != token:
+        await query.answer(t("admin.import_expired"), show_alert=True)
+        return
+    assert context.user_data is not None
+    context.user_data.pop("import", None)
+    await query.answer()
+    if answer != "ok":
+        await edit_or_ignore(query, t("admin.import_cancelled"))
+        return
+    services = context.services
+    result = await call_service(
+        apply_plan,
+        services.engine,
+        pending["plan"],
+        gazetteer=default_gazetteer(),
+        now=services.clock.now(),
+    )
+    report = render_report(result, context.language, with_changes=True, max_chars=REPORT_MAX_CHARS)
+    await edit_or_ignore(query, html.escape(report, quote=False))
+    if result.applied:
+        await after_import(context, result)
+
+
+async def after_import(context: ProxiContext, result: object) -> None:
+    """What follows a load: learners told of changes, alerts matched, search refreshed."""
+    hooks = context.services.extras.get("after_import", [])
+    for hook in hooks:
+        await hook(context, result)

@@ -1,0 +1,338 @@
+"""Reminders through the real Application and the sandbox, on a frozen clock.
+
+APScheduler's wall clock cannot be frozen, so timers count from the Services clock (they never
+fire early here) and each test moves the FrozenClock, then calls `notify.sweep`, which delivers
+everything due and waits for it: what the sandbox shows afterwards is final.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from bot import notify, reminders
+from bot.i18n import translator
+from bot.models import Enrolment, Reminder, TrainingSession, User
+from tests.factories import add_session, add_space, add_user
+
+FR = translator("fr")
+
+
+@pytest.fixture
+async def app(application) -> AsyncIterator[Any]:
+    """The application with the reminder engine installed and its JobQueue running."""
+    notify.install(application)
+    await notify.arm_pending(application)
+    await application.start()
+    yield application
+    await application.stop()
+
+
+def _engine(app):
+    return app.bot_data["services"].engine
+
+
+def _person(sandbox, engine, user_id: int, name: str = "Anne", language: str = "fr") -> int:
+    sandbox.user(user_id, name, language_code=language)
+    add_user(engine, user_id, name=name, language=language)
+    return user_id
+
+
+def _tomorrow_session(engine, clock, *user_ids: int, title: str = "Excel & co") -> int:
+    """A session in 2 days at 14:00 Paris (13:00 UTC), the given learners enrolled."""
+    space_id = add_space(engine, name="Relais d'Entreprises", latitude=47.93, longitude=-2.39)
+    session_id = add_session(
+        engine,
+        now=clock.now(),
+        starts_in=timedelta(days=2, hours=4),
+        title=title,
+        space_id=space_id,
+    )
+    with Session(engine) as session:
+        for user_id in user_ids:
+            session.add(Enrolment(session_id=session_id, user_id=user_id, status="enrolled"))
+        session.commit()
+    return session_id
+
+
+def _plan(engine, clock, user_id: int, *, kind: str, due_in: timedelta, urgent: bool = False):
+    return reminders.schedule(
+        engine,
+        kind=kind,
+        recipient_id=user_id,
+        due_at=clock.now() + due_in,
+        dedupe_key=f"{kind}:{user_id}:{due_in}",
+        urgent=urgent,
+        now=clock.now(),
+    )
+
+
+def _status(engine, reminder_id: int) -> tuple[str, int]:
+    with Session(engine) as session:
+        row = session.get(Reminder, reminder_id)
+        return row.status, row.attempts
+
+
+def _sends_to(sandbox, chat_id: int) -> int:
+    return sum(
+        1
+        for _, params, _ in sandbox.calls_for("sendMessage")
+        if params.get("chat_id") == str(chat_id)
+    )
+
+
+@pytest.fixture
+def echo_kind(monkeypatch) -> str:
+    """A test kind whose text is the reminder id."""
+
+    def render(reminder, services, t):
+        return notify.Message(text=f"reminder {reminder.id} ({t.language})")
+
+    monkeypatch.setitem(notify.RENDERERS, "echo", render)
+    return "echo"
+
+
+async def test_session_reminders_go_the_day_before_once_silently_with_the_pin(
+    app, sandbox, clock
+) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42, "Anne")
+    john = _person(sandbox, engine, 7, "John", "en")
+    session_id = _tomorrow_session(engine, clock, anne, john)
+    planned = reminders.schedule_session_day_before(engine, session_id=session_id, now=clock.now())
+    assert len(planned) == 2
+
+    report = await notify.sweep(app)
+    assert report["sent"] == 0
+    assert sandbox.bot_messages(anne) == []
+
+    clock.advance(timedelta(days=1, hours=4))  # tomorrow, 14:00 in Paris
+    report = await notify.sweep(app)
+    assert report["sent"] == 2
+
+    text, pin = sandbox.bot_messages(anne)
+    assert text.kind == "text"
+    assert text.disable_notification is True
+    assert text.plain.splitlines()[:4] == [
+        "⏰ Rappel : c'est demain !",
+        "Excel & co",
+        "🗓 vendredi 27 novembre à 14:00",
+        "📍 Relais d'Entreprises, 1 rue de la Gare, 56800 Ploërmel",
+    ]
+    assert (pin.kind, pin.title, pin.latitude, pin.longitude) == (
+        "venue",
+        "Relais d'Entreprises",
+        47.93,
+        -2.39,
+    )
+    assert pin.address == "1 rue de la Gare, 56800 Ploërmel"
+    english = sandbox.bot_messages(john)[0]
+    assert english.plain.splitlines()[2] == "🗓 Friday 27 November at 14:00"
+
+    # Sweeping again, later, sends nothing more.
+    clock.advance(timedelta(hours=1))
+    assert (await notify.sweep(app))["sent"] == 0
+    assert [len(sandbox.bot_messages(chat)) for chat in (anne, john)] == [2, 2]
+    assert {_status(engine, v.id)[0] for v in planned} == {"sent"}
+
+
+async def test_urgent_reminders_notify(app, sandbox, clock, echo_kind) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0), urgent=True)
+    await notify.sweep(app)
+    [message] = sandbox.bot_messages(anne)
+    assert message.disable_notification is False
+
+
+async def test_a_timer_delivers_through_the_job_queue(app, sandbox, clock, echo_kind) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
+    notify.arm(app.job_queue, view)  # due now: the timer fires at once
+    assert await sandbox.wait_for_async(lambda: len(sandbox.bot_messages(anne)) == 1, 10)
+    assert (await notify.sweep(app))["sent"] == 0  # the timer already sent it
+    assert _status(engine, view.id) == ("sent", 1)
+    assert _sends_to(sandbox, anne) == 1
+
+
+async def test_start_up_arms_the_next_hour_only(application, sandbox, clock, echo_kind) -> None:
+    engine = application.bot_data["services"].engine
+    _person(sandbox, engine, 42)
+    soon = _plan(engine, clock, 42, kind=echo_kind, due_in=timedelta(minutes=30))
+    overdue = _plan(engine, clock, 42, kind=echo_kind, due_in=-timedelta(minutes=5))
+    later = _plan(engine, clock, 42, kind=echo_kind, due_in=timedelta(hours=3))
+    notify.install(application)
+    assert await notify.arm_pending(application) == 2
+    await application.start()
+    try:
+        scheduler = application.job_queue.scheduler
+        assert scheduler.get_job(notify.job_id(soon.id)) is not None
+        assert scheduler.get_job(notify.job_id(later.id)) is None
+        assert scheduler.get_job(notify.SWEEP_JOB) is not None
+        # The overdue one fired at once (and was sent); the 3-hour one is armed by a sweep
+        # once it comes within the window.
+        clock.advance(timedelta(hours=2, minutes=30))
+        report = await notify.sweep(application)
+        assert report["armed"] == 1
+        assert scheduler.get_job(notify.job_id(later.id)) is not None
+        assert _status(engine, overdue.id)[0] == "sent"
+    finally:
+        await application.stop()
+
+
+async def test_cancelled_reminders_are_disarmed_and_never_sent(app, sandbox, clock) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    session_id = _tomorrow_session(engine, clock, anne)
+    [view] = reminders.schedule_session_day_before(engine, session_id=session_id, now=clock.now())
+    clock.advance(timedelta(days=1, hours=3, minutes=30))
+    assert (await notify.sweep(app))["armed"] == 1
+    assert reminders.cancel_for(engine, session_id=session_id) == [view.id]
+    assert notify.disarm(app.job_queue, view.id) is True
+    assert notify.disarm(app.job_queue, view.id) is False
+    clock.advance(timedelta(hours=1))
+    await notify.sweep(app)
+    assert sandbox.bot_messages(anne) == []
+
+
+async def test_a_session_cancelled_after_planning_cancels_its_reminder(
+    app, sandbox, clock
+) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    session_id = _tomorrow_session(engine, clock, anne)
+    [view] = reminders.schedule_session_day_before(engine, session_id=session_id, now=clock.now())
+    with Session(engine) as session:
+        session.get(TrainingSession, session_id).status = "cancelled"
+        session.commit()
+    clock.advance(timedelta(days=1, hours=4))
+    assert (await notify.sweep(app))["cancelled"] == 1
+    assert sandbox.bot_messages(anne) == []
+    assert _status(engine, view.id)[0] == "cancelled"
+
+
+async def test_too_late_is_expired_not_sent(app, sandbox, clock) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    session_id = _tomorrow_session(engine, clock, anne)
+    [view] = reminders.schedule_session_day_before(engine, session_id=session_id, now=clock.now())
+    clock.advance(timedelta(days=3))  # the bot was down until after the session started
+    assert (await notify.sweep(app))["expired"] == 1
+    assert sandbox.bot_messages(anne) == []
+    assert _status(engine, view.id)[0] == "expired"
+
+
+async def test_a_kind_without_renderer_fails_with_a_log_line(app, sandbox, clock, caplog) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    view = _plan(engine, clock, anne, kind="nobody_renders_this", due_in=timedelta(0))
+    with caplog.at_level(logging.ERROR, logger="bot.notify"):
+        assert (await notify.sweep(app))["failed"] == 1
+    assert "no renderer for reminder kind 'nobody_renders_this'" in caplog.text
+    assert _status(engine, view.id) == ("failed", 1)
+    assert sandbox.bot_messages(anne) == []
+
+
+# -- faults ----------------------------------------------------------------------------------
+
+
+async def test_a_429_once_is_absorbed_and_the_reminder_goes_once(
+    app, sandbox, clock, echo_kind
+) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
+    sandbox.inject_fault("sendMessage", "retry_after", retry_after=1)
+    assert (await notify.sweep(app))["sent"] == 1
+    assert [m.plain for m in sandbox.bot_messages(anne)] == [f"reminder {view.id} (fr)"]
+    assert _sends_to(sandbox, anne) == 2  # the 429, then the message
+
+
+async def test_repeated_429s_release_the_reminder_until_retry_after(
+    app, sandbox, clock, echo_kind
+) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
+    # More 429s than the AIORateLimiter retries (2): the error reaches the sender.
+    sandbox.inject_fault("sendMessage", "retry_after", times=3, retry_after=1)
+    assert (await notify.sweep(app))["retry"] == 1
+    assert _status(engine, view.id) == ("pending", 1)
+    assert reminders.get(engine, reminder_id=view.id).due_at == clock.now() + timedelta(seconds=1)
+    clock.advance(timedelta(seconds=1))
+    assert (await notify.sweep(app))["sent"] == 1
+    assert len(sandbox.bot_messages(anne)) == 1
+    assert _status(engine, view.id) == ("sent", 2)
+
+
+async def test_a_blocked_user_is_marked_inactive_and_never_retried(
+    app, sandbox, clock, echo_kind
+) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    first = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
+    second = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(hours=1))
+    sandbox.block(anne)
+    assert (await notify.sweep(app))["failed"] == 1
+    with Session(engine) as session:
+        assert session.get(User, anne).is_active is False
+    assert _status(engine, first.id) == ("failed", 1)
+    clock.advance(timedelta(hours=2))
+    await notify.sweep(app)
+    # Neither is tried again: the next one fails without a call, as the user is inactive.
+    assert _sends_to(sandbox, anne) == 1
+    assert _status(engine, first.id) == ("failed", 1)
+    assert _status(engine, second.id) == ("failed", 1)
+
+
+async def test_network_errors_are_retried_with_backoff(app, sandbox, clock, echo_kind) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
+    sandbox.inject_fault("sendMessage", "server_error", times=2, status=502)
+    assert (await notify.sweep(app))["retry"] == 1
+    assert _status(engine, view.id) == ("pending", 1)
+
+    clock.advance(timedelta(seconds=29))
+    assert (await notify.sweep(app))["retry"] == 0  # 30 s backoff not over
+    clock.advance(timedelta(seconds=1))
+    assert (await notify.sweep(app))["retry"] == 1
+    clock.advance(timedelta(minutes=1, seconds=59))
+    assert (await notify.sweep(app))["sent"] == 0  # 2 min backoff not over
+    clock.advance(timedelta(seconds=1))
+    assert (await notify.sweep(app))["sent"] == 1
+    assert len(sandbox.bot_messages(anne)) == 1
+    assert _status(engine, view.id) == ("sent", 3)
+
+
+async def test_network_errors_give_up_after_the_last_attempt(
+    app, sandbox, clock, echo_kind, caplog
+) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
+    sandbox.inject_fault("sendMessage", "server_error", times=10)
+    with caplog.at_level(logging.ERROR, logger="bot.reminders"):
+        for _ in range(reminders.MAX_ATTEMPTS):
+            await notify.sweep(app)
+            clock.advance(timedelta(minutes=10))
+    assert _status(engine, view.id) == ("failed", reminders.MAX_ATTEMPTS)
+    assert f"reminder {view.id} failed after {reminders.MAX_ATTEMPTS} attempts" in caplog.text
+    assert sandbox.bot_messages(anne) == []
+
+
+async def test_many_due_at_once_are_each_sent_once(app, sandbox, clock, echo_kind) -> None:
+    engine = _engine(app)
+    people = [_person(sandbox, engine, 1000 + i, f"P{i}") for i in range(60)]
+    for user_id in people:
+        _plan(engine, clock, user_id, kind=echo_kind, due_in=timedelta(minutes=user_id % 7))
+    clock.advance(timedelta(minutes=10))
+    report = await notify.sweep(app)
+    assert report["sent"] == 60
+    assert [len(sandbox.bot_messages(user_id)) for user_id in people] == [1] * 60
