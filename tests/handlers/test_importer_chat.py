@@ -75,3 +75,19 @@ async def test_binary_file_named_csv_is_rejected_whole(chat, sqlite_engine) -> N
     [report] = await chat.do(admin, "upload_document", binary, "binary.csv")
     assert "ce n'est pas un fichier texte" in report.plain
     assert report.buttons == []
+
+
+async def test_every_format_loads_through_the_chat(chat, sqlite_engine) -> None:
+    admin = chat.user(SUPER_ADMIN, "Admin")
+    expected_sessions = 0
+    for name, sessions in [
+        ("spaces.csv", 0),
+        ("sessions.xlsx", 27),
+        ("spaces.json", 0),
+        ("sessions.json", 20),
+        ("offre.lheo.xml", 12),
+    ]:
+        [preview] = await chat.do(admin, "upload_document", (SAMPLE / name).read_bytes(), name)
+        await chat.press(admin, label=FR("admin.button_import"), message_id=preview.message_id)
+        expected_sessions += sessions
+        assert _count(sqlite_engine, TrainingSession) == expected_sessions, name
