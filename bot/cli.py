@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.importer.cli import add_parser as add_load_parser
 
     add_load_parser(commands)
+    from bot.search.cli import add_parser as add_search_parser
+
+    add_search_parser(commands)
     return parser
 
 
@@ -82,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings)
     if args.command == "demo":
         return _demo(settings, args.data)
+    if args.command == "search":
+        from bot.search.cli import run as run_search
+
+        return run_search(args, settings)
     if args.command == "load":
         from bot.importer.cli import run as run_load
 

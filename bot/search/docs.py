@@ -1,0 +1,250 @@
+"""The plain rows search works on, read from the database in one query, and their buckets.
+
+:class:`SessionDoc` and :class:`SpaceDoc` are frozen dataclasses: the index, the service and
+the tests handle them without a database session. :func:`load_docs` is the only code that
+reads the schema. A :class:`Bucket` keeps sessions sorted by start time with, next to each,
+what the filters need as small integers (local weekday and minute, modality and price
+flags), so that "le samedi soir" or "gratuit" never converts a datetime per session.
+"""
+
+from __future__ import annotations
+
+import bisect
+import logging
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.db import unit_of_work
+from bot.models import Organisation, SessionStatus, Space, TrainingSession
+from bot.search.when import When
+
+__all__ = ["Bucket", "Filters", "Hit", "SessionDoc", "SpaceDoc", "load_docs", "local_slot"]
+
+logger = logging.getLogger(__name__)
+
+MINUTES_PER_DAY = 24 * 60
+# Session flags, one bit each.
+PRESENTIEL, BLENDED, DISTANCIEL, CPF, FREE, ACCESSIBLE = 1, 2, 4, 8, 16, 32
+_MODALITY_BITS = {"presentiel": PRESENTIEL, "blended": BLENDED, "distanciel": DISTANCIEL}
+# (any-of modality bits, all-of bits, weekdays, local day parts): see Filters.masks.
+Masks = tuple[int, int, frozenset[int], tuple[tuple[int, int], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceDoc:
+    """Where a session takes place."""
+
+    id: int
+    name: str
+    city: str
+    postcode: str
+    latitude: float
+    longitude: float
+    accessible: bool | None = None
+    external_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDoc:
+    """One upcoming session with what search and the result list need."""
+
+    id: int
+    external_id: str
+    title: str
+    organisation: str
+    topics: str
+    description: str
+    starts_at: datetime  # aware UTC
+    ends_at: datetime
+    seats: int
+    seats_taken: int
+    modality: str
+    format: str
+    price_eur: float | None
+    cpf: bool
+    status: str
+    space: SpaceDoc
+    url: str | None = None
+
+    @property
+    def seats_left(self) -> int:
+        return max(0, self.seats - self.seats_taken)
+
+    @property
+    def full(self) -> bool:
+        return self.seats_taken >= self.seats
+
+    def flags(self) -> int:
+        """The filter bits of this session."""
+        return (
+            _MODALITY_BITS.get(self.modality, 0)
+            | (CPF if self.cpf else 0)
+            | (FREE if not self.price_eur else 0)
+            | (ACCESSIBLE if self.space.accessible else 0)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Per-session conditions besides topic and distance."""
+
+    after: datetime  # sessions must start strictly after (now, or a later window start)
+    before: datetime | None = None
+    when: When = field(default_factory=When)
+    modalities: frozenset[str] | None = None
+    cpf_only: bool = False
+    free_only: bool = False
+    accessible_only: bool = False
+
+    def masks(self) -> Masks | None:
+        """(any-of modality bits, all-of bits, weekdays, day parts), or None to accept all."""
+        any_of = 0
+        for modality in self.modalities or ():
+            any_of |= _MODALITY_BITS[modality]
+        all_of = (
+            (CPF if self.cpf_only else 0)
+            | (FREE if self.free_only else 0)
+            | (ACCESSIBLE if self.accessible_only else 0)
+        )
+        if not (any_of or all_of or self.when.weekdays or self.when.day_parts):
+            return None
+        return any_of, all_of, self.when.weekdays, self.when.day_parts
+
+
+def local_slot(moment: datetime, tz: ZoneInfo) -> int:
+    """Local weekday * 1440 + minute of the day: what weekday and time-of-day filters read."""
+    local = moment.astimezone(tz)
+    return local.weekday() * MINUTES_PER_DAY + local.hour * 60 + local.minute
+
+
+@dataclass(slots=True)
+class Hit:
+    """The best session of one group (same organisation, same title) and the group's size."""
+
+    group: tuple[str, str]
+    doc: SessionDoc
+    score: float
+    distance_km: float | None
+    count: int
+
+
+class Bucket:
+    """Sessions sorted by start, with their local slot and flags for quick filtering."""
+
+    __slots__ = ("flags", "ids", "slots", "starts")
+
+    def __init__(self) -> None:
+        self.starts = array("d")  # epoch seconds
+        self.ids = array("q")
+        self.slots = array("H")  # local weekday * 1440 + minute of the day
+        self.flags = array("B")
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def add(self, doc: SessionDoc, slot: int, flags: int) -> None:
+        """Insert ``doc``; ``slot`` is :func:`local_slot` of its start, ``flags`` its flags."""
+        start = doc.starts_at.timestamp()
+        i = bisect.bisect_right(self.starts, start)
+        self.starts.insert(i, start)
+        self.ids.insert(i, doc.id)
+        self.slots.insert(i, slot)
+        self.flags.insert(i, flags)
+
+    def discard(self, doc: SessionDoc) -> None:
+        start = doc.starts_at.timestamp()
+        i = bisect.bisect_left(self.starts, start)
+        while i < len(self.starts) and self.starts[i] == start:
+            if self.ids[i] == doc.id:
+                for column in (self.starts, self.ids, self.slots, self.flags):
+                    del column[i]
+                return
+            i += 1
+
+    def span(self, after: float, before: float | None) -> range:
+        """Positions of the sessions starting in (after, before)."""
+        i = bisect.bisect_right(self.starts, after)
+        j = len(self.starts) if before is None else bisect.bisect_left(self.starts, before)
+        return range(i, j)
+
+    def matching(self, span: range, masks: Masks | None) -> Iterator[int]:
+        """Positions in ``span`` whose slot and flags pass ``masks`` (see Filters.masks)."""
+        if masks is None:
+            yield from span
+            return
+        any_of, all_of, weekdays, parts = masks
+        flags, slots = self.flags, self.slots
+        for k in span:
+            f = flags[k]
+            if (any_of and not f & any_of) or (f & all_of) != all_of:
+                continue
+            if weekdays or parts:
+                day, minute = divmod(slots[k], MINUTES_PER_DAY)
+                if weekdays and day not in weekdays:
+                    continue
+                if parts and not any(lo <= minute < hi for lo, hi in parts):
+                    continue
+            yield k
+
+
+def load_docs(engine: Engine, *, now: datetime) -> list[SessionDoc]:
+    """The scheduled sessions starting after ``now``, with spaces and organisations (1 query)."""
+    ts, sp, org = TrainingSession, Space, Organisation
+    stmt = (
+        select(
+            ts.id, ts.external_id, ts.title, org.name.label("organisation"), ts.topics,
+            ts.description, ts.starts_at, ts.ends_at, ts.seats, ts.seats_taken,
+            ts.modality, ts.format, ts.price_eur, ts.cpf, ts.status, ts.url,
+            sp.id.label("space_id"), sp.name.label("space_name"), sp.city, sp.postcode,
+            sp.latitude, sp.longitude, sp.accessible,
+            sp.external_id.label("space_external_id"),
+        )
+        .join(sp, sp.id == ts.space_id)
+        .join(org, org.id == ts.organisation_id)
+        .where(ts.status == SessionStatus.SCHEDULED, ts.starts_at > now)
+    )  # fmt: skip
+    with unit_of_work(engine) as session:
+        rows = session.execute(stmt).all()
+    spaces: dict[int, SpaceDoc] = {}
+    docs = []
+    for r in rows:
+        space = spaces.get(r.space_id)
+        if space is None:
+            space = spaces[r.space_id] = SpaceDoc(
+                id=r.space_id,
+                name=r.space_name,
+                city=r.city,
+                postcode=r.postcode,
+                latitude=r.latitude,
+                longitude=r.longitude,
+                accessible=r.accessible,
+                external_id=r.space_external_id,
+            )
+        docs.append(
+            SessionDoc(
+                id=r.id,
+                external_id=r.external_id,
+                title=r.title,
+                organisation=r.organisation,
+                topics=r.topics or "",
+                description=r.description or "",
+                starts_at=r.starts_at,
+                ends_at=r.ends_at,
+                seats=r.seats,
+                seats_taken=r.seats_taken,
+                modality=r.modality,
+                format=r.format,
+                price_eur=r.price_eur,
+                cpf=bool(r.cpf),
+                status=r.status,
+                space=space,
+                url=r.url,
+            )
+        )
+    return docs

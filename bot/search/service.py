@@ -1,0 +1,162 @@
+"""The search service: a parsed request and the index in, ranked results and flags out.
+
+:func:`search` applies the product's rules: cancelled and past sessions never appear, full
+ones do (flagged, for the waitlist); results are ranked by relevance, then distance, then
+date; the radius (30 km by default) widens to 50 then 100 km when nothing is found; one
+organisation's course offered at many dates or places shows once, with "+N autres dates".
+The outcome also says what the handler must ask or explain: no place known, an ambiguous
+or unknown place, a topic that nothing in the catalogue matches.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.gazetteer import Commune
+from bot.search.index import Filters, Hit, SearchIndex, SessionDoc
+from bot.search.query import Place, SearchRequest
+
+__all__ = ["WIDENING_STEPS_KM", "SearchOutcome", "SearchResult", "search"]
+
+logger = logging.getLogger(__name__)
+
+WIDENING_STEPS_KM = (50.0, 100.0)
+# What a requested modality accepts: a blended course has in-person sessions.
+_MODALITIES = {
+    "presentiel": frozenset({"presentiel", "blended"}),
+    "blended": frozenset({"blended"}),
+    "distanciel": frozenset({"distanciel"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """One line of the result list: a session, and how many other dates its group has."""
+
+    session: SessionDoc
+    score: float
+    distance_km: float | None  # 1 decimal; None when no place is known
+    seats_left: int
+    full: bool
+    other_dates: int = 0  # the same course by the same organisation, other dates or places
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    """Results, best first, and what the handler should tell or ask the learner."""
+
+    request: SearchRequest
+    results: tuple[SearchResult, ...] = ()
+    total: int = 0  # results before ``limit``
+    place: Place | None = None
+    radius_km: float | None = None  # the radius used (after widening); None: no distance filter
+    widened: bool = False
+    needs_place: bool = False  # no place known: ask for the town or the location
+    place_candidates: tuple[Commune, ...] = ()  # ambiguous place: ask which one
+    unknown_place: str | None = None  # "Tataouine": say it is unknown
+    no_topic_match: bool = False  # the topic matches nothing anywhere: say so, offer an alert
+    concepts: tuple[str, ...] = ()  # labels of the concepts understood ("Excel")
+    corrections: tuple[tuple[str, str], ...] = ()  # typos corrected ("exel" → "excel")
+
+
+def _tier(relevance: float) -> int:
+    """Relevance in tenths: scores this close count as equal, so distance decides."""
+    return int(relevance * 10 + 1e-9)
+
+
+def _rank_key(hit: Hit) -> tuple[int, float, float, str]:
+    distance = hit.distance_km if hit.distance_km is not None else 0.0
+    return (
+        -_tier(hit.score),
+        round(distance, 1),
+        hit.doc.starts_at.timestamp(),
+        hit.doc.external_id,
+    )
+
+
+def search(
+    index: SearchIndex,
+    request: SearchRequest,
+    *,
+    now: datetime,
+    radius_km: float | None = None,
+    limit: int | None = None,
+    widen: bool = True,
+) -> SearchOutcome:
+    """Find the sessions that fit ``request`` (see the module docstring).
+
+    ``radius_km`` overrides the request's radius ("dans un rayon de 20 km") and the place's
+    default (30 km, more for a département). ``widen=False`` keeps the radius as given.
+    """
+    if now.tzinfo is None:
+        raise ValueError("search needs an aware 'now'")
+    if request.unknown_place:
+        return SearchOutcome(request, unknown_place=request.unknown_place)
+    if request.place is None and request.place_candidates:
+        return SearchOutcome(request, place_candidates=request.place_candidates)
+
+    query = index.compile(request.topic_words)
+    labels = tuple(index.topics.concepts[c].label for c in query.concept_ids)
+    scores = index.match(query)
+    base = SearchOutcome(
+        request,
+        place=request.place,
+        needs_place=request.place is None,
+        concepts=labels,
+        corrections=query.corrections,
+    )
+    if not scores:
+        logger.info("search %r: the topic matches nothing", request.topic)
+        return replace(base, no_topic_match=not query.empty)
+
+    when = request.when
+    after = now if when.start is None else max(now, when.start - timedelta(microseconds=1))
+    filters = Filters(
+        after=after,
+        before=when.end,
+        when=when,
+        modalities=_MODALITIES.get(request.modality or ""),
+        cpf_only=request.cpf_only,
+        free_only=request.free_only,
+        accessible_only=request.accessible_only,
+    )
+    place = request.place
+    center = (place.latitude, place.longitude) if place else None
+    if place is None or request.modality == "distanciel":
+        # Online sessions can be followed from anywhere: distance only informs.
+        hits = index.retrieve(scores, filters, center=center)
+        used_radius, widened = None, False
+    else:
+        first = radius_km or request.radius_km or place.default_radius_km
+        steps = [first] + ([r for r in WIDENING_STEPS_KM if r > first] if widen else [])
+        hits, used_radius = [], first
+        for used_radius in steps:
+            hits = index.retrieve(scores, filters, center=center, radius_km=used_radius)
+            if hits:
+                break
+        widened = used_radius != first
+
+    hits.sort(key=_rank_key)
+    shown = hits if limit is None else hits[: max(0, limit)]
+    results = tuple(
+        SearchResult(
+            session=h.doc,
+            score=h.score,
+            distance_km=round(h.distance_km, 1) if h.distance_km is not None else None,
+            seats_left=h.doc.seats_left,
+            full=h.doc.full,
+            other_dates=h.count - 1,
+        )
+        for h in shown
+    )
+    logger.info(
+        "search %r near %s: %d results (radius %s km%s)",
+        request.topic,
+        place.label if place else "-",
+        len(hits),
+        used_radius,
+        ", widened" if widened else "",
+    )
+    return replace(base, results=results, total=len(hits), radius_km=used_radius, widened=widened)
