@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -28,14 +29,17 @@ from bot.config import Settings
 from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.models import RoleGrant, User
+from bot import notify
 from handlers import (
     account,
     admin,
+    alerts,
     enrolment,
     errors,
     fallback,
     importer,
     menu,
+    search,
     sessions,
     settings,
     start,
@@ -83,6 +87,7 @@ def build_application(
         clock=clock or SystemClock(),
     )
     _register_handlers(application)
+    notify.install(application)
     return application
 
 
@@ -129,6 +134,13 @@ def _register_handlers(application: ProxiApplication) -> None:
         CallbackQueryHandler(enrolment.offer_answered, pattern=r"^(acc|dcl):\d+$")
     )
 
+    # Search, results and alerts.
+    application.add_handler(CallbackQueryHandler(search.refine, pattern=r"^res:"))
+    application.add_handler(CallbackQueryHandler(search.place_chosen, pattern=r"^plc:"))
+    application.add_handler(CommandHandler(["alertes", "alerts"], alerts.alerts_command))
+    application.add_handler(CallbackQueryHandler(alerts.alert_pressed, pattern=r"^alrt:new$"))
+    application.add_handler(CallbackQueryHandler(alerts.delete_pressed, pattern=r"^alrt:del:\d+$"))
+
     # Buttons.
     application.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:"))
     application.add_handler(CallbackQueryHandler(account.language_chosen, pattern=r"^lang:"))
@@ -139,7 +151,9 @@ def _register_handlers(application: ProxiApplication) -> None:
         MessageHandler(filters.UpdateType.EDITED_MESSAGE, fallback.edited_message)
     )
     application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
-    application.add_handler(MessageHandler(filters.TEXT, fallback.text))
+    # Any other text is a request in plain French (or English): search it.
+    application.add_handler(MessageHandler(filters.TEXT, search.search_text))
+    application.add_handler(MessageHandler(filters.LOCATION, search.location_shared))
     application.add_handler(MessageHandler(filters.ALL, fallback.not_text))
     application.add_handler(CallbackQueryHandler(fallback.stale_button))
 
@@ -163,6 +177,7 @@ def _register_handlers(application: ProxiApplication) -> None:
 async def _post_init(application: ProxiApplication) -> None:
     """Start-up work that needs the bot: command menus (and later, re-arming reminders)."""
     services: Services = application.bot_data["services"]
+    await asyncio.to_thread(services.search.rebuild, services.engine, now=services.clock.now())
     await menu.publish_default_menus(application.bot, services.settings.default_language)
     for user_id, language, roles in _privileged_users(services):
         await menu.publish_chat_menu(application.bot, user_id, language, roles)

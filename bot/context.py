@@ -11,6 +11,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator, translator
+from bot.search.live import LiveIndex
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Services:
     settings: Settings
     engine: Engine
     clock: Clock
+    search: LiveIndex = field(default_factory=LiveIndex)
     extras: dict[str, Any] = field(default_factory=dict)
 
 

@@ -109,6 +109,10 @@ class Translator:
         """`14:00`."""
         return format_time(moment.astimezone(self.tz), "HH:mm", locale=self.locale)
 
+    def money(self, value: float) -> str:
+        """An amount with two decimals (`239,50` / `239.50`), without the currency sign."""
+        return format_decimal(value, format="#,##0.00", locale=self.locale)
+
     def number(self, value: float) -> str:
         """A number with the language's separators (`1 500,5` / `1,500.5`)."""
         return format_decimal(value, locale=self.locale)

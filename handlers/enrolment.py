@@ -81,6 +81,7 @@ async def enrol_pressed(update: Update, context: ProxiContext) -> None:
         session_card, services.engine, session_id=session_id, now=services.clock.now()
     )
     assert card is not None
+    services.search.seats_changed(card.id, card.seats - card.seats_left)
     await edit_or_ignore(
         query,
         t("enrol.done", title=html.escape(card.title), when=when(t, card.starts_at, card.ends_at)),
@@ -229,6 +230,7 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
         return
     await query.answer()
     await edit_or_ignore(query, t("mine.cancelled", title=html.escape(item.title)))
+    await _refresh_seats(context, outcome.session_id)
     if outcome.was == EnrolmentStatus.ENROLLED:
         await _tell_admins(context, outcome.session_id, user.id, "roster.cancellation")
     if outcome.offer is not None:
@@ -380,6 +382,16 @@ async def roster_command(update: Update, context: ProxiContext) -> None:
             lines.append(t(key, name=html.escape(attendee.name)))
     text = "\n".join(lines)
     await message.reply_text(text[:4000])
+
+
+async def _refresh_seats(context: ProxiContext, session_id: int) -> None:
+    """Keep the search results' seat counts in step with the database."""
+    services = context.services
+    card = await call_service(
+        session_card, services.engine, session_id=session_id, now=services.clock.now()
+    )
+    if card is not None:
+        services.search.seats_changed(card.id, card.seats - card.seats_left)
 
 
 async def _tell_admins(context: ProxiContext, session_id: int, learner_id: int, key: str) -> None:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import secrets
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
+from bot.announcements import import_announcements
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
 from bot.importer.reader import MAX_FILE_BYTES
 from bot.importer.report import render_report
-from bot.importer.service import Actor, apply_plan, preview_import
+from bot.importer.service import Actor, ImportResult, apply_plan, preview_import
 from handlers.admin import current_roles
+from handlers.announce import announce
 from handlers.common import call_service, edit_or_ignore
 
 logger = logging.getLogger(__name__)
@@ -101,8 +104,19 @@ async def import_answered(update: Update, context: ProxiContext) -> None:
         await after_import(context, result)
 
 
-async def after_import(context: ProxiContext, result: object) -> None:
-    """What follows a load: learners told of changes, alerts matched, search refreshed."""
-    hooks = context.services.extras.get("after_import", [])
-    for hook in hooks:
-        await hook(context, result)
+async def after_import(context: ProxiContext, result: ImportResult) -> None:
+    """What follows a load: search refreshed, learners told of changes, alerts matched."""
+    services = context.services
+    now = services.clock.now()
+    await asyncio.to_thread(services.search.rebuild, services.engine, now=now)
+    announcements = await call_service(
+        import_announcements,
+        services.engine,
+        changed=[(change.db_id, change.kind) for change in result.changed_sessions],
+        created_external_ids=list(result.created_sessions),
+        gazetteer=default_gazetteer(),
+        now=now,
+        tz=services.settings.tz,
+    )
+    for announcement in announcements:
+        await announce(context, announcement)

@@ -15,6 +15,7 @@ logger = logging.getLogger(__name__)
 LEARNER_COMMANDS = (
     "start",
     "mes_inscriptions",
+    "alertes",
     "settings",
     "help",
     "langue",
@@ -28,6 +29,7 @@ ENGLISH_ALIASES = {
     "inviter": "invite",
     "mes_inscriptions": "my_enrolments",
     "inscrits": "enrolled",
+    "alertes": "alerts",
 }
 
 

@@ -30,7 +30,8 @@ def price(t: Translator, amount: float | None) -> str | None:
         return None
     if amount == 0:
         return t("card.free")
-    shown = t.number(round(amount)) if float(amount).is_integer() else t.number(amount)
+    # Whole euros without decimals ("250 €"), otherwise cents ("239,50 €").
+    shown = t.number(round(amount)) if float(amount).is_integer() else t.money(amount)
     return t("card.price", amount=shown)
 
 

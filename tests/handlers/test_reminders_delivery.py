@@ -7,20 +7,28 @@ everything due and waits for it: what the sandbox shows afterwards is final.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlmodel import Session
 
 from bot import notify, reminders
-from bot.i18n import translator
+from bot.application import build_application
+from bot.db import make_engine
 from bot.models import Enrolment, Reminder, TrainingSession, User
 from tests.factories import add_session, add_space, add_user
 
-FR = translator("fr")
+PARIS = ZoneInfo("Europe/Paris")
+
+# PTB itself reads RetryAfter.retry_after (an int until PTB_TIMEDELTA) when building the error.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
+)
 
 
 @pytest.fixture
@@ -336,3 +344,49 @@ async def test_many_due_at_once_are_each_sent_once(app, sandbox, clock, echo_kin
     report = await notify.sweep(app)
     assert report["sent"] == 60
     assert [len(sandbox.bot_messages(user_id)) for user_id in people] == [1] * 60
+
+
+async def test_two_bot_processes_sharing_the_database_send_each_once(
+    app, sandbox, clock, echo_kind
+) -> None:
+    engine = _engine(app)
+    people = [_person(sandbox, engine, 2000 + i, f"P{i}") for i in range(120)]
+    for user_id in people:
+        _plan(engine, clock, user_id, kind=echo_kind, due_in=timedelta(0))
+    # A second Application, with its own engine on the same database, as a second process.
+    other_engine = make_engine(engine.url.render_as_string(hide_password=False))
+    services = app.bot_data["services"]
+    other = build_application(services.settings, engine=other_engine, clock=clock)
+    notify.install(other)
+    async with other:
+        await other.start()
+        try:
+            first, second = await asyncio.gather(notify.sweep(app), notify.sweep(other))
+        finally:
+            await other.stop()
+    other_engine.dispose()
+    assert first["sent"] + second["sent"] == 120
+    assert first["sent"] and second["sent"], "both processes should have sent some"
+    assert [len(sandbox.bot_messages(user_id)) for user_id in people] == [1] * 120
+
+
+async def test_a_retry_falling_in_the_quiet_hours_waits_for_8(
+    app, sandbox, clock, echo_kind
+) -> None:
+    engine = _engine(app)
+    anne = _person(sandbox, engine, 42)
+    clock.set(datetime(2026, 11, 25, 20, 59, 45, tzinfo=PARIS))
+    view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
+    sandbox.inject_fault("sendMessage", "server_error")
+    assert (await notify.sweep(app))["retry"] == 1
+    clock.advance(timedelta(seconds=30))  # 21:00:15
+    assert (await notify.sweep(app))["postponed"] == 1
+    assert reminders.get(engine, reminder_id=view.id).due_at == datetime(
+        2026, 11, 26, 8, 0, tzinfo=PARIS
+    )
+    clock.set(datetime(2026, 11, 26, 7, 59, tzinfo=PARIS))
+    assert (await notify.sweep(app))["sent"] == 0
+    clock.advance(timedelta(minutes=1))
+    assert (await notify.sweep(app))["sent"] == 1
+    assert len(sandbox.bot_messages(anne)) == 1
+    assert _status(engine, view.id) == ("sent", 2)

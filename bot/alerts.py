@@ -1,0 +1,142 @@
+"""Saved searches: a learner is told when an import adds a matching session near them."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Engine
+
+from bot.db import unit_of_work
+from bot.gazetteer import Gazetteer
+from bot.models import Alert
+from bot.search.docs import SessionDoc
+from bot.search.index import SearchIndex
+from bot.search.query import Place, parse_request
+from bot.search.service import search
+
+logger = logging.getLogger(__name__)
+
+MAX_ALERTS = 10
+
+
+class TooManyAlerts(Exception):
+    """The learner already has the maximum number of alerts."""
+
+
+class NotYours(Exception):
+    """No such alert among the learner's."""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    id: int
+    query: str
+    place_label: str
+    radius_km: int
+
+
+@dataclass(frozen=True, slots=True)
+class AlertMatch:
+    alert_id: int
+    user_id: int
+    session_id: int
+
+
+def save_alert(
+    engine: Engine,
+    *,
+    user_id: int,
+    query: str,
+    place: Place,
+    radius_km: int,
+    now: datetime,
+) -> AlertView:
+    """Save a search to be alerted about; the same one twice is kept once."""
+    query = " ".join(query.split())[:300]
+    with unit_of_work(engine) as session:
+        existing = session.scalars(
+            select(Alert).where(
+                Alert.user_id == user_id,
+                Alert.query == query,
+                Alert.place_label == place.label,
+            )
+        ).first()
+        if existing is not None:
+            existing.radius_km = max(existing.radius_km, radius_km)
+            return _view(existing)
+        count = session.scalar(select(func.count()).where(Alert.user_id == user_id))
+        if (count or 0) >= MAX_ALERTS:
+            raise TooManyAlerts(user_id)
+        alert = Alert(
+            user_id=user_id,
+            query=query,
+            latitude=place.latitude,
+            longitude=place.longitude,
+            place_label=place.label[:200],
+            radius_km=radius_km,
+            created_at=now,
+        )
+        session.add(alert)
+        session.flush()
+        return _view(alert)
+
+
+def list_alerts(engine: Engine, *, user_id: int) -> list[AlertView]:
+    """The learner's alerts, oldest first."""
+    with unit_of_work(engine) as session:
+        rows = session.scalars(
+            select(Alert).where(Alert.user_id == user_id).order_by(Alert.created_at, Alert.id)
+        ).all()
+        return [_view(row) for row in rows]
+
+
+def delete_alert(engine: Engine, *, alert_id: int, user_id: int) -> None:
+    """Delete one of the learner's own alerts."""
+    with unit_of_work(engine) as session:
+        gone = session.execute(delete(Alert).where(Alert.id == alert_id, Alert.user_id == user_id))
+        if gone.rowcount != 1:  # type: ignore[attr-defined]
+            raise NotYours(alert_id)
+
+
+def matches_for_new_sessions(
+    engine: Engine,
+    *,
+    new_sessions: list[SessionDoc],
+    gazetteer: Gazetteer,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[AlertMatch]:
+    """Which alerts the newly added sessions answer (same matcher and radius as the chat)."""
+    if not new_sessions:
+        return []
+    index = SearchIndex({doc.id: doc for doc in new_sessions})
+    with unit_of_work(engine) as session:
+        alerts = session.scalars(select(Alert)).all()
+    found: list[AlertMatch] = []
+    for alert in alerts:
+        request = parse_request(alert.query, now=now, tz=tz, gazetteer=gazetteer)
+        place = Place.from_point(alert.latitude, alert.longitude, alert.place_label)
+        outcome = search(
+            index,
+            request.with_place(place),
+            now=now,
+            radius_km=alert.radius_km,
+            widen=False,
+        )
+        for result in outcome.results:
+            found.append(AlertMatch(alert.id, alert.user_id, result.session.id))  # type: ignore[arg-type]
+            # Other dates of the same course were collapsed: one message per course is enough.
+    return found
+
+
+def _view(alert: Alert) -> AlertView:
+    return AlertView(
+        id=alert.id,  # type: ignore[arg-type]
+        query=alert.query,
+        place_label=alert.place_label,
+        radius_km=alert.radius_km,
+    )

@@ -1,0 +1,94 @@
+"""Who must hear about a data load: learners of changed sessions, and matching alerts.
+
+Domain only: returns plain announcements; the Telegram side renders and sends them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from bot.alerts import matches_for_new_sessions
+from bot.db import unit_of_work
+from bot.gazetteer import Gazetteer
+from bot.models import Alert, Enrolment, EnrolmentStatus, User
+from bot.search.docs import load_docs
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    """One message to one person about one session."""
+
+    user_id: int
+    language: str
+    kind: str  # "moved" | "rescheduled" | "cancelled" | "alert"
+    session_id: int
+    alert_query: str | None = None
+
+
+def import_announcements(
+    engine: Engine,
+    *,
+    changed: list[tuple[int, str]],
+    created_external_ids: list[str],
+    gazetteer: Gazetteer,
+    now: datetime,
+    tz: ZoneInfo,
+) -> list[Announcement]:
+    """Messages a load calls for: changes to enrolled and waiting learners, new sessions to
+    the owners of matching alerts (one per alert and course)."""
+    found: list[Announcement] = []
+    with unit_of_work(engine) as session:
+        for session_id, kind in changed:
+            rows = session.execute(
+                select(User.id, User.language)
+                .join(Enrolment, Enrolment.user_id == User.id)
+                .where(
+                    Enrolment.session_id == session_id,
+                    Enrolment.status != EnrolmentStatus.CANCELLED,
+                    User.is_active.is_(True),
+                )
+            ).all()
+            found.extend(Announcement(uid, lang, kind, session_id) for uid, lang in rows)
+    created = set(created_external_ids)
+    if created:
+        new_docs = [doc for doc in load_docs(engine, now=now) if doc.external_id in created]
+        matches = matches_for_new_sessions(
+            engine, new_sessions=new_docs, gazetteer=gazetteer, now=now, tz=tz
+        )
+        if matches:
+            with unit_of_work(engine) as session:
+                people = dict(
+                    session.execute(
+                        select(User.id, User.language).where(
+                            User.id.in_({m.user_id for m in matches}), User.is_active.is_(True)
+                        )
+                    ).all()
+                )
+                queries = dict(
+                    session.execute(
+                        select(Alert.id, Alert.query).where(
+                            Alert.id.in_({m.alert_id for m in matches})
+                        )
+                    ).all()
+                )
+            found.extend(
+                Announcement(
+                    m.user_id,
+                    people[m.user_id],
+                    "alert",
+                    m.session_id,
+                    alert_query=queries.get(m.alert_id),
+                )
+                for m in matches
+                if m.user_id in people
+            )
+    logger.info("a load calls for %d announcements", len(found))
+    return found

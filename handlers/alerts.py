@@ -1,0 +1,107 @@
+"""Alerts: [M'alerter] after a thin search, /alertes to list and delete them."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot.alerts import MAX_ALERTS, NotYours, TooManyAlerts, delete_alert, list_alerts, save_alert
+from bot.context import ProxiContext
+from bot.search.browse import Browse
+from handlers.common import call_service, edit_or_ignore
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_ALERT_RADIUS_KM = 30
+
+
+async def alert_pressed(update: Update, context: ProxiContext) -> None:
+    """Save the search the learner just made as an alert."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None or context.user_data is None:
+        return
+    t = context.t
+    browse: Browse | None = context.user_data.get("alert")
+    place = browse.request.place if browse is not None else None
+    if browse is None or place is None:
+        await query.answer(t("search.stale"), show_alert=True)
+        return
+    radius = int(context.user_data.get("radius_used") or DEFAULT_ALERT_RADIUS_KM)
+    services = context.services
+    try:
+        alert = await call_service(
+            save_alert,
+            services.engine,
+            user_id=user.id,
+            query=browse.request.text,
+            place=place,
+            radius_km=radius,
+            now=services.clock.now(),
+        )
+    except TooManyAlerts:
+        await query.answer(t("alerts.too_many", max=MAX_ALERTS), show_alert=True)
+        return
+    await query.answer()
+    await query.message.reply_text(  # type: ignore[union-attr]
+        t(
+            "alerts.saved",
+            query=html.escape(alert.query),
+            radius=alert.radius_km,
+            place=html.escape(alert.place_label),
+        )
+    )
+
+
+async def alerts_command(update: Update, context: ProxiContext) -> None:
+    """/alertes: the learner's alerts, each with [Supprimer]."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    t = context.t
+    alerts = await call_service(list_alerts, context.services.engine, user_id=user.id)
+    if not alerts:
+        await message.reply_text(t("alerts.empty"))
+        return
+    lines = [t("alerts.title")]
+    rows = []
+    for alert in alerts:
+        lines.append(
+            t(
+                "alerts.line",
+                query=html.escape(alert.query),
+                place=html.escape(alert.place_label),
+                radius=alert.radius_km,
+            )
+        )
+        short = alert.query if len(alert.query) <= 30 else alert.query[:29] + "…"
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t("alerts.button_delete", query=short), callback_data=f"alrt:del:{alert.id}"
+                )
+            ]
+        )
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def delete_pressed(update: Update, context: ProxiContext) -> None:
+    """[Supprimer] on one of the learner's own alerts."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    t = context.t
+    try:
+        alert_id = int(query.data.rsplit(":", 1)[-1])
+        await call_service(
+            delete_alert, context.services.engine, alert_id=alert_id, user_id=user.id
+        )
+    except (ValueError, NotYours):
+        await query.answer(t("alerts.not_yours"), show_alert=True)
+        return
+    await query.answer()
+    await edit_or_ignore(query, t("alerts.deleted"))

@@ -1,0 +1,114 @@
+"""Learners search in plain French over the sample data, refine, enrol, and set alerts."""
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.gazetteer import default_gazetteer
+from bot.i18n import translator
+from bot.importer.service import Actor, apply_import
+from bot.models import Alert, Enrolment
+from tests.helpers import plain
+
+FR = translator("fr")
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+
+@pytest.fixture
+async def loaded(chat, sqlite_engine, clock):
+    """The sample data (dated 2027, upcoming for the test clock) and a fresh search index."""
+    files = [(n, (SAMPLE / n).read_bytes()) for n in ("spaces.csv", "sessions.csv")]
+    result = apply_import(
+        sqlite_engine, files, gazetteer=default_gazetteer(), actor=Actor(), now=clock.now()
+    )
+    assert result.applied
+    services = chat.application.bot_data["services"]
+    services.search.rebuild(sqlite_engine, now=clock.now())
+    return chat
+
+
+def _labels(entry) -> list[str]:
+    return [b.text for row in entry.buttons for b in row]
+
+
+async def test_from_start_to_enrolment_in_three_messages(loaded, sqlite_engine) -> None:
+    chat = loaded
+    anne = chat.user()
+    await chat.send(anne, "/start")  # message 1
+    [results] = await chat.send(anne, "une formation exel pas loin de Ploërmel")  # message 2
+    assert "autour de Ploërmel (56)" in results.plain
+    assert "Excel" in results.plain
+    first = _labels(results)[0]
+    assert first.startswith("1. ") and "Excel" in first
+    [venue] = await chat.press(anne, index=1, message_id=results.message_id)
+    assert venue.kind == "venue"
+    [shown] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == results.message_id]
+    assert "Quand :" in shown.plain and FR("card.button_enrol") in _labels(shown)
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=results.message_id)
+    with Session(sqlite_engine) as session:
+        assert [e.status for e in session.exec(select(Enrolment))] == ["enrolled"]
+
+
+async def test_place_is_asked_once_then_remembered(loaded) -> None:
+    chat = loaded
+    anne = chat.user()
+    [ask] = await chat.send(anne, "anglais")
+    assert ask.plain == FR("search.ask_place")
+    assert ask.reply_keyboard[0][0]["request_location"] is True
+    [results] = await chat.send(anne, "Redon")
+    assert "anglais" in results.plain.lower() or "Anglais" in results.plain
+    assert "Redon (35)" in results.plain
+    [again] = await chat.send(anne, "espagnol")  # no place: the remembered home town
+    assert "Redon (35)" in again.plain
+
+
+async def test_shared_location_answers_the_waiting_request(loaded) -> None:
+    chat = loaded
+    anne = chat.user()
+    await chat.send(anne, "secourisme")
+    [results] = await chat.do(anne, "share_location", 47.99, -2.33)  # near Mauron/Ploërmel
+    assert "SST" in results.plain or "PSC1" in results.plain
+
+
+async def test_off_topic_request_says_so_and_offers_an_alert(loaded, sqlite_engine) -> None:
+    chat = loaded
+    anne = chat.user()
+    [reply] = await chat.send(anne, "plongée sous-marine près de Redon")
+    assert reply.plain.startswith("Je n'ai trouvé aucune formation sur")
+    assert _labels(reply) == [FR("search.button_alert")]
+    [saved] = await chat.press(anne, label=FR("search.button_alert"), message_id=reply.message_id)
+    assert saved.plain.startswith("C'est noté : je vous écrirai")
+    [listing] = await chat.send(anne, "/alertes")
+    assert "plongée sous-marine" in listing.plain
+    await chat.press(anne, index=1, message_id=listing.message_id)
+    with Session(sqlite_engine) as session:
+        assert session.exec(select(Alert)).all() == []
+
+
+async def test_unknown_and_ambiguous_places(loaded) -> None:
+    chat = loaded
+    anne = chat.user()
+    [unknown] = await chat.send(anne, "excel à Tataouine")
+    assert unknown.plain == plain(FR("search.unknown_place", place="Tataouine"))
+
+
+async def test_refinement_buttons_edit_the_same_message(loaded) -> None:
+    chat = loaded
+    anne = chat.user()
+    [results] = await chat.send(anne, "bureautique près de Ploërmel")
+    radius_button = next(b for b in _labels(results) if b.startswith("Rayon"))
+    assert await chat.press(anne, label=radius_button, message_id=results.message_id) == []
+    [edited] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == results.message_id]
+    assert edited.edits == 1
+    assert "(50 km)" in edited.plain
+
+
+async def test_odd_texts_get_a_clear_answer(loaded) -> None:
+    chat = loaded
+    anne = chat.user()
+    for text in ("🙂🙂🙂", "'; DROP TABLE training_session; --", "<script>alert(1)</script>"):
+        replies = await chat.send(anne, text)
+        assert len(replies) == 1, text
+    [long_reply] = await chat.send(anne, "excel " * 700)
+    assert long_reply.plain == plain(FR("fallback.too_long"))
