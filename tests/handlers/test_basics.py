@@ -138,6 +138,7 @@ async def test_menus_are_published_per_language(chat) -> None:
     assert [c["command"] for c in fr] == [
         "start",
         "mes_inscriptions",
+        "alertes",
         "settings",
         "help",
         "langue",
@@ -147,6 +148,7 @@ async def test_menus_are_published_per_language(chat) -> None:
     assert [c["command"] for c in en] == [
         "start",
         "my_enrolments",
+        "alerts",
         "settings",
         "help",
         "language",
