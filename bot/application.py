@@ -24,12 +24,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot import notify
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.models import RoleGrant, User
-from bot import notify
 from handlers import (
     account,
     admin,
@@ -175,8 +175,9 @@ def _register_handlers(application: ProxiApplication) -> None:
 
 
 async def _post_init(application: ProxiApplication) -> None:
-    """Start-up work that needs the bot: command menus (and later, re-arming reminders)."""
+    """Start-up work that needs the bot: reminders re-armed, search index, command menus."""
     services: Services = application.bot_data["services"]
+    await notify.arm_pending(application)
     await asyncio.to_thread(services.search.rebuild, services.engine, now=services.clock.now())
     await menu.publish_default_menus(application.bot, services.settings.default_language)
     for user_id, language, roles in _privileged_users(services):

@@ -51,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.search.cli import add_parser as add_search_parser
 
     add_search_parser(commands)
+    from bot.reminders_cli import add_parser as add_reminders_parser
+
+    add_reminders_parser(commands)
     return parser
 
 
@@ -85,6 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(settings)
     if args.command == "demo":
         return _demo(settings, args.data)
+    if args.command == "reminders":
+        from bot.reminders_cli import run as run_reminders
+
+        return run_reminders(args, settings)
     if args.command == "search":
         from bot.search.cli import run as run_search
 

@@ -1,0 +1,257 @@
+"""Benchmark the reminder engine through the real Application and the offline sandbox.
+
+    .venv/bin/python bench/bench_reminders.py [--count 10000] [--pending 100000]
+
+(a) delivery: `--count` reminders falling due within the same minute, delivered through the
+    sandbox by the JobQueue timers and the sweep, paced by the AIORateLimiter (30/s: 10,000
+    take about 5.5 minutes). Measures the rate from the first to the last message, checks that
+    every reminder went exactly once (sandbox calls, transcripts and rows) and peak memory.
+(b) start-up: `--pending` pending reminders in the database, then `arm_pending` and the start
+    of the JobQueue, as `python -m bot run` does: spread over the next 30 days (the usual case),
+    all due within the hour (the worst case for the window), and, for comparison, one timer per
+    row without a window.
+
+Each scenario runs in its own subprocess on a fresh SQLite file, so its peak memory
+(`ru_maxrss`) is its own. Prints a Markdown table for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_KIND = "bench_text"
+USERS_FOR_STARTUP = 1_000
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _database(directory: Path) -> Any:
+    from bot.db import make_engine, upgrade_schema
+
+    engine = make_engine(f"sqlite:///{directory / 'bench.sqlite3'}")
+    upgrade_schema(engine)
+    return engine
+
+
+def _insert(engine: Any, users: list[int], due: list[tuple[int, datetime]]) -> None:
+    """Users, then (recipient, due_at) reminders, in bulk (urgent: quiet hours would hold
+    them until 08:00 when the benchmark runs at night)."""
+    from sqlalchemy import insert
+
+    from bot.models import Reminder, User
+
+    now = datetime.now(UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            insert(User),
+            [{"id": u, "first_name": f"U{u}", "language": "fr", "is_active": True,
+              "created_at": now, "last_seen_at": now} for u in users],
+        )  # fmt: skip
+        for start in range(0, len(due), 20_000):
+            connection.execute(
+                insert(Reminder),
+                [{"kind": BENCH_KIND, "dedupe_key": f"bench:{start + i}", "recipient_id": r,
+                  "due_at": at, "urgent": True, "status": "pending", "attempts": 0}
+                 for i, (r, at) in enumerate(due[start:start + 20_000])],
+            )  # fmt: skip
+
+
+def _application(sandbox: Any, engine: Any) -> Any:
+    from bot import notify
+    from bot.application import build_application
+    from bot.config import Settings
+
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=sandbox.token,
+        telegram_api_base_url=sandbox.base_url,
+        telegram_api_base_file_url=sandbox.base_file_url,
+        database_url=str(engine.url),
+        log_level="WARNING",
+    )
+    application = build_application(settings, engine=engine)
+
+    def render(reminder: Any, services: Any, t: Any) -> Any:
+        return notify.Message(text=f"Rappel n° {reminder.id} pour {reminder.recipient_id}")
+
+    notify.RENDERERS[BENCH_KIND] = render
+    notify.install(application)
+    return application
+
+
+async def _delivery(count: int, directory: Path) -> dict[str, Any]:
+    from sqlalchemy import func, select
+
+    from bot import notify
+    from bot.models import Reminder
+    from bot.sandbox import BotApiSandbox
+
+    engine = _database(directory)
+    users = list(range(10_000, 10_000 + count))
+    # All within the same minute (its first ten seconds), a few seconds after start-up.
+    begin = datetime.now(UTC) + timedelta(seconds=8)
+    _insert(engine, users, [(u, begin + timedelta(seconds=i % 10)) for i, u in enumerate(users)])
+    with BotApiSandbox() as sandbox:
+        for u in users:
+            sandbox.user(u, f"U{u}")
+        application = _application(sandbox, engine)
+        async with application:
+            armed = await notify.arm_pending(application)
+            await application.start()
+
+            def left() -> int:
+                with engine.connect() as connection:
+                    return connection.scalar(
+                        select(func.count())
+                        .select_from(Reminder)
+                        .where(Reminder.status.in_(["pending", "sending"]))
+                    )
+
+            deadline = time.monotonic() + count / 20 + 180
+            while await asyncio.to_thread(left) and time.monotonic() < deadline:
+                await asyncio.sleep(1)
+            await notify.dispatcher(application).wait_idle()
+            await application.stop()
+        sends = sandbox.calls_for("sendMessage")
+        per_chat = Counter(int(params["chat_id"]) for _, params, _ in sends)
+        transcripts = [len(sandbox.bot_messages(u)) for u in users]
+    with engine.connect() as connection:
+        rows = Counter(
+            connection.execute(select(Reminder.status, Reminder.attempts)).tuples().all()
+        )
+    first, last = sends[0][2], sends[-1][2]
+    exactly_once = (
+        set(per_chat.values()) == {1}
+        and len(per_chat) == count
+        and set(transcripts) == {1}
+        and rows == Counter({("sent", 1): count})
+    )
+    return {
+        "scenario": f"delivery: {count:,} due in one minute",
+        "armed at start": armed,
+        "messages": len(sends),
+        "seconds": round(last - first, 1),
+        "rate /s": round((len(sends) - 1) / (last - first), 1) if len(sends) > 1 else 0,
+        "exactly once": exactly_once,
+        "peak MB": round(_peak_mb()),
+    }
+
+
+async def _startup(pending: int, spread: str, directory: Path) -> dict[str, Any]:
+    from bot import notify
+    from bot.sandbox import BotApiSandbox
+
+    engine = _database(directory)
+    users = list(range(10_000, 10_000 + USERS_FOR_STARTUP))
+    now = datetime.now(UTC)
+    span = timedelta(hours=1) if spread == "hour" else timedelta(days=30)
+    due = [(users[i % len(users)], now + timedelta(minutes=2) + span * i / pending)
+           for i in range(pending)]  # fmt: skip
+    _insert(engine, users, due)
+    before = _peak_mb()
+    with BotApiSandbox() as sandbox:
+        application = _application(sandbox, engine)
+        async with application:
+            started = time.perf_counter()
+            if spread == "naive":  # one timer per row, no window: what the window avoids
+                from bot import reminders
+
+                rows = reminders.upcoming(
+                    engine, after=None, until=now + timedelta(days=365), limit=pending
+                )
+                for reminder_id, due_at in rows:
+                    notify._arm(application.job_queue, reminder_id, due_at, now)
+                armed = len(rows)
+            else:
+                armed = await notify.arm_pending(application)
+            await application.job_queue.start()  # APScheduler files the timers here
+            seconds = time.perf_counter() - started
+            await application.job_queue.stop(wait=False)
+    label = {"spread": "over 30 days", "hour": "all within the hour", "naive": "no window"}
+    return {
+        "scenario": f"start-up: {pending:,} pending, {label[spread]}",
+        "armed at start": armed,
+        "seconds": round(seconds, 2),
+        "peak MB": round(_peak_mb()),
+        "MB before start-up": round(before),
+    }
+
+
+def _run_child(args: list[str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, *args], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stderr)
+        raise SystemExit(f"scenario {args} failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, Python {platform.python_version()}, SQLite"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=10_000, help="reminders for (a)")
+    parser.add_argument("--pending", type=int, default=100_000, help="pending rows for (b)")
+    parser.add_argument("--skip-delivery", action="store_true", help="only the start-up part")
+    parser.add_argument("--child", nargs=2, metavar=("SCENARIO", "N"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        scenario, n = args.child[0], int(args.child[1])
+        with tempfile.TemporaryDirectory() as tmp:
+            if scenario == "delivery":
+                result = asyncio.run(_delivery(n, Path(tmp)))
+            else:
+                result = asyncio.run(_startup(n, scenario, Path(tmp)))
+        print(json.dumps(result))
+        return 0
+
+    results = []
+    if not args.skip_delivery:
+        print(f"(a) delivering {args.count:,} reminders at ~30/s ...", file=sys.stderr)
+        results.append(_run_child(["--child", "delivery", str(args.count)]))
+    for spread in ("spread", "hour", "naive"):
+        print(f"(b) start-up, {spread} ...", file=sys.stderr)
+        results.append(_run_child(["--child", spread, str(args.pending)]))
+    columns = ["scenario", "armed at start", "seconds", "rate /s", "exactly once", "peak MB",
+               "MB before start-up"]  # fmt: skip
+    print(f"Machine: {_machine()}; {datetime.now(UTC):%Y-%m-%d}\n")
+    print("| " + " | ".join(columns) + " |")
+    print("|" + "|".join("---" for _ in columns) + "|")
+    for result in results:
+        cells = [result.get(c, "") for c in columns]
+        print("| " + " | ".join(f"{c:,}" if isinstance(c, int) and not isinstance(c, bool)
+                                else str(c) for c in cells) + " |")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
