@@ -113,7 +113,7 @@ def matches_for_new_sessions(
     """Which alerts the newly added sessions answer (same matcher and radius as the chat)."""
     if not new_sessions:
         return []
-    index = SearchIndex({doc.id: doc for doc in new_sessions})
+    index = SearchIndex(new_sessions)
     with unit_of_work(engine) as session:
         alerts = session.scalars(select(Alert)).all()
     found: list[AlertMatch] = []

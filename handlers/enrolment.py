@@ -29,6 +29,7 @@ from bot.models import EnrolmentStatus
 from bot.users import display_name, language_of, mark_inactive
 from handlers.admin import current_roles
 from handlers.common import call_service, edit_or_ignore
+from handlers.reminding import cancel_session_reminders, plan_session_reminders
 from handlers.render import when
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ async def enrol_pressed(update: Update, context: ProxiContext) -> None:
     )
     assert card is not None
     services.search.seats_changed(card.id, card.seats - card.seats_left)
+    await plan_session_reminders(context, session_id, user_id=user.id)
     await edit_or_ignore(
         query,
         t("enrol.done", title=html.escape(card.title), when=when(t, card.starts_at, card.ends_at)),
@@ -231,6 +233,7 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     await query.answer()
     await edit_or_ignore(query, t("mine.cancelled", title=html.escape(item.title)))
     await _refresh_seats(context, outcome.session_id)
+    await cancel_session_reminders(context, outcome.session_id, user_id=user.id)
     if outcome.was == EnrolmentStatus.ENROLLED:
         await _tell_admins(context, outcome.session_id, user.id, "roster.cancellation")
     if outcome.offer is not None:
@@ -279,6 +282,7 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
     await query.answer()
     if query.data.startswith("acc:"):
         await edit_or_ignore(query, t("enrol.offer_taken", title=html.escape(item.title)))
+        await plan_session_reminders(context, item.session_id, user_id=user.id)
         await _tell_admins(context, item.session_id, user.id, "roster.new_enrolment")
         return
     await edit_or_ignore(query, t("enrol.offer_declined"))

@@ -18,6 +18,7 @@ from bot.importer.service import Actor, ImportResult, apply_plan, preview_import
 from handlers.admin import current_roles
 from handlers.announce import announce
 from handlers.common import call_service, edit_or_ignore
+from handlers.reminding import cancel_session_reminders, plan_session_reminders
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +121,9 @@ async def after_import(context: ProxiContext, result: ImportResult) -> None:
     )
     for announcement in announcements:
         await announce(context, announcement)
+    # The day-before reminders follow the sessions: moved ones re-planned, cancelled ones off.
+    for change in result.changed_sessions:
+        if change.kind == "cancelled":
+            await cancel_session_reminders(context, change.db_id)
+        else:
+            await plan_session_reminders(context, change.db_id)

@@ -17,7 +17,7 @@ class LiveIndex:
     """Holds the current index; readers never see a half-built one."""
 
     def __init__(self) -> None:
-        self._index = SearchIndex({})
+        self._index = SearchIndex()
         self._lock = threading.Lock()
 
     @property

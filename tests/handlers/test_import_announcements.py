@@ -1,0 +1,89 @@
+"""After a load: learners hear about changes to their sessions, alerts find new sessions,
+and day-before reminders follow the sessions."""
+
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from bot.i18n import translator
+from bot.models import Reminder, TrainingSession
+
+FR = translator("fr")
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+SUPER_ADMIN = 1000
+HEADER = (
+    "session_id,title,organisation,space_id,start,end,seats,topics,modality,format,"
+    "price_eur,cpf,description,url,status\n"
+)
+
+
+async def _load(chat, admin, name: str, content: bytes) -> None:
+    [preview] = await chat.do(admin, "upload_document", content, name)
+    assert preview.buttons, preview.plain
+    await chat.press(admin, label=FR("admin.button_import"), message_id=preview.message_id)
+
+
+def _sfb001(engine) -> TrainingSession:
+    with Session(engine) as session:
+        return session.exec(
+            select(TrainingSession).where(TrainingSession.external_id == "SFB-001")
+        ).one()
+
+
+async def test_cancelled_session_is_announced_and_its_reminder_dropped(chat, sqlite_engine):
+    admin = chat.user(SUPER_ADMIN, "Admin")
+    await _load(chat, admin, "spaces.csv", (SAMPLE / "spaces.csv").read_bytes())
+    sessions = (SAMPLE / "sessions.csv").read_bytes()
+    await _load(chat, admin, "sessions.csv", sessions)
+
+    anne = chat.user(42, "Anne")
+    training = _sfb001(sqlite_engine)
+    card, _ = await chat.send(anne, f"/start s_{training.id}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    with Session(sqlite_engine) as session:
+        [reminder] = session.exec(select(Reminder)).all()
+    assert (reminder.kind, reminder.recipient_id, reminder.status) == (
+        "session_day_before",
+        42,
+        "pending",
+    )
+
+    lines = sessions.decode().splitlines()
+    changed = [
+        line.replace(",scheduled", ",cancelled") if line.startswith("SFB-001,") else line
+        for line in lines
+    ]
+    await _load(chat, admin, "sessions.csv", ("\n".join(changed) + "\n").encode())
+    assert chat.last(anne).plain.startswith(
+        "Désolé : la session PSC1 – Prévention et Secours Civiques de niveau 1"
+    )
+    with Session(sqlite_engine) as session:
+        assert session.exec(select(Reminder)).one().status == "cancelled"
+
+
+async def test_new_session_matching_an_alert_is_announced_once(chat, sqlite_engine, clock):
+    admin = chat.user(SUPER_ADMIN, "Admin")
+    await _load(chat, admin, "spaces.csv", (SAMPLE / "spaces.csv").read_bytes())
+    services = chat.application.bot_data["services"]
+    services.search.rebuild(sqlite_engine, now=clock.now())
+
+    anne = chat.user(42, "Anne")
+    [reply] = await chat.send(anne, "cours de tricot près de 15200")
+    assert FR("search.button_alert") in [b.text for row in reply.buttons for b in row]
+    await chat.press(anne, label=FR("search.button_alert"), message_id=reply.message_id)
+
+    new = HEADER + (
+        "TRI-001,Tricot : premiers points,Cap Compétences Auvergne,esp-mauriac,"
+        "2027-02-03 14:00,2027-02-03 17:00,8,tricot;laine,presentiel,atelier,0,non,"
+        "Un atelier convivial.,https://example.org/tricot,scheduled\n"
+    )
+    before = len(chat.sandbox.bot_messages(anne.id))
+    await _load(chat, admin, "tricot.csv", new.encode())
+    news = chat.sandbox.bot_messages(anne.id)[before:]
+    assert [m.plain.split(" : ")[0] for m in news] == [
+        "Nouvelle session qui correspond à votre alerte « cours de tricot près de 15200 »"
+    ]
+    assert news[0].disable_notification is True
+    # Loading the same file again announces nothing new.
+    await _load(chat, admin, "tricot.csv", new.encode())
+    assert len(chat.sandbox.bot_messages(anne.id)) == before + 1
