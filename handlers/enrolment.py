@@ -13,6 +13,7 @@ from bot.catalogue import enrolment_of, my_enrolments, organisation_admins, rost
 from bot.context import ProxiContext
 from bot.enrolment import (
     AlreadyEnrolled,
+    Cancelled,
     NotYours,
     Offer,
     OfferExpired,
@@ -219,25 +220,13 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
         item = await call_service(
             enrolment_of, services.engine, enrolment_id=enrolment_id, user_id=user.id
         )
-        outcome = await call_service(
-            cancel,
-            services.engine,
-            enrolment_id=enrolment_id,
-            user_id=user.id,
-            now=services.clock.now(),
-            offer_ttl=services.settings.waitlist_offer_ttl,
-        )
+        outcome = await _cancel_own(context, enrolment_id, user.id)
     except NotYours:
         await query.answer(t("mine.not_yours"), show_alert=True)
         return
     await query.answer()
     await edit_or_ignore(query, t("mine.cancelled", title=html.escape(item.title)))
-    await _refresh_seats(context, outcome.session_id)
-    await cancel_session_reminders(context, outcome.session_id, user_id=user.id)
-    if outcome.was == EnrolmentStatus.ENROLLED:
-        await _tell_admins(context, outcome.session_id, user.id, "roster.cancellation")
-    if outcome.offer is not None:
-        await send_offer(context, outcome.offer)
+    await _after_cancel(context, outcome, user.id)
 
 
 async def offer_answered(update: Update, context: ProxiContext) -> None:
@@ -264,14 +253,7 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
         else:
             if item.status != EnrolmentStatus.OFFERED:
                 raise OfferExpired(enrolment_id)
-            outcome = await call_service(
-                cancel,
-                services.engine,
-                enrolment_id=enrolment_id,
-                user_id=user.id,
-                now=services.clock.now(),
-                offer_ttl=services.settings.waitlist_offer_ttl,
-            )
+            outcome = await _cancel_own(context, enrolment_id, user.id)
     except NotYours:
         await query.answer(t("mine.not_yours"), show_alert=True)
         return
@@ -286,6 +268,27 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
         await _tell_admins(context, item.session_id, user.id, "roster.new_enrolment")
         return
     await edit_or_ignore(query, t("enrol.offer_declined"))
+    await _after_cancel(context, outcome, user.id)
+
+
+async def _cancel_own(context: ProxiContext, enrolment_id: int, user_id: int) -> Cancelled:
+    services = context.services
+    return await call_service(
+        cancel,
+        services.engine,
+        enrolment_id=enrolment_id,
+        user_id=user_id,
+        now=services.clock.now(),
+        offer_ttl=services.settings.waitlist_offer_ttl,
+    )
+
+
+async def _after_cancel(context: ProxiContext, outcome: Cancelled, user_id: int) -> None:
+    """A seat given up: counts, reminders, the admins, and the next learner's offer."""
+    await _refresh_seats(context, outcome.session_id)
+    await cancel_session_reminders(context, outcome.session_id, user_id=user_id)
+    if outcome.was == EnrolmentStatus.ENROLLED:
+        await _tell_admins(context, outcome.session_id, user_id, "roster.cancellation")
     if outcome.offer is not None:
         await send_offer(context, outcome.offer)
 
