@@ -74,7 +74,7 @@ async def location_shared(update: Update, context: ProxiContext) -> None:
     message = update.effective_message
     if message is None or message.location is None or context.user_data is None:
         return
-    place = Place.from_point(message.location.latitude, message.location.longitude)
+    place = _point(context, message.location.latitude, message.location.longitude)
     context.user_data["point"] = (place.latitude, place.longitude)
     pending: Browse | None = context.user_data.pop("pending", None)
     if pending is None:
@@ -290,10 +290,17 @@ def _default_place(context: ProxiContext) -> Place | None:
     """Where to search when the request names no place: a shared point, else the home town."""
     data = context.user_data or {}
     if point := data.get("point"):
-        return Place.from_point(point[0], point[1])
+        return _point(context, point[0], point[1])
     insee = data.get("home_insee")
     commune = default_gazetteer().by_insee(insee) if insee else None
     return Place.from_commune(commune) if commune else None
+
+
+def _point(context: ProxiContext, latitude: float, longitude: float) -> Place:
+    """A shared location, labelled by the nearest commune so the learner recognises it."""
+    town = default_gazetteer().nearest(latitude, longitude)
+    label = context.t("search.your_position", town=town.name if town else "?")
+    return Place.from_point(latitude, longitude, label)
 
 
 async def _ask_place(message: Message, context: ProxiContext) -> None:
