@@ -79,6 +79,9 @@ def touch_user(
             user.username = username
             user.last_seen_at = now
             user.is_active = True  # they wrote to us, so they no longer block the bot
+            if user.language not in LANGUAGES:
+                # Created by an admin's file before they ever wrote: now we know.
+                user.language = language
         session.flush()
         roles = frozenset(
             session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user_id))

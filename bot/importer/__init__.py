@@ -1,4 +1,4 @@
-"""Loading spaces and sessions from CSV, XLSX, JSON and LHEO XML files (issue 3).
+"""Loading spaces, sessions (issue 3) and tutors (issue 5) from CSV, XLSX, JSON and LHEO XML.
 
 Layers: `reader` (bytes → tables of rows, `lheo` for XML) → `columns` (kind and headers) →
 `validation` (rows → typed records and problems, pure) → `store` (compare with the database,

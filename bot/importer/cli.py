@@ -1,4 +1,4 @@
-"""`python -m bot load FILE... [--dry-run] [--lang fr|en]`: load spaces and sessions.
+"""`python -m bot load FILE... [--dry-run] [--lang fr|en]`: load spaces, sessions and tutors.
 
 Exit codes: 0 loaded (or, with --dry-run, loadable), 1 the data has problems (the report goes
 to stderr and nothing is written), 2 usage errors (a file that does not exist...).
@@ -29,9 +29,10 @@ def add_parser(subparsers: Any) -> None:
     """Add the `load` command to the `python -m bot` sub-commands."""
     parser = subparsers.add_parser(
         "load",
-        help="load spaces and sessions from CSV, XLSX, JSON or LHEO XML files",
-        description="Load spaces and sessions (spaces first). Every row is written, or none: "
-        "a file with problems is reported and nothing changes.",
+        help="load spaces, sessions and tutors from CSV, XLSX, JSON or LHEO XML files",
+        description="Load spaces, sessions and tutors (in this order, whatever the order of "
+        "the files). Every row is written, or none: a file with problems is reported and "
+        "nothing changes.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="data files")
     parser.add_argument(

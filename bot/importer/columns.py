@@ -1,8 +1,10 @@
-"""The column contract of spaces and sessions files, French aliases, and kind detection.
+"""The column contract of spaces, sessions and tutors files, French aliases, kind detection.
 
 Headers are matched whatever their case, accents, spaces or hyphens ("Code postal",
 "code-postal" and "CODE_POSTAL" are all `postcode`). The kind of a table is recognised from
-its columns: `session_id` → sessions, `space_id` alone → spaces, `tutor_id` → tutors.
+its columns: `session_id` → sessions, else `tutor_id` → tutors, else `space_id` → spaces
+(a sessions file may name a tutor or a space; a tutors file may name a space: the id of the
+table's own kind wins, and the other column is an unknown one).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class Column:
     max_length: int | None = None  # the model column's length, for text values
 
 
-# Lengths match bot/models.py (Space, TrainingSession, Organisation).
+# Lengths match bot/models.py (Space, TrainingSession, Organisation, Tutor).
 SPACE_COLUMNS: tuple[Column, ...] = (
     Column("space_id", True, 100),
     Column("name", True, 200),
@@ -60,10 +62,18 @@ SESSION_COLUMNS: tuple[Column, ...] = (
     Column("url", False, 500),
     Column("status", False, 20),
 )
+TUTOR_COLUMNS: tuple[Column, ...] = (
+    Column("tutor_id", True, 100),
+    Column("name", True, 200),
+    Column("organisation", True, 200),
+    Column("topics", False, 1000),
+    Column("telegram_user_id"),
+    Column("active"),
+)
 COLUMNS: dict[Kind, tuple[Column, ...]] = {
     Kind.SPACES: SPACE_COLUMNS,
     Kind.SESSIONS: SESSION_COLUMNS,
-    Kind.TUTORS: (Column("tutor_id", True, 100),),
+    Kind.TUTORS: TUTOR_COLUMNS,
 }
 
 # fmt: off
@@ -93,7 +103,12 @@ ALIASES: dict[str, str] = {
     "eligible_cpf": "cpf",
     "lien": "url", "site": "url",
     "statut": "status", "etat": "status",
-    "id_tuteur": "tutor_id", "tuteur_id": "tutor_id",
+    "id_tuteur": "tutor_id", "tuteur_id": "tutor_id", "identifiant_tuteur": "tutor_id",
+    "nom_tuteur": "name", "nom_complet": "name",
+    "telegram_id": "telegram_user_id", "id_telegram": "telegram_user_id",
+    "telegram": "telegram_user_id", "identifiant_telegram": "telegram_user_id",
+    "id_utilisateur_telegram": "telegram_user_id", "telegram_user": "telegram_user_id",
+    "actif": "active", "actif_ve": "active",
 }
 # fmt: on
 _CANONICAL = {c.name for cols in COLUMNS.values() for c in cols}
@@ -150,10 +165,10 @@ def map_columns(headers: list[str]) -> ColumnMap:
             raise FileProblem("duplicate_column", column=header, other=mapping[name])
         else:
             mapping[name] = header
-    if "tutor_id" in mapping:
-        raise FileProblem("tutors_unsupported")
     if "session_id" in mapping:
         kind = Kind.SESSIONS
+    elif "tutor_id" in mapping:
+        kind = Kind.TUTORS
     elif "space_id" in mapping:
         kind = Kind.SPACES
     else:

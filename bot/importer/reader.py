@@ -3,7 +3,7 @@
 `read_file(name, data)` looks at the size first (refused before parsing), then reads by
 extension: CSV (UTF-8 with or without BOM, else Windows-1252; `,`, `;` or tab), XLSX
 (cached values of formulas, never evaluated), JSON (a list of objects, or lists under
-"spaces"/"sessions") and LHEO XML (`lheo.py`). Rows carry the number the admin sees: the
+"spaces"/"sessions"/"tutors") and LHEO XML (`lheo.py`). Rows carry the number the admin sees: the
 spreadsheet row (header = 1), or the position of the object in a JSON list.
 
 Rows are produced lazily (`Table.rows()` reads again each time): a 150,000-row file is

@@ -28,6 +28,13 @@ _SESSION_COUNTS = (
 )
 _OTHER_COUNTS = (
     ("spaces_created", "spaces_updated", "spaces_unchanged"),
+    (
+        "tutors_created",
+        "tutors_updated",
+        "tutors_deactivated",
+        "tutors_unchanged",
+        "tutor_roles_granted",
+    ),
     ("organisations_created",),
 )
 
@@ -104,7 +111,8 @@ def problem_lines(
 def change_lines(
     outcome: ImportOutcome, language: str = "fr", *, limit: int = MAX_IDS
 ) -> list[str]:
-    """What would be created, updated, cancelled, by id (for `--dry-run` and the preview)."""
+    """What would be created, updated, cancelled, deactivated or linked, by id (for
+    `--dry-run` and the preview)."""
     t = translator(language)
     lists = (
         ("sessions_created", outcome.created_sessions),
@@ -112,6 +120,10 @@ def change_lines(
         ("sessions_cancelled", outcome.cancelled_sessions),
         ("spaces_created", outcome.created_spaces),
         ("spaces_updated", outcome.updated_spaces),
+        ("tutors_created", outcome.created_tutors),
+        ("tutors_updated", outcome.updated_tutors),
+        ("tutors_deactivated", outcome.deactivated_tutors),
+        ("tutors_linked", outcome.linked_tutors),
         ("organisations_created", outcome.new_organisations),
     )
     lines = []

@@ -1,4 +1,5 @@
-"""Importing spaces and sessions: preview what a load would change, then apply it atomically.
+"""Importing spaces, sessions and tutors: preview what a load would change, then apply it
+atomically.
 
     plan = preview_import(engine, files, gazetteer=g, actor=actor, now=clock.now())
     # show render_report(plan, lang) to the admin; on confirmation:
@@ -45,7 +46,8 @@ AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 @dataclass(frozen=True, slots=True)
 class Actor:
     """Who imports. `organisation_names` None: a super-admin or the CLI (everything allowed);
-    otherwise an organisation admin, who may only touch sessions of these organisations."""
+    otherwise an organisation admin, who may only touch sessions and tutors of these
+    organisations."""
 
     user_id: int | None = None
     organisation_names: frozenset[str] | None = None
@@ -61,6 +63,11 @@ class ImportCounts:
     sessions_cancelled: int = 0
     sessions_unchanged: int = 0
     organisations_created: int = 0
+    tutors_created: int = 0
+    tutors_updated: int = 0
+    tutors_deactivated: int = 0
+    tutors_unchanged: int = 0
+    tutor_roles_granted: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +87,10 @@ class ImportOutcome:
     created_spaces: list[str]
     updated_spaces: list[str]
     new_organisations: list[str]
+    created_tutors: list[str] = field(default_factory=list)
+    updated_tutors: list[str] = field(default_factory=list)
+    deactivated_tutors: list[str] = field(default_factory=list)
+    linked_tutors: list[str] = field(default_factory=list)  # given a Telegram account
 
     @property
     def ok(self) -> bool:
@@ -150,7 +161,7 @@ def apply_import(
                 conn = session.connection()
                 changes = plan_changes(conn, data, organisations=actor.organisation_names, log=log)
                 if log.ok:
-                    write_changes(conn, changes, now=now)
+                    write_changes(conn, changes, now=now, actor_id=actor.user_id)
                     _audit(conn, files, actor, now, _counts(changes))
                 else:
                     session.rollback()
@@ -243,6 +254,11 @@ def _counts(changes: Changes) -> ImportCounts:
         sessions_cancelled=len(changes.cancelled_sessions),
         sessions_unchanged=changes.sessions_unchanged,
         organisations_created=len(changes.new_organisations),
+        tutors_created=len(changes.tutor_inserts),
+        tutors_updated=len(changes.updated_tutors),
+        tutors_deactivated=len(changes.deactivated_tutors),
+        tutors_unchanged=changes.tutors_unchanged,
+        tutor_roles_granted=len(changes.role_grants),
     )
 
 
@@ -265,6 +281,10 @@ def _outcome(
         "created_spaces": [r.space_id for r in changes.space_inserts],
         "updated_spaces": [r.space_id for _, r, _ in changes.space_updates],
         "new_organisations": list(changes.new_organisations.values()),
+        "created_tutors": [r.tutor_id for r in changes.tutor_inserts],
+        "updated_tutors": changes.updated_tutors,
+        "deactivated_tutors": changes.deactivated_tutors,
+        "linked_tutors": changes.linked_tutors,
     }
 
 

@@ -1,9 +1,10 @@
 """Rows → typed, validated records, and every problem with its row and column.
 
 Pure: no database. What needs the database (does this `space_id` exist already? may this
-admin change that session? are there fewer seats than learners enrolled?) is checked by
-`store.py` inside the import transaction. Spaces tables are validated before sessions tables,
-so that sessions may refer to spaces of the same load.
+admin change that session? are there fewer seats than learners enrolled? is this Telegram
+account already another tutor's?) is checked by `store.py` inside the import transaction.
+Spaces tables are validated before sessions tables, so that sessions may refer to spaces of the
+same load, and tutors last.
 """
 
 from __future__ import annotations
@@ -87,16 +88,35 @@ class SessionRecord:
 
 
 @dataclass(slots=True)
+class TutorRecord:
+    source: Source
+    row: int
+    tutor_id: str
+    name: str
+    organisation: str
+    topics: str
+    telegram_user_id: int | None  # None: the file says nothing (an existing link is kept)
+    active: bool
+
+    @property
+    def first_name(self) -> str:
+        """What a Telegram account created for this tutor is called until its owner writes."""
+        return self.name.split()[0]  # `name` is required: never blank
+
+
+@dataclass(slots=True)
 class Validated:
     spaces: list[SpaceRecord] = field(default_factory=list)
     sessions: list[SessionRecord] = field(default_factory=list)
+    tutors: list[TutorRecord] = field(default_factory=list)
     # Every space id of the load, valid row or not: a session pointing at a space whose row
     # has an error gets no second, misleading "unknown space" error.
     space_ids: set[str] = field(default_factory=set)
 
 
 def validate_tables(tables: list[Table], *, places: Places, log: ProblemLog) -> Validated:
-    """Validate every table (spaces first); problems go to `log`, valid rows are returned."""
+    """Validate every table (spaces, sessions, then tutors); problems go to `log`, valid rows
+    are returned."""
     mapped: list[tuple[Table, ColumnMap]] = []
     for table in tables:
         try:
@@ -111,7 +131,7 @@ def validate_tables(tables: list[Table], *, places: Places, log: ProblemLog) -> 
             log.warn(Problem(table.file, None, None, code, params, table.unit))
         mapped.append((table, columns))
     validator = _Validator(places, log)
-    for kind in (Kind.SPACES, Kind.SESSIONS):
+    for kind in (Kind.SPACES, Kind.SESSIONS, Kind.TUTORS):
         for table, columns in mapped:
             if columns.kind is kind:
                 validator.table(table, Source(table.file, table.unit, columns))
@@ -167,11 +187,17 @@ class _Validator:
         self.result = Validated()
         self._first_space: dict[str, tuple[str, int, str]] = {}
         self._first_session: dict[str, tuple[str, int, str]] = {}
+        self._first_tutor: dict[str, tuple[str, int, str]] = {}
+        self._first_telegram: dict[int, tuple[str, int, str]] = {}
         self._communes: dict[tuple[str, str], Commune | None] = {}
         self._shared: dict[str, str] = {}  # one copy of repeated strings (150,000 rows...)
 
     def table(self, table: Table, source: Source) -> None:
-        check = self._space if source.columns.kind is Kind.SPACES else self._session
+        check = {
+            Kind.SPACES: self._space,
+            Kind.SESSIONS: self._session,
+            Kind.TUTORS: self._tutor,
+        }[source.columns.kind]
         count = 0
         try:
             for row in table.rows():
@@ -186,18 +212,23 @@ class _Validator:
     def _share(self, text: str) -> str:
         return self._shared.setdefault(text, text)
 
-    def _duplicate(self, cells: _Cells, name: str, key: str, seen: dict) -> None:
+    def _duplicate(
+        self, cells: _Cells, name: str, key: object, seen: dict, code: str = "duplicate_id"
+    ) -> bool:
+        """Whether `key` was seen on an earlier row (then a problem names that row)."""
         here = (cells.source.file, cells.row.number, cells.source.unit)
         first = seen.setdefault(key, here)
         if first != here:
             cells.fail(
                 name,
-                "duplicate_id",
+                code,
                 id=key,
                 first_file=first[0],
                 first_row=first[1],
                 first_unit=first[2],
             )
+            return True
+        return False
 
     def _space(self, c: _Cells) -> None:
         space_id = c.get("space_id", v.text, 100, required=True)
@@ -299,6 +330,41 @@ class _Validator:
                 description=share(description),
                 url=url,
                 status=status,
+            )
+        )
+
+    def _tutor(self, c: _Cells) -> None:
+        tutor_id = c.get("tutor_id", v.text, 100, required=True)
+        name = c.get("name", v.text, 200, required=True)
+        organisation = c.get("organisation", v.text, 200, required=True)
+        topics = c.get("topics", v.topics, 1000) or ""
+        telegram_user_id = c.get("telegram_user_id", v.telegram_user_id)
+        active = c.get("active", v.yes_no)
+        repeated = False
+        if tutor_id:
+            repeated = self._duplicate(c, "tutor_id", tutor_id, self._first_tutor)
+        if telegram_user_id is not None and not repeated:
+            # Tutor.user_id is unique: one Telegram account is one tutor.
+            self._duplicate(
+                c,
+                "telegram_user_id",
+                telegram_user_id,
+                self._first_telegram,
+                code="duplicate_telegram_id",
+            )
+        if not c.ok:
+            return
+        share = self._share
+        self.result.tutors.append(
+            TutorRecord(
+                source=c.source,
+                row=c.row.number,
+                tutor_id=tutor_id,
+                name=name,
+                organisation=share(organisation),
+                topics=share(topics),
+                telegram_user_id=telegram_user_id,
+                active=True if active is None else active,
             )
         )
 

@@ -1,4 +1,4 @@
-"""Parsing one cell: dates, seats, prices, yes/no, modality, status, URLs, postcodes.
+"""Parsing one cell: dates, seats, prices, yes/no, words, URLs, postcodes, Telegram user ids.
 
 Each parser takes what the reader produced (a string, or a number, date or boolean from XLSX
 and JSON) and returns a clean value or raises `BadValue(code, **params)`. Nothing here is
@@ -214,6 +214,37 @@ def price(value: Cell) -> float:
     if number < 0 or number > MAX_PRICE:
         raise BadValue("price_out_of_range", value=shown(value))
     return round(number, 2)
+
+
+_DIGITS = re.compile(r"\d+")
+# Telegram user ids have at most 52 significant bits: anything larger is a typo.
+MAX_TELEGRAM_ID = 2**52 - 1
+
+
+def telegram_user_id(value: Cell) -> int:
+    """A Telegram user id: a positive whole number ("900001", 900001, 900001.0, "900 001").
+    An @username, a phone number with "+", a negative (group) id or a fraction is refused."""
+    if isinstance(value, bool):
+        raise BadValue("telegram_id_invalid", value=shown(value))
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise BadValue("telegram_id_invalid", value=shown(value))
+        number = int(value)
+    else:
+        raw = str(value).strip()
+        if raw.startswith("@"):
+            raise BadValue("telegram_id_username", value=shown(raw))
+        raw = raw.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        if raw.endswith(".0"):  # a spreadsheet number saved as text
+            raw = raw[:-2]
+        if not _DIGITS.fullmatch(raw):
+            raise BadValue("telegram_id_invalid", value=shown(value))
+        number = int(raw)
+    if not 1 <= number <= MAX_TELEGRAM_ID:
+        raise BadValue("telegram_id_invalid", value=shown(value))
+    return number
 
 
 def coordinate(value: Cell, limit: float) -> float:

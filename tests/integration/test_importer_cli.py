@@ -125,3 +125,21 @@ def test_usage_errors_exit_2(settings, clock, capsys, tmp_path) -> None:
     with pytest.raises(SystemExit) as caught:
         _parse("load")  # no file at all: argparse's usage error
     assert caught.value.code == 2
+
+
+def test_load_tutors(settings, clock, capsys) -> None:
+    tutors = str(SAMPLE / "tutors.csv")
+    assert _run(settings, clock, "--dry-run", tutors) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == (
+        "Aperçu de l'import : 8 tuteurs à créer, 2 rôles de tuteur à accorder ; "
+        "8 organismes à créer."
+    )
+    assert "Tuteurs à lier à leur compte Telegram : T01, T02" in lines
+    assert _run(settings, clock, tutors, str(SAMPLE / "spaces.csv")) == 0
+    assert capsys.readouterr().out == (
+        "Import terminé : 38 espaces créés ; 8 tuteurs créés, 2 rôles de tuteur accordés ; "
+        "8 organismes créés.\n"
+    )
+    assert _run(settings, clock, "--lang", "en", tutors) == 0
+    assert capsys.readouterr().out == "Import done: 8 tutors unchanged.\n"

@@ -69,3 +69,11 @@ def test_forget_deletes_the_user_and_gives_seats_back(engine, clock) -> None:
         assert session.exec(select(TrainingSession)).one().seats_taken == 0
         assert [e.action for e in session.exec(select(AuditEntry))] == ["forget"]
     assert forget_user(engine, user_id=42) is False
+
+
+def test_a_user_created_by_an_import_gets_their_telegram_language(engine, clock) -> None:
+    with Session(engine) as session:
+        session.add(User(id=900001, first_name="Hélène", language=""))
+        session.commit()
+    profile = _touch(engine, clock, language="en", user_id=900001)
+    assert profile.language == "en"

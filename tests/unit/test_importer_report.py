@@ -147,3 +147,53 @@ def test_chat_reports_fit_in_a_message() -> None:
     assert len(text) <= 1000
     assert text.splitlines()[-1].startswith("… et ")
     assert text.splitlines()[-1].endswith(" autres problèmes")
+
+
+def test_tutor_counts_in_the_summary() -> None:
+    counts = ImportCounts(tutors_created=8, tutor_roles_granted=2, organisations_created=1)
+    assert summary_line(_outcome(counts=counts)) == (
+        "Import terminé : 8 tuteurs créés, 2 rôles de tuteur accordés ; 1 organisme créé."
+    )
+    counts = ImportCounts(
+        sessions_unchanged=3, tutors_updated=1, tutors_deactivated=1, tutors_unchanged=6
+    )
+    assert summary_line(_outcome(ImportPlan, counts=counts), "en") == (
+        "Import preview: 3 sessions unchanged; 1 tutor to update, 1 tutor to deactivate, "
+        "6 tutors unchanged."
+    )
+    counts = ImportCounts(tutors_created=1, tutor_roles_granted=1)
+    assert summary_line(_outcome(ImportPlan, counts=counts)) == (
+        "Aperçu de l'import : 1 tuteur à créer, 1 rôle de tuteur à accorder."
+    )
+
+
+def test_preview_lists_tutors_by_id() -> None:
+    plan = _outcome(
+        ImportPlan,
+        created_tutors=["T01", "T02", "T03"],
+        deactivated_tutors=["T07"],
+        linked_tutors=["T01"],
+    )
+    assert change_lines(plan, "fr") == [
+        "Tuteurs à créer : T01, T02, T03",
+        "Tuteurs à désactiver : T07",
+        "Tuteurs à lier à leur compte Telegram : T01",
+    ]
+    assert change_lines(plan, "en")[2] == "Tutors to link to their Telegram account: T01"
+
+
+def test_telegram_id_problems_in_words() -> None:
+    problem = Problem(
+        "tutors.csv", 4, "telegram_user_id", "duplicate_telegram_id",
+        {"id": 900001, "first_file": "tutors.csv", "first_row": 2, "first_unit": "line"},
+    )  # fmt: skip
+    assert describe(problem, translator("fr"), with_file=False) == (
+        "ligne 4, colonne « telegram_user_id » : le compte Telegram 900001 est déjà donné à un "
+        "autre tuteur (tutors.csv, ligne 2)"
+    )
+    taken = Problem("t.csv", 2, "telegram_user_id", "telegram_id_taken",
+                    {"id": 900001, "tutor": "T01"})  # fmt: skip
+    assert describe(taken, translator("en"), with_file=False) == (
+        "line 2, column “telegram_user_id”: Telegram account 900001 is already linked to tutor "
+        "“T01”"
+    )

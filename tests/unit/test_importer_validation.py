@@ -1,4 +1,4 @@
-"""Validation of rows into records: every bad input of issue 3, with its row and column."""
+"""Validation of rows into records: every bad input of issues 3 and 5, with its row and column."""
 
 import json
 from datetime import UTC, datetime
@@ -132,11 +132,6 @@ def test_unknown_columns_are_a_warning(places) -> None:
 def test_header_only_and_empty(places) -> None:
     _data, log = _sample(places, "header_only.csv")
     assert [p.code for p in log.errors] == ["no_rows"]
-
-
-def test_tutors_files_are_not_supported_yet(places) -> None:
-    _data, log = _validate(places, ("tutors.csv", (SAMPLE / "tutors.csv").read_bytes()))
-    assert [p.code for p in log.errors] == ["tutors_unsupported"]
 
 
 @pytest.mark.parametrize(
@@ -315,3 +310,135 @@ def test_spaces_are_validated_before_sessions_whatever_the_file_order(places) ->
     )
     assert log.errors == []
     assert (len(data.spaces), len(data.sessions), data.space_ids) == (1, 1, {"E1"})
+
+
+# --- tutors (issue 5) ----------------------------------------------------------------------
+
+TUTORS = "tutor_id,name,organisation,topics,telegram_user_id"
+
+
+def _tutors(places, *rows: str, header: str = TUTORS) -> tuple[Validated, ProblemLog]:
+    body = "\n".join(rows)
+    return _validate(places, ("tutors.csv", f"{header}\n{body}\n".encode()))
+
+
+def test_the_sample_tutors_file(places) -> None:
+    data, log = _validate(places, ("tutors.csv", (SAMPLE / "tutors.csv").read_bytes()))
+    assert log.errors == [] and log.warnings == []
+    assert data.sessions == [] and data.spaces == []
+    assert [r.tutor_id for r in data.tutors] == [f"T0{i}" for i in range(1, 9)]
+    first = data.tutors[0]
+    assert (first.name, first.organisation, first.topics, first.telegram_user_id) == (
+        "Anne Le Gall", "Tremplin Reconversion Ouest",
+        "reconversion;vae;bilan de compétences;orientation", 900001,
+    )  # fmt: skip
+    assert first.first_name == "Anne" and first.active is True
+    assert [r.telegram_user_id for r in data.tutors if r.telegram_user_id] == [900001, 900002]
+
+
+def test_tutors_french_headers_and_defaults(places) -> None:
+    data, log = _tutors(
+        places,
+        'T1;Anne Le Gall;Tremplin;"VAE ; bilan";;non',
+        "T2;Yannick;Form'Ouest;;123 456;",
+        header="ID tuteur;Nom;Organisme;Thèmes;Identifiant Telegram;Actif",
+    )
+    assert log.errors == [] and log.warnings == []
+    assert [(r.tutor_id, r.topics, r.telegram_user_id, r.active) for r in data.tutors] == [
+        ("T1", "VAE;bilan", None, False), ("T2", "", 123456, True),
+    ]  # fmt: skip
+
+
+def test_tutors_required_columns_and_values(places) -> None:
+    _data, log = _tutors(places, "T1,Anne", header="tutor_id,name")
+    assert [(p.code, dict(p.params)) for p in log.errors] == [
+        ("missing_column", {"column": "organisation", "count": 1})
+    ]
+    data, log = _tutors(places, "T1,,Tremplin,,", ",Anne,Tremplin,,", "T3,Bob,,,")
+    assert data.tutors == []
+    assert _errors(log) == [(2, "name", "required"), (3, "tutor_id", "required"),
+                            (4, "organisation", "required")]  # fmt: skip
+
+
+def test_tutors_bad_values_are_row_errors(places) -> None:
+    data, log = _tutors(
+        places,
+        "T1,Anne,Tremplin,,@anne",
+        "T2,Bob,Tremplin,,-42",
+        "T3,Zoé,Tremplin,,douze",
+        f"T4,{'x' * 201},Tremplin,,",
+        "T5,Ok,Tremplin,,5",
+        "T6,Eve,Tremplin,,7,peut-être",
+        header=f"{TUTORS},active",
+    )
+    assert [r.tutor_id for r in data.tutors] == ["T5"]
+    assert _errors(log) == [
+        (2, "telegram_user_id", "telegram_id_username"),
+        (3, "telegram_user_id", "telegram_id_invalid"),
+        (4, "telegram_user_id", "telegram_id_invalid"),
+        (5, "name", "too_long"), (7, "active", "bool_invalid"),
+    ]  # fmt: skip
+    assert log.errors[0].params == {"value": "@anne"}
+
+
+def test_duplicate_tutor_id_and_telegram_id(places) -> None:
+    data, log = _tutors(
+        places,
+        "T1,Anne,Tremplin,,900001",
+        "T1,Anne bis,Tremplin,,900001",  # the same tutor twice: one problem, not two
+        "T2,Bob,Tremplin,,900001",  # another tutor with Anne's account
+        "T3,Zoé,Tremplin,,",
+        "T4,Eve,Tremplin,,",  # no account: not a duplicate of T3's
+    )
+    assert [r.tutor_id for r in data.tutors] == ["T1", "T3", "T4"]
+    assert _errors(log) == [(3, "tutor_id", "duplicate_id"),
+                            (4, "telegram_user_id", "duplicate_telegram_id")]  # fmt: skip
+    assert log.errors[1].params == {
+        "id": 900001, "first_file": "tutors.csv", "first_row": 2, "first_unit": "line"
+    }  # fmt: skip
+
+
+def test_duplicate_telegram_id_across_files(places) -> None:
+    json_rows = [{"tutor_id": "T2", "name": "Bob", "organisation": "Tremplin",
+                  "telegram_user_id": 900001}]  # fmt: skip
+    _data, log = _validate(
+        places,
+        ("a.csv", f"{TUTORS}\nT1,Anne,Tremplin,,900001\n".encode()),
+        ("b.json", json.dumps({"tuteurs": json_rows}).encode()),
+    )
+    [problem] = log.errors
+    assert (problem.file, problem.row, problem.unit, problem.code) == (
+        "b.json", 1, "item", "duplicate_telegram_id"
+    )  # fmt: skip
+
+
+def test_tutors_columns_of_other_kinds_are_unknown(places) -> None:
+    data, log = _tutors(places, "T1,Anne,Tremplin,esp-redon,bleu", header="tutor_id,name,"
+                        "organisation,space_id,couleur")  # fmt: skip
+    assert log.errors == [] and len(data.tutors) == 1
+    assert [dict(w.params) for w in log.warnings] == [{"column": "couleur"},
+                                                       {"column": "space_id"}]  # fmt: skip
+    # A sessions file naming a tutor stays a sessions file.
+    row = "S1,Excel,Org,E1,2027-03-02 09:00,2027-03-02 12:00,8,T1"
+    data, log = _validate(places, ("s.csv", f"{SESSIONS},tutor_id\n{row}\n".encode()))
+    assert len(data.sessions) == 1 and data.tutors == []
+    assert [dict(w.params) for w in log.warnings] == [{"column": "tutor_id"}]
+
+
+def test_tutors_sheet_of_a_workbook(places) -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active.title = "Tuteurs"
+    workbook.active.append(TUTORS.split(","))
+    workbook.active.append(["T1", "Anne Le Gall", "Tremplin", "vae", 900001])
+    notes = workbook.create_sheet("notes")
+    notes.append(["à relire", "x"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    data, log = _validate(places, ("t.xlsx", buffer.getvalue()))
+    assert log.errors == []
+    assert [(r.tutor_id, r.telegram_user_id) for r in data.tutors] == [("T1", 900001)]
+    assert [w.code for w in log.warnings] == ["sheet_ignored"]

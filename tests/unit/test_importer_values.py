@@ -1,4 +1,5 @@
-"""Cell parsers of the importer: dates in Paris time, seats, prices, words, URLs, postcodes."""
+"""Cell parsers of the importer: dates in Paris time, seats, prices, words, URLs, postcodes,
+Telegram user ids."""
 
 from datetime import UTC, datetime
 
@@ -189,3 +190,24 @@ def test_formula_like_text_is_kept_and_neutralised_only_for_exports() -> None:
         assert v.text(text) == text
         assert v.spreadsheet_safe(text) == "'" + text
     assert v.spreadsheet_safe("Excel") == "Excel"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("900001", 900001), (" 900 001 ", 900001), (900001, 900001), (900001.0, 900001),
+     ("900001.0", 900001), ("\u202f123\u202f456\u202f789", 123456789)],
+)  # fmt: skip
+def test_telegram_user_ids(value, expected) -> None:
+    assert v.telegram_user_id(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [("@anne_legall", "telegram_id_username"), ("0", "telegram_id_invalid"),
+     ("-1001234567", "telegram_id_invalid"), ("+33612345678", "telegram_id_invalid"),
+     ("12.5", "telegram_id_invalid"), (12.5, "telegram_id_invalid"),
+     ("9.00001E+5", "telegram_id_invalid"), ("anne", "telegram_id_invalid"),
+     (True, "telegram_id_invalid"), (2**52, "telegram_id_invalid")],
+)  # fmt: skip
+def test_bad_telegram_user_ids(value, code) -> None:
+    assert _code(v.telegram_user_id, value) == code
