@@ -37,6 +37,10 @@ class SessionFull(Exception):
     """No seat left: the waitlist can be offered."""
 
 
+class SeatAvailable(Exception):
+    """A seat is free and nobody is waiting: enrol instead of joining the waitlist."""
+
+
 class AlreadyEnrolled(Exception):
     """The learner already has a seat (or a waitlist place) for this session."""
 
@@ -74,11 +78,7 @@ class Cancelled:
 
 def _bookable(session: Session, session_id: int, now: datetime) -> TrainingSession:
     training = session.get(TrainingSession, session_id)
-    if (
-        training is None
-        or training.status != SessionStatus.SCHEDULED
-        or training.starts_at <= now
-    ):
+    if training is None or training.status != SessionStatus.SCHEDULED or training.starts_at <= now:
         raise SessionUnavailable(session_id)
     return training
 
@@ -152,10 +152,13 @@ def join_waitlist(engine: Engine, *, session_id: int, user_id: int, now: datetim
     """Put the learner on the waitlist; returns their position (1 = next)."""
     try:
         with unit_of_work(engine) as session:
-            _bookable(session, session_id, now)
+            training = _bookable(session, session_id, now)
             existing = _existing(session, session_id, user_id)
             if existing is not None and existing.status != EnrolmentStatus.CANCELLED:
                 raise AlreadyEnrolled(existing.status)
+            if training.seats_taken < training.seats and not _anyone_waiting(session, session_id):
+                # An old [Liste d'attente] button: a seat freed since and nobody waits for it.
+                raise SeatAvailable(session_id)
             if existing is not None:
                 existing.status = EnrolmentStatus.WAITING
                 existing.created_at = now  # back of the queue
@@ -176,6 +179,20 @@ def join_waitlist(engine: Engine, *, session_id: int, user_id: int, now: datetim
         raise AlreadyEnrolled(EnrolmentStatus.WAITING) from None
 
 
+def _anyone_waiting(session: Session, session_id: int) -> bool:
+    return (
+        session.scalars(
+            select(Enrolment.id)
+            .where(
+                Enrolment.session_id == session_id,
+                Enrolment.status == EnrolmentStatus.WAITING,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
 def _position(session: Session, session_id: int, user_id: int) -> int:
     waiting = session.execute(
         select(Enrolment.user_id)
@@ -189,12 +206,31 @@ def _position(session: Session, session_id: int, user_id: int) -> int:
 
 
 def _accept(session: Session, enrolment: Enrolment, now: datetime) -> int:
-    if enrolment.offer_expires_at is None or enrolment.offer_expires_at <= now:
+    # Guarded: the expiry sweep may pass this offer on at the same moment.
+    taken = session.execute(
+        update(Enrolment)
+        .where(
+            Enrolment.id == enrolment.id,
+            Enrolment.status == EnrolmentStatus.OFFERED,
+            Enrolment.offer_expires_at > now,
+        )
+        .values(status=EnrolmentStatus.ENROLLED, offer_expires_at=None, updated_at=now)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise OfferExpired(enrolment.id)
-    enrolment.status = EnrolmentStatus.ENROLLED
-    enrolment.offer_expires_at = None
-    enrolment.updated_at = now
+    session.expire(enrolment)
     return enrolment.id  # type: ignore[return-value]
+
+
+def _drop(session: Session, enrolment_id: int, was: str, now: datetime) -> bool:
+    """Cancel an enrolment only if it is still in the state it was read in; the caller frees
+    a held seat only when this returns True, so a seat is never freed twice."""
+    dropped = session.execute(
+        update(Enrolment)
+        .where(Enrolment.id == enrolment_id, Enrolment.status == was)
+        .values(status=EnrolmentStatus.CANCELLED, offer_expires_at=None, updated_at=now)
+    )
+    return dropped.rowcount == 1  # type: ignore[attr-defined]
 
 
 def offer_deadline(starts_at: datetime, now: datetime, ttl: timedelta) -> datetime:
@@ -212,9 +248,7 @@ def _offer_next(
         return None
     candidate = session.scalars(
         select(Enrolment)
-        .where(
-            Enrolment.session_id == training.id, Enrolment.status == EnrolmentStatus.WAITING
-        )
+        .where(Enrolment.session_id == training.id, Enrolment.status == EnrolmentStatus.WAITING)
         .order_by(Enrolment.created_at, Enrolment.id)
         .limit(1)
     ).first()
@@ -240,6 +274,7 @@ def accept_offer(engine: Engine, *, enrolment_id: int, user_id: int, now: dateti
             raise NotYours(enrolment_id)
         if enrolment.status != EnrolmentStatus.OFFERED:
             raise OfferExpired(enrolment_id)
+        _bookable(session, enrolment.session_id, now)  # cancelled since the offer was made?
         return _accept(session, enrolment, now)
 
 
@@ -258,20 +293,19 @@ def cancel(
         if enrolment is None or enrolment.user_id != user_id:
             raise NotYours(enrolment_id)
         was = enrolment.status
-        if was == EnrolmentStatus.CANCELLED:
-            return Cancelled(session_id=enrolment.session_id, was=was, offer=None)
-        enrolment.status = EnrolmentStatus.CANCELLED
-        enrolment.offer_expires_at = None
-        enrolment.updated_at = now
+        session_id = enrolment.session_id
+        if was == EnrolmentStatus.CANCELLED or not _drop(session, enrolment_id, was, now):
+            return Cancelled(session_id=session_id, was=EnrolmentStatus.CANCELLED, offer=None)
+        session.expire(enrolment)
         offer = None
         if was in HOLDING:
-            _free_seat(session, enrolment.session_id)
+            _free_seat(session, session_id)
             session.flush()
-            training = session.get(TrainingSession, enrolment.session_id)
+            training = session.get(TrainingSession, session_id)
             assert training is not None
             session.refresh(training)
             offer = _offer_next(session, training, now, offer_ttl)
-    return Cancelled(session_id=enrolment.session_id, was=was, offer=offer)
+    return Cancelled(session_id=session_id, was=was, offer=offer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,16 +325,13 @@ def expire_offers(
     with unit_of_work(engine) as session:
         overdue = session.scalars(
             select(Enrolment)
-            .where(
-                Enrolment.status == EnrolmentStatus.OFFERED, Enrolment.offer_expires_at <= now
-            )
+            .where(Enrolment.status == EnrolmentStatus.OFFERED, Enrolment.offer_expires_at <= now)
             .order_by(Enrolment.offer_expires_at)
             .with_for_update(skip_locked=True)
         ).all()
         for enrolment in overdue:
-            enrolment.status = EnrolmentStatus.CANCELLED
-            enrolment.offer_expires_at = None
-            enrolment.updated_at = now
+            if not _drop(session, enrolment.id, EnrolmentStatus.OFFERED, now):  # type: ignore[arg-type]
+                continue  # accepted or cancelled in the meantime
             _free_seat(session, enrolment.session_id)
             session.flush()
             training = session.get(TrainingSession, enrolment.session_id)

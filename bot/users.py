@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 
 from bot.clock import Clock
 from bot.db import unit_of_work
+from bot.enrolment import Cancelled, cancel
 from bot.i18n import LANGUAGES
 from bot.models import (
     Alert,
@@ -19,7 +21,6 @@ from bot.models import (
     EnrolmentStatus,
     Reminder,
     RoleGrant,
-    TrainingSession,
     Tutor,
     User,
 )
@@ -110,26 +111,25 @@ def mark_inactive(engine: Engine, *, user_id: int) -> None:
         session.execute(update(User).where(User.id == user_id).values(is_active=False))
 
 
-def forget_user(engine: Engine, *, user_id: int) -> bool:
-    """Delete everything stored about a user; seats they held are given back.
+def forget_user(engine: Engine, *, user_id: int, now: datetime) -> list[Cancelled] | None:
+    """Delete everything stored about a user; None when there was nothing to delete.
 
-    Returns False when there was nothing to delete.
+    Their seats are cancelled first like any cancellation, so the next learner on each
+    waitlist is offered the seat (the returned outcomes carry those offers).
     """
     with unit_of_work(engine) as session:
         if session.get(User, user_id) is None:
-            return False
-        held = session.scalars(
-            select(Enrolment.session_id).where(
-                Enrolment.user_id == user_id,
-                Enrolment.status.in_([EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED]),
+            return None
+        active = session.scalars(
+            select(Enrolment.id).where(
+                Enrolment.user_id == user_id, Enrolment.status != EnrolmentStatus.CANCELLED
             )
         ).all()
-        for session_id in held:
-            session.execute(
-                update(TrainingSession)
-                .where(TrainingSession.id == session_id, TrainingSession.seats_taken > 0)
-                .values(seats_taken=TrainingSession.seats_taken - 1)
-            )
+    outcomes = [
+        cancel(engine, enrolment_id=enrolment_id, user_id=user_id, now=now)
+        for enrolment_id in active
+    ]
+    with unit_of_work(engine) as session:
         appointment_ids = select(Appointment.id).where(Appointment.learner_id == user_id)
         session.execute(delete(Reminder).where(Reminder.appointment_id.in_(appointment_ids)))
         session.execute(delete(Reminder).where(Reminder.recipient_id == user_id))
@@ -139,9 +139,11 @@ def forget_user(engine: Engine, *, user_id: int) -> bool:
         session.execute(delete(RoleGrant).where(RoleGrant.user_id == user_id))
         session.execute(update(Tutor).where(Tutor.user_id == user_id).values(user_id=None))
         session.execute(delete(User).where(User.id == user_id))
-        session.add(AuditEntry(actor_id=user_id, action="forget", detail="user data deleted"))
+        session.add(
+            AuditEntry(at=now, actor_id=user_id, action="forget", detail="user data deleted")
+        )
     logger.info("user %s deleted their data", user_id)
-    return True
+    return outcomes
 
 
 def language_of(engine: Engine, *, user_id: int, default: str = "fr") -> str:

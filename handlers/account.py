@@ -9,7 +9,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import ProxiContext
 from bot.i18n import LANGUAGES
 from bot.users import forget_user, set_language
+from handlers import menu
+from handlers.admin import current_roles
 from handlers.common import call_service, edit_or_ignore
+from handlers.enrolment import after_cancel
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,9 @@ async def language_chosen(update: Update, context: ProxiContext) -> None:
     if context.user_data is not None:
         context.user_data["language"] = language
     await edit_or_ignore(query, context.t("language.changed"))
+    roles = await current_roles(update, context)
+    if roles.names:  # tutors and admins have a menu of their own, in their language
+        await menu.publish_chat_menu(context.bot, update.effective_user.id, language, roles.names)
 
 
 async def privacy(update: Update, context: ProxiContext) -> None:
@@ -90,7 +96,13 @@ async def forget_answer(update: Update, context: ProxiContext) -> None:
         await edit_or_ignore(query, context.t("forget.kept"))
         return
     text = context.t("forget.done")  # rendered before the language preference disappears
-    await call_service(forget_user, context.services.engine, user_id=user.id)
+    services = context.services
+    outcomes = await call_service(
+        forget_user, services.engine, user_id=user.id, now=services.clock.now()
+    )
     if context.user_data is not None:
         context.user_data.clear()
     await edit_or_ignore(query, text)
+    for outcome in outcomes or []:
+        # Seats given back go to the next learners waiting, as with any cancellation.
+        await after_cancel(context, outcome, user.id, tell_admins=False)

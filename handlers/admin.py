@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 ROLE_KEYS = {Role.ORG_ADMIN: "admin.role_org_admin", Role.TUTOR: "admin.role_tutor"}
 ROLE_CODES = {"a": Role.ORG_ADMIN, "t": Role.TUTOR}  # short codes keep callback_data small
+MAX_ORG_BUTTONS = 90  # Telegram allows 100 buttons per keyboard
 
 
 async def current_roles(update: Update, context: ProxiContext) -> Roles:
@@ -81,7 +82,7 @@ async def invite_role_chosen(update: Update, context: ProxiContext) -> None:
         return
     keyboard = [
         [InlineKeyboardButton(name, callback_data=f"inv:o:{code}:{org_id}")]
-        for org_id, name in organisations[:40]
+        for org_id, name in organisations[:MAX_ORG_BUTTONS]
     ]
     await edit_or_ignore(
         query, context.t("admin.invite_choose_org"), reply_markup=InlineKeyboardMarkup(keyboard)

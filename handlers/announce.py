@@ -46,7 +46,15 @@ async def announce(context: ProxiContext, announcement: Announcement) -> None:
             [[InlineKeyboardButton(t("alerts.button_open"), callback_data=f"card:{card.id}")]]
         )
     elif announcement.kind == "moved":
-        place = html.escape(f"{card.space_name}, {card.address}, {card.postcode} {card.city}")
+        place = html.escape(
+            t(
+                "card.where",
+                space=card.space_name,
+                address=card.address,
+                postcode=card.postcode,
+                city=card.city,
+            )
+        )
         text = t("changes.moved", title=title, when=period, place=place)
     elif announcement.kind == "rescheduled":
         text = t("changes.rescheduled", title=title, when=period)

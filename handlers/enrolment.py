@@ -6,7 +6,7 @@ import html
 import logging
 from datetime import timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.catalogue import enrolment_of, my_enrolments, organisation_admins, rosters, session_card
@@ -17,6 +17,7 @@ from bot.enrolment import (
     NotYours,
     Offer,
     OfferExpired,
+    SeatAvailable,
     SessionFull,
     SessionUnavailable,
     accept_offer,
@@ -25,7 +26,7 @@ from bot.enrolment import (
     expire_offers,
     join_waitlist,
 )
-from bot.i18n import translator
+from bot.i18n import Translator, translator
 from bot.models import EnrolmentStatus
 from bot.users import display_name, language_of, mark_inactive
 from handlers.admin import current_roles
@@ -39,10 +40,9 @@ OFFER_SWEEP_INTERVAL = timedelta(minutes=1)
 
 
 def _tail_id(data: str | None) -> int:
-    try:
-        return int((data or "").rsplit(":", 1)[-1])
-    except ValueError:
-        return -1
+    """The id at the end of button data; -1 when it is not a plausible one (forged data)."""
+    tail = (data or "").rsplit(":", 1)[-1]
+    return int(tail) if tail.isdigit() and len(tail) <= 9 else -1
 
 
 async def enrol_pressed(update: Update, context: ProxiContext) -> None:
@@ -51,15 +51,20 @@ async def enrol_pressed(update: Update, context: ProxiContext) -> None:
     user = update.effective_user
     if query is None or user is None:
         return
+    await _enrol(query, context, _tail_id(query.data), user.id)
+
+
+async def _enrol(
+    query: CallbackQuery, context: ProxiContext, session_id: int, user_id: int
+) -> None:
     services = context.services
-    session_id = _tail_id(query.data)
     t = context.t
     try:
         await call_service(
             enrol,
             services.engine,
             session_id=session_id,
-            user_id=user.id,
+            user_id=user_id,
             now=services.clock.now(),
         )
     except SessionFull:
@@ -84,12 +89,12 @@ async def enrol_pressed(update: Update, context: ProxiContext) -> None:
     )
     assert card is not None
     services.search.seats_changed(card.id, card.seats - card.seats_left)
-    await plan_session_reminders(context, session_id, user_id=user.id)
+    await plan_session_reminders(context, session_id, user_id=user_id)
     await edit_or_ignore(
         query,
         t("enrol.done", title=html.escape(card.title), when=when(t, card.starts_at, card.ends_at)),
     )
-    await _tell_admins(context, session_id, user.id, "roster.new_enrolment")
+    await _tell_admins(context, session_id, user_id, "roster.new_enrolment")
 
 
 async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
@@ -100,14 +105,19 @@ async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
         return
     services = context.services
     t = context.t
+    session_id = _tail_id(query.data)
     try:
         position = await call_service(
             join_waitlist,
             services.engine,
-            session_id=_tail_id(query.data),
+            session_id=session_id,
             user_id=user.id,
             now=services.clock.now(),
         )
+    except SeatAvailable:
+        # An old button: a seat freed since and nobody waits for it, so take it.
+        await _enrol(query, context, session_id, user.id)
+        return
     except SessionUnavailable:
         await query.answer(t("enrol.unavailable"), show_alert=True)
         return
@@ -226,7 +236,7 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
         return
     await query.answer()
     await edit_or_ignore(query, t("mine.cancelled", title=html.escape(item.title)))
-    await _after_cancel(context, outcome, user.id)
+    await after_cancel(context, outcome, user.id)
 
 
 async def offer_answered(update: Update, context: ProxiContext) -> None:
@@ -267,8 +277,9 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
         await plan_session_reminders(context, item.session_id, user_id=user.id)
         await _tell_admins(context, item.session_id, user.id, "roster.new_enrolment")
         return
-    await edit_or_ignore(query, t("enrol.offer_declined"))
-    await _after_cancel(context, outcome, user.id)
+    next_key = "enrol.offer_declined" if outcome.offer else "enrol.offer_declined_free"
+    await edit_or_ignore(query, t(next_key))
+    await after_cancel(context, outcome, user.id)
 
 
 async def _cancel_own(context: ProxiContext, enrolment_id: int, user_id: int) -> Cancelled:
@@ -283,11 +294,13 @@ async def _cancel_own(context: ProxiContext, enrolment_id: int, user_id: int) ->
     )
 
 
-async def _after_cancel(context: ProxiContext, outcome: Cancelled, user_id: int) -> None:
+async def after_cancel(
+    context: ProxiContext, outcome: Cancelled, user_id: int, *, tell_admins: bool = True
+) -> None:
     """A seat given up: counts, reminders, the admins, and the next learner's offer."""
     await _refresh_seats(context, outcome.session_id)
     await cancel_session_reminders(context, outcome.session_id, user_id=user_id)
-    if outcome.was == EnrolmentStatus.ENROLLED:
+    if tell_admins and outcome.was == EnrolmentStatus.ENROLLED:
         await _tell_admins(context, outcome.session_id, user_id, "roster.cancellation")
     if outcome.offer is not None:
         await send_offer(context, outcome.offer)
@@ -340,9 +353,9 @@ async def expire_offers_job(context: ProxiContext) -> None:
             session_card, services.engine, session_id=item.session_id, now=services.clock.now()
         )
         if card is not None:
-            await _send(
-                context, item.user_id, t("enrol.offer_lapsed", title=html.escape(card.title))
-            )
+            key = "enrol.offer_lapsed" if item.next_offer else "enrol.offer_lapsed_free"
+            await _send(context, item.user_id, t(key, title=html.escape(card.title)))
+        await _refresh_seats(context, item.session_id)
         if item.next_offer is not None:
             await send_offer(context, item.next_offer)
 
@@ -387,8 +400,21 @@ async def roster_command(update: Update, context: ProxiContext) -> None:
                 else "roster.person"
             )
             lines.append(t(key, name=html.escape(attendee.name)))
-    text = "\n".join(lines)
-    await message.reply_text(text[:4000])
+    await message.reply_text(_fit(lines, t))
+
+
+def _fit(lines: list[str], t: Translator, limit: int = 3800) -> str:
+    """Whole lines up to Telegram's length limit, then how many were left out (cutting
+    inside a line could break its HTML)."""
+    kept: list[str] = []
+    size = 0
+    for number, line in enumerate(lines):
+        if size + len(line) + 1 > limit:
+            kept.append(t("roster.more", count=len(lines) - number))
+            break
+        kept.append(line)
+        size += len(line) + 1
+    return "\n".join(kept)
 
 
 async def _refresh_seats(context: ProxiContext, session_id: int) -> None:

@@ -27,6 +27,11 @@ async def on_error(update: object, context: ProxiContext) -> None:
             )
         return
     try:
+        if update.callback_query is not None:
+            await update.callback_query.answer()  # or the button keeps spinning
+    except TelegramError:
+        pass  # already answered before the error
+    try:
         await context.bot.send_message(update.effective_chat.id, context.t("error.generic"))
     except TelegramError:
         logger.warning("could not tell the user about the error", exc_info=True)

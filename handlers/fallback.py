@@ -32,21 +32,6 @@ async def not_text(update: Update, context: ProxiContext) -> None:
         await update.effective_message.reply_text(context.t("fallback.media"))
 
 
-async def text(update: Update, context: ProxiContext) -> None:
-    """A text no feature understood."""
-    message = update.effective_message
-    if message is None:
-        return
-    content = (message.text or "").strip()
-    if not content:
-        key = "fallback.empty"
-    elif len(content) > MAX_REQUEST_LENGTH:
-        key = "fallback.too_long"
-    else:
-        key = "fallback.text"
-    await message.reply_text(context.t(key))
-
-
 async def stale_button(update: Update, context: ProxiContext) -> None:
     """A button whose data no handler knows: old, or forged."""
     query = update.callback_query

@@ -40,7 +40,7 @@ async def document_received(update: Update, context: ProxiContext) -> None:
     if document.file_size is not None and document.file_size > MAX_FILE_BYTES:
         await message.reply_text(t("admin.upload_too_big", limit=MAX_FILE_BYTES // 1_000_000))
         return
-    name = document.file_name or "fichier"
+    name = document.file_name or t("admin.unnamed_file")
     data = bytes(await (await document.get_file()).download_as_bytearray())
     services = context.services
     actor = Actor(user.id, None if roles.super_admin else roles.admin_of)

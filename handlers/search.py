@@ -21,6 +21,7 @@ from telegram import (
 
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
+from bot.i18n import Translator
 from bot.search.browse import Browse, month_window, page_of, run
 from bot.search.query import Place, parse_request
 from bot.search.service import SearchOutcome
@@ -154,12 +155,13 @@ async def _render(
         return t("search.which_place"), InlineKeyboardMarkup(rows)
     if outcome.no_topic_match:
         context.user_data["alert"] = browse
-        text = t("search.no_topic", topic=html.escape(browse.request.topic))
+        # The learner's own words (accents and all), not the normalised ones.
+        text = t("search.no_topic", topic=html.escape(_shorten(browse.request.text, 60)))
         return text, _alert_keyboard(context)
     if outcome.corrections:
         words = ", ".join(f"{html.escape(a)} → {html.escape(b)}" for a, b in outcome.corrections)
         notes.append(t("search.corrected", words=words))
-    place_label = html.escape(outcome.place.label) if outcome.place else ""
+    place_label = _around(t, outcome.place.label) if outcome.place else ""
     radius = int(outcome.radius_km) if outcome.radius_km else None
     if not outcome.results:
         context.user_data["alert"] = browse
@@ -167,8 +169,9 @@ async def _render(
             "search.none_nearby", topic=html.escape(topic), radius=radius or 0, place=place_label
         )
         return "\n".join([text, *notes]), _keyboard(context, browse, outcome, [], alert=True)
-    if outcome.widened and radius:
-        notes.insert(0, t("search.widened", previous=30, radius=radius))
+    if outcome.widened and radius and outcome.place is not None:
+        first = int(browse.request.radius_km or outcome.place.default_radius_km)
+        notes.insert(0, t("search.widened", previous=first, radius=radius))
     count = len(outcome.results)
     if outcome.place is not None and radius:
         header = t(
@@ -191,6 +194,17 @@ async def _render(
     if few:
         context.user_data["alert"] = browse
     return "\n".join(lines), _keyboard(context, browse, outcome, indexes, alert=few)
+
+
+def _around(t: Translator, label: str) -> str:
+    """ "autour de Ploërmel", "autour d'Augan": French elides "de" before a vowel."""
+    key = "search.around_elided" if label[:1].lower() in "aeiouyhéèêàâîôûœ" else "search.around"
+    return t(key, place=html.escape(label))
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _line(context: ProxiContext, number: int, result: object) -> str:

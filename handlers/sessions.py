@@ -77,10 +77,8 @@ async def open_card_from_link(update: Update, context: ProxiContext, payload: st
     message = update.effective_message
     if message is None:
         return
-    try:
-        session_id = int(payload)
-    except ValueError:
-        session_id = -1
+    # Deep-link payloads come from anywhere: only a plausible id reaches the database.
+    session_id = int(payload) if payload.isdigit() and len(payload) <= 9 else 0
     card = await load_card(context, session_id) if session_id > 0 else None
     if card is None:
         await message.reply_text(context.t("card.not_found"))

@@ -137,6 +137,7 @@ async def _save(update: Update, context: ProxiContext, insee: str) -> None:
     await call_service(set_home, context.services.engine, user_id=user.id, insee=insee)
     if context.user_data is not None:
         context.user_data["home_insee"] = insee
+        context.user_data.pop("point", None)  # the town just chosen wins over an old location
     commune = default_gazetteer().by_insee(insee)
     text = context.t("settings.home_saved", place=html.escape(commune.label if commune else insee))
     if update.callback_query is not None:

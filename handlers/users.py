@@ -34,7 +34,6 @@ async def track_user(update: Update, context: ProxiContext) -> None:
     )
     if context.user_data is not None:
         context.user_data["language"] = profile.language
-        context.user_data["roles"] = profile.roles
         context.user_data["home_insee"] = profile.home_insee
     if chat is not None and chat.type != Chat.PRIVATE:
         await _answer_group_once(update, context)

@@ -67,6 +67,6 @@ async def test_learners_cannot_invite_even_with_forged_buttons(chat, sqlite_engi
     await chat.press(eve, message_id=target, data=f"inv:o:a:{org_id}")
     await chat.press(eve, message_id=target, data="inv:o:zz:notanumber")
     answers = [text for _, text, _ in chat.sandbox.callback_answers(eve.id)]
-    assert answers == [FR("admin.not_allowed"), FR("admin.not_allowed")]
+    assert answers == [FR("admin.not_allowed"), FR("fallback.stale_button")]
     with Session(sqlite_engine) as session:
         assert session.exec(select(RoleGrant)).all() == []

@@ -161,3 +161,53 @@ async def test_cancelled_session_link_shows_it_cancelled(chat, sqlite_engine, cl
     assert _labels(card) == [FR("card.button_share")]
     [missing] = await chat.send(chat.user(), "/start s_999999")
     assert missing.plain == FR("card.not_found")
+
+
+async def test_forgetting_gives_the_seat_to_the_next_learner(chat, sqlite_engine, clock) -> None:
+    sid = add_session(sqlite_engine, now=clock.now(), seats=1)
+    anne, bruno = chat.user(42, "Anne"), chat.user(43, "Bruno")
+    card, _ = await chat.send(anne, f"/start s_{sid}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    full_card, _ = await chat.send(bruno, f"/start s_{sid}")
+    await chat.press(bruno, label=FR("card.button_waitlist"), message_id=full_card.message_id)
+    await chat.send(anne, "/forget")
+    await chat.press(anne, label=FR("forget.button_yes"))
+    assert chat.last(bruno).plain.startswith("Une place s'est libérée pour Excel initiation")
+    with Session(sqlite_engine) as session:
+        assert session.get(TrainingSession, sid).seats_taken == 1  # held for Bruno
+
+
+async def test_an_old_waitlist_button_enrols_when_a_seat_freed(chat, sqlite_engine, clock) -> None:
+    sid = add_session(sqlite_engine, now=clock.now(), seats=1)
+    anne, bruno = chat.user(42, "Anne"), chat.user(43, "Bruno")
+    card, _ = await chat.send(anne, f"/start s_{sid}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    full_card, _ = await chat.send(bruno, f"/start s_{sid}")
+    [mine] = await chat.send(anne, "/mes_inscriptions")
+    await chat.press(anne, index=1, message_id=mine.message_id)
+    await chat.press(anne, label=FR("mine.button_confirm_cancel"), message_id=mine.message_id)
+    await chat.press(bruno, label=FR("card.button_waitlist"), message_id=full_card.message_id)
+    [shown] = [e for e in chat.sandbox.transcript(bruno.id) if e.message_id == full_card.message_id]
+    assert shown.plain.startswith("C'est fait : vous êtes inscrit·e à Excel initiation")
+
+
+async def test_huge_or_forged_ids_get_a_clear_answer(chat, sqlite_engine, clock) -> None:
+    anne = chat.user()
+    [reply] = await chat.send(anne, "/start s_99999999999999999999999")
+    assert reply.plain == FR("card.not_found")
+    for data in ("enr:99999999999999999999", "wl:1e5", "card:-1", "cxl:99999999999999999999"):
+        await chat.press(anne, message_id=reply.message_id, data=data)
+    answers = [text for _, text, _ in chat.sandbox.callback_answers(anne.id)]
+    assert len(answers) == 4 and all(answers)
+    assert FR("error.generic") not in [m.plain for m in chat.sandbox.bot_messages(anne.id)]
+
+
+async def test_enrolling_in_a_cancelled_session_is_refused(chat, sqlite_engine, clock) -> None:
+    sid = add_session(sqlite_engine, now=clock.now())
+    anne = chat.user()
+    card, _ = await chat.send(anne, f"/start s_{sid}")
+    with Session(sqlite_engine) as session:
+        session.get(TrainingSession, sid).status = "cancelled"
+        session.commit()
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    assert chat.sandbox.callback_answers(anne.id)[-1][1] == FR("enrol.unavailable")

@@ -101,7 +101,7 @@ async def test_refinement_buttons_edit_the_same_message(loaded) -> None:
     assert await chat.press(anne, label=radius_button, message_id=results.message_id) == []
     [edited] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == results.message_id]
     assert edited.edits == 1
-    assert "(50 km)" in edited.plain
+    assert "dans un rayon de 50 km" in edited.plain
 
 
 async def test_odd_texts_get_a_clear_answer(loaded) -> None:

@@ -129,3 +129,49 @@ def test_offers_are_shorter_when_the_session_is_close(clock) -> None:
     assert offer_deadline(now + timedelta(hours=1), now, timedelta(hours=24)) == now + timedelta(
         minutes=30
     )
+
+
+def test_an_offer_for_a_session_cancelled_since_cannot_be_accepted(engine, clock) -> None:
+    now = clock.now()
+    session_id = add_session(engine, now=now, seats=1)
+    for uid in (1, 2):
+        add_user(engine, uid)
+    seat = enrol(engine, session_id=session_id, user_id=1, now=now)
+    join_waitlist(engine, session_id=session_id, user_id=2, now=now)
+    offer = cancel(engine, enrolment_id=seat, user_id=1, now=now).offer
+    assert offer is not None
+    with Session(engine) as session:
+        session.get(TrainingSession, session_id).status = "cancelled"
+        session.commit()
+    with pytest.raises(SessionUnavailable):
+        accept_offer(engine, enrolment_id=offer.enrolment_id, user_id=2, now=now)
+
+
+def test_an_old_waitlist_button_enrols_when_a_seat_is_free(engine, clock) -> None:
+    from bot.enrolment import SeatAvailable
+
+    now = clock.now()
+    session_id = add_session(engine, now=now, seats=1)
+    for uid in (1, 2):
+        add_user(engine, uid)
+    seat = enrol(engine, session_id=session_id, user_id=1, now=now)
+    cancel(engine, enrolment_id=seat, user_id=1, now=now)  # nobody waiting: the seat is free
+    with pytest.raises(SeatAvailable):
+        join_waitlist(engine, session_id=session_id, user_id=2, now=now)
+
+
+def test_cancelling_an_offer_that_already_lapsed_frees_nothing_twice(engine, clock) -> None:
+    now = clock.now()
+    session_id = add_session(engine, now=now, seats=1, starts_in=timedelta(days=5))
+    for uid in (1, 2, 3):
+        add_user(engine, uid)
+    seat = enrol(engine, session_id=session_id, user_id=1, now=now)
+    join_waitlist(engine, session_id=session_id, user_id=2, now=now)
+    join_waitlist(engine, session_id=session_id, user_id=3, now=now)
+    offer = cancel(engine, enrolment_id=seat, user_id=1, now=now).offer
+    later = now + timedelta(hours=25)
+    [lapsed] = expire_offers(engine, now=later)  # passes to learner 3
+    outcome = cancel(engine, enrolment_id=offer.enrolment_id, user_id=2, now=later)
+    assert (outcome.was, outcome.offer) == ("cancelled", None)
+    assert _seats_taken(engine, session_id) == 1  # held for learner 3, not freed again
+    assert _statuses(engine, session_id)[3] == "offered"

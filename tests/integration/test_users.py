@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from bot.enrolment import Cancelled
 from bot.models import Alert, AuditEntry, Enrolment, Organisation, Space, TrainingSession, User
 from bot.users import UnknownLanguage, forget_user, set_language, touch_user
 
@@ -56,11 +57,14 @@ def test_forget_deletes_the_user_and_gives_seats_back(engine, clock) -> None:
         )
         session.add(training)
         session.flush()
+        training_id = training.id
         session.add(Enrolment(session_id=training.id, user_id=42, status="enrolled"))
         session.add(Alert(user_id=42, query="excel", latitude=47.9, longitude=-2.4))
         session.commit()
 
-    assert forget_user(engine, user_id=42) is True
+    assert forget_user(engine, user_id=42, now=now) == [
+        Cancelled(session_id=training_id, was="enrolled", offer=None)
+    ]
 
     with Session(engine) as session:
         assert session.get(User, 42) is None
@@ -68,7 +72,7 @@ def test_forget_deletes_the_user_and_gives_seats_back(engine, clock) -> None:
         assert session.exec(select(Alert)).all() == []
         assert session.exec(select(TrainingSession)).one().seats_taken == 0
         assert [e.action for e in session.exec(select(AuditEntry))] == ["forget"]
-    assert forget_user(engine, user_id=42) is False
+    assert forget_user(engine, user_id=42, now=now) is None
 
 
 def test_a_user_created_by_an_import_gets_their_telegram_language(engine, clock) -> None:
