@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.db import unit_of_work
+from bot.db import reading
 from bot.enrolment import NotYours
 from bot.models import (
     Enrolment,
@@ -61,7 +61,7 @@ class SessionCard:
 
 def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCard | None:
     """The card of a session, or None when it does not exist."""
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         row = session.execute(
             select(TrainingSession, Space, Organisation.name)
             .join(Space, TrainingSession.space_id == Space.id)
@@ -112,7 +112,7 @@ class MyEnrolment:
 
 def my_enrolments(engine: Engine, *, user_id: int, now: datetime) -> list[MyEnrolment]:
     """The learner's upcoming enrolments, offers and waitlist places, soonest first."""
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         rows = session.execute(
             select(Enrolment, TrainingSession.title, TrainingSession.starts_at, Space.city)
             .join(TrainingSession, Enrolment.session_id == TrainingSession.id)
@@ -158,7 +158,7 @@ def my_enrolments(engine: Engine, *, user_id: int, now: datetime) -> list[MyEnro
 
 def enrolment_of(engine: Engine, *, enrolment_id: int, user_id: int) -> MyEnrolment:
     """One of the learner's own enrolments (NotYours for anyone else's)."""
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         row = session.execute(
             select(Enrolment, TrainingSession.title, TrainingSession.starts_at, Space.city)
             .join(TrainingSession, Enrolment.session_id == TrainingSession.id)
@@ -201,7 +201,7 @@ def rosters(
     engine: Engine, *, organisations: frozenset[str] | None, now: datetime, limit: int = 20
 ) -> list[SessionRoster]:
     """Upcoming sessions of these organisations (None: all) with who is enrolled or waiting."""
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         query = (
             select(TrainingSession, Space.city)
             .join(Space, TrainingSession.space_id == Space.id)
@@ -249,7 +249,7 @@ def rosters(
 
 def organisation_admins(engine: Engine, *, session_id: int) -> list[tuple[int, str]]:
     """(user id, language) of the admins of the session's organisation, to tell them news."""
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         rows = session.execute(
             select(User.id, User.language)
             .join(RoleGrant, RoleGrant.user_id == User.id)

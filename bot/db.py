@@ -23,6 +23,7 @@ from sqlmodel import Session, create_engine
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+READ_ONLY = "proxi_read_only"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
@@ -65,6 +66,10 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # Readers never block on the writer in WAL mode: no lock needed.
+            connection.exec_driver_sql("BEGIN")
+            return
         # Take the write lock up front: a deferred transaction that reads then writes can
         # fail with "database is locked" instead of waiting for the busy timeout.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -80,6 +85,14 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Session]:
+    """A read-only unit of work: on SQLite it does not wait for (or block) the writer."""
+    with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
+        # Closing (not rolling back) ends the transaction and keeps loaded values readable.
+        yield session
 
 
 def alembic_config(url: str) -> Config:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from bot.db import unit_of_work
+from bot.db import reading, unit_of_work
 from bot.models import AuditEntry, Invite, Organisation, Role, RoleGrant, User
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class Roles:
 
 def roles_of(engine: Engine, *, user_id: int, super_admins: frozenset[int]) -> Roles:
     """The roles of a user: ADMIN_IDS make super-admins; grants come from invites."""
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         rows = session.execute(
             select(RoleGrant.role, Organisation.name)
             .join(Organisation, RoleGrant.organisation_id == Organisation.id, isouter=True)
@@ -79,13 +79,13 @@ def list_organisations(
     query = select(Organisation.id, Organisation.name).order_by(Organisation.name)
     if only is not None:
         query = query.where(Organisation.name.in_(sorted(only)))
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         return [(org_id, name) for org_id, name in session.execute(query)]
 
 
 def organisation_name(engine: Engine, organisation_id: int) -> str | None:
     """The name of an organisation, or None when it does not exist."""
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         org = session.get(Organisation, organisation_id)
         return None if org is None else org.name
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
-from bot.db import unit_of_work
+from bot.db import reading
 from bot.models import Organisation, SessionStatus, Space, TrainingSession
 from bot.search.when import When
 
@@ -209,7 +209,7 @@ def load_docs(engine: Engine, *, now: datetime) -> list[SessionDoc]:
         .join(org, org.id == ts.organisation_id)
         .where(ts.status == SessionStatus.SCHEDULED, ts.starts_at > now)
     )  # fmt: skip
-    with unit_of_work(engine) as session:
+    with reading(engine) as session:
         rows = session.execute(stmt).all()
     spaces: dict[int, SpaceDoc] = {}
     docs = []

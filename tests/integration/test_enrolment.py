@@ -171,6 +171,7 @@ def test_cancelling_an_offer_that_already_lapsed_frees_nothing_twice(engine, clo
     offer = cancel(engine, enrolment_id=seat, user_id=1, now=now).offer
     later = now + timedelta(hours=25)
     [lapsed] = expire_offers(engine, now=later)  # passes to learner 3
+    assert lapsed.next_offer is not None and lapsed.next_offer.user_id == 3
     outcome = cancel(engine, enrolment_id=offer.enrolment_id, user_id=2, now=later)
     assert (outcome.was, outcome.offer) == ("cancelled", None)
     assert _seats_taken(engine, session_id) == 1  # held for learner 3, not freed again
