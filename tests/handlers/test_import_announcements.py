@@ -1,6 +1,7 @@
 """After a load: learners hear about changes to their sessions, alerts find new sessions,
 and day-before reminders follow the sessions."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from sqlmodel import Session, select
@@ -87,3 +88,37 @@ async def test_new_session_matching_an_alert_is_announced_once(chat, sqlite_engi
     # Loading the same file again announces nothing new.
     await _load(chat, admin, "tricot.csv", new.encode())
     assert len(chat.sandbox.bot_messages(anne.id)) == before + 1
+
+
+async def test_moved_and_rescheduled_sessions_are_announced(chat, sqlite_engine):
+    admin = chat.user(SUPER_ADMIN, "Admin")
+    await _load(chat, admin, "spaces.csv", (SAMPLE / "spaces.csv").read_bytes())
+    sessions = (SAMPLE / "sessions.csv").read_bytes().decode()
+    await _load(chat, admin, "sessions.csv", sessions.encode())
+    anne = chat.user(42, "Anne")
+    training = _sfb001(sqlite_engine)
+    card, _ = await chat.send(anne, f"/start s_{training.id}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+
+    moved = sessions.replace(
+        "SFB-001,PSC1 – Prévention et Secours Civiques de niveau 1,"
+        "Secours Formation Bretagne,esp-bain,",
+        "SFB-001,PSC1 – Prévention et Secours Civiques de niveau 1,"
+        "Secours Formation Bretagne,esp-redon,",
+    )
+    assert moved != sessions
+    await _load(chat, admin, "sessions.csv", moved.encode())
+    assert chat.last(anne).plain.startswith("Changement de lieu pour PSC1")
+    assert "Redon" in chat.last(anne).plain
+
+    later = moved.replace(
+        "esp-redon,2027-01-13 09:00,2027-01-13 17:00",
+        "esp-redon,2027-01-20 09:00,2027-01-20 17:00",
+    )
+    assert later != moved
+    await _load(chat, admin, "sessions.csv", later.encode())
+    assert chat.last(anne).plain.startswith("Changement d'horaire pour PSC1")
+    assert "mercredi 20 janvier" in chat.last(anne).plain
+    with Session(sqlite_engine) as session:
+        reminder = session.exec(select(Reminder)).one()
+    assert reminder.due_at == _sfb001(sqlite_engine).starts_at - timedelta(hours=24)

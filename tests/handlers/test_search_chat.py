@@ -112,3 +112,16 @@ async def test_odd_texts_get_a_clear_answer(loaded) -> None:
         assert len(replies) == 1, text
     [long_reply] = await chat.send(anne, "excel " * 700)
     assert long_reply.plain == plain(FR("fallback.too_long"))
+
+
+async def test_pages_and_the_widened_radius_note(loaded) -> None:
+    chat = loaded
+    anne = chat.user()
+    [results] = await chat.send(anne, "formation près de Ploërmel")  # everything nearby
+    assert "Page 1/" in results.plain
+    await chat.press(anne, label=FR("search.button_next"), message_id=results.message_id)
+    [page2] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == results.message_id]
+    assert "Page 2/" in page2.plain and page2.plain.split("\n")[2].startswith("6. ")
+    # No English course within 30 km of Mauriac: widened, and the note names both radii.
+    [wide] = await chat.send(anne, "anglais près de Mauriac (15)")
+    assert "Rien à moins de 30 km : j'ai élargi la recherche à" in wide.plain

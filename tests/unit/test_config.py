@@ -89,3 +89,13 @@ def test_cli_reports_invalid_setting_without_traceback(monkeypatch, capsys) -> N
     assert (
         err.strip() == "Invalid setting TIMEZONE: unknown time zone (expected e.g. Europe/Paris)."
     )
+
+
+def test_waitlist_offer_duration_is_configurable(monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import timedelta
+
+    monkeypatch.setenv("WAITLIST_OFFER_HOURS", "6")
+    assert load_settings().waitlist_offer_ttl == timedelta(hours=6)
+    monkeypatch.setenv("WAITLIST_OFFER_HOURS", "0")
+    with pytest.raises(ConfigError):
+        load_settings()
