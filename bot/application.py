@@ -29,6 +29,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
+from bot.gazetteer import default_gazetteer
 from bot.models import RoleGrant, User
 from handlers import (
     account,
@@ -38,6 +39,13 @@ from handlers import (
     errors,
     fallback,
     importer,
+    mentoring_adding,
+    mentoring_appointments,
+    mentoring_availability,
+    mentoring_common,
+    mentoring_input,
+    mentoring_learner,
+    mentoring_tutor,
     menu,
     search,
     sessions,
@@ -111,7 +119,9 @@ def _register_handlers(application: ProxiApplication) -> None:
     # Administrators.
     application.add_handler(CommandHandler(["inviter", "invite"], admin.invite_command))
     application.add_handler(CallbackQueryHandler(admin.invite_role_chosen, pattern=r"^inv:r:"))
-    application.add_handler(CallbackQueryHandler(admin.invite_org_chosen, pattern=r"^inv:o:"))
+    application.add_handler(
+        CallbackQueryHandler(admin.invite_org_chosen, pattern=r"^inv:o:[at]:\d{1,9}$")
+    )
 
     # Data files sent by admins.
     application.add_handler(MessageHandler(filters.Document.ALL, importer.document_received))
@@ -122,16 +132,22 @@ def _register_handlers(application: ProxiApplication) -> None:
         CommandHandler(["mes_inscriptions", "my_enrolments"], enrolment.my_enrolments_command)
     )
     application.add_handler(CommandHandler(["inscrits", "enrolled"], enrolment.roster_command))
-    application.add_handler(CallbackQueryHandler(sessions.open_card, pattern=r"^card:\d+$"))
-    application.add_handler(CallbackQueryHandler(sessions.share, pattern=r"^shr:\d+$"))
-    application.add_handler(CallbackQueryHandler(enrolment.enrol_pressed, pattern=r"^enr:\d+$"))
-    application.add_handler(CallbackQueryHandler(enrolment.waitlist_pressed, pattern=r"^wl:\d+$"))
-    application.add_handler(CallbackQueryHandler(enrolment.cancel_pressed, pattern=r"^cxl:\d+$"))
+    application.add_handler(CallbackQueryHandler(sessions.open_card, pattern=r"^card:\d{1,9}$"))
+    application.add_handler(CallbackQueryHandler(sessions.share, pattern=r"^shr:\d{1,9}$"))
     application.add_handler(
-        CallbackQueryHandler(enrolment.cancel_confirmed, pattern=r"^(cxy:\d+|cxn)$")
+        CallbackQueryHandler(enrolment.enrol_pressed, pattern=r"^enr:\d{1,9}$")
     )
     application.add_handler(
-        CallbackQueryHandler(enrolment.offer_answered, pattern=r"^(acc|dcl):\d+$")
+        CallbackQueryHandler(enrolment.waitlist_pressed, pattern=r"^wl:\d{1,9}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(enrolment.cancel_pressed, pattern=r"^cxl:\d{1,9}$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(enrolment.cancel_confirmed, pattern=r"^(cxy:\d{1,9}|cxn)$")
+    )
+    application.add_handler(
+        CallbackQueryHandler(enrolment.offer_answered, pattern=r"^(acc|dcl):\d{1,9}$")
     )
 
     # Search, results and alerts.
@@ -139,7 +155,54 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handler(CallbackQueryHandler(search.place_chosen, pattern=r"^plc:"))
     application.add_handler(CommandHandler(["alertes", "alerts"], alerts.alerts_command))
     application.add_handler(CallbackQueryHandler(alerts.alert_pressed, pattern=r"^alrt:new$"))
-    application.add_handler(CallbackQueryHandler(alerts.delete_pressed, pattern=r"^alrt:del:\d+$"))
+    application.add_handler(
+        CallbackQueryHandler(alerts.delete_pressed, pattern=r"^alrt:del:\d{1,9}$")
+    )
+
+    # Mentoring (handlers/mentoring_*). The conversation holds typed answers (an availability
+    # phrase, a link, a topic, a note for the tutor) and must come before the search's text.
+    mentoring_common.register_reminder_kinds(application.bot_data["services"].settings)
+    application.add_handler(mentoring_input.conversation())
+    application.add_handler(
+        CommandHandler(["historique", "history"], mentoring_tutor.history_command)
+    )
+    application.add_handler(
+        CommandHandler(
+            ["mes_rdv", "my_appointments"], mentoring_appointments.my_appointments_command
+        )
+    )
+    for callback, pattern in (
+        (mentoring_availability.list_pressed, r"^av:ls:\d{1,9}$"),
+        (mentoring_availability.remove_pressed, r"^av:x:\d{1,9}$"),
+        (mentoring_availability.remove_confirmed, r"^av:xy:\d{1,9}$"),
+        (mentoring_adding.day_chosen, r"^av:d:\d{8}$"),
+        (mentoring_adding.start_chosen, r"^av:t:\d{4}$"),
+        (mentoring_adding.length_chosen, r"^av:l:\d{1,9}$"),
+        (mentoring_adding.range_chosen, r"^av:r$"),
+        (mentoring_adding.end_chosen, r"^av:e:\d{4}$"),
+        (mentoring_adding.place_chosen, r"^av:p:\d{1,9}$"),
+        (mentoring_adding.seats_chosen, r"^av:s:\d{1,9}$"),
+        (mentoring_tutor.confirm_pressed, r"^rq:c:\d{1,9}$"),
+        (mentoring_tutor.decline_pressed, r"^rq:d:\d{1,9}$"),
+        (mentoring_tutor.back_pressed, r"^rq:b:\d{1,9}$"),
+        (mentoring_tutor.reason_chosen, r"^rq:r:\d{1,9}:\d{1,9}$"),
+        (mentoring_tutor.other_pressed, r"^rq:o:\d{1,9}$"),
+        (mentoring_tutor.propose_chosen, r"^rq:p:\d{1,9}:\d{1,9}$"),
+        (mentoring_learner.topic_chosen, r"^mn:t:\d{1,9}$"),
+        (mentoring_learner.all_pressed, r"^mn:all$"),
+        (mentoring_learner.tutors_pressed, r"^mn:tu$"),
+        (mentoring_learner.tutor_chosen, r"^mn:u:\d{1,9}$"),
+        (mentoring_learner.skip_pressed, r"^mn:k:\d{1,9}$"),
+        (mentoring_learner.proposal_answered, r"^pp:[ar]:\d{1,9}$"),
+        (mentoring_appointments.cancel_pressed, r"^ap:x:\d{1,9}$"),
+        (mentoring_appointments.cancel_confirmed, r"^ap:xy:\d{1,9}$"),
+        (mentoring_appointments.cancel_kept, r"^ap:xn:\d{1,9}$"),
+        (mentoring_appointments.move_pressed, r"^ap:m:\d{1,9}$"),
+        (mentoring_appointments.move_chosen, r"^ap:ms:\d{1,9}:\d{1,9}$"),
+        (mentoring_appointments.attendance_answered, r"^ap:a:\d{1,9}:[01]$"),
+        (mentoring_appointments.rating_chosen, r"^ap:s:\d{1,9}:\d$"),
+    ):
+        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
 
     # Buttons.
     application.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:"))
@@ -173,11 +236,27 @@ def _register_handlers(application: ProxiApplication) -> None:
             },
         )
 
+    # Periodic work: unanswered mentoring requests nudge their tutor, then expire.
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            mentoring_tutor.expire_requests_job,
+            interval=mentoring_common.SWEEP_INTERVAL,
+            first=10,
+            name=mentoring_common.SWEEP_JOB,
+            job_kwargs={
+                "id": mentoring_common.SWEEP_JOB,
+                "replace_existing": True,
+                "misfire_grace_time": 60,
+            },
+        )
+
 
 async def _post_init(application: ProxiApplication) -> None:
     """Start-up work that needs the bot: reminders re-armed, search index, command menus."""
     services: Services = application.bot_data["services"]
     await notify.arm_pending(application)
+    # The gazetteer (34,000 communes) loads once here, off the event loop.
+    await asyncio.to_thread(default_gazetteer)
     await asyncio.to_thread(services.search.rebuild, services.engine, now=services.clock.now())
     await menu.publish_default_menus(application.bot, services.settings.default_language)
     for user_id, language, roles in _privileged_users(services):

@@ -51,6 +51,26 @@ class Settings(BaseSettings):
     # How long a freed seat is held for the next learner on the waitlist (hours).
     waitlist_offer_hours: float = Field(default=24, gt=0, le=24 * 14)
 
+    # Mentoring: nudge a tutor about an unanswered request after this many hours; expire
+    # requests (and stop offering slots) this many hours before the slot.
+    mentoring_nudge_after_hours: float = Field(default=12, gt=0, le=24 * 14)
+    mentoring_expire_before_hours: float = Field(default=2, gt=0, le=24 * 7)
+    # Appointment reminders, hours before the start (comma-separated).
+    mentoring_reminder_offsets_hours: Annotated[tuple[float, ...], NoDecode] = (24, 1)
+
+    @field_validator("mentoring_reminder_offsets_hours", mode="before")
+    @classmethod
+    def _parse_offsets(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                offsets = tuple(float(part) for part in value.split(",") if part.strip())
+            except ValueError:
+                raise ValueError("expected comma-separated hours, e.g. 24,1") from None
+            if not offsets or any(o <= 0 for o in offsets):
+                raise ValueError("expected positive hours, e.g. 24,1")
+            return offsets
+        return value
+
     @property
     def waitlist_offer_ttl(self) -> timedelta:
         return timedelta(hours=self.waitlist_offer_hours)

@@ -14,6 +14,8 @@ logger = logging.getLogger(__name__)
 
 LEARNER_COMMANDS = (
     "start",
+    "mentorat",
+    "mes_rdv",
     "mes_inscriptions",
     "alertes",
     "settings",
@@ -23,13 +25,17 @@ LEARNER_COMMANDS = (
     "forget",
 )
 ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter")
-TUTOR_COMMANDS: tuple[str, ...] = ()
+TUTOR_COMMANDS: tuple[str, ...] = ("disponibilites", "historique")
 ENGLISH_ALIASES = {
     "langue": "language",
     "inviter": "invite",
     "mes_inscriptions": "my_enrolments",
     "inscrits": "enrolled",
     "alertes": "alerts",
+    "disponibilites": "availability",
+    "historique": "history",
+    "mentorat": "mentoring",
+    "mes_rdv": "my_appointments",
 }
 
 

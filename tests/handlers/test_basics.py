@@ -137,6 +137,8 @@ async def test_menus_are_published_per_language(chat) -> None:
     en = chat.sandbox.commands_for(None, "en")
     assert [c["command"] for c in fr] == [
         "start",
+        "mentorat",
+        "mes_rdv",
         "mes_inscriptions",
         "alertes",
         "settings",
@@ -147,6 +149,8 @@ async def test_menus_are_published_per_language(chat) -> None:
     ]
     assert [c["command"] for c in en] == [
         "start",
+        "mentoring",
+        "my_appointments",
         "my_enrolments",
         "alerts",
         "settings",

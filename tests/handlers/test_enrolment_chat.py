@@ -187,7 +187,9 @@ async def test_an_old_waitlist_button_enrols_when_a_seat_freed(chat, sqlite_engi
     await chat.press(anne, index=1, message_id=mine.message_id)
     await chat.press(anne, label=FR("mine.button_confirm_cancel"), message_id=mine.message_id)
     await chat.press(bruno, label=FR("card.button_waitlist"), message_id=full_card.message_id)
-    [shown] = [e for e in chat.sandbox.transcript(bruno.id) if e.message_id == full_card.message_id]
+    [shown] = [
+        e for e in chat.sandbox.transcript(bruno.id) if e.message_id == full_card.message_id
+    ]
     assert shown.plain.startswith("C'est fait : vous êtes inscrit·e à Excel initiation")
 
 

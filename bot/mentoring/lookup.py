@@ -1,0 +1,100 @@
+"""Read-only look-ups the chat needs around the services: one appointment or slot, the
+tutors and their topics, the spaces a tutor offers first. Plain values, one short read each."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from bot.db import unit_of_work
+from bot.mentoring.views import (
+    HOLDING,
+    AppointmentView,
+    SlotView,
+    appointment_views,
+    slot_views,
+)
+from bot.models import Appointment, AvailabilitySlot, Space, Tutor
+
+logger = logging.getLogger(__name__)
+
+
+def appointment(engine: Engine, *, appointment_id: int) -> AppointmentView | None:
+    """One appointment as it is now, or None."""
+    with unit_of_work(engine) as session:
+        found = appointment_views(session, Appointment.id == appointment_id)
+    return found[0] if found else None
+
+
+def holding_on_slot(engine: Engine, *, slot_id: int) -> list[AppointmentView]:
+    """The appointments that hold a seat of this slot (pending, proposed or confirmed)."""
+    with unit_of_work(engine) as session:
+        return appointment_views(
+            session,
+            Appointment.slot_id == slot_id,
+            Appointment.status.in_(HOLDING),  # type: ignore[attr-defined]
+        )
+
+
+def slot(engine: Engine, *, slot_id: int) -> SlotView | None:
+    """One slot, whatever its state, or None."""
+    with unit_of_work(engine) as session:
+        found = slot_views(session, AvailabilitySlot.id == slot_id)
+    return found[0] if found else None
+
+
+def _bookable_tutors() -> list[object]:
+    return [Tutor.active.is_(True), Tutor.user_id.is_not(None)]  # type: ignore[attr-defined, union-attr]
+
+
+def tutors(engine: Engine) -> list[tuple[int, str]]:
+    """(id, name) of the tutors learners can book (active, with a Telegram account), by name."""
+    with unit_of_work(engine) as session:
+        rows = session.execute(
+            select(Tutor.id, Tutor.name).where(*_bookable_tutors()).order_by(Tutor.name)  # type: ignore[arg-type]
+        ).all()
+    return [(tutor_id, name) for tutor_id, name in rows]
+
+
+def topics(engine: Engine, *, limit: int = 8) -> list[str]:
+    """The topics of bookable tutors, the most shared first (then alphabetically), as written
+    in the first tutor file that names them."""
+    with unit_of_work(engine) as session:
+        rows = session.scalars(select(Tutor.topics).where(*_bookable_tutors())).all()  # type: ignore[arg-type]
+    counts: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    for text in rows:
+        seen = set()
+        for raw in text.replace(";", ",").split(","):
+            topic = raw.strip()
+            key = topic.casefold()
+            if topic and key not in seen:
+                seen.add(key)
+                spelling.setdefault(key, topic)
+                counts[key] += 1
+    ordered = sorted(counts, key=lambda key: (-counts[key], key))
+    return [spelling[key] for key in ordered[:limit]]
+
+
+def spaces_for_tutor(engine: Engine, *, tutor_id: int) -> list[tuple[int, str, str]]:
+    """Every space as (id, name, city): the ones this tutor used most first, then by city
+    and name, so the first buttons are the likely ones."""
+    with unit_of_work(engine) as session:
+        used = dict(
+            session.execute(
+                select(AvailabilitySlot.space_id, func.count())
+                .where(
+                    AvailabilitySlot.tutor_id == tutor_id,
+                    AvailabilitySlot.space_id.is_not(None),  # type: ignore[union-attr]
+                )
+                .group_by(AvailabilitySlot.space_id)
+            ).all()
+        )
+        spaces = session.execute(select(Space.id, Space.name, Space.city)).all()
+    return sorted(
+        ((space_id, name, city) for space_id, name, city in spaces),
+        key=lambda space: (-used.get(space[0], 0), space[2], space[1]),
+    )

@@ -1,0 +1,329 @@
+"""/mes_rdv and the buttons on every appointment message: cancel (the other side is told and
+gets an .ics CANCEL), reschedule (a new request or proposal), attendance and rating."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot.context import ProxiContext
+from bot.i18n import Translator
+from bot.mentoring import errors
+from bot.mentoring.appointments import cancel, reschedule
+from bot.mentoring.finder import open_slots
+from bot.mentoring.followup import appointments_of, rate, record_attendance
+from bot.mentoring.renderers import (
+    other_name,
+    place_short,
+    rating_keyboard,
+    rating_question,
+    when,
+)
+from bot.mentoring.views import HOLDING, AppointmentView
+from handlers.common import call_service, edit_or_ignore
+from handlers.mentoring_common import (
+    cancel_reminders,
+    config,
+    ids,
+    own_appointment,
+    refuse,
+    send,
+    send_cancel_ics,
+    send_proposal,
+    send_request,
+    slot_buttons,
+    t_for,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTED = 10  # upcoming appointments shown with their buttons
+
+
+async def my_appointments_command(update: Update, context: ProxiContext) -> None:
+    """/mes_rdv: upcoming appointments (either side) with [Annuler] [Déplacer], then past ones."""
+    message = update.effective_message
+    user = update.effective_user
+    if message is None or user is None:
+        return
+    t = context.t
+    services = context.services
+    now = services.clock.now()
+    views = await call_service(appointments_of, services.engine, user_id=user.id, now=now)
+    if not views:
+        await message.reply_text(t("mentoring.mine.none"))
+        return
+    upcoming = [view for view in views if view.status in HOLDING and view.ends_at > now]
+    past = [view for view in views if view not in upcoming]
+    lines = [t("mentoring.mine.title")]
+    rows = []
+    for number, view in enumerate(upcoming[:MAX_LISTED], start=1):
+        lines.append(_line(t, number, view, user.id))
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t("mentoring.mine.button_cancel", i=number), callback_data=f"ap:x:{view.id}"
+                ),
+                InlineKeyboardButton(
+                    t("mentoring.mine.button_move", i=number), callback_data=f"ap:m:{view.id}"
+                ),
+            ]
+        )
+    if not upcoming:
+        lines.append(t("mentoring.mine.no_upcoming"))
+    elif len(upcoming) > MAX_LISTED:
+        lines.append(t("mentoring.mine.more", count=len(upcoming) - MAX_LISTED))
+    if past:
+        lines += ["", t("mentoring.mine.past_title")]
+        lines += [_line(t, number, view, user.id) for number, view in enumerate(past, start=1)]
+    await message.reply_text(
+        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
+    )
+
+
+def _line(t: Translator, number: int, view: AppointmentView, user_id: int) -> str:
+    return t(
+        "mentoring.mine.line",
+        i=number,
+        when=when(t, view),
+        who=other_name(view, user_id),
+        place=html.escape(place_short(t, view.place)),
+        status=t(f"mentoring.status.{view.status}"),
+    )
+
+
+async def _holding(update: Update, context: ProxiContext) -> AppointmentView:
+    """The appointment behind the button if the presser takes part and it is still on."""
+    assert update.effective_user is not None and update.callback_query is not None
+    found = ids(update.callback_query.data, 1)
+    view = await own_appointment(context, found[0] if found else -1, update.effective_user.id)
+    if view.status not in HOLDING:
+        raise errors.NotPending(view.status)
+    if view.starts_at <= context.services.clock.now():
+        raise errors.TooLate(view.id)
+    return view
+
+
+async def _reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    """A new message under the pressed one (the confirmation stays as it is)."""
+    message = update.callback_query.message if update.callback_query else None
+    if isinstance(message, Message):
+        await message.reply_text(text, reply_markup=keyboard)
+
+
+async def cancel_pressed(update: Update, context: ProxiContext) -> None:
+    """[Annuler] (ap:x:<id>): asked first."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = context.t
+    try:
+        view = await _holding(update, context)
+    except errors.MentoringError as exc:
+        await refuse(query, t, exc)
+        return
+    await query.answer()
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("mentoring.cancel.button_yes"), callback_data=f"ap:xy:{view.id}"
+                ),
+                InlineKeyboardButton(
+                    t("mentoring.cancel.button_no"), callback_data=f"ap:xn:{view.id}"
+                ),
+            ]
+        ]
+    )
+    assert update.effective_user is not None
+    text = t(
+        "mentoring.cancel.ask",
+        when=when(t, view),
+        who=other_name(view, update.effective_user.id),
+    )
+    await _reply(update, text, keyboard)
+
+
+async def cancel_kept(update: Update, context: ProxiContext) -> None:
+    """[Non, garder] (ap:xn:<id>)."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    await edit_or_ignore(query, context.t("mentoring.cancel.kept"))
+
+
+async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
+    """[Oui, annuler] (ap:xy:<id>): cancelled; the other side is told; .ics CANCEL to both."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    found = ids(query.data, 1)
+    try:
+        cancelled = await call_service(
+            cancel,
+            services.engine,
+            appointment_id=found[0] if found else -1,
+            by_user_id=user.id,
+            now=services.clock.now(),
+        )
+    except errors.MentoringError as exc:
+        await refuse(query, context.t, exc)
+        return
+    await query.answer()
+    view = cancelled.appointment
+    await cancel_reminders(context, view.id)
+    t = context.t
+    await edit_or_ignore(
+        query, t("mentoring.cancel.done", when=when(t, view), who=other_name(view, user.id))
+    )
+    if cancelled.notify_user_id is not None:
+        other_t = await t_for(context, cancelled.notify_user_id)
+        text = other_t(
+            "mentoring.cancel.told",
+            who=other_name(view, cancelled.notify_user_id),
+            when=when(other_t, view),
+        )
+        await send(context, cancelled.notify_user_id, text)
+    if cancelled.send_ics_cancel:
+        await send_cancel_ics(context, view)
+
+
+async def move_pressed(update: Update, context: ProxiContext) -> None:
+    """[Déplacer] (ap:m:<id>): the same tutor's other open slots."""
+    query = update.callback_query
+    if query is None:
+        return
+    t = context.t
+    services = context.services
+    try:
+        view = await _holding(update, context)
+    except errors.MentoringError as exc:
+        await refuse(query, t, exc)
+        return
+    now = services.clock.now()
+    slots = await call_service(
+        open_slots,
+        services.engine,
+        tutor_id=view.tutor_id,
+        now=now,
+        learner_id=view.learner_id,
+        exclude_slot_id=view.slot_id,
+    )
+    soonest = now + config(services.settings).expire_before
+    slots = [slot for slot in slots if slot.starts_at > soonest]
+    if not slots:
+        await query.answer(
+            t("mentoring.move.none", tutor=html.escape(view.tutor_name)), show_alert=True
+        )
+        return
+    await query.answer()
+    text = t("mentoring.move.choose", tutor=html.escape(view.tutor_name), when=when(t, view))
+    keyboard = InlineKeyboardMarkup(slot_buttons(t, slots, f"ap:ms:{view.id}:{{slot}}"))
+    await _reply(update, text, keyboard)
+
+
+async def move_chosen(update: Update, context: ProxiContext) -> None:
+    """A new slot (ap:ms:<id>:<slot>): the learner's move waits for the tutor; the tutor's
+    is proposed to the learner. The old booking is cancelled (.ics CANCEL if confirmed)."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    found = ids(query.data, 2) or [-1, -1]
+    try:
+        moved = await call_service(
+            reschedule,
+            services.engine,
+            appointment_id=found[0],
+            by_user_id=user.id,
+            new_slot_id=found[1],
+            now=services.clock.now(),
+        )
+    except errors.MentoringError as exc:
+        await refuse(query, context.t, exc)
+        return
+    await query.answer()
+    await cancel_reminders(context, moved.old.id)
+    t = context.t
+    new = moved.new
+    if moved.by == "learner":
+        text = t(
+            "mentoring.move.sent_learner", tutor=html.escape(new.tutor_name), when=when(t, new)
+        )
+    else:
+        text = t(
+            "mentoring.move.sent_tutor", learner=html.escape(new.learner_name), when=when(t, new)
+        )
+    await edit_or_ignore(query, text)
+    if moved.send_ics_cancel:
+        await send_cancel_ics(context, moved.old)
+    if moved.by == "learner":
+        await send_request(context, new, moved=True)
+    else:
+        await send_proposal(context, new)
+
+
+async def attendance_answered(update: Update, context: ProxiContext) -> None:
+    """[Oui] / [Non] to "did it take place?" (ap:a:<id>:<1|0>); a learner who says yes is
+    asked for a rating next."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    found = ids(query.data, 2)
+    if found is None or found[1] not in (0, 1):
+        await refuse(query, context.t, errors.NotYours(None))
+        return
+    try:
+        view = await call_service(
+            record_attendance,
+            services.engine,
+            appointment_id=found[0],
+            by_user_id=user.id,
+            took_place=bool(found[1]),
+            now=services.clock.now(),
+        )
+    except errors.MentoringError as exc:
+        await refuse(query, context.t, exc)
+        return
+    await query.answer()
+    t = context.t
+    if view.side_of(user.id) == "learner" and view.attended and view.rating is None:
+        text = t("mentoring.attendance.thanks") + "\n" + rating_question(t, view)
+        await edit_or_ignore(query, text, reply_markup=rating_keyboard(view.id))
+        return
+    await edit_or_ignore(query, t("mentoring.attendance.thanks"))
+
+
+async def rating_chosen(update: Update, context: ProxiContext) -> None:
+    """A rating button (ap:s:<id>:<1..5>)."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return
+    services = context.services
+    found = ids(query.data, 2) or [-1, 0]
+    try:
+        await call_service(
+            rate,
+            services.engine,
+            appointment_id=found[0],
+            learner_id=user.id,
+            stars=found[1],
+            now=services.clock.now(),
+        )
+    except errors.InvalidRating:
+        await refuse(query, context.t, errors.NotYours(None))
+        return
+    except errors.MentoringError as exc:
+        await refuse(query, context.t, exc)
+        return
+    await query.answer()
+    await edit_or_ignore(query, context.t("mentoring.rating.thanks", stars=found[1]))

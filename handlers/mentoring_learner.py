@@ -1,0 +1,387 @@
+"""/mentorat: a learner chooses a topic (or a tutor), picks one of the next open slots, adds a
+short message (or [Passer]); the request goes to the tutor. Also the learner's answer to a
+slot the tutor proposed instead."""
+
+from __future__ import annotations
+
+import html
+import logging
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import ConversationHandler
+
+from bot.context import ProxiContext
+from bot.gazetteer import default_gazetteer
+from bot.i18n import Translator
+from bot.mentoring import errors, lookup
+from bot.mentoring.appointments import MAX_MESSAGE, answer_proposal, request
+from bot.mentoring.finder import open_slots
+from bot.mentoring.renderers import place_text, when
+from bot.mentoring.views import SlotView
+from bot.search.topics import default_topics, words
+from handlers.common import call_service, edit_or_ignore
+from handlers.mentoring_common import (
+    AWAIT,
+    SLOT_BUTTONS,
+    awaited,
+    config,
+    ids,
+    refuse,
+    send,
+    send_confirmation,
+    send_request,
+    short,
+    show,
+    slot_buttons,
+    t_for,
+    waiting,
+)
+
+logger = logging.getLogger(__name__)
+
+END = ConversationHandler.END
+TOPICS = "mentoring_topics"  # user_data: the texts behind the topic buttons
+MAX_TOPIC = 100
+
+
+def topic_terms(text: str) -> list[str]:
+    """What a typed topic may mean, as the search understands it: its words, and the terms
+    of the concepts it names and of their narrower concepts ("bureautique" → "excel")."""
+    table = default_topics()
+    tokens = words(text)
+    terms = [" ".join(tokens) or text]
+    for concept_id in sorted(table.concepts_in(tokens)):
+        for found in sorted(table.closure(concept_id)):
+            concept = table.concepts[found]
+            terms.append(concept.label)
+            terms.extend(" ".join(term) for term in concept.terms)
+    return terms
+
+
+def _near(context: ProxiContext) -> tuple[float, float] | None:
+    """The learner's shared location, else their home town, else None."""
+    data = context.user_data or {}
+    if point := data.get("point"):
+        return float(point[0]), float(point[1])
+    insee = data.get("home_insee")
+    commune = default_gazetteer().by_insee(insee) if insee else None
+    return (commune.latitude, commune.longitude) if commune else None
+
+
+def _choices(t: Translator) -> list[InlineKeyboardButton]:
+    return [
+        InlineKeyboardButton(t("mentoring.learner.button_tutor"), callback_data="mn:tu"),
+        InlineKeyboardButton(t("mentoring.learner.button_all"), callback_data="mn:all"),
+    ]
+
+
+async def mentoring_command(update: Update, context: ProxiContext) -> int:
+    """/mentorat [sujet]: the topics as buttons (or type one), or straight the slots."""
+    message = update.effective_message
+    if message is None:
+        return END
+    if context.args:
+        waiting(context, None)
+        await _slots(update, context, topic=" ".join(context.args)[:MAX_TOPIC])
+        return END
+    t = context.t
+    topics = await call_service(lookup.topics, context.services.engine)
+    if context.user_data is not None:
+        context.user_data[TOPICS] = topics
+    buttons = [
+        InlineKeyboardButton(short(topic, 30), callback_data=f"mn:t:{i}")
+        for i, topic in enumerate(topics)
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append(_choices(t))
+    waiting(context, "topic")
+    await message.reply_text(
+        t("mentoring.learner.ask_topic"), reply_markup=InlineKeyboardMarkup(rows)
+    )
+    return AWAIT
+
+
+async def topic_typed(update: Update, context: ProxiContext) -> int:
+    """A topic typed after /mentorat."""
+    message = update.effective_message
+    if message is None:
+        return END
+    waiting(context, None)
+    await _slots(update, context, topic=(message.text or "").strip()[:MAX_TOPIC])
+    return END
+
+
+async def topic_chosen(update: Update, context: ProxiContext) -> None:
+    """A topic button (mn:t:<n>)."""
+    query = update.callback_query
+    if query is None:
+        return
+    topics: Sequence[str] = (context.user_data or {}).get(TOPICS) or []
+    found = ids(query.data, 1)
+    if found is None or not 0 <= found[0] < len(topics):
+        await query.answer(context.t("mentoring.stale_button"), show_alert=True)
+        return
+    await query.answer()
+    waiting(context, None)
+    await _slots(update, context, topic=topics[found[0]])
+
+
+async def all_pressed(update: Update, context: ProxiContext) -> None:
+    """[Tous les créneaux] (mn:all)."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    waiting(context, None)
+    await _slots(update, context)
+
+
+async def tutors_pressed(update: Update, context: ProxiContext) -> None:
+    """[Choisir un tuteur] (mn:tu): the tutors as buttons."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    waiting(context, None)
+    t = context.t
+    tutors = await call_service(lookup.tutors, context.services.engine)
+    if not tutors:
+        await edit_or_ignore(query, t("mentoring.learner.no_tutors"))
+        return
+    rows = [
+        [InlineKeyboardButton(short(name), callback_data=f"mn:u:{tutor_id}")]
+        for tutor_id, name in tutors[:30]
+    ]
+    await edit_or_ignore(
+        query, t("mentoring.learner.choose_tutor"), reply_markup=InlineKeyboardMarkup(rows)
+    )
+
+
+async def tutor_chosen(update: Update, context: ProxiContext) -> None:
+    """A tutor button (mn:u:<tutor>): that tutor's next open slots."""
+    query = update.callback_query
+    if query is None:
+        return
+    await query.answer()
+    found = ids(query.data, 1)
+    await _slots(update, context, tutor_id=found[0] if found else -1)
+
+
+async def _open(
+    context: ProxiContext,
+    user_id: int,
+    *,
+    topic: str | None = None,
+    tutor_id: int | None = None,
+    exclude: int | None = None,
+) -> list[SlotView]:
+    """Open slots a request can still be answered for (not starting within the expiry)."""
+    services = context.services
+    now = services.clock.now()
+    slots = await call_service(
+        open_slots,
+        services.engine,
+        topic_terms=topic_terms(topic) if topic else None,
+        tutor_id=tutor_id,
+        near=_near(context),
+        now=now,
+        limit=3 * SLOT_BUTTONS,
+        learner_id=user_id,
+        exclude_slot_id=exclude,
+    )
+    soonest = now + config(services.settings).expire_before
+    return [slot for slot in slots if slot.starts_at > soonest][:SLOT_BUTTONS]
+
+
+async def _slots(
+    update: Update, context: ProxiContext, *, topic: str | None = None, tutor_id: int | None = None
+) -> None:
+    """The next open slots for a topic, a tutor or anything, as buttons."""
+    user = update.effective_user
+    assert user is not None
+    t = context.t
+    slots = await _open(context, user.id, topic=topic, tutor_id=tutor_id)
+    if not slots:
+        key = "mentoring.learner.no_slots_topic" if topic else "mentoring.learner.no_slots"
+        text = t(key, topic=html.escape(topic or ""))
+        await show(update, text, InlineKeyboardMarkup([_choices(t)]))
+        return
+    if topic:
+        lines = [t("mentoring.learner.slots_topic", topic=html.escape(topic))]
+    elif tutor_id is not None:
+        lines = [t("mentoring.learner.slots_tutor", tutor=html.escape(slots[0].tutor_name))]
+    else:
+        lines = [t("mentoring.learner.slots_all")]
+    for number, slot in enumerate(slots, start=1):
+        lines.append(_line(t, number, slot))
+    if _near(context) is None:
+        lines.append(t("mentoring.learner.location_hint"))
+    keyboard = InlineKeyboardMarkup(slot_buttons(t, slots, "mn:s:{slot}", tutor=True))
+    await show(update, "\n".join(lines), keyboard)
+
+
+def _line(t: Translator, number: int, slot: SlotView) -> str:
+    line = t(
+        "mentoring.learner.slot_line",
+        i=number,
+        when=when(t, slot),
+        tutor=html.escape(slot.tutor_name),
+        place=place_text(t, slot.place),
+    )
+    if slot.distance_km is not None:
+        line += t("mentoring.learner.distance", km=t.number(round(slot.distance_km)))
+    return line
+
+
+async def slot_picked(update: Update, context: ProxiContext) -> int:
+    """A slot button (mn:s:<slot>): ask for a short message, or [Passer]."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None:
+        return END
+    t = context.t
+    found = ids(query.data, 1)
+    slot = await call_service(
+        lookup.slot, context.services.engine, slot_id=found[0] if found else -1
+    )
+    if slot is None:
+        await query.answer(t("mentoring.stale_button"), show_alert=True)
+        return END
+    if slot.tutor_user_id == user.id:
+        await query.answer(t("mentoring.learner.own_slot"), show_alert=True)
+        return END
+    if slot.cancelled or slot.seats_left == 0 or slot.starts_at <= context.services.clock.now():
+        await query.answer()
+        await _taken(update, context, slot)
+        return END
+    await query.answer()
+    waiting(context, "message", slot=slot.id)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("mentoring.learner.button_skip"), callback_data=f"mn:k:{slot.id}"
+                )
+            ]
+        ]
+    )
+    text = t(
+        "mentoring.learner.ask_message",
+        when=when(t, slot),
+        tutor=html.escape(slot.tutor_name),
+        place=place_text(t, slot.place),
+    )
+    await edit_or_ignore(query, text, reply_markup=keyboard)
+    return AWAIT
+
+
+async def message_typed(update: Update, context: ProxiContext) -> int:
+    """The learner's short message for the tutor: the request goes."""
+    message = update.effective_message
+    slot_id = awaited(context).get("slot")
+    if message is None or not isinstance(slot_id, int):
+        return END
+    return await _request(update, context, slot_id, (message.text or "").strip())
+
+
+async def skip_pressed(update: Update, context: ProxiContext) -> int:
+    """[Passer] (mn:k:<slot>): the request goes without a message."""
+    query = update.callback_query
+    if query is None:
+        return END
+    found = ids(query.data, 1)
+    if found is None:
+        await query.answer(context.t("mentoring.stale_button"), show_alert=True)
+        return END
+    await query.answer()
+    return await _request(update, context, found[0], "")
+
+
+async def _request(update: Update, context: ProxiContext, slot_id: int, message: str) -> int:
+    user = update.effective_user
+    assert user is not None
+    t = context.t
+    services = context.services
+    try:
+        view = await call_service(
+            request,
+            services.engine,
+            slot_id=slot_id,
+            learner_id=user.id,
+            message=message,
+            now=services.clock.now(),
+        )
+    except errors.MessageTooLong:
+        await show(update, t("mentoring.learner.too_long", limit=MAX_MESSAGE))
+        return AWAIT
+    except errors.SlotTaken:
+        waiting(context, None)
+        slot = await call_service(lookup.slot, services.engine, slot_id=slot_id)
+        if slot is None:
+            await show(update, t("mentoring.stale_button"))
+        else:
+            await _taken(update, context, slot)
+        return END
+    except (errors.AlreadyRequested, errors.OwnSlot) as exc:
+        waiting(context, None)
+        key = "mentoring.learner.own_slot" if isinstance(exc, errors.OwnSlot) else None
+        await show(update, t(key) if key else t("mentoring.learner.already"))
+        return END
+    waiting(context, None)
+    await show(update, t("mentoring.learner.sent", tutor=html.escape(view.tutor_name)))
+    await send_request(context, view, moved=False)
+    return END
+
+
+async def _taken(update: Update, context: ProxiContext, slot: SlotView) -> None:
+    """ "This slot was just taken", with the tutor's other slots (or anyone's)."""
+    user = update.effective_user
+    assert user is not None
+    t = context.t
+    others = await _open(context, user.id, tutor_id=slot.tutor_id, exclude=slot.id)
+    if not others:
+        others = await _open(context, user.id, exclude=slot.id)
+    if not others:
+        await show(update, t("mentoring.learner.taken_none"))
+        return
+    text = t("mentoring.learner.taken_others")
+    await show(
+        update, text, InlineKeyboardMarkup(slot_buttons(t, others, "mn:s:{slot}", tutor=True))
+    )
+
+
+async def proposal_answered(update: Update, context: ProxiContext) -> None:
+    """[Accepter] / [Refuser] a proposed slot (pp:a:<id> / pp:r:<id>)."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    services = context.services
+    accept = query.data.startswith("pp:a:")
+    found = ids(query.data, 1)
+    try:
+        view = await call_service(
+            answer_proposal,
+            services.engine,
+            appointment_id=found[0] if found else -1,
+            learner_id=user.id,
+            accept=accept,
+            now=services.clock.now(),
+        )
+    except errors.MentoringError as exc:
+        await refuse(query, context.t, exc)
+        return
+    await query.answer()
+    t = context.t
+    if accept:
+        await edit_or_ignore(query, t("mentoring.proposal.accepted"))
+        await send_confirmation(context, view)
+        return
+    await edit_or_ignore(query, t("mentoring.proposal.refused_learner"))
+    if view.tutor_user_id is not None:
+        tutor_t = await t_for(context, view.tutor_user_id)
+        text = tutor_t(
+            "mentoring.proposal.refused_tutor",
+            learner=html.escape(view.learner_name),
+            when=when(tutor_t, view),
+        )
+        await send(context, view.tutor_user_id, text)
