@@ -138,7 +138,8 @@ class TerminalChat:
                     "Proxi, démo hors ligne. Écrivez comme sur Telegram ;",
                     "[n] appuie sur le bouton n,",
                     "/loc LIEU partage une position, /file CHEMIN envoie un fichier,",
-                    "/user NOM change de personne (admin = administrateur), /quit pour sortir.",
+                    "/user NOM change de personne (admin = administrateur, tuteur = une tutrice),",
+                    "/quit pour sortir.",
                 ],
             )
         watcher = asyncio.create_task(self._watch()) if self.interactive else None
@@ -172,6 +173,7 @@ class TerminalChat:
             self.name = action.text
             self.user  # noqa: B018 - registers the person in the sandbox
             write_lines(self.out, [f"(démo) vous êtes maintenant {self.name}"])
+            self._print_new()  # what the bot sent this person meanwhile
             return True
         try:
             update = self._act(action)

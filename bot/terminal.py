@@ -5,7 +5,7 @@ Grammar (one line each):
   [n]               press button n (1-based, reading order) of the latest message with buttons
   /loc PLACE        share a location (a commune name, or LAT,LON)
   /file PATH        upload a document
-  /user NAME        become another person (`admin` is an admin of the demo)
+  /user NAME        become another person (`admin` is an admin of the demo, `tuteur` a tutor)
   /quit             leave (end of input does the same)
 Any other line starting with "/" is a bot command sent as text.
 """
@@ -34,6 +34,7 @@ class DemoPeople:
     """The people of the demo: names mapped to distinct Telegram users."""
 
     admin_id: int
+    tutor_id: int = 900001  # linked to tutor T01 by data/sample/tutors.csv
     next_id: int = 2001
     ids: dict[str, int] = field(default_factory=dict)
 
@@ -41,6 +42,8 @@ class DemoPeople:
         key = name.strip().lower()
         if key == "admin":
             return self.admin_id
+        if key in ("tuteur", "tutrice", "tutor"):
+            return self.tutor_id
         if key not in self.ids:
             self.ids[key] = self.next_id
             self.next_id += 1
