@@ -47,6 +47,7 @@ from handlers import (
     mentoring_learner,
     mentoring_tutor,
     menu,
+    roster,
     search,
     sessions,
     settings,
@@ -131,7 +132,7 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handler(
         CommandHandler(["mes_inscriptions", "my_enrolments"], enrolment.my_enrolments_command)
     )
-    application.add_handler(CommandHandler(["inscrits", "enrolled"], enrolment.roster_command))
+    application.add_handler(CommandHandler(["inscrits", "enrolled"], roster.roster_command))
     application.add_handler(CallbackQueryHandler(sessions.open_card, pattern=r"^card:\d{1,9}$"))
     application.add_handler(CallbackQueryHandler(sessions.share, pattern=r"^shr:\d{1,9}$"))
     application.add_handler(

@@ -308,6 +308,24 @@ def cancel(
     return Cancelled(session_id=session_id, was=was, offer=offer)
 
 
+def decline_offer(
+    engine: Engine,
+    *,
+    enrolment_id: int,
+    user_id: int,
+    now: datetime,
+    offer_ttl: timedelta = DEFAULT_OFFER_TTL,
+) -> Cancelled:
+    """The learner leaves the seat they were offered; it goes to the next one waiting."""
+    with unit_of_work(engine) as session:
+        enrolment = session.get(Enrolment, enrolment_id)
+        if enrolment is None or enrolment.user_id != user_id:
+            raise NotYours(enrolment_id)
+        if enrolment.status != EnrolmentStatus.OFFERED:
+            raise OfferExpired(enrolment_id)
+    return cancel(engine, enrolment_id=enrolment_id, user_id=user_id, now=now, offer_ttl=offer_ttl)
+
+
 @dataclass(frozen=True, slots=True)
 class Expired:
     """An offer that ran out, and the offer it passed on to (if anyone was waiting)."""

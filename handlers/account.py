@@ -105,4 +105,4 @@ async def forget_answer(update: Update, context: ProxiContext) -> None:
     await edit_or_ignore(query, text)
     for outcome in outcomes or []:
         # Seats given back go to the next learners waiting, as with any cancellation.
-        await after_cancel(context, outcome, user.id, tell_admins=False)
+        await after_cancel(context, outcome, user.id, notify_admins=False)

@@ -8,7 +8,10 @@ from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot.context import ProxiContext
+from bot.users import mark_inactive
 
 logger = logging.getLogger(__name__)
 
@@ -32,3 +35,22 @@ async def edit_or_ignore(
         if "not modified" not in str(exc).lower():
             raise
         logger.debug("ignored a double tap: %s", exc)
+
+
+async def send_to(
+    context: ProxiContext,
+    chat_id: int,
+    text: str,
+    *,
+    reply_markup: InlineKeyboardMarkup | None = None,
+    silent: bool = False,
+) -> None:
+    """Send to someone other than the current user; a blocked bot marks them inactive."""
+    try:
+        await context.bot.send_message(
+            chat_id, text, reply_markup=reply_markup, disable_notification=silent
+        )
+    except Forbidden:
+        await call_service(mark_inactive, context.services.engine, user_id=chat_id)
+    except TelegramError:
+        logger.warning("could not notify %s", chat_id, exc_info=True)

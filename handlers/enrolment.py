@@ -7,9 +7,8 @@ import logging
 from datetime import timedelta
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError
 
-from bot.catalogue import enrolment_of, my_enrolments, organisation_admins, rosters, session_card
+from bot.catalogue import enrolment_of, my_enrolments, session_card
 from bot.context import ProxiContext
 from bot.enrolment import (
     AlreadyEnrolled,
@@ -22,17 +21,18 @@ from bot.enrolment import (
     SessionUnavailable,
     accept_offer,
     cancel,
+    decline_offer,
     enrol,
     expire_offers,
     join_waitlist,
 )
-from bot.i18n import Translator, translator
+from bot.i18n import translator
 from bot.models import EnrolmentStatus
-from bot.users import display_name, language_of, mark_inactive
-from handlers.admin import current_roles
-from handlers.common import call_service, edit_or_ignore
+from bot.users import language_of
+from handlers.common import call_service, edit_or_ignore, send_to
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
 from handlers.render import when
+from handlers.roster import tell_admins
 
 logger = logging.getLogger(__name__)
 
@@ -94,7 +94,7 @@ async def _enrol(
         query,
         t("enrol.done", title=html.escape(card.title), when=when(t, card.starts_at, card.ends_at)),
     )
-    await _tell_admins(context, session_id, user_id, "roster.new_enrolment")
+    await tell_admins(context, session_id, user_id, "roster.new_enrolment")
 
 
 async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
@@ -261,9 +261,14 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
                 now=services.clock.now(),
             )
         else:
-            if item.status != EnrolmentStatus.OFFERED:
-                raise OfferExpired(enrolment_id)
-            outcome = await _cancel_own(context, enrolment_id, user.id)
+            outcome = await call_service(
+                decline_offer,
+                services.engine,
+                enrolment_id=enrolment_id,
+                user_id=user.id,
+                now=services.clock.now(),
+                offer_ttl=services.settings.waitlist_offer_ttl,
+            )
     except NotYours:
         await query.answer(t("mine.not_yours"), show_alert=True)
         return
@@ -275,7 +280,7 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
     if query.data.startswith("acc:"):
         await edit_or_ignore(query, t("enrol.offer_taken", title=html.escape(item.title)))
         await plan_session_reminders(context, item.session_id, user_id=user.id)
-        await _tell_admins(context, item.session_id, user.id, "roster.new_enrolment")
+        await tell_admins(context, item.session_id, user.id, "roster.new_enrolment")
         return
     next_key = "enrol.offer_declined" if outcome.offer else "enrol.offer_declined_free"
     await edit_or_ignore(query, t(next_key))
@@ -295,13 +300,13 @@ async def _cancel_own(context: ProxiContext, enrolment_id: int, user_id: int) ->
 
 
 async def after_cancel(
-    context: ProxiContext, outcome: Cancelled, user_id: int, *, tell_admins: bool = True
+    context: ProxiContext, outcome: Cancelled, user_id: int, *, notify_admins: bool = True
 ) -> None:
     """A seat given up: counts, reminders, the admins, and the next learner's offer."""
     await _refresh_seats(context, outcome.session_id)
     await cancel_session_reminders(context, outcome.session_id, user_id=user_id)
-    if tell_admins and outcome.was == EnrolmentStatus.ENROLLED:
-        await _tell_admins(context, outcome.session_id, user_id, "roster.cancellation")
+    if notify_admins and outcome.was == EnrolmentStatus.ENROLLED:
+        await tell_admins(context, outcome.session_id, user_id, "roster.cancellation")
     if outcome.offer is not None:
         await send_offer(context, outcome.offer)
 
@@ -334,7 +339,7 @@ async def send_offer(context: ProxiContext, offer: Offer) -> None:
         when=when(t, card.starts_at, card.ends_at),
         deadline=t.datetime(offer.expires_at),
     )
-    await _send(context, offer.user_id, text, reply_markup=keyboard)
+    await send_to(context, offer.user_id, text, reply_markup=keyboard)
 
 
 async def expire_offers_job(context: ProxiContext) -> None:
@@ -354,67 +359,10 @@ async def expire_offers_job(context: ProxiContext) -> None:
         )
         if card is not None:
             key = "enrol.offer_lapsed" if item.next_offer else "enrol.offer_lapsed_free"
-            await _send(context, item.user_id, t(key, title=html.escape(card.title)))
+            await send_to(context, item.user_id, t(key, title=html.escape(card.title)))
         await _refresh_seats(context, item.session_id)
         if item.next_offer is not None:
             await send_offer(context, item.next_offer)
-
-
-async def roster_command(update: Update, context: ProxiContext) -> None:
-    """/inscrits: who is enrolled in the admin's organisations' upcoming sessions."""
-    message = update.effective_message
-    if message is None:
-        return
-    t = context.t
-    roles = await current_roles(update, context)
-    if not roles.is_admin:
-        await message.reply_text(t("admin.not_allowed"))
-        return
-    services = context.services
-    found = await call_service(
-        rosters,
-        services.engine,
-        organisations=None if roles.super_admin else roles.admin_of,
-        now=services.clock.now(),
-    )
-    if not found:
-        await message.reply_text(t("roster.empty"))
-        return
-    lines = [t("roster.title")]
-    for roster in found:
-        taken = sum(1 for a in roster.attendees if a.status != EnrolmentStatus.WAITING)
-        lines.append(
-            t(
-                "roster.session",
-                title=html.escape(roster.title),
-                city=html.escape(roster.city),
-                when=t.datetime(roster.starts_at),
-                taken=taken,
-                seats=roster.seats,
-            )
-        )
-        for attendee in roster.attendees:
-            key = (
-                "roster.person_waiting"
-                if attendee.status == EnrolmentStatus.WAITING
-                else "roster.person"
-            )
-            lines.append(t(key, name=html.escape(attendee.name)))
-    await message.reply_text(_fit(lines, t))
-
-
-def _fit(lines: list[str], t: Translator, limit: int = 3800) -> str:
-    """Whole lines up to Telegram's length limit, then how many were left out (cutting
-    inside a line could break its HTML)."""
-    kept: list[str] = []
-    size = 0
-    for number, line in enumerate(lines):
-        if size + len(line) + 1 > limit:
-            kept.append(t("roster.more", count=len(lines) - number))
-            break
-        kept.append(line)
-        size += len(line) + 1
-    return "\n".join(kept)
 
 
 async def _refresh_seats(context: ProxiContext, session_id: int) -> None:
@@ -425,45 +373,3 @@ async def _refresh_seats(context: ProxiContext, session_id: int) -> None:
     )
     if card is not None:
         services.search.seats_changed(card.id, card.seats - card.seats_left)
-
-
-async def _tell_admins(context: ProxiContext, session_id: int, learner_id: int, key: str) -> None:
-    """A silent note to the organisation's admins about an enrolment or a cancellation."""
-    services = context.services
-    admins = await call_service(organisation_admins, services.engine, session_id=session_id)
-    if not admins:
-        return
-    card = await call_service(
-        session_card, services.engine, session_id=session_id, now=services.clock.now()
-    )
-    name = await call_service(display_name, services.engine, user_id=learner_id)
-    if card is None:
-        return
-    for admin_id, language in admins:
-        t = translator(language, services.settings.timezone)
-        text = t(
-            key,
-            name=html.escape(name),
-            title=html.escape(card.title),
-            when=t.datetime(card.starts_at),
-        )
-        await _send(context, admin_id, text, silent=True)
-
-
-async def _send(
-    context: ProxiContext,
-    chat_id: int,
-    text: str,
-    *,
-    reply_markup: InlineKeyboardMarkup | None = None,
-    silent: bool = False,
-) -> None:
-    """Send to someone other than the current user; a blocked bot marks them inactive."""
-    try:
-        await context.bot.send_message(
-            chat_id, text, reply_markup=reply_markup, disable_notification=silent
-        )
-    except Forbidden:
-        await call_service(mark_inactive, context.services.engine, user_id=chat_id)
-    except TelegramError:
-        logger.warning("could not notify %s", chat_id, exc_info=True)
