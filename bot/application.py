@@ -47,6 +47,7 @@ from handlers import (
     mentoring_learner,
     mentoring_tutor,
     menu,
+    questions,
     roster,
     search,
     sessions,
@@ -104,6 +105,9 @@ def _register_handlers(application: ProxiApplication) -> None:
     # Group -1 sees every update first: it records the user and their language, and stops
     # updates from group chats (the bot works in private chats only).
     application.add_handler(TypeHandler(Update, users.track_user), group=-1)
+    # Group -2: a command changes the subject, so answers awaited by conversations are
+    # dropped before anything else sees the update.
+    application.add_handler(MessageHandler(filters.COMMAND, questions.forget_questions), group=-2)
 
     # Conversations first: while one waits for an answer, it takes the next message.
     application.add_handler(settings.home_conversation())

@@ -174,8 +174,9 @@ def parties(view: AppointmentView) -> list[int]:
 
 
 async def send_confirmation(context: ProxiContext, view: AppointmentView) -> None:
-    """Both sides: the confirmation with [Annuler] [Déplacer], the pin, the .ics; then the
-    reminders are planned."""
+    """Both sides: the reminders (planned first, so a crash while sending loses none), then
+    the confirmation with [Annuler] [Déplacer], the pin and the .ics."""
+    await plan_reminders(context, view)
     for user_id in parties(view):
         t = await t_for(context, user_id)
         text = t(
@@ -186,7 +187,6 @@ async def send_confirmation(context: ProxiContext, view: AppointmentView) -> Non
         )
         if await send(context, user_id, text, keyboard=appointment_keyboard(t, view.id)):
             await send_attachments(context, user_id, view, method="REQUEST")
-    await plan_reminders(context, view)
 
 
 async def send_cancel_ics(context: ProxiContext, view: AppointmentView) -> None:
@@ -202,7 +202,7 @@ async def plan_reminders(context: ProxiContext, view: AppointmentView) -> None:
 
     def schedule_all() -> list[reminders.ReminderView]:
         planned = []
-        for kwargs in reminder_plan(view, offsets):
+        for kwargs in reminder_plan(view, offsets, now=services.clock.now()):
             row = reminders.schedule(
                 services.engine, **kwargs, now=services.clock.now(), tz=services.settings.tz
             )
@@ -217,13 +217,22 @@ async def plan_reminders(context: ProxiContext, view: AppointmentView) -> None:
 
 
 async def cancel_reminders(context: ProxiContext, appointment_id: int) -> None:
-    """No reminder for an appointment cancelled or moved."""
+    """No reminder for an appointment cancelled or moved; on a group slot the tutor's
+    reminders (one per slot) carry on for the learners still coming."""
+    services = context.services
     cancelled = await call_service(
-        reminders.cancel_for, context.services.engine, appointment_id=appointment_id
+        reminders.cancel_for, services.engine, appointment_id=appointment_id
     )
     if context.job_queue is not None:
         for reminder_id in cancelled:
             notify.disarm(context.job_queue, reminder_id)
+    gone = await call_service(lookup.appointment, services.engine, appointment_id=appointment_id)
+    if gone is None:
+        return
+    others = await call_service(lookup.holding_on_slot, services.engine, slot_id=gone.slot_id)
+    still = [v for v in others if v.id != appointment_id and v.status == "confirmed"]
+    if still:
+        await plan_reminders(context, still[0])
 
 
 def decision_keyboard(t: Translator, appointment_id: int) -> InlineKeyboardMarkup:

@@ -18,8 +18,10 @@ from telegram.ext import (
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
 from bot.users import home_of, set_home
+from handlers import search
 from handlers.account import language_keyboard
 from handlers.common import call_service, edit_or_ignore
+from handlers.questions import AWAITING_HOME
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +70,8 @@ async def ask_home(update: Update, context: ProxiContext) -> int:
     query = update.callback_query
     if query is not None:
         await query.answer()
+    if context.user_data is not None:
+        context.user_data[AWAITING_HOME] = True
     if update.effective_message is not None:
         await update.effective_message.reply_text(context.t("settings.ask_home"))
     return ASK_HOME
@@ -78,6 +82,10 @@ async def home_typed(update: Update, context: ProxiContext) -> int:
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
+        return ConversationHandler.END
+    if not (context.user_data or {}).get(AWAITING_HOME):
+        # Another command came in between: this text is a new request, not the town.
+        await search.search_text(update, context)
         return ConversationHandler.END
     text = (message.text or "").strip()[:MAX_PLACE_LENGTH]
     resolution = default_gazetteer().resolve(text)
@@ -126,6 +134,8 @@ async def home_location(update: Update, context: ProxiContext) -> int:
 
 async def cancel(update: Update, context: ProxiContext) -> int:
     """/annuler: leave the setting as it was."""
+    if context.user_data is not None:
+        context.user_data.pop(AWAITING_HOME, None)
     if update.effective_message is not None:
         await update.effective_message.reply_text(context.t("settings.home_cancelled"))
     return ConversationHandler.END
@@ -134,6 +144,8 @@ async def cancel(update: Update, context: ProxiContext) -> int:
 async def _save(update: Update, context: ProxiContext, insee: str) -> None:
     user = update.effective_user
     assert user is not None
+    if context.user_data is not None:
+        context.user_data.pop(AWAITING_HOME, None)
     await call_service(set_home, context.services.engine, user_id=user.id, insee=insee)
     if context.user_data is not None:
         context.user_data["home_insee"] = insee

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.mentoring.views import AppointmentView
@@ -55,14 +55,28 @@ def reminder_plan(
     offsets: Sequence[timedelta] = DEFAULT_OFFSETS,
     *,
     attendance_after: timedelta = ATTENDANCE_AFTER,
+    now: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """The `schedule()` kwargs (without `now`, `tz`) for a confirmed appointment: each offset
     before the start to both sides (useless after the start), then the attendance question
-    after the end."""
+    after the end.
+
+    An offset already passed at `now` is left out (confirmed at 10:00 for 17:00, the "24 h
+    before" reminder would only repeat the confirmation). The tutor's reminders are one per
+    slot, so a group slot does not remind them once per learner.
+    """
     plan = []
     for recipient in _recipients(view):
         for offset in offsets:
             kind = reminder_kind(offset)
+            if now is not None and view.starts_at - offset <= now:
+                continue
+            tutor_side = recipient == view.tutor_user_id and recipient != view.learner_id
+            key = (
+                f"slot:{view.slot_id}:{kind}:{recipient}"
+                if tutor_side
+                else f"appt:{view.id}:{kind}:{recipient}"
+            )
             plan.append(
                 {
                     "kind": kind,
@@ -70,7 +84,7 @@ def reminder_plan(
                     "due_at": view.starts_at - offset,
                     "deadline_at": view.starts_at,
                     "urgent": offset <= URGENT_WITHIN,
-                    "dedupe_key": f"appt:{view.id}:{kind}:{recipient}",
+                    "dedupe_key": key,
                     "appointment_id": view.id,
                 }
             )

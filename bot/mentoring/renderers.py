@@ -139,7 +139,19 @@ def _appointment(reminder: ReminderView, services: Services) -> AppointmentView:
 def render_upcoming(reminder: ReminderView, services: Services, t: Translator) -> notify.Message:
     """Before a confirmed appointment: who, when, where, then the pin (or the link)."""
     view = _appointment(reminder, services)
-    if view.status != AppointmentStatus.CONFIRMED:
+    who = other_name(view, reminder.recipient_id)
+    if view.side_of(reminder.recipient_id) == TUTOR:
+        # One reminder per slot for the tutor: everyone confirmed on it, by name.
+        coming = [
+            v
+            for v in lookup.holding_on_slot(services.engine, slot_id=view.slot_id)
+            if v.status == AppointmentStatus.CONFIRMED
+        ]
+        if not coming:
+            raise notify.Obsolete(f"nobody is coming to slot {view.slot_id}")
+        view = coming[0]
+        who = ", ".join(html.escape(v.learner_name) for v in coming)
+    elif view.status != AppointmentStatus.CONFIRMED:
         raise notify.Obsolete(f"appointment {view.id} is {view.status}")
     key = "mentoring.reminder.in_one_hour"
     if reminder.kind != reminder_kind(ONE_HOUR):
@@ -147,7 +159,7 @@ def render_upcoming(reminder: ReminderView, services: Services, t: Translator) -
     text = t(
         key,
         when=when(t, view),
-        who=other_name(view, reminder.recipient_id),
+        who=who,
         place=place_text(t, view.place),
     )
     return notify.Message(

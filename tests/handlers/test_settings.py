@@ -54,3 +54,14 @@ async def test_cancel_leaves_it_unchanged(chat, sqlite_engine) -> None:
     assert reply.plain == FR("settings.home_cancelled")
     [after] = await chat.send(anne, "bonjour")
     assert after.plain != FR("settings.home_unknown", text="bonjour")
+
+
+async def test_a_command_in_between_cancels_the_question(chat, sqlite_engine) -> None:
+    anne = chat.user()
+    await chat.send(anne, "/settings")
+    await chat.press(anne, label=FR("settings.button_home"))
+    await chat.send(anne, "/help")
+    [reply] = await chat.send(anne, "Redon")  # now a search, not the answer to the question
+    assert reply.plain != FR("settings.home_saved", place="Redon (35)")
+    with Session(sqlite_engine) as session:
+        assert session.get(User, anne.id).home_insee is None

@@ -1,0 +1,32 @@
+"""A command changes the subject: questions the bot was waiting on an answer for are dropped.
+
+Without this, "/mentorat → pick a slot → /start → 'excel à Redon'" would send the search
+text to the tutor as the learner's note, and a town asked in /settings would swallow the
+next search.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+
+from bot.context import ProxiContext
+from handlers.mentoring_common import DRAFT, WAIT
+
+logger = logging.getLogger(__name__)
+
+AWAITING_HOME = "awaiting_home"
+KEEP = ("/annuler", "/cancel")  # these answer the question: the conversations handle them
+
+
+async def forget_questions(update: Update, context: ProxiContext) -> None:
+    """Any other command: nothing typed next is taken as an answer to an older question."""
+    message = update.effective_message
+    if message is None or context.user_data is None:
+        return
+    command = (message.text or "").split(maxsplit=1)[0].split("@")[0].lower()
+    if command in KEEP:
+        return
+    for key in (WAIT, DRAFT, AWAITING_HOME):
+        context.user_data.pop(key, None)

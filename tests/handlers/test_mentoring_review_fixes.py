@@ -1,0 +1,97 @@
+"""Regressions found in review: a command in the middle of a question, group-slot reminders to
+the tutor, reminders whose time has already passed at confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import Session, select
+
+from bot import notify
+from bot.models import Reminder
+from tests.handlers.test_mentoring_flow import (
+    FR,
+    LEARNER,
+    OTHER_LEARNER,
+    TUTOR,
+    add_tutor,
+    appointments,
+    engine_of,
+    redon,
+    request_first_slot,
+)
+
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
+)
+
+
+@pytest.fixture
+async def app(application) -> AsyncIterator[Any]:
+    notify.install(application)
+    await notify.arm_pending(application)
+    await application.start()
+    yield application
+    await application.stop()
+
+
+async def test_a_command_in_the_middle_drops_the_question(app, chat) -> None:
+    engine = engine_of(app)
+    add_tutor(engine)
+    redon(engine)
+    claire = chat.user(TUTOR, "Claire")
+    await chat.send(claire, "/disponibilites jeudi 14h-17h à Redon")
+    anne = chat.user(LEARNER, "Anne")
+    await chat.send(anne, "/mentorat")
+    await chat.press(anne, label=FR("mentoring.learner.button_all"))
+    await chat.press(anne, index=1)  # the bot now waits for a note to the tutor
+    await chat.send(anne, "/start")
+    await chat.send(anne, "excel à Redon")  # a search, not a note
+    assert appointments(engine) == []
+
+
+async def test_a_group_slot_reminds_the_tutor_once(app, chat, clock) -> None:
+    engine = engine_of(app)
+    add_tutor(engine)
+    redon(engine)
+    claire = chat.user(TUTOR, "Claire")
+    await chat.send(claire, "/disponibilites jeudi 14:00-17:00 à Redon groupe 6 places")
+    for learner_id, name in ((LEARNER, "Anne"), (OTHER_LEARNER, "Bruno")):
+        learner = chat.user(learner_id, name)
+        await request_first_slot(chat, learner, note=None)
+        await chat.press(claire, label="Confirmer")
+    assert [a.status for a in appointments(engine)] == ["confirmed", "confirmed"]
+    with Session(engine) as session:
+        tutor_rows = session.exec(
+            select(Reminder).where(
+                Reminder.recipient_id == TUTOR, Reminder.kind == "appointment_24h"
+            )
+        ).all()
+    assert len(tutor_rows) == 1
+    before = len(chat.sandbox.bot_messages(TUTOR))
+    clock.set(tutor_rows[0].due_at + timedelta(minutes=1))
+    await notify.sweep(app)
+    reminders = [m for m in chat.sandbox.bot_messages(TUTOR)[before:] if m.kind == "text"]
+    assert len(reminders) == 1
+    assert "Anne" in reminders[0].plain and "Bruno" in reminders[0].plain
+
+
+async def test_no_day_before_reminder_for_an_appointment_confirmed_the_same_day(
+    app, chat, clock
+) -> None:
+    engine = engine_of(app)
+    add_tutor(engine)
+    redon(engine)
+    claire = chat.user(TUTOR, "Claire")
+    # The test clock is Wednesday 10:00 in Paris: a slot the same day at 17:00.
+    await chat.send(claire, "/disponibilites mercredi 17h-18h à Redon")
+    anne = chat.user(LEARNER, "Anne")
+    await request_first_slot(chat, anne, note=None)
+    await chat.press(claire, label="Confirmer")
+    with Session(engine) as session:
+        kinds = sorted({r.kind for r in session.exec(select(Reminder))})
+    assert "appointment_24h" not in kinds
+    assert "appointment_1h" in kinds
