@@ -13,10 +13,14 @@ from bot.clock import Clock
 from bot.db import unit_of_work
 from bot.enrolment import Cancelled, cancel
 from bot.i18n import LANGUAGES
+from bot.mentoring.appointments import Cancelled as AppointmentCancelled
+from bot.mentoring.appointments import cancel as cancel_appointment
+from bot.mentoring.views import HOLDING
 from bot.models import (
     Alert,
     Appointment,
     AuditEntry,
+    AvailabilitySlot,
     Enrolment,
     EnrolmentStatus,
     Reminder,
@@ -111,11 +115,19 @@ def mark_inactive(engine: Engine, *, user_id: int) -> None:
         session.execute(update(User).where(User.id == user_id).values(is_active=False))
 
 
-def forget_user(engine: Engine, *, user_id: int, now: datetime) -> list[Cancelled] | None:
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """What forgetting someone cancelled, for the people who must hear of it."""
+
+    enrolments: list[Cancelled]
+    appointments: list[AppointmentCancelled]
+
+
+def forget_user(engine: Engine, *, user_id: int, now: datetime) -> Forgotten | None:
     """Delete everything stored about a user; None when there was nothing to delete.
 
-    Their seats are cancelled first like any cancellation, so the next learner on each
-    waitlist is offered the seat (the returned outcomes carry those offers).
+    Their seats and appointments are cancelled first like any cancellation, so the next
+    learner waiting is offered each seat and each tutor's slot is free again.
     """
     with unit_of_work(engine) as session:
         if session.get(User, user_id) is None:
@@ -125,10 +137,25 @@ def forget_user(engine: Engine, *, user_id: int, now: datetime) -> list[Cancelle
                 Enrolment.user_id == user_id, Enrolment.status != EnrolmentStatus.CANCELLED
             )
         ).all()
-    outcomes = [
-        cancel(engine, enrolment_id=enrolment_id, user_id=user_id, now=now)
-        for enrolment_id in active
-    ]
+        booked = session.scalars(
+            select(Appointment.id)
+            .join(AvailabilitySlot, AvailabilitySlot.id == Appointment.slot_id)
+            .where(
+                Appointment.learner_id == user_id,
+                Appointment.status.in_(HOLDING),  # type: ignore[attr-defined]
+                AvailabilitySlot.starts_at > now,
+            )
+        ).all()
+    outcomes = Forgotten(
+        enrolments=[
+            cancel(engine, enrolment_id=enrolment_id, user_id=user_id, now=now)
+            for enrolment_id in active
+        ],
+        appointments=[
+            cancel_appointment(engine, appointment_id=appointment_id, by_user_id=user_id, now=now)
+            for appointment_id in booked
+        ],
+    )
     with unit_of_work(engine) as session:
         appointment_ids = select(Appointment.id).where(Appointment.learner_id == user_id)
         session.execute(delete(Reminder).where(Reminder.appointment_id.in_(appointment_ids)))

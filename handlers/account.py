@@ -13,6 +13,7 @@ from handlers import menu
 from handlers.admin import current_roles
 from handlers.common import call_service, edit_or_ignore
 from handlers.enrolment import after_cancel
+from handlers.mentoring_appointments import tell_tutor_of_cancellation
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +104,10 @@ async def forget_answer(update: Update, context: ProxiContext) -> None:
     if context.user_data is not None:
         context.user_data.clear()
     await edit_or_ignore(query, text)
-    for outcome in outcomes or []:
+    if outcomes is None:
+        return
+    for outcome in outcomes.enrolments:
         # Seats given back go to the next learners waiting, as with any cancellation.
         await after_cancel(context, outcome, user.id, notify_admins=False)
+    for cancelled in outcomes.appointments:
+        await tell_tutor_of_cancellation(context, cancelled)

@@ -11,7 +11,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import errors
-from bot.mentoring.appointments import cancel, reschedule
+from bot.mentoring.appointments import Cancelled, cancel, reschedule
 from bot.mentoring.finder import open_slots
 from bot.mentoring.followup import appointments_of, rate, record_attendance
 from bot.mentoring.renderers import (
@@ -30,6 +30,7 @@ from handlers.mentoring_common import (
     own_appointment,
     refuse,
     send,
+    send_attachments,
     send_cancel_ics,
     send_proposal,
     send_request,
@@ -181,6 +182,13 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     await edit_or_ignore(
         query, t("mentoring.cancel.done", when=when(t, view), who=other_name(view, user.id))
     )
+    await _tell_other_side(context, cancelled)
+    if cancelled.send_ics_cancel:
+        await send_cancel_ics(context, view)
+
+
+async def _tell_other_side(context: ProxiContext, cancelled: Cancelled) -> None:
+    view = cancelled.appointment
     if cancelled.notify_user_id is not None:
         other_t = await t_for(context, cancelled.notify_user_id)
         text = other_t(
@@ -189,8 +197,16 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
             when=when(other_t, view),
         )
         await send(context, cancelled.notify_user_id, text)
-    if cancelled.send_ics_cancel:
-        await send_cancel_ics(context, view)
+
+
+async def tell_tutor_of_cancellation(context: ProxiContext, cancelled: Cancelled) -> None:
+    """A learner who deleted their data: the tutor hears of it and gets the .ics CANCEL
+    (the learner, whose data is gone, is not written to again)."""
+    await cancel_reminders(context, cancelled.appointment.id)
+    await _tell_other_side(context, cancelled)
+    tutor = cancelled.notify_user_id
+    if cancelled.send_ics_cancel and tutor is not None:
+        await send_attachments(context, tutor, cancelled.appointment, method="CANCEL")
 
 
 async def move_pressed(update: Update, context: ProxiContext) -> None:

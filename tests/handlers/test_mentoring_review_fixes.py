@@ -95,3 +95,24 @@ async def test_no_day_before_reminder_for_an_appointment_confirmed_the_same_day(
         kinds = sorted({r.kind for r in session.exec(select(Reminder))})
     assert "appointment_24h" not in kinds
     assert "appointment_1h" in kinds
+
+
+async def test_a_learner_who_forgets_frees_the_slot_and_the_tutor_is_told(app, chat) -> None:
+    engine = engine_of(app)
+    add_tutor(engine)
+    redon(engine)
+    claire = chat.user(TUTOR, "Claire")
+    await chat.send(claire, "/disponibilites jeudi 14h-15h à Redon")
+    anne = chat.user(LEARNER, "Anne")
+    await request_first_slot(chat, anne, note=None)
+    await chat.press(claire, label="Confirmer")
+    before = len(chat.sandbox.bot_messages(TUTOR))
+    await chat.send(anne, "/forget")
+    await chat.press(anne, label=FR("forget.button_yes"))
+    told = chat.sandbox.bot_messages(TUTOR)[before:]
+    assert any("Anne" in m.plain for m in told if m.kind == "text")
+    assert [m.file_name.endswith(".ics") for m in told if m.kind == "document"] == [True]
+    with Session(engine) as session:
+        from bot.models import AvailabilitySlot
+
+        assert [s.seats_taken for s in session.exec(select(AvailabilitySlot))] == [0]

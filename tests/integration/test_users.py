@@ -62,9 +62,9 @@ def test_forget_deletes_the_user_and_gives_seats_back(engine, clock) -> None:
         session.add(Alert(user_id=42, query="excel", latitude=47.9, longitude=-2.4))
         session.commit()
 
-    assert forget_user(engine, user_id=42, now=now) == [
-        Cancelled(session_id=training_id, was="enrolled", offer=None)
-    ]
+    forgotten = forget_user(engine, user_id=42, now=now)
+    assert forgotten.enrolments == [Cancelled(session_id=training_id, was="enrolled", offer=None)]
+    assert forgotten.appointments == []
 
     with Session(engine) as session:
         assert session.get(User, 42) is None
