@@ -158,6 +158,7 @@ async def send_attachments(
             organizer_name=view.tutor_name,
             tz=services.settings.tz,
             stamp=services.clock.now(),
+            t=await t_for(context, chat_id),  # the calendar entry in the reader's language
         )
         await context.bot.send_document(
             chat_id,

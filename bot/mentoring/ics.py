@@ -14,6 +14,7 @@ from typing import Literal
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from bot.i18n import Translator, translator
 from bot.mentoring.views import AppointmentView
 
 logger = logging.getLogger(__name__)
@@ -23,10 +24,13 @@ ORGANIZER_EMAIL = "noreply@proxi.invalid"  # calendars want an address; nobody w
 Method = Literal["REQUEST", "CANCEL"]
 
 
-def _when(view: AppointmentView, tz: tzinfo) -> str:
-    start = view.starts_at.astimezone(tz)
-    end = view.ends_at.astimezone(tz)
-    return f"{start:%d/%m/%Y} de {start:%H:%M} à {end:%H:%M} (heure de Paris)"
+def _when(view: AppointmentView, t: Translator) -> str:
+    return t(
+        "mentoring.ics.when",
+        day=t.date(view.starts_at),
+        start=t.time(view.starts_at),
+        end=t.time(view.ends_at),
+    )
 
 
 def appointment_ics(
@@ -36,9 +40,11 @@ def appointment_ics(
     organizer_name: str,
     tz: tzinfo,
     stamp: datetime | None = None,
+    t: Translator | None = None,
 ) -> bytes:
     """The .ics file of an appointment: METHOD:REQUEST to add or update it, METHOD:CANCEL
-    (with the bumped `view.ics_sequence`) to remove it."""
+    (with the bumped `view.ics_sequence`) to remove it; texts in the reader's language."""
+    t = t or translator("fr", str(tz))
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"unsupported method {method!r}")
     calendar = Calendar()
@@ -53,21 +59,24 @@ def appointment_ics(
     event.add("dtstamp", (stamp or datetime.now(UTC)).astimezone(UTC))
     event.add("dtstart", view.starts_at.astimezone(UTC))
     event.add("dtend", view.ends_at.astimezone(UTC))
-    event.add("summary", f"Rendez-vous de mentorat avec {view.tutor_name}")
+    event.add("summary", t("mentoring.ics.summary", tutor=view.tutor_name))
     place = view.place
-    lines = [f"Mentorat : {view.learner_name} et {view.tutor_name}", _when(view, tz)]
+    lines = [
+        t("mentoring.ics.who", learner=view.learner_name, tutor=view.tutor_name),
+        _when(view, t),
+    ]
     if place.online_url is not None:
         event.add("location", place.online_url)
         event.add("url", place.online_url)
-        lines.append(f"En ligne : {place.online_url}")
+        lines.append(t("mentoring.ics.online", url=place.online_url))
     else:
         location = ", ".join(part for part in (place.name, place.full_address) if part)
         event.add("location", location)
-        lines.append(f"Lieu : {location}")
+        lines.append(t("mentoring.ics.place", place=location))
         if place.latitude is not None and place.longitude is not None:
             event.add("geo", (place.latitude, place.longitude))
     if view.message:
-        lines.append(f"Message : {view.message}")
+        lines.append(t("mentoring.ics.message", message=view.message))
     event.add("description", "\n".join(lines))
     organizer = vCalAddress(f"mailto:{ORGANIZER_EMAIL}")
     organizer.params["cn"] = vText(organizer_name)

@@ -53,3 +53,28 @@ def test_every_text_renders(language) -> None:
         if isinstance(entry, dict):
             values["count"] = 2
         assert t(key, **values)
+
+
+def _emoji_count(text: str) -> int:
+    import unicodedata
+
+    return sum(
+        1
+        for char in text
+        if unicodedata.category(char) == "So"
+        and (
+            0x2600 <= ord(char) <= 0x27BF or ord(char) >= 0x1F000 or 0x23E9 <= ord(char) <= 0x23FA
+        )
+    )
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_at_most_one_emoji_per_text(language) -> None:
+    """Plain language for everyone: an emoji may mark a message, never decorate every line."""
+    crowded = [
+        key
+        for key, entry in load_catalog(language).items()
+        for text in (entry.values() if isinstance(entry, dict) else [entry])
+        if _emoji_count(text) > 1
+    ]
+    assert crowded == []

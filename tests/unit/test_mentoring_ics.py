@@ -71,7 +71,7 @@ def test_request_parses_back_with_utc_times_and_the_place() -> None:
     assert str(event["SUMMARY"]) == "Rendez-vous de mentorat avec Claire Martin"
     assert "1 rue de la Gare, 56800 Ploërmel" in str(event["LOCATION"])
     assert str(event["STATUS"]) == "CONFIRMED"
-    assert "01/12/2026 de 14:00 à 14:45" in str(event["DESCRIPTION"])
+    assert "mardi 1 décembre, de 14:00 à 14:45" in str(event["DESCRIPTION"])
     assert b"DTSTART:20261201T130000Z" in appointment_ics(
         view, organizer_name="Proxi", tz=PARIS, stamp=STAMP
     )
@@ -164,3 +164,15 @@ def test_reminder_plan_gives_both_sides_each_offset_and_the_attendance_check() -
     assert len(reminder_plan(appointment(tutor_user_id=None))) == 3
     assert reminder_kind(timedelta(minutes=30)) == "appointment_30min"
     assert reminder_kind(timedelta(days=2)) == "appointment_2d"
+
+
+def test_the_calendar_entry_speaks_the_readers_language() -> None:
+    from bot.i18n import translator
+
+    _, event = parse(
+        appointment_ics(
+            appointment(), organizer_name="Proxi", tz=PARIS, stamp=STAMP, t=translator("en")
+        )
+    )
+    assert str(event["summary"]).startswith("Mentoring appointment with")
+    assert "Tuesday 1 December, from 14:00 to 14:45 (Paris time)" in str(event["description"])
