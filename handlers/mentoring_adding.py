@@ -102,7 +102,22 @@ async def day_chosen(update: Update, context: ProxiContext) -> None:
         day = datetime.strptime(raw, "%Y%m%d").date()
     except ValueError:
         day = None
+    if day is not None and day not in _bookable_days(context):
+        day = None  # forged or stale: only the days the buttons offered
     await _set(update, context, day=day.isoformat() if day else None)
+
+
+def _bookable_days(context: ProxiContext) -> list[date]:
+    """The next days that still have a start time left (in the evening, today has none)."""
+    now = context.services.clock.now()
+    tz = context.services.settings.tz
+    today = now.astimezone(tz).date()
+    last_start = time(LAST_HOUR - 1, 30)
+    return [
+        day
+        for day in (today + timedelta(days=n) for n in range(DAYS_AHEAD))
+        if local_to_utc(day, last_start, tz) > now
+    ]
 
 
 async def start_chosen(update: Update, context: ProxiContext) -> None:
@@ -183,8 +198,7 @@ async def advance(update: Update, context: ProxiContext) -> int:
     tz = context.services.settings.tz
     waiting(context, "availability")
     if not draft.get("day"):
-        today = now.astimezone(tz).date()
-        days = [today + timedelta(days=n) for n in range(DAYS_AHEAD)]
+        days = _bookable_days(context)
         buttons = [
             InlineKeyboardButton(
                 format_date(day, "EEE d MMM", locale=t.locale),

@@ -116,3 +116,21 @@ async def test_a_learner_who_forgets_frees_the_slot_and_the_tutor_is_told(app, c
         from bot.models import AvailabilitySlot
 
         assert [s.seats_taken for s in session.exec(select(AvailabilitySlot))] == [0]
+
+
+async def test_adding_a_slot_in_the_evening_and_forged_days(app, chat, clock) -> None:
+    from datetime import UTC, datetime
+
+    engine = engine_of(app)
+    add_tutor(engine)
+    redon(engine)
+    clock.set(datetime(2026, 11, 25, 19, 5, tzinfo=UTC))  # 20:05 in Paris: no start left today
+    claire = chat.user(TUTOR, "Claire")
+    [listing] = await chat.send(claire, "/disponibilites")
+    await chat.press(claire, index=1, message_id=listing.message_id)  # [Ajouter un créneau]
+    days = chat.last(claire)
+    assert days.buttons, days.plain
+    assert not days.button_texts[0].startswith("mer. 25")  # tomorrow first, not tonight
+    for forged in ("av:d:99991231", "av:d:20261125", "av:d:notadate"):
+        await chat.press(claire, message_id=days.message_id, data=forged)
+    assert FR("error.generic") not in [m.plain for m in chat.sandbox.bot_messages(TUTOR)]
