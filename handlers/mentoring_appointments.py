@@ -229,9 +229,8 @@ async def move_pressed(update: Update, context: ProxiContext) -> None:
         now=now,
         learner_id=view.learner_id,
         exclude_slot_id=view.slot_id,
+        not_before=now + config(services.settings).expire_before,
     )
-    soonest = now + config(services.settings).expire_before
-    slots = [slot for slot in slots if slot.starts_at > soonest]
     if not slots:
         await query.answer(
             t("mentoring.move.none", tutor=html.escape(view.tutor_name)), show_alert=True

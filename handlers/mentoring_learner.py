@@ -187,9 +187,9 @@ async def _open(
         limit=3 * SLOT_BUTTONS,
         learner_id=user_id,
         exclude_slot_id=exclude,
+        not_before=now + config(services.settings).expire_before,
     )
-    soonest = now + config(services.settings).expire_before
-    return [slot for slot in slots if slot.starts_at > soonest][:SLOT_BUTTONS]
+    return slots[:SLOT_BUTTONS]
 
 
 async def _slots(

@@ -142,6 +142,7 @@ async def reason_chosen(update: Update, context: ProxiContext) -> None:
             services.engine,
             appointment_id=found[0],
             tutor_user_id=user.id,
+            not_before=services.clock.now() + config(services.settings).expire_before,
             reason=None if code == "none" else code,
             now=services.clock.now(),
         )
@@ -180,13 +181,15 @@ async def other_pressed(update: Update, context: ProxiContext) -> None:
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
+    now = services.clock.now()
     slots = await call_service(
         open_slots,
         services.engine,
         tutor_id=view.tutor_id,
-        now=services.clock.now(),
+        now=now,
         learner_id=view.learner_id,
         exclude_slot_id=view.slot_id,
+        not_before=now + config(services.settings).expire_before,
     )
     if not slots:
         await query.answer(t("mentoring.request.no_other"), show_alert=True)

@@ -225,6 +225,7 @@ def decline(
     reason: str | None = None,
     now: datetime,
     alternatives: int = 5,
+    not_before: datetime | None = None,
 ) -> Declined:
     """The tutor refuses a pending request: the seat is freed. Raises NotYours, NotPending,
     MessageTooLong."""
@@ -249,6 +250,7 @@ def decline(
         limit=alternatives,
         learner_id=view.learner_id,
         exclude_slot_id=view.slot_id,
+        not_before=not_before,
     )
     logger.info("appointment %s declined", appointment_id)
     return Declined(appointment=view, alternatives=others)

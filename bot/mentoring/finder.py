@@ -72,14 +72,16 @@ def open_slots(
     radius_km: float = DEFAULT_RADIUS_KM,
     horizon: timedelta = DEFAULT_HORIZON,
     matcher: Matcher = topic_matches,
+    not_before: datetime | None = None,
 ) -> list[SlotView]:
     """Upcoming, live slots with a free seat of active tutors, ordered as the module says.
 
-    `learner_id` leaves out the slots this learner already holds; `offset` pages.
+    `learner_id` leaves out the slots this learner already holds; `offset` pages;
+    `not_before` leaves out slots starting too soon to be confirmed (requests expire then).
     """
     query = slot_query().where(
         AvailabilitySlot.cancelled.is_(False),  # type: ignore[attr-defined]
-        AvailabilitySlot.starts_at > now,
+        AvailabilitySlot.starts_at > max(now, not_before or now),
         AvailabilitySlot.starts_at <= now + horizon,
         AvailabilitySlot.seats_taken < AvailabilitySlot.seats,
         Tutor.active.is_(True),  # type: ignore[attr-defined]
