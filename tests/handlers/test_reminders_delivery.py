@@ -129,8 +129,8 @@ async def test_session_reminders_go_the_day_before_once_silently_with_the_pin(
     assert text.plain.splitlines()[:4] == [
         "⏰ Rappel : c'est demain !",
         "Excel & co",
-        "🗓 vendredi 27 novembre à 14:00",
-        "📍 Relais d'Entreprises, 1 rue de la Gare, 56800 Ploërmel",
+        "Quand : vendredi 27 novembre à 14:00",
+        "Où : Relais d'Entreprises, 1 rue de la Gare, 56800 Ploërmel",
     ]
     assert (pin.kind, pin.title, pin.latitude, pin.longitude) == (
         "venue",
@@ -140,7 +140,7 @@ async def test_session_reminders_go_the_day_before_once_silently_with_the_pin(
     )
     assert pin.address == "1 rue de la Gare, 56800 Ploërmel"
     english = sandbox.bot_messages(john)[0]
-    assert english.plain.splitlines()[2] == "🗓 Friday 27 November at 14:00"
+    assert english.plain.splitlines()[2] == "When: Friday 27 November at 14:00"
 
     # Sweeping again, later, sends nothing more.
     clock.advance(timedelta(hours=1))
