@@ -180,6 +180,7 @@ def _register_handlers(application: ProxiApplication) -> None:
         (mentoring_availability.list_pressed, r"^av:ls:\d{1,9}$"),
         (mentoring_availability.remove_pressed, r"^av:x:\d{1,9}$"),
         (mentoring_availability.remove_confirmed, r"^av:xy:\d{1,9}$"),
+        (mentoring_availability.remove_series_pressed, r"^av:xsy?:\d{1,9}$"),
         (mentoring_adding.day_chosen, r"^av:d:\d{8}$"),
         (mentoring_adding.start_chosen, r"^av:t:\d{4}$"),
         (mentoring_adding.length_chosen, r"^av:l:\d{1,9}$"),

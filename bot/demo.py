@@ -71,12 +71,10 @@ async def _demo(settings: Settings, files: list[Path], stdin: TextIO, stdout: Te
     from bot.clock import SystemClock
 
     clock = SystemClock()
-    engine = await asyncio.to_thread(
-        prepare_database,
-        settings,
-        files,
-        shift_days=sample_shift_days(clock.now().astimezone(settings.tz).date()),
-    )
+    # The sample's fixed dates move to stay upcoming; other data is loaded as it is.
+    sample = [SAMPLE_DIR / name for name in SAMPLE_FILES]
+    shift = sample_shift_days(clock.now().astimezone(settings.tz).date()) if files == sample else 0
+    engine = await asyncio.to_thread(prepare_database, settings, files, shift_days=shift)
     with BotApiSandbox() as sandbox:
         bot_settings = settings.model_copy(
             update={

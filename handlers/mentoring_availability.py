@@ -6,13 +6,14 @@ from __future__ import annotations
 import html
 import logging
 
+from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import errors, lookup
-from bot.mentoring.availability import list_slots, remove_slot
+from bot.mentoring.availability import list_slots, remove_series, remove_slot
 from bot.mentoring.renderers import place_short, when
 from bot.mentoring.views import AppointmentView, SlotView
 from bot.models import AppointmentStatus
@@ -31,6 +32,7 @@ from handlers.mentoring_typing import typed
 logger = logging.getLogger(__name__)
 
 PAGE = 8
+MAX_SERIES_BUTTONS = 3
 
 
 async def availability_command(update: Update, context: ProxiContext) -> int:
@@ -104,8 +106,31 @@ async def _page(
         )
     if nav:
         rows.append(nav)
+    rows.extend(_series_buttons(t, slots))
     rows.append(add)
     return "\n".join(lines), InlineKeyboardMarkup(rows)
+
+
+def _series_buttons(t: Translator, slots: list[SlotView]) -> list[list[InlineKeyboardButton]]:
+    """One [Supprimer toute la série] per weekly series, so 32 slots are not removed by hand."""
+    first: dict[str, SlotView] = {}
+    count: dict[str, int] = {}
+    for slot in slots:
+        if slot.series_id:
+            first.setdefault(slot.series_id, slot)
+            count[slot.series_id] = count.get(slot.series_id, 0) + 1
+    rows = []
+    for series_id, slot in list(first.items())[:MAX_SERIES_BUTTONS]:
+        if count[series_id] < 2:
+            continue
+        label = t(
+            "mentoring.availability.button_remove_series",
+            day=format_date(slot.starts_at.astimezone(t.tz), "EEEE", locale=t.locale),
+            time=t.time(slot.starts_at),
+            count=count[series_id],
+        )
+        rows.append([InlineKeyboardButton(label, callback_data=f"av:xs:{slot.id}")])
+    return rows
 
 
 def _line(t: Translator, number: int, slot: SlotView) -> str:
@@ -203,6 +228,73 @@ async def remove_confirmed(update: Update, context: ProxiContext) -> None:
             context, view, confirmed=was.get(view.id) == AppointmentStatus.CONFIRMED
         )
     await _refresh(update, context)
+
+
+async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
+    """[Supprimer toute la série] (av:xs:<slot>, or av:xsy:<slot> once confirmed): the
+    future slots of the weekly series go; learners with a booking are told."""
+    query = update.callback_query
+    user = update.effective_user
+    if query is None or user is None or query.data is None:
+        return
+    t = context.t
+    services = context.services
+    found = ids(query.data, 1)
+    slot = await call_service(lookup.slot, services.engine, slot_id=found[0] if found else -1)
+    if slot is None or not slot.series_id:
+        await query.answer(t("mentoring.availability.stale"), show_alert=True)
+        return
+    confirmed_press = query.data.startswith("av:xsy:")
+    was = await call_service(_series_statuses, services, slot.series_id, slot.tutor_id)
+    try:
+        cancelled = await call_service(
+            remove_series,
+            services.engine,
+            series_id=slot.series_id,
+            tutor_user_id=user.id,
+            force=confirmed_press,
+            now=services.clock.now(),
+        )
+    except errors.SlotBooked as exc:
+        await query.answer()
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        t("mentoring.availability.button_remove_yes"),
+                        callback_data=f"av:xsy:{slot.id}",
+                    ),
+                    InlineKeyboardButton(
+                        t("mentoring.availability.button_keep"), callback_data="av:ls:0"
+                    ),
+                ]
+            ]
+        )
+        text = t("mentoring.availability.confirm_remove_series", count=len(exc.appointments))
+        await edit_or_ignore(query, text, reply_markup=keyboard)
+        return
+    except errors.NotYours as exc:
+        await refuse(query, t, exc)
+        return
+    await query.answer(t("mentoring.availability.series_removed"))
+    for view in cancelled:
+        await _tell_learner(
+            context, view, confirmed=was.get(view.id) == AppointmentStatus.CONFIRMED
+        )
+    await _refresh(update, context)
+
+
+def _series_statuses(services: object, series_id: str, tutor_id: int) -> dict[int, str]:
+    """Appointment statuses on a series before it is removed (only a confirmed one had an
+    .ics to cancel)."""
+    engine = services.engine  # type: ignore[attr-defined]
+    now = services.clock.now()  # type: ignore[attr-defined]
+    statuses: dict[int, str] = {}
+    for slot in list_slots(engine, tutor_id=tutor_id, now=now):
+        if slot.series_id == series_id:
+            for view in lookup.holding_on_slot(engine, slot_id=slot.id):
+                statuses[view.id] = view.status
+    return statuses
 
 
 async def _tell_learner(context: ProxiContext, view: AppointmentView, *, confirmed: bool) -> None:

@@ -134,3 +134,20 @@ async def test_adding_a_slot_in_the_evening_and_forged_days(app, chat, clock) ->
     for forged in ("av:d:99991231", "av:d:20261125", "av:d:notadate"):
         await chat.press(claire, message_id=days.message_id, data=forged)
     assert FR("error.generic") not in [m.plain for m in chat.sandbox.bot_messages(TUTOR)]
+
+
+async def test_a_weekly_series_is_removed_in_one_tap(app, chat) -> None:
+    from bot.models import AvailabilitySlot
+
+    engine = engine_of(app)
+    add_tutor(engine)
+    redon(engine)
+    claire = chat.user(TUTOR, "Claire")
+    await chat.send(claire, "/disponibilites tous les mardis 14h-16h, 60 min, à Redon")
+    [listing] = await chat.send(claire, "/disponibilites")
+    series = [b for b in listing.button_texts if b.startswith("Supprimer toute la série")]
+    assert len(series) == 1
+    await chat.press(claire, label=series[0], message_id=listing.message_id)
+    with Session(engine) as session:
+        live = [s for s in session.exec(select(AvailabilitySlot)) if not s.cancelled]
+    assert live == []
