@@ -31,6 +31,7 @@ from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.gazetteer import default_gazetteer
 from bot.models import RoleGrant, User
+from bot.updates import PerChatUpdateProcessor
 from handlers import (
     account,
     admin,
@@ -87,8 +88,8 @@ def build_application(
             settings.telegram_api_base_file_url
             or settings.telegram_api_base_url.replace("/bot", "/file/bot")
         )
-    if update_processor is not None:
-        builder = builder.concurrent_updates(update_processor)
+    # Concurrent across people, in order for each person (see bot/updates.py).
+    builder = builder.concurrent_updates(update_processor or PerChatUpdateProcessor())
     application: ProxiApplication = builder.build()  # type: ignore[assignment]
 
     application.bot_data["services"] = Services(

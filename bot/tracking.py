@@ -10,20 +10,20 @@ import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram.ext import SimpleUpdateProcessor
+from bot.updates import PerChatUpdateProcessor
 
 
-class TrackingUpdateProcessor(SimpleUpdateProcessor):
-    """Processes updates one at a time (like PTB's default) and records finished ones."""
+class TrackingUpdateProcessor(PerChatUpdateProcessor):
+    """The bot's update processing, recording which updates are finished."""
 
     def __init__(self) -> None:
-        super().__init__(max_concurrent_updates=1)
+        super().__init__()
         self._done: set[int] = set()
         self._changed = asyncio.Condition()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         try:
-            await coroutine
+            await super().do_process_update(update, coroutine)
         finally:
             update_id = getattr(update, "update_id", None)
             if update_id is not None:
