@@ -264,7 +264,8 @@ async def move_chosen(update: Update, context: ProxiContext) -> None:
         await refuse(query, context.t, exc)
         return
     await query.answer()
-    await cancel_reminders(context, moved.old.id)
+    if not moved.old_kept:  # a confirmed appointment keeps its reminders until the move holds
+        await cancel_reminders(context, moved.old.id)
     t = context.t
     new = moved.new
     if moved.by == "learner":

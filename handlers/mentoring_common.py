@@ -177,6 +177,8 @@ def parties(view: AppointmentView) -> list[int]:
 async def send_confirmation(context: ProxiContext, view: AppointmentView) -> None:
     """Both sides: the reminders (planned first, so a crash while sending loses none), then
     the confirmation with [Annuler] [Déplacer], the pin and the .ics."""
+    if view.rescheduled_from_id is not None:  # a confirmed move replaced this appointment
+        await cancel_reminders(context, view.rescheduled_from_id)
     await plan_reminders(context, view)
     for user_id in parties(view):
         t = await t_for(context, user_id)

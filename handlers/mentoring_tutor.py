@@ -9,7 +9,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import ProxiContext
-from bot.mentoring import errors
+from bot.mentoring import errors, lookup
 from bot.mentoring.appointments import confirm, decline, propose_other
 from bot.mentoring.finder import open_slots
 from bot.mentoring.followup import expire_pending, tutor_history
@@ -161,7 +161,15 @@ async def reason_chosen(update: Update, context: ProxiContext) -> None:
         reason = t(f"mentoring.request.reason.{view.reason}")
         lines.append(t("mentoring.learner.declined_reason", reason=reason))
     keyboard = None
-    if declined.alternatives:
+    origin = None
+    if view.rescheduled_from_id is not None:
+        origin = await call_service(
+            lookup.appointment, services.engine, appointment_id=view.rescheduled_from_id
+        )
+    if origin is not None and origin.status == AppointmentStatus.CONFIRMED:
+        # A refused move: the appointment it would have replaced still holds.
+        lines.append(t("mentoring.move.kept", when=when(t, origin)))
+    elif declined.alternatives:
         lines.append(t("mentoring.learner.alternatives", tutor=html.escape(view.tutor_name)))
         keyboard = InlineKeyboardMarkup(slot_buttons(t, declined.alternatives, "mn:s:{slot}"))
     else:

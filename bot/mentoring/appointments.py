@@ -204,9 +204,27 @@ def confirm(
             session, appointment_id, (Status.PENDING,), status=Status.CONFIRMED, decided_at=now
         ):
             raise _refused(session, appointment_id)
+        _supersede(session, appointment_id, now)
         view = appointment_view(session, appointment_id)
     logger.info("appointment %s confirmed", appointment_id)
     return view
+
+
+def _supersede(session: Session, appointment_id: int, now: datetime) -> None:
+    """A confirmed move replaces the appointment it came from: that one ends and its seat
+    frees (no calendar CANCEL: the move's REQUEST shares its UID and updates the event)."""
+    moved = session.get(Appointment, appointment_id)
+    if moved is None or moved.rescheduled_from_id is None:
+        return
+    origin = session.get(Appointment, moved.rescheduled_from_id)
+    if origin is not None and transition(
+        session,
+        origin.id,
+        (Status.CONFIRMED,),
+        status=Status.CANCELLED,
+        decided_at=now,  # type: ignore[arg-type]
+    ):
+        free_seat(session, origin.slot_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -324,6 +342,8 @@ def answer_proposal(
             changed = transition(
                 session, appointment_id, (Status.PROPOSED,), status=Status.CONFIRMED
             )
+            if changed:
+                _supersede(session, appointment_id, now)
         else:
             changed = transition(
                 session, appointment_id, (Status.PROPOSED,), status=Status.CANCELLED
@@ -403,10 +423,13 @@ class Rescheduled:
     by: str
     was: str
     notify_user_id: int | None
+    old_kept: bool = False  # a confirmed appointment stands until its move is confirmed
 
     @property
     def send_ics_cancel(self) -> bool:
-        return self.was == Status.CONFIRMED
+        # A kept appointment is moved in calendars by the new REQUEST (same UID, higher
+        # SEQUENCE) once confirmed; nothing to cancel now.
+        return self.was == Status.CONFIRMED and not self.old_kept
 
 
 def reschedule(
@@ -415,9 +438,10 @@ def reschedule(
     """Move an appointment to another slot of the same tutor.
 
     Asked by the learner, the new appointment is *pending*: the tutor confirms again. Asked
-    by the tutor, it is *proposed*: the learner accepts or not (`answer_proposal`). The old
-    one is cancelled and its seat freed. Raises NotYours, NotPending, TooLate, SlotTaken,
-    AlreadyRequested.
+    by the tutor, it is *proposed*: the learner accepts or not (`answer_proposal`). A
+    confirmed appointment stands until the move is confirmed (then it is superseded, see
+    `_supersede`), so a refused move loses nothing; an unconfirmed one is cancelled at once
+    and its seat freed. Raises NotYours, NotPending, TooLate, SlotTaken, AlreadyRequested.
     """
     try:
         with unit_of_work(engine) as session:
@@ -427,16 +451,21 @@ def reschedule(
             if was in HOLDING and slot.starts_at <= now:
                 raise TooLate(appointment_id)
             _move_seat(session, old, new_slot_id, now)
-            if not transition(
-                session,
-                appointment_id,
-                HOLDING,
-                status=Status.CANCELLED,
-                decided_at=now,
-                ics_sequence=Appointment.ics_sequence + 1,
-            ):
-                raise _refused(session, appointment_id)
-            free_seat(session, old.slot_id)
+            kept = was == Status.CONFIRMED
+            if kept:
+                if session.get(Appointment, appointment_id).status != Status.CONFIRMED:  # type: ignore[union-attr]
+                    raise _refused(session, appointment_id)
+            else:
+                if not transition(
+                    session,
+                    appointment_id,
+                    HOLDING,
+                    status=Status.CANCELLED,
+                    decided_at=now,
+                    ics_sequence=Appointment.ics_sequence + 1,
+                ):
+                    raise _refused(session, appointment_id)
+                free_seat(session, old.slot_id)
             session.refresh(old)
             new = Appointment(
                 slot_id=new_slot_id,
@@ -460,4 +489,6 @@ def reschedule(
         raise AlreadyRequested(appointment_id) from None
     other = tutor.user_id if side == "learner" else old_view.learner_id
     logger.info("appointment %s rescheduled as %s by the %s", appointment_id, new_view.id, side)
-    return Rescheduled(old=old_view, new=new_view, by=side, was=was, notify_user_id=other)
+    return Rescheduled(
+        old=old_view, new=new_view, by=side, was=was, notify_user_id=other, old_kept=kept
+    )

@@ -199,18 +199,17 @@ async def test_reschedule_is_a_new_request_the_tutor_confirms(app, chat, sandbox
     )
     tutor_before = len(sandbox.bot_messages(TUTOR))
     await chat.press(anne, label="jeudi 26 novembre 16:00 · Redon")
-    assert sandbox.transcript(LEARNER)[-2].plain == (
+    assert sandbox.transcript(LEARNER)[-1].plain == (
         "Demande de déplacement envoyée à Claire pour le jeudi 26 novembre de 16:00 à 17:00, "
-        "en attente de confirmation."
+        "en attente de confirmation. D'ici là, votre rendez-vous actuel reste valable."
     )
-    cancel_file, request = sandbox.bot_messages(TUTOR)[tutor_before:]
-    calendar, event = ics_event(cancel_file)
-    assert (str(calendar["METHOD"]), str(event["UID"])) == ("CANCEL", old.ics_uid)
+    # No calendar file yet: the confirmed appointment stands until the tutor accepts the move.
+    [request] = sandbox.bot_messages(TUTOR)[tutor_before:]
     assert request.plain.startswith("Demande de déplacement\nAnne souhaite déplacer")
     assert request.button_texts == ["Confirmer", "Refuser", "Proposer un autre créneau"]
     first, new = appointments(engine)
-    assert (first.status, new.status, new.rescheduled_from_id) == ("cancelled", "pending", old.id)
-    assert _seats(engine) == [0, 0, 1]
+    assert (first.status, new.status, new.rescheduled_from_id) == ("confirmed", "pending", old.id)
+    assert _seats(engine) == [1, 0, 1]
 
     learner_before = len(sandbox.bot_messages(LEARNER))
     await chat.press(claire, label="Confirmer")
@@ -218,11 +217,26 @@ async def test_reschedule_is_a_new_request_the_tutor_confirms(app, chat, sandbox
     assert "Quand : jeudi 26 novembre de 16:00 à 17:00" in text.plain
     calendar, event = ics_event(document)
     assert (str(calendar["METHOD"]), str(event["UID"])) == ("REQUEST", old.ics_uid)
-    assert event["SEQUENCE"] == 2
+    assert event["SEQUENCE"] == 1  # above the original's: calendars move the event
     assert event.decoded("DTSTART") == datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
+    assert [a.status for a in appointments(engine)] == ["cancelled", "confirmed"]
+    assert _seats(engine) == [0, 0, 1]
     with Session(engine) as session:
         pending = session.exec(select(Reminder).where(Reminder.status == "pending")).all()
     assert {r.appointment_id for r in pending} == {new.id}
+
+
+async def test_a_refused_move_leaves_the_appointment_as_it_was(app, chat, sandbox) -> None:
+    engine = engine_of(app)
+    claire, anne = await _confirmed(chat, engine)
+    await chat.press(anne, label="Déplacer")
+    await chat.press(anne, label="jeudi 26 novembre 16:00 · Redon")
+    await chat.press(claire, label="Refuser")
+    await chat.press(claire, label="Pas disponible")
+    told = chat.last(anne).plain
+    assert "Votre rendez-vous du jeudi 26 novembre de 14:00 à 15:00 reste confirmé" in told
+    assert [a.status for a in appointments(engine)] == ["confirmed", "declined"]
+    assert _seats(engine) == [1, 0, 0]
 
 
 async def test_removing_a_booked_slot_asks_then_tells_the_learner(app, chat, sandbox) -> None:

@@ -286,14 +286,17 @@ def test_reschedule_keeps_the_uid_and_asks_the_tutor_again(engine, clock, slots)
     moved = reschedule(
         engine, appointment_id=original.id, by_user_id=42, new_slot_id=slots[1], now=now
     )
-    assert (moved.old.status, moved.new.status, moved.by) == ("cancelled", "pending", "learner")
+    # The confirmed appointment stands while the move waits for the tutor.
+    assert (moved.old.status, moved.new.status, moved.by) == ("confirmed", "pending", "learner")
     assert moved.new.ics_uid == original.ics_uid
-    assert moved.new.ics_sequence > moved.old.ics_sequence > original.ics_sequence
+    assert moved.new.ics_sequence > original.ics_sequence
     assert (moved.new.rescheduled_from_id, moved.new.message) == (original.id, "CV")
-    assert (moved.send_ics_cancel, moved.notify_user_id) == (True, TUTOR_USER)
-    assert (seats_taken(engine, slots[0]), seats_taken(engine, slots[1])) == (0, 1)
+    assert (moved.send_ics_cancel, moved.notify_user_id) == (False, TUTOR_USER)
+    assert (seats_taken(engine, slots[0]), seats_taken(engine, slots[1])) == (1, 1)
     confirmed = confirm(engine, appointment_id=moved.new.id, tutor_user_id=TUTOR_USER, now=now)
     assert confirmed.status == "confirmed"
+    # Confirmed, the move replaces it: the old slot is free again.
+    assert (seats_taken(engine, slots[0]), seats_taken(engine, slots[1])) == (0, 1)
 
     # Moved by the tutor, it is a proposal the learner accepts.
     by_tutor = reschedule(
@@ -322,3 +325,19 @@ def test_reschedule_to_a_full_slot_changes_nothing(engine, clock, slots) -> None
     assert confirm(engine, appointment_id=mine.id, tutor_user_id=TUTOR_USER, now=now).status == (
         "confirmed"
     )
+
+
+def test_a_refused_move_keeps_the_confirmed_appointment(engine, clock, slots) -> None:
+    from bot.mentoring.appointments import decline
+    from bot.mentoring.lookup import appointment
+
+    now = clock.now()
+    add_user(engine, 42)
+    original = request(engine, slot_id=slots[0], learner_id=42, message="", now=now)
+    confirm(engine, appointment_id=original.id, tutor_user_id=TUTOR_USER, now=now)
+    moved = reschedule(
+        engine, appointment_id=original.id, by_user_id=42, new_slot_id=slots[1], now=now
+    )
+    decline(engine, appointment_id=moved.new.id, tutor_user_id=TUTOR_USER, now=now)
+    assert appointment(engine, appointment_id=original.id).status == "confirmed"
+    assert (seats_taken(engine, slots[0]), seats_taken(engine, slots[1])) == (1, 0)

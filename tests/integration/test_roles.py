@@ -29,8 +29,14 @@ def org(engine) -> str:
 
 
 def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org) -> None:
-    token = create_invite(engine, actor_id=1, actor_roles=SUPER, role=Role.ORG_ADMIN,
-                          organisation=org, now=clock.now())
+    token = create_invite(
+        engine,
+        actor_id=1,
+        actor_roles=SUPER,
+        role=Role.ORG_ADMIN,
+        organisation=org,
+        now=clock.now(),
+    )
     granted = redeem_invite(engine, token=token, user_id=55, now=clock.now())
     assert (granted.role, granted.organisation) == ("org_admin", org)
     assert roles_of(engine, user_id=55, super_admins=frozenset()) == Roles(
@@ -44,15 +50,22 @@ def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org) -
 
 
 def test_expired_invite_is_refused(engine, clock, org) -> None:
-    token = create_invite(engine, actor_id=1, actor_roles=SUPER, role=Role.TUTOR,
-                          organisation=org, now=clock.now())
+    token = create_invite(
+        engine, actor_id=1, actor_roles=SUPER, role=Role.TUTOR, organisation=org, now=clock.now()
+    )
     with pytest.raises(InviteInvalid):
         redeem_invite(engine, token=token, user_id=55, now=clock.now() + timedelta(days=8))
 
 
 def test_concurrent_redemptions_grant_once(engine, clock, org) -> None:
-    token = create_invite(engine, actor_id=1, actor_roles=SUPER, role=Role.ORG_ADMIN,
-                          organisation=org, now=clock.now())
+    token = create_invite(
+        engine,
+        actor_id=1,
+        actor_roles=SUPER,
+        role=Role.ORG_ADMIN,
+        organisation=org,
+        now=clock.now(),
+    )
 
     def attempt(user_id: int) -> bool:
         try:
@@ -69,17 +82,41 @@ def test_concurrent_redemptions_grant_once(engine, clock, org) -> None:
 def test_only_admins_invite(engine, clock, org) -> None:
     learner = Roles(super_admin=False, admin_of=frozenset(), tutor=False)
     with pytest.raises(NotAllowed):
-        create_invite(engine, actor_id=9, actor_roles=learner, role=Role.TUTOR,
-                      organisation=org, now=clock.now())
+        create_invite(
+            engine,
+            actor_id=9,
+            actor_roles=learner,
+            role=Role.TUTOR,
+            organisation=org,
+            now=clock.now(),
+        )
     org_admin = Roles(super_admin=False, admin_of=frozenset({org}), tutor=False)
     with pytest.raises(NotAllowed):  # org admins invite tutors, not other admins
-        create_invite(engine, actor_id=9, actor_roles=org_admin, role=Role.ORG_ADMIN,
-                      organisation=org, now=clock.now())
-    assert create_invite(engine, actor_id=9, actor_roles=org_admin, role=Role.TUTOR,
-                         organisation=org, now=clock.now())
+        create_invite(
+            engine,
+            actor_id=9,
+            actor_roles=org_admin,
+            role=Role.ORG_ADMIN,
+            organisation=org,
+            now=clock.now(),
+        )
+    assert create_invite(
+        engine,
+        actor_id=9,
+        actor_roles=org_admin,
+        role=Role.TUTOR,
+        organisation=org,
+        now=clock.now(),
+    )
     with pytest.raises(UnknownOrganisation):
-        create_invite(engine, actor_id=1, actor_roles=SUPER, role=Role.ORG_ADMIN,
-                      organisation="Nope", now=clock.now())
+        create_invite(
+            engine,
+            actor_id=1,
+            actor_roles=SUPER,
+            role=Role.ORG_ADMIN,
+            organisation="Nope",
+            now=clock.now(),
+        )
 
 
 def test_super_admins_come_from_settings(engine) -> None:
