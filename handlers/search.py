@@ -161,13 +161,16 @@ async def _render(
     if outcome.corrections:
         words = ", ".join(f"{html.escape(a)} → {html.escape(b)}" for a, b in outcome.corrections)
         notes.append(t("search.corrected", words=words))
-    place_label = _around(t, outcome.place.label) if outcome.place else ""
+    place_label = _around(t, outcome.place) if outcome.place else ""
     radius = int(outcome.radius_km) if outcome.radius_km else None
     if not outcome.results:
         context.user_data["alert"] = browse
-        text = t(
-            "search.none_nearby", topic=html.escape(topic), radius=radius or 0, place=place_label
-        )
+        if radius and outcome.place is not None:
+            text = t(
+                "search.none_nearby", topic=html.escape(topic), radius=radius, place=place_label
+            )
+        else:  # online sessions, or no place: no radius to talk about
+            text = t("search.none_anywhere", topic=html.escape(topic))
         return "\n".join([text, *notes]), _keyboard(context, browse, outcome, [], alert=True)
     if outcome.widened and radius and outcome.place is not None:
         first = int(browse.request.radius_km or outcome.place.default_radius_km)
@@ -196,10 +199,14 @@ async def _render(
     return "\n".join(lines), _keyboard(context, browse, outcome, indexes, alert=few)
 
 
-def _around(t: Translator, label: str) -> str:
-    """ "autour de Ploërmel", "autour d'Augan": French elides "de" before a vowel."""
-    key = "search.around_elided" if label[:1].lower() in "aeiouyhéèêàâîôûœ" else "search.around"
-    return t(key, place=html.escape(label))
+def _around(t: Translator, place: Place) -> str:
+    """"autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), or "dans
+    le département Morbihan (56)"."""
+    label = place.label
+    if place.kind == "departement":
+        return t("search.in_departement", place=html.escape(label))
+    elided = label[:1].lower() in "aeiouyhéèêàâîôûœ"
+    return t("search.around_elided" if elided else "search.around", place=html.escape(label))
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -277,7 +284,9 @@ def _keyboard(
         )
     refine_row.append(InlineKeyboardButton(_month_label(context, browse), callback_data="res:m"))
     rows.append(refine_row)
-    modality_key = f"search.button_modality_{browse.modality or 'any'}"
+    shown = browse.modality or browse.request.modality  # what the request said, if nothing set
+    shown = shown if shown in ("presentiel", "distanciel") else None
+    modality_key = f"search.button_modality_{shown or 'any'}"
     bottom = [InlineKeyboardButton(t(modality_key), callback_data="res:o")]
     if alert:
         bottom.append(InlineKeyboardButton(t("search.button_alert"), callback_data="alrt:new"))
@@ -288,7 +297,8 @@ def _keyboard(
 def _month_label(context: ProxiContext, browse: Browse) -> str:
     t = context.t
     if browse.month_offset is None:
-        return t("search.button_month_any")
+        asked = browse.request.when.start is not None or browse.request.when.end is not None
+        return t("search.button_month_asked" if asked else "search.button_month_any")
     start, _ = month_window(context.services.clock.now(), t.tz, browse.month_offset)
     month = format_date(start.astimezone(t.tz), "MMMM", locale=t.locale)
     return t("search.button_month", month=month)

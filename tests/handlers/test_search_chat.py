@@ -125,3 +125,19 @@ async def test_pages_and_the_widened_radius_note(loaded) -> None:
     # No English course within 30 km of Mauriac: widened, and the note names both radii.
     [wide] = await chat.send(anne, "anglais près de Mauriac (15)")
     assert "Rien à moins de 30 km : j'ai élargi la recherche à" in wide.plain
+
+
+async def test_online_requests_month_label_and_departements_read_right(loaded) -> None:
+    chat = loaded
+    anne = chat.user()
+    [online] = await chat.send(anne, "plongée en ligne près de Redon")
+    assert "rayon de 0 km" not in online.plain
+    [march] = await chat.send(anne, "excel près de Ploërmel en mars")
+    assert FR("search.button_month_asked") in [b.text for row in march.buttons for b in row]
+    [dept] = await chat.send(anne, "anglais dans le 56")
+    assert "dans le département Morbihan (56)" in dept.plain
+    [remote] = await chat.send(anne, "anglais à distance près de Redon")
+    assert "rayon de 0 km" not in remote.plain
+    assert FR("search.button_modality_distanciel") in [
+        b.text for row in remote.buttons for b in row
+    ]
