@@ -140,6 +140,7 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handler(CommandHandler(["inscrits", "enrolled"], roster.roster_command))
     application.add_handler(CallbackQueryHandler(sessions.open_card, pattern=r"^card:\d{1,9}$"))
     application.add_handler(CallbackQueryHandler(sessions.share, pattern=r"^shr:\d{1,9}$"))
+    application.add_handler(CallbackQueryHandler(sessions.dates_pressed, pattern=r"^dts:\d{1,9}$"))
     application.add_handler(
         CallbackQueryHandler(enrolment.enrol_pressed, pattern=r"^enr:\d{1,9}$")
     )

@@ -261,3 +261,44 @@ def organisation_admins(engine: Engine, *, session_id: int) -> list[tuple[int, s
             )
         ).all()
     return [(user_id, language) for user_id, language in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class OtherDate:
+    session_id: int
+    starts_at: datetime
+    city: str
+    seats_left: int
+
+
+def other_dates(
+    engine: Engine, *, session_id: int, now: datetime, limit: int = 12
+) -> list[OtherDate]:
+    """The same course (title and organisation) at other upcoming dates or places, soonest
+    first: the result list shows one of them, the card leads to the others."""
+    with reading(engine) as session:
+        this = session.get(TrainingSession, session_id)
+        if this is None:
+            return []
+        rows = session.execute(
+            select(TrainingSession, Space.city)
+            .join(Space, TrainingSession.space_id == Space.id)
+            .where(
+                TrainingSession.title == this.title,
+                TrainingSession.organisation_id == this.organisation_id,
+                TrainingSession.id != session_id,
+                TrainingSession.status == SessionStatus.SCHEDULED,
+                TrainingSession.starts_at > now,
+            )
+            .order_by(TrainingSession.starts_at)
+            .limit(limit)
+        ).all()
+    return [
+        OtherDate(
+            session_id=training.id,  # type: ignore[arg-type]
+            starts_at=training.starts_at,
+            city=city,
+            seats_left=max(training.seats - training.seats_taken, 0),
+        )
+        for training, city in rows
+    ]

@@ -200,7 +200,7 @@ async def _render(
 
 
 def _around(t: Translator, place: Place) -> str:
-    """"autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), or "dans
+    """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), or "dans
     le département Morbihan (56)"."""
     label = place.label
     if place.kind == "departement":

@@ -8,7 +8,7 @@ import logging
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.helpers import create_deep_linked_url
 
-from bot.catalogue import SessionCard, session_card
+from bot.catalogue import SessionCard, other_dates, session_card
 from bot.context import ProxiContext
 from handlers.common import call_service, edit_or_ignore
 from handlers.render import card_text
@@ -18,8 +18,10 @@ logger = logging.getLogger(__name__)
 SESSION_LINK_PREFIX = "s_"
 
 
-def card_keyboard(context: ProxiContext, card: SessionCard) -> InlineKeyboardMarkup:
-    """[M'inscrire] or [Liste d'attente], [Partager], and [Retour] after a search."""
+def card_keyboard(
+    context: ProxiContext, card: SessionCard, *, other_dates: int = 0
+) -> InlineKeyboardMarkup:
+    """[M'inscrire] or [Liste d'attente], [Autres dates], [Partager], [Retour] after a search."""
     t = context.t
     rows: list[list[InlineKeyboardButton]] = []
     if card.bookable:
@@ -31,6 +33,15 @@ def card_keyboard(context: ProxiContext, card: SessionCard) -> InlineKeyboardMar
             rows.append(
                 [InlineKeyboardButton(t("card.button_waitlist"), callback_data=f"wl:{card.id}")]
             )
+    if other_dates:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t("card.button_other_dates", count=other_dates),
+                    callback_data=f"dts:{card.id}",
+                )
+            ]
+        )
     bottom = [InlineKeyboardButton(t("card.button_share"), callback_data=f"shr:{card.id}")]
     if context.user_data is not None and context.user_data.get("results"):
         bottom.append(InlineKeyboardButton(t("card.button_back"), callback_data="res:back"))
@@ -42,6 +53,53 @@ async def load_card(context: ProxiContext, session_id: int) -> SessionCard | Non
     services = context.services
     return await call_service(
         session_card, services.engine, session_id=session_id, now=services.clock.now()
+    )
+
+
+async def _count_other_dates(context: ProxiContext, session_id: int) -> int:
+    services = context.services
+    found = await call_service(
+        other_dates, services.engine, session_id=session_id, now=services.clock.now()
+    )
+    return len(found)
+
+
+async def dates_pressed(update: Update, context: ProxiContext) -> None:
+    """[Autres dates]: the same course at its other dates and places, one button each."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    services = context.services
+    t = context.t
+    session_id = _id(query.data)
+    found = await call_service(
+        other_dates, services.engine, session_id=session_id, now=services.clock.now()
+    )
+    if not found:
+        await query.answer(t("card.no_other_dates"), show_alert=True)
+        return
+    await query.answer()
+    rows = [
+        [
+            InlineKeyboardButton(
+                t(
+                    "card.other_date",
+                    when=t.datetime(item.starts_at),
+                    city=item.city,
+                    seats=t("card.seats_short", count=item.seats_left)
+                    if item.seats_left
+                    else t("card.full_short"),
+                ),
+                callback_data=f"card:{item.session_id}",
+            )
+        ]
+        for item in found
+    ]
+    rows.append(
+        [InlineKeyboardButton(t("card.button_back_to_card"), callback_data=f"card:{session_id}")]
+    )
+    await edit_or_ignore(
+        query, t("card.other_dates_title"), reply_markup=InlineKeyboardMarkup(rows)
     )
 
 
@@ -65,8 +123,11 @@ async def open_card(update: Update, context: ProxiContext) -> None:
         await query.answer(context.t("card.not_found"), show_alert=True)
         return
     await query.answer()
+    others = await _count_other_dates(context, card.id)
     await edit_or_ignore(
-        query, card_text(context.t, card), reply_markup=card_keyboard(context, card)
+        query,
+        card_text(context.t, card),
+        reply_markup=card_keyboard(context, card, other_dates=others),
     )
     if card.bookable and card.modality != "distanciel":
         await send_venue(query.message, card)  # type: ignore[arg-type]
@@ -83,7 +144,10 @@ async def open_card_from_link(update: Update, context: ProxiContext, payload: st
     if card is None:
         await message.reply_text(context.t("card.not_found"))
         return
-    await message.reply_text(card_text(context.t, card), reply_markup=card_keyboard(context, card))
+    others = await _count_other_dates(context, card.id)
+    await message.reply_text(
+        card_text(context.t, card), reply_markup=card_keyboard(context, card, other_dates=others)
+    )
     if card.bookable and card.modality != "distanciel":
         await send_venue(message, card)
 

@@ -213,3 +213,21 @@ async def test_enrolling_in_a_cancelled_session_is_refused(chat, sqlite_engine, 
         session.commit()
     await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
     assert chat.sandbox.callback_answers(anne.id)[-1][1] == FR("enrol.unavailable")
+
+
+async def test_other_dates_of_a_course_are_one_tap_away(chat, sqlite_engine, clock) -> None:
+    now = clock.now()
+    first = add_session(sqlite_engine, now=now, title="SST initial", seats=1, seats_taken=1)
+    later = add_session(sqlite_engine, now=now, title="SST initial", starts_in=timedelta(days=20))
+    anne = chat.user()
+    card, _ = await chat.send(anne, f"/start s_{first}")
+    assert "Autres dates (1)" not in _labels(card)  # one other date: singular
+    assert "Autre date (1)" in _labels(card)
+    await chat.press(anne, label="Autre date (1)", message_id=card.message_id)
+    [listing] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == card.message_id]
+    assert listing.plain == FR("card.other_dates_title")
+    assert listing.button_texts[0].endswith("— 10 places")
+    await chat.press(anne, index=1, message_id=card.message_id)
+    [shown] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == card.message_id]
+    assert "10 places restantes sur 10" in shown.plain
+    assert f"enr:{later}" in [b.callback_data for row in shown.buttons for b in row]
