@@ -99,7 +99,8 @@ async def import_answered(update: Update, context: ProxiContext) -> None:
         gazetteer=default_gazetteer(),
         now=services.clock.now(),
     )
-    report = render_report(result, context.language, with_changes=True, max_chars=REPORT_MAX_CHARS)
+    # What was done is in the summary; the per-id lists belong to the preview ("à créer").
+    report = render_report(result, context.language, max_chars=REPORT_MAX_CHARS)
     await edit_or_ignore(query, html.escape(report, quote=False))
     if result.applied:
         await after_import(context, result)

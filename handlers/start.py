@@ -57,9 +57,13 @@ async def start(update: Update, context: ProxiContext) -> None:
 
 
 async def help_command(update: Update, context: ProxiContext) -> None:
-    """Explain what the bot can do."""
-    if update.effective_message is not None:
-        await update.effective_message.reply_text(context.t("help.text"))
+    """Explain what the bot can do (and, to admins, what they can do more)."""
+    if update.effective_message is None or update.effective_user is None:
+        return
+    text = context.t("help.text")
+    if (await admin.current_roles(update, context)).is_admin:
+        text += "\n\n" + context.t("help.admin")
+    await update.effective_message.reply_text(text)
 
 
 async def menu_button(update: Update, context: ProxiContext) -> None:

@@ -70,3 +70,10 @@ async def test_learners_cannot_invite_even_with_forged_buttons(chat, sqlite_engi
     assert answers == [FR("admin.not_allowed"), FR("fallback.stale_button")]
     with Session(sqlite_engine) as session:
         assert session.exec(select(RoleGrant)).all() == []
+
+
+async def test_help_tells_admins_what_they_can_do(chat) -> None:
+    [learner_help] = await chat.send(chat.user(42, "Anne"), "/help")
+    assert "/inscrits" not in learner_help.plain
+    [admin_help] = await chat.send(chat.user(SUPER_ADMIN, "Admin"), "/help")
+    assert "/inscrits" in admin_help.plain and "/inviter" in admin_help.plain
