@@ -10,6 +10,7 @@ that come from users or data files with `html.escape` before passing them.
 from __future__ import annotations
 
 import logging
+import re
 import tomllib
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -92,18 +93,25 @@ class Translator:
             form = self.locale.plural_form(count)  # type: ignore[arg-type]
             entry = entry.get(form) or entry["other"]
             values.setdefault("n", self.number(count))  # type: ignore[arg-type]
-        return entry.format(**values) if values else entry
+        text = entry.format(**values) if values else entry
+        if values and self.language == "fr":
+            text = _elide(text)
+        return text
 
     def datetime(self, moment: datetime) -> str:
         """`jeudi 5 mars à 14:00` / `Thursday 5 March at 14:00`, in the display zone."""
         local = moment.astimezone(self.tz)
-        return format_datetime(local, self("format.datetime"), locale=self.locale)
+        return self._first(format_datetime(local, self("format.datetime"), locale=self.locale))
 
     def date(self, day: date | datetime) -> str:
         """`jeudi 5 mars` / `Thursday 5 March`."""
         if isinstance(day, datetime):
             day = day.astimezone(self.tz).date()
-        return format_date(day, self("format.date"), locale=self.locale)
+        return self._first(format_date(day, self("format.date"), locale=self.locale))
+
+    def _first(self, text: str) -> str:
+        """French writes the first of the month as an ordinal: "mardi 1er décembre"."""
+        return _FIRST_OF_MONTH.sub(r"1er \1", text) if self.language == "fr" else text
 
     def time(self, moment: datetime) -> str:
         """`14:00`."""
@@ -116,6 +124,19 @@ class Translator:
     def number(self, value: float) -> str:
         """A number with the language's separators (`1 500,5` / `1,500.5`)."""
         return format_decimal(value, locale=self.locale)
+
+
+# "de Anne" → "d'Anne" once values are in (the catalog's own words are already right).
+# Only before vowels: many words starting with "h" do not elide ("de Haute-Loire").
+_ELISION = re.compile(r"\b([Dd])e ([AEIOUYÉÈÊÂÎÔÛŒaeiouyéèêâîôûœ])")
+_FIRST_OF_MONTH = re.compile(
+    r"\b1 (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
+    r"décembre)"
+)
+
+
+def _elide(text: str) -> str:
+    return _ELISION.sub(r"\1'\2", text)
 
 
 @lru_cache(maxsize=16)

@@ -205,8 +205,7 @@ def _around(t: Translator, place: Place) -> str:
     label = place.label
     if place.kind == "departement":
         return t("search.in_departement", place=html.escape(label))
-    elided = label[:1].lower() in "aeiouyhéèêàâîôûœ"
-    return t("search.around_elided" if elided else "search.around", place=html.escape(label))
+    return t("search.around", place=html.escape(label))  # "d'Augan": the translator elides
 
 
 def _shorten(text: str, limit: int) -> str:

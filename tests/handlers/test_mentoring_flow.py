@@ -120,7 +120,7 @@ async def test_request_confirm_ics_reminders_attendance_and_rating(
     # The typed shortcut: next Tuesday (1 December), two one-hour slots in Redon.
     [added] = await chat.send(claire, "/disponibilites mardi 14h-16h à Redon")
     assert added.plain.startswith(
-        "C'est noté : 2 créneaux ajoutés le mardi 1 décembre, de 14:00 à 16:00"
+        "C'est noté : 2 créneaux ajoutés le mardi 1er décembre, de 14:00 à 16:00"
     )
     with Session(engine) as session:
         tutor = session.exec(select(Tutor)).one()
@@ -135,7 +135,7 @@ async def test_request_confirm_ics_reminders_attendance_and_rating(
     assert sent.plain == FR("mentoring.learner.sent", tutor="Claire")
     request = sandbox.last_bot_message(TUTOR)
     assert "Nouvelle demande de mentorat" in request.plain
-    assert "Anne souhaite vous rencontrer le mardi 1 décembre de 14:00 à 15:00" in request.plain
+    assert "Anne souhaite vous rencontrer le mardi 1er décembre de 14:00 à 15:00" in request.plain
     assert "« Je prépare une reconversion. »" in request.plain
     assert request.button_texts == ["Confirmer", "Refuser", "Proposer un autre créneau"]
 
@@ -152,7 +152,7 @@ async def test_request_confirm_ics_reminders_attendance_and_rating(
         text, pin, document = sandbox.bot_messages(user_id)[before:][-3:]
         assert text.plain.splitlines()[:4] == [
             "✅ Rendez-vous de mentorat confirmé",
-            "Quand : mardi 1 décembre de 14:00 à 15:00 (heure de Paris)",
+            "Quand : mardi 1er décembre de 14:00 à 15:00 (heure de Paris)",
             f"Avec : {other}",
             "Où : Relais d'Entreprises, 1 rue de la Gare, 56800 Redon",
         ]
@@ -197,7 +197,7 @@ async def test_request_confirm_ics_reminders_attendance_and_rating(
     assert (await notify.sweep(app))["sent"] == 2
     [question] = sandbox.bot_messages(LEARNER)[counts[LEARNER] :]
     assert question.plain == (
-        "Votre rendez-vous de mentorat du mardi 1 décembre de 14:00 à 15:00 avec Claire "
+        "Votre rendez-vous de mentorat du mardi 1er décembre de 14:00 à 15:00 avec Claire "
         "a-t-il eu lieu ?"
     )
     assert question.button_texts == ["Oui", "Non"]
@@ -219,7 +219,7 @@ async def test_request_confirm_ics_reminders_attendance_and_rating(
     )
 
     [history] = await chat.send(claire, "/historique")
-    assert "mardi 1 décembre à 14:00 · Anne · a eu lieu · note 5/5" in history.plain
+    assert "mardi 1er décembre à 14:00 · Anne · a eu lieu · note 5/5" in history.plain
     assert "Note moyenne : 5/5 (1 avis)." in history.plain
 
 
@@ -272,14 +272,14 @@ async def test_online_range_and_weekly_phrases(app, chat, clock) -> None:
 
     # Weekly: every Tuesday 14:00-17:00, 45 minutes each, 8 weeks.
     [weekly] = await chat.send(claire, "/disponibilites tous les mardis 14h-17h, 45 min, à Redon")
-    assert "32 créneaux ajoutés, du mardi 1 décembre à 14:00 au mardi 19 janvier à 16:15" in (
+    assert "32 créneaux ajoutés, du mardi 1er décembre à 14:00 au mardi 19 janvier à 16:15" in (
         weekly.plain
     )
     # Overlap: refused with the conflicting slot's time, nothing created.
     before = len(slots(engine))
     [refused] = await chat.send(claire, "/disponibilites le 01/12 14h30-15h30 à Redon")
     assert refused.plain.startswith(
-        "Refusé : ce créneau chevauche votre créneau du mardi 1 décembre de 14:00 à 14:45."
+        "Refusé : ce créneau chevauche votre créneau du mardi 1er décembre de 14:00 à 14:45."
     )
     assert len(slots(engine)) == before
     # A parse failure explains itself.

@@ -78,3 +78,16 @@ def test_at_most_one_emoji_per_text(language) -> None:
         if _emoji_count(text) > 1
     ]
     assert crowded == []
+
+
+def test_french_elides_de_before_a_vowel_and_writes_the_first_as_1er() -> None:
+    t = Translator("fr", ZoneInfo("Europe/Paris"))
+    assert t("search.around", place="Augan") == "autour d'Augan"
+    assert t("search.around", place="Ploërmel") == "autour de Ploërmel"
+    assert t("search.around", place="Haute-Loire") == "autour de Haute-Loire"  # h aspiré
+    assert t.datetime(datetime(2026, 12, 1, 13, 0, tzinfo=UTC)) == "mardi 1er décembre à 14:00"
+    assert t.date(datetime(2026, 12, 11, 13, 0, tzinfo=UTC)) == "vendredi 11 décembre"
+    english = Translator("en", ZoneInfo("Europe/Paris"))
+    assert (
+        english.datetime(datetime(2026, 12, 1, 13, 0, tzinfo=UTC)) == "Tuesday 1 December at 14:00"
+    )

@@ -71,7 +71,7 @@ def test_request_parses_back_with_utc_times_and_the_place() -> None:
     assert str(event["SUMMARY"]) == "Rendez-vous de mentorat avec Claire Martin"
     assert "1 rue de la Gare, 56800 Ploërmel" in str(event["LOCATION"])
     assert str(event["STATUS"]) == "CONFIRMED"
-    assert "mardi 1 décembre, de 14:00 à 14:45" in str(event["DESCRIPTION"])
+    assert "mardi 1er décembre, de 14:00 à 14:45" in str(event["DESCRIPTION"])
     assert b"DTSTART:20261201T130000Z" in appointment_ics(
         view, organizer_name="Proxi", tz=PARIS, stamp=STAMP
     )
