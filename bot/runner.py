@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlparse
 
 from telegram import Update
 
@@ -19,7 +20,8 @@ def run_bot(settings: Settings) -> None:
     upgrade_schema(application.bot_data["services"].engine)
     if settings.webhook_url:
         logger.info("starting in webhook mode on %s", settings.webhook_url)
-        url_path = settings.webhook_url.rstrip("/").rsplit("/", 1)[-1]
+        # The local path is the URL's path ("https://bot.example.org/proxi" → "proxi").
+        url_path = urlparse(settings.webhook_url).path.strip("/")
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,
