@@ -140,3 +140,19 @@ def _view(alert: Alert) -> AlertView:
         place_label=alert.place_label,
         radius_km=alert.radius_km,
     )
+
+
+def alert_dedupe_key(*, alert_id: int, user_id: int, session_id: int) -> str:
+    """The notice key of an alert match (a load announces each session once per learner)."""
+    return f"alert:{user_id}:{session_id}:{alert_id}"
+
+
+def alert_query(engine: Engine, *, dedupe_key: str) -> str | None:
+    """The words of the alert a notice key refers to (None once the alert is deleted)."""
+    try:
+        alert_id = int(dedupe_key.rsplit(":", 1)[-1])
+    except ValueError:
+        return None
+    with unit_of_work(engine) as session:
+        alert = session.get(Alert, alert_id)
+        return None if alert is None else alert.query

@@ -31,6 +31,7 @@ class Announcement:
     kind: str  # "moved" | "rescheduled" | "cancelled" | "alert"
     session_id: int
     alert_query: str | None = None
+    alert_id: int | None = None
 
 
 def import_announcements(
@@ -79,16 +80,21 @@ def import_announcements(
                         )
                     ).all()
                 )
-            found.extend(
-                Announcement(
-                    m.user_id,
-                    people[m.user_id],
-                    "alert",
-                    m.session_id,
-                    alert_query=queries.get(m.alert_id),
+            told: set[tuple[int, int]] = set()
+            for m in matches:
+                # Two alerts of one learner can match the same session: one message is enough.
+                if m.user_id not in people or (m.user_id, m.session_id) in told:
+                    continue
+                told.add((m.user_id, m.session_id))
+                found.append(
+                    Announcement(
+                        m.user_id,
+                        people[m.user_id],
+                        "alert",
+                        m.session_id,
+                        alert_query=queries.get(m.alert_id),
+                        alert_id=m.alert_id,
+                    )
                 )
-                for m in matches
-                if m.user_id in people
-            )
     logger.info("a load calls for %d announcements", len(found))
     return found

@@ -48,6 +48,7 @@ from handlers import (
     mentoring_learner,
     mentoring_tutor,
     menu,
+    notices,
     questions,
     roster,
     search,
@@ -98,6 +99,9 @@ def build_application(
         clock=clock or SystemClock(),
     )
     _register_handlers(application)
+    # Reminder kinds rendered by handlers (offers, changes, alerts) must be known before
+    # the first sweep, even if no update has been handled yet.
+    assert notices.OFFER in notify.RENDERERS
     notify.install(application)
     return application
 

@@ -302,3 +302,18 @@ def other_dates(
         )
         for training, city in rows
     ]
+
+
+def offer_of(engine: Engine, *, session_id: int, user_id: int) -> tuple[int, datetime] | None:
+    """The seat currently offered to this learner for this session: (enrolment id, deadline)."""
+    with reading(engine) as session:
+        row = session.execute(
+            select(Enrolment.id, Enrolment.offer_expires_at).where(
+                Enrolment.session_id == session_id,
+                Enrolment.user_id == user_id,
+                Enrolment.status == EnrolmentStatus.OFFERED,
+            )
+        ).first()
+    if row is None or row[1] is None:
+        return None
+    return row[0], row[1]

@@ -174,8 +174,11 @@ class _Prepared:
     message: Message | None = None
 
 
-async def deliver(application: Any, reminder_id: int) -> str:
+async def deliver(application: Any, reminder_id: int, *, during_update: bool = False) -> str:
     """Claim, render (in the recipient's language) and send one reminder, then book it.
+
+    `during_update`: called by a handler right after planning a notice, to send it at once
+    (the row makes it durable: if this send fails, the sweep retries it).
 
     Returns what happened: sent, retry, failed, cancelled, expired, postponed (quiet hours),
     skipped (not due, or someone else has it), busy (already in flight here) or stopped (the
@@ -187,7 +190,7 @@ async def deliver(application: Any, reminder_id: int) -> str:
         return "busy"
     try:
         async with state.sending:
-            if not application.running:
+            if not application.running and not during_update:
                 return "stopped"  # still pending: armed again at the next start
             prepared = await asyncio.to_thread(_prepare, services, reminder_id, state.worker)
             if prepared.message is None or prepared.reminder is None:

@@ -2,73 +2,50 @@
 
 from __future__ import annotations
 
-import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
-
+from bot.alerts import alert_dedupe_key
 from bot.announcements import Announcement
 from bot.catalogue import session_card
 from bot.context import ProxiContext
-from bot.i18n import translator
-from bot.users import mark_inactive
 from handlers.common import call_service
-from handlers.render import when
+from handlers.notices import ALERT, change_is_urgent, notice
 
 logger = logging.getLogger(__name__)
 
 
 async def announce(context: ProxiContext, announcement: Announcement) -> None:
-    """Render one announcement in its recipient's language and send it."""
+    """One announcement as a durable notice, rendered in its recipient's language."""
     services = context.services
+    if announcement.kind == "alert":
+        await notice(
+            context,
+            kind=ALERT,
+            recipient_id=announcement.user_id,
+            session_id=announcement.session_id,
+            dedupe_key=alert_dedupe_key(
+                alert_id=announcement.alert_id or 0,
+                user_id=announcement.user_id,
+                session_id=announcement.session_id,
+            ),
+            urgent=False,  # good news that can wait for the morning, and comes silently
+        )
+        return
     card = await call_service(
         session_card,
         services.engine,
         session_id=announcement.session_id,
         now=services.clock.now(),
     )
-    if card is None:
-        return
-    t = translator(announcement.language, services.settings.timezone)
-    title = html.escape(card.title)
-    period = when(t, card.starts_at, card.ends_at)
-    keyboard = None
-    if announcement.kind == "alert":
-        text = t(
-            "alerts.match",
-            query=html.escape(announcement.alert_query or ""),
-            title=title,
-            city=html.escape(card.city),
-            when=period,
-        )
-        keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t("alerts.button_open"), callback_data=f"card:{card.id}")]]
-        )
-    elif announcement.kind == "moved":
-        place = html.escape(
-            t(
-                "card.where",
-                space=card.space_name,
-                address=card.address,
-                postcode=card.postcode,
-                city=card.city,
-            )
-        )
-        text = t("changes.moved", title=title, when=period, place=place)
-    elif announcement.kind == "rescheduled":
-        text = t("changes.rescheduled", title=title, when=period)
-    else:
-        text = t("changes.cancelled", title=title, when=period)
-    try:
-        await context.bot.send_message(
-            announcement.user_id,
-            text,
-            reply_markup=keyboard,
-            # An alert is good news that can wait; a change to a booked session is not.
-            disable_notification=announcement.kind == "alert",
-        )
-    except Forbidden:
-        await call_service(mark_inactive, services.engine, user_id=announcement.user_id)
-    except TelegramError:
-        logger.warning("could not announce to %s", announcement.user_id, exc_info=True)
+    now = services.clock.now()
+    await notice(
+        context,
+        kind=f"session_{announcement.kind}",
+        recipient_id=announcement.user_id,
+        session_id=announcement.session_id,
+        dedupe_key=(
+            f"chg:{announcement.kind}:{announcement.session_id}:{announcement.user_id}:"
+            f"{int(now.timestamp())}"
+        ),
+        urgent=change_is_urgent(card, now),
+    )

@@ -26,10 +26,9 @@ from bot.enrolment import (
     expire_offers,
     join_waitlist,
 )
-from bot.i18n import translator
 from bot.models import EnrolmentStatus
-from bot.users import language_of
-from handlers.common import call_service, edit_or_ignore, send_to
+from handlers.common import call_service, edit_or_ignore
+from handlers.notices import LAPSED, LAPSED_FREE, OFFER, notice
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
 from handlers.render import when
 from handlers.roster import tell_admins
@@ -312,54 +311,37 @@ async def after_cancel(
 
 
 async def send_offer(context: ProxiContext, offer: Offer) -> None:
-    """Tell a waiting learner a seat is held for them, with a deadline."""
-    services = context.services
-    language = await call_service(language_of, services.engine, user_id=offer.user_id)
-    t = translator(language, services.settings.timezone)
-    card = await call_service(
-        session_card, services.engine, session_id=offer.session_id, now=services.clock.now()
+    """Tell a waiting learner a seat is held for them, with a deadline (a durable notice)."""
+    await notice(
+        context,
+        kind=OFFER,
+        recipient_id=offer.user_id,
+        session_id=offer.session_id,
+        dedupe_key=f"offer:{offer.enrolment_id}:{int(offer.expires_at.timestamp())}",
+        urgent=True,  # it has a deadline: no quiet hours
+        deadline_at=offer.expires_at,
     )
-    if card is None:
-        return
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t("enrol.offer_accept"), callback_data=f"acc:{offer.enrolment_id}"
-                ),
-                InlineKeyboardButton(
-                    t("enrol.offer_decline"), callback_data=f"dcl:{offer.enrolment_id}"
-                ),
-            ]
-        ]
-    )
-    text = t(
-        "enrol.offer",
-        title=html.escape(card.title),
-        when=when(t, card.starts_at, card.ends_at),
-        deadline=t.datetime(offer.expires_at),
-    )
-    await send_to(context, offer.user_id, text, reply_markup=keyboard)
 
 
 async def expire_offers_job(context: ProxiContext) -> None:
     """Every minute: unanswered offers pass to the next learner on the waitlist."""
     services = context.services
+    now = services.clock.now()
     expired = await call_service(
         expire_offers,
         services.engine,
-        now=services.clock.now(),
+        now=now,
         offer_ttl=services.settings.waitlist_offer_ttl,
     )
     for item in expired:
-        language = await call_service(language_of, services.engine, user_id=item.user_id)
-        t = translator(language, services.settings.timezone)
-        card = await call_service(
-            session_card, services.engine, session_id=item.session_id, now=services.clock.now()
+        await notice(
+            context,
+            kind=LAPSED if item.next_offer else LAPSED_FREE,
+            recipient_id=item.user_id,
+            session_id=item.session_id,
+            dedupe_key=f"lapsed:{item.user_id}:{item.session_id}:{int(now.timestamp())}",
+            urgent=False,
         )
-        if card is not None:
-            key = "enrol.offer_lapsed" if item.next_offer else "enrol.offer_lapsed_free"
-            await send_to(context, item.user_id, t(key, title=html.escape(card.title)))
         await _refresh_seats(context, item.session_id)
         if item.next_offer is not None:
             await send_offer(context, item.next_offer)

@@ -110,6 +110,7 @@ class _JobContext:
     """What PTB passes to a job callback, reduced to what the job reads."""
 
     def __init__(self, application) -> None:
+        self.application = application
         self.bot = application.bot
         self.bot_data = application.bot_data
 

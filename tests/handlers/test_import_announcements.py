@@ -12,6 +12,7 @@ from bot.models import Reminder, TrainingSession
 FR = translator("fr")
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 SUPER_ADMIN = 1000
+DAY_BEFORE = "session_day_before"
 HEADER = (
     "session_id,title,organisation,space_id,start,end,seats,topics,modality,format,"
     "price_eur,cpf,description,url,status\n"
@@ -42,7 +43,7 @@ async def test_cancelled_session_is_announced_and_its_reminder_dropped(chat, sql
     card, _ = await chat.send(anne, f"/start s_{training.id}")
     await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
     with Session(sqlite_engine) as session:
-        [reminder] = session.exec(select(Reminder)).all()
+        [reminder] = session.exec(select(Reminder).where(Reminder.kind == DAY_BEFORE)).all()
     assert (reminder.kind, reminder.recipient_id, reminder.status) == (
         "session_day_before",
         42,
@@ -59,7 +60,8 @@ async def test_cancelled_session_is_announced_and_its_reminder_dropped(chat, sql
         "Désolé : la session PSC1 – Prévention et Secours Civiques de niveau 1"
     )
     with Session(sqlite_engine) as session:
-        assert session.exec(select(Reminder)).one().status == "cancelled"
+        day_before = session.exec(select(Reminder).where(Reminder.kind == DAY_BEFORE)).one()
+        assert day_before.status == "cancelled"
 
 
 async def test_new_session_matching_an_alert_is_announced_once(chat, sqlite_engine, clock):
@@ -120,5 +122,5 @@ async def test_moved_and_rescheduled_sessions_are_announced(chat, sqlite_engine)
     assert chat.last(anne).plain.startswith("Changement d'horaire pour PSC1")
     assert "mercredi 20 janvier" in chat.last(anne).plain
     with Session(sqlite_engine) as session:
-        reminder = session.exec(select(Reminder)).one()
+        reminder = session.exec(select(Reminder).where(Reminder.kind == DAY_BEFORE)).one()
     assert reminder.due_at == _sfb001(sqlite_engine).starts_at - timedelta(hours=24)

@@ -86,3 +86,32 @@ def clock_tz():
     from zoneinfo import ZoneInfo
 
     return ZoneInfo("Europe/Paris")
+
+
+def test_two_alerts_on_one_session_announce_it_once(engine, clock) -> None:
+    from bot.announcements import import_announcements
+
+    now = clock.now()
+    add_user(engine, 42)
+    save_alert(engine, user_id=42, query="anglais", place=PLOERMEL, radius_km=30, now=now)
+    save_alert(engine, user_id=42, query="cours d'anglais", place=PLOERMEL, radius_km=50, now=now)
+    near = add_space(
+        engine,
+        name="Relais de Josselin",
+        city="Josselin",
+        latitude=47.953,
+        longitude=-2.547,
+        external_id="JOS",
+    )
+    add_session(engine, now=now, title="Anglais débutant", space_id=near)
+    [created] = [d.external_id for d in load_docs(engine, now=now)]
+    found = import_announcements(
+        engine,
+        changed=[],
+        created_external_ids=[created],
+        gazetteer=default_gazetteer(),
+        now=now,
+        tz=clock_tz(),
+    )
+    assert [(a.user_id, a.kind) for a in found] == [(42, "alert")]
+    assert found[0].alert_id is not None
