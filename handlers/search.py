@@ -143,7 +143,8 @@ async def _render(
     context.user_data["results"] = [r.session.id for r in outcome.results]
     context.user_data["radius_used"] = outcome.radius_km
     t = context.t
-    topic = ", ".join(outcome.concepts) or browse.request.topic or t("search.everything")
+    labels = outcome.concepts_en if t.language == "en" else outcome.concepts
+    topic = ", ".join(labels) or browse.request.topic or t("search.everything")
     notes = [t("search.truncated")] if browse.request.truncated else []
     if outcome.unknown_place:
         return t("search.unknown_place", place=html.escape(outcome.unknown_place)), None

@@ -58,6 +58,7 @@ class SearchOutcome:
     unknown_place: str | None = None  # "Tataouine": say it is unknown
     no_topic_match: bool = False  # the topic matches nothing anywhere: say so, offer an alert
     concepts: tuple[str, ...] = ()  # labels of the concepts understood ("Excel")
+    concepts_en: tuple[str, ...] = ()  # the same, English labels ("English" for "Anglais")
     corrections: tuple[tuple[str, str], ...] = ()  # typos corrected ("exel" → "excel")
 
 
@@ -99,12 +100,14 @@ def search(
 
     query = index.compile(request.topic_words)
     labels = tuple(index.topics.concepts[c].label for c in query.concept_ids)
+    labels_en = tuple(index.topics.concepts[c].label_en for c in query.concept_ids)
     scores = index.match(query)
     base = SearchOutcome(
         request,
         place=request.place,
         needs_place=request.place is None,
         concepts=labels,
+        concepts_en=labels_en,
         corrections=query.corrections,
     )
     if not scores:

@@ -105,6 +105,11 @@ class Concept:
     kind: Kind
     terms: tuple[tuple[str, ...], ...]  # each term as matching words
     narrower: tuple[str, ...] = ()
+    label_en: str = ""  # the English label; the French one when empty
+
+    def __post_init__(self) -> None:
+        if not self.label_en:
+            object.__setattr__(self, "label_en", self.label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,13 +172,15 @@ class TopicTable:
                         "once stop words are removed"
                     )
                 terms[key] = None
+            label = entry.get("label", cid)
             concepts.append(
                 Concept(
                     cid,
-                    entry.get("label", cid),
+                    label,
                     kind,
                     tuple(terms),
                     tuple(entry.get("narrower", ())),
+                    entry.get("label_en", label),
                 )
             )
         table = cls(concepts)

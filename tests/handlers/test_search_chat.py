@@ -141,3 +141,11 @@ async def test_online_requests_month_label_and_departements_read_right(loaded) -
     assert FR("search.button_modality_distanciel") in [
         b.text for row in remote.buttons for b in row
     ]
+
+
+async def test_english_speakers_read_english_topic_labels(loaded) -> None:
+    chat = loaded
+    john = chat.user(7, "John", language="en")
+    [results] = await chat.send(john, "first aid near Ploërmel")
+    assert "for First aid" in results.plain or "for SST" in results.plain
+    assert "Secourisme" not in results.plain
