@@ -12,6 +12,7 @@ from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import errors
 from bot.mentoring.appointments import Cancelled, cancel, reschedule
+from bot.mentoring.availability import tutor_for_user
 from bot.mentoring.finder import open_slots
 from bot.mentoring.followup import appointments_of, rate, record_attendance
 from bot.mentoring.renderers import (
@@ -54,7 +55,11 @@ async def my_appointments_command(update: Update, context: ProxiContext) -> None
     now = services.clock.now()
     views = await call_service(appointments_of, services.engine, user_id=user.id, now=now)
     if not views:
-        await message.reply_text(t("mentoring.mine.none"))
+        tutor = await call_service(tutor_for_user, services.engine, user_id=user.id)
+        # A tutor is pointed to their slots, a learner to /mentorat.
+        await message.reply_text(
+            t("mentoring.mine.none_tutor" if tutor else "mentoring.mine.none")
+        )
         return
     upcoming = [view for view in views if view.status in HOLDING and view.ends_at > now]
     past = [view for view in views if view not in upcoming]

@@ -151,3 +151,12 @@ async def test_a_weekly_series_is_removed_in_one_tap(app, chat) -> None:
     with Session(engine) as session:
         live = [s for s in session.exec(select(AvailabilitySlot)) if not s.cancelled]
     assert live == []
+
+
+async def test_a_tutor_without_appointments_is_pointed_to_their_slots(app, chat) -> None:
+    engine = engine_of(app)
+    add_tutor(engine)
+    [reply] = await chat.send(chat.user(TUTOR, "Claire"), "/mes_rdv")
+    assert reply.plain == FR("mentoring.mine.none_tutor")
+    [learner] = await chat.send(chat.user(LEARNER, "Anne"), "/mes_rdv")
+    assert learner.plain == FR("mentoring.mine.none")
