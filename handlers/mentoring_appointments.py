@@ -13,7 +13,6 @@ from bot.i18n import Translator
 from bot.mentoring import errors
 from bot.mentoring.appointments import Cancelled, cancel, reschedule
 from bot.mentoring.availability import tutor_for_user
-from bot.mentoring.finder import open_slots
 from bot.mentoring.followup import appointments_of, rate, record_attendance
 from bot.mentoring.renderers import (
     other_name,
@@ -26,8 +25,8 @@ from bot.mentoring.views import HOLDING, AppointmentView
 from handlers.common import call_service, edit_or_ignore
 from handlers.mentoring_common import (
     cancel_reminders,
-    config,
     ids,
+    other_slots,
     own_appointment,
     refuse,
     send,
@@ -220,22 +219,12 @@ async def move_pressed(update: Update, context: ProxiContext) -> None:
     if query is None:
         return
     t = context.t
-    services = context.services
     try:
         view = await _holding(update, context)
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
-    now = services.clock.now()
-    slots = await call_service(
-        open_slots,
-        services.engine,
-        tutor_id=view.tutor_id,
-        now=now,
-        learner_id=view.learner_id,
-        exclude_slot_id=view.slot_id,
-        not_before=now + config(services.settings).expire_before,
-    )
+    slots = await other_slots(context, view)
     if not slots:
         await query.answer(
             t("mentoring.move.none", tutor=html.escape(view.tutor_name)), show_alert=True

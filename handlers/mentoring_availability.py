@@ -10,7 +10,7 @@ from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
-from bot.context import ProxiContext
+from bot.context import ProxiContext, Services
 from bot.i18n import Translator
 from bot.mentoring import errors, lookup
 from bot.mentoring.availability import list_slots, remove_series, remove_slot
@@ -165,19 +165,7 @@ async def remove_pressed(update: Update, context: ProxiContext) -> None:
     except errors.SlotBooked as exc:
         await query.answer()
         slot = await call_service(lookup.slot, services.engine, slot_id=slot_id)
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        t("mentoring.availability.button_remove_yes"),
-                        callback_data=f"av:xy:{slot_id}",
-                    ),
-                    InlineKeyboardButton(
-                        t("mentoring.availability.button_keep"), callback_data="av:ls:0"
-                    ),
-                ]
-            ]
-        )
+        keyboard = _confirm_keyboard(t, f"av:xy:{slot_id}")
         text = t(
             "mentoring.availability.confirm_remove",
             count=len(exc.appointments),
@@ -223,11 +211,7 @@ async def remove_confirmed(update: Update, context: ProxiContext) -> None:
         await refuse(query, t, exc)
         return
     await query.answer(t("mentoring.availability.removed"))
-    for view in cancelled:
-        await _tell_learner(
-            context, view, confirmed=was.get(view.id) == AppointmentStatus.CONFIRMED
-        )
-    await _refresh(update, context)
+    await _after_removal(update, context, cancelled, was)
 
 
 async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
@@ -257,19 +241,7 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
         )
     except errors.SlotBooked as exc:
         await query.answer()
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        t("mentoring.availability.button_remove_yes"),
-                        callback_data=f"av:xsy:{slot.id}",
-                    ),
-                    InlineKeyboardButton(
-                        t("mentoring.availability.button_keep"), callback_data="av:ls:0"
-                    ),
-                ]
-            ]
-        )
+        keyboard = _confirm_keyboard(t, f"av:xsy:{slot.id}")
         text = t("mentoring.availability.confirm_remove_series", count=len(exc.appointments))
         await edit_or_ignore(query, text, reply_markup=keyboard)
         return
@@ -277,6 +249,32 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
         await refuse(query, t, exc)
         return
     await query.answer(t("mentoring.availability.series_removed"))
+    await _after_removal(update, context, cancelled, was)
+
+
+def _confirm_keyboard(t: Translator, yes_data: str) -> InlineKeyboardMarkup:
+    """[Oui, supprimer] [Garder], before removing booked slots."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t("mentoring.availability.button_remove_yes"), callback_data=yes_data
+                ),
+                InlineKeyboardButton(
+                    t("mentoring.availability.button_keep"), callback_data="av:ls:0"
+                ),
+            ]
+        ]
+    )
+
+
+async def _after_removal(
+    update: Update,
+    context: ProxiContext,
+    cancelled: list[AppointmentView],
+    was: dict[int, str],
+) -> None:
+    """Each learner whose booking went is told (an .ics CANCEL if it was confirmed)."""
     for view in cancelled:
         await _tell_learner(
             context, view, confirmed=was.get(view.id) == AppointmentStatus.CONFIRMED
@@ -284,11 +282,11 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
     await _refresh(update, context)
 
 
-def _series_statuses(services: object, series_id: str, tutor_id: int) -> dict[int, str]:
+def _series_statuses(services: Services, series_id: str, tutor_id: int) -> dict[int, str]:
     """Appointment statuses on a series before it is removed (only a confirmed one had an
     .ics to cancel)."""
-    engine = services.engine  # type: ignore[attr-defined]
-    now = services.clock.now()  # type: ignore[attr-defined]
+    engine = services.engine
+    now = services.clock.now()
     statuses: dict[int, str] = {}
     for slot in list_slots(engine, tutor_id=tutor_id, now=now):
         if slot.series_id == series_id:

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.context import ProxiContext
 from bot.i18n import Translator, translator
 from bot.mentoring import errors, lookup
+from bot.mentoring.finder import open_slots
 from bot.mentoring.ics import appointment_ics, ics_filename
 from bot.mentoring.reminding import reminder_plan
 from bot.mentoring.renderers import (
@@ -388,3 +389,19 @@ async def own_appointment(
     if view is None or found is None or (side is not None and found != side):
         raise errors.NotYours(appointment_id)
     return view
+
+
+async def other_slots(context: ProxiContext, view: AppointmentView) -> list[SlotView]:
+    """The same tutor's other open slots for this learner, not too close to be confirmed
+    (a move, or a counter-proposal)."""
+    services = context.services
+    now = services.clock.now()
+    return await call_service(
+        open_slots,
+        services.engine,
+        tutor_id=view.tutor_id,
+        now=now,
+        learner_id=view.learner_id,
+        exclude_slot_id=view.slot_id,
+        not_before=now + config(services.settings).expire_before,
+    )

@@ -11,7 +11,6 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from bot.context import ProxiContext
 from bot.mentoring import errors, lookup
 from bot.mentoring.appointments import confirm, decline, propose_other
-from bot.mentoring.finder import open_slots
 from bot.mentoring.followup import expire_pending, tutor_history
 from bot.mentoring.renderers import when
 from bot.mentoring.views import AppointmentView
@@ -23,6 +22,7 @@ from handlers.mentoring_common import (
     current_tutor,
     decision_keyboard,
     ids,
+    other_slots,
     own_appointment,
     refuse,
     request_text,
@@ -183,22 +183,12 @@ async def other_pressed(update: Update, context: ProxiContext) -> None:
     if query is None:
         return
     t = context.t
-    services = context.services
     try:
         view = await _pending_of_tutor(update, context)
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
-    now = services.clock.now()
-    slots = await call_service(
-        open_slots,
-        services.engine,
-        tutor_id=view.tutor_id,
-        now=now,
-        learner_id=view.learner_id,
-        exclude_slot_id=view.slot_id,
-        not_before=now + config(services.settings).expire_before,
-    )
+    slots = await other_slots(context, view)
     if not slots:
         await query.answer(t("mentoring.request.no_other"), show_alert=True)
         return
