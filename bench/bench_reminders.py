@@ -75,9 +75,10 @@ def _insert(engine: Any, users: list[int], due: list[tuple[int, datetime]]) -> N
 
 
 def _application(sandbox: Any, engine: Any) -> Any:
-    from bot import notify
     from bot.application import build_application
     from bot.config import Settings
+    from handlers import delivery
+    from handlers.notices import base as notices
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -90,19 +91,19 @@ def _application(sandbox: Any, engine: Any) -> Any:
     application = build_application(settings, engine=engine)
 
     def render(reminder: Any, services: Any, t: Any) -> Any:
-        return notify.Message(text=f"Rappel n° {reminder.id} pour {reminder.recipient_id}")
+        return notices.Message(text=f"Rappel n° {reminder.id} pour {reminder.recipient_id}")
 
-    notify.RENDERERS[BENCH_KIND] = render
-    notify.install(application)
+    notices.RENDERERS[BENCH_KIND] = render
+    delivery.install(application)
     return application
 
 
 async def _delivery(count: int, directory: Path) -> dict[str, Any]:
     from sqlalchemy import func, select
 
-    from bot import notify
     from bot.models import Reminder
     from bot.sandbox import BotApiSandbox
+    from handlers import delivery
 
     engine = _database(directory)
     users = list(range(10_000, 10_000 + count))
@@ -114,7 +115,7 @@ async def _delivery(count: int, directory: Path) -> dict[str, Any]:
             sandbox.user(u, f"U{u}")
         application = _application(sandbox, engine)
         async with application:
-            armed = await notify.arm_pending(application)
+            armed = await delivery.arm_pending(application)
             await application.start()
 
             def left() -> int:
@@ -128,7 +129,7 @@ async def _delivery(count: int, directory: Path) -> dict[str, Any]:
             deadline = time.monotonic() + count / 20 + 180
             while await asyncio.to_thread(left) and time.monotonic() < deadline:
                 await asyncio.sleep(1)
-            await notify.dispatcher(application).wait_idle()
+            await delivery.dispatcher(application).wait_idle()
             await application.stop()
         sends = sandbox.calls_for("sendMessage")
         per_chat = Counter(int(params["chat_id"]) for _, params, _ in sends)
@@ -156,8 +157,8 @@ async def _delivery(count: int, directory: Path) -> dict[str, Any]:
 
 
 async def _startup(pending: int, spread: str, directory: Path) -> dict[str, Any]:
-    from bot import notify
     from bot.sandbox import BotApiSandbox
+    from handlers import delivery
 
     engine = _database(directory)
     users = list(range(10_000, 10_000 + USERS_FOR_STARTUP))
@@ -178,10 +179,10 @@ async def _startup(pending: int, spread: str, directory: Path) -> dict[str, Any]
                     engine, after=None, until=now + timedelta(days=365), limit=pending
                 )
                 for reminder_id, due_at in rows:
-                    notify._arm(application.job_queue, reminder_id, due_at, now)
+                    delivery.timers._arm(application.job_queue, reminder_id, due_at, now)
                 armed = len(rows)
             else:
-                armed = await notify.arm_pending(application)
+                armed = await delivery.arm_pending(application)
             await application.job_queue.start()  # APScheduler files the timers here
             seconds = time.perf_counter() - started
             await application.job_queue.stop(wait=False)

@@ -8,23 +8,16 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
     Defaults,
-    MessageHandler,
-    TypeHandler,
-    filters,
 )
 
-from bot import notify
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import ProxiContext, Services
@@ -36,19 +29,12 @@ from handlers import (
     account,
     admin,
     alerts,
+    delivery,
     enrolment,
     errors,
     fallback,
     importer,
-    mentoring_adding,
-    mentoring_appointments,
-    mentoring_availability,
-    mentoring_common,
-    mentoring_input,
-    mentoring_learner,
-    mentoring_tutor,
     menu,
-    notices,
     questions,
     roster,
     search,
@@ -57,6 +43,22 @@ from handlers import (
     start,
     users,
 )
+from handlers.delivery import services_of
+from handlers.mentoring import (
+    adding,
+    appointments,
+    availability,
+    booking,
+    conversation,
+    decisions,
+)
+from handlers.mentoring import state as mentoring_state
+from handlers.mentoring.state import config as mentoring_config
+from handlers.notices import alerts as alert_notices
+from handlers.notices import mentoring as mentoring_notices
+from handlers.notices import sessions as session_notices  # noqa: F401 (registers renderers)
+from handlers.notices import waitlist
+from handlers.notices.base import RENDERERS
 
 logger = logging.getLogger(__name__)
 
@@ -99,174 +101,84 @@ def build_application(
         clock=clock or SystemClock(),
     )
     _register_handlers(application)
-    # Reminder kinds rendered by handlers (offers, changes, alerts) must be known before
-    # the first sweep, even if no update has been handled yet.
-    assert notices.OFFER in notify.RENDERERS
-    notify.install(application)
+    # Every kind of reminder and notice has its renderer before the first sweep (importing
+    # handlers.notices.* registers them).
+    assert {waitlist.OFFER, alert_notices.ALERT} <= set(RENDERERS)
+    delivery.install(application)
     return application
 
 
 def _register_handlers(application: ProxiApplication) -> None:
-    # Group -1 sees every update first: it records the user and their language, and stops
+    # Groups run in ascending order, and in each group only the first matching handler runs.
+    # Group -2 sees every command first: a command changes the subject, so answers awaited
+    # by conversations are dropped before any feature sees the update.
+    application.add_handlers(questions.handlers(), group=-2)
+    # Group -1 then sees every update: it records the user and their language, and stops
     # updates from group chats (the bot works in private chats only).
-    application.add_handler(TypeHandler(Update, users.track_user), group=-1)
-    # Group -2: a command changes the subject, so answers awaited by conversations are
-    # dropped before anything else sees the update.
-    application.add_handler(MessageHandler(filters.COMMAND, questions.forget_questions), group=-2)
+    application.add_handlers(users.handlers(), group=-1)
 
-    # Conversations first: while one waits for an answer, it takes the next message.
-    application.add_handler(settings.home_conversation())
+    # Group 0, in order. Conversations first: while one waits for an answer, it takes the
+    # next message (the home town in /settings, then mentoring's typed answers).
+    application.add_handlers(settings.handlers())
+    application.add_handlers(conversation.handlers())
 
-    # Commands every user has.
-    application.add_handler(CommandHandler("start", start.start))
-    application.add_handler(CommandHandler(["help", "aide"], start.help_command))
-    application.add_handler(CommandHandler(["langue", "language"], account.language_command))
-    application.add_handler(CommandHandler(["privacy", "confidentialite"], account.privacy))
-    application.add_handler(CommandHandler(["forget", "oublier"], account.forget_command))
-    application.add_handler(CommandHandler(["settings", "reglages"], settings.settings_command))
-    application.add_handler(CallbackQueryHandler(settings.language_button, pattern=r"^set:lang$"))
+    # Commands and buttons of each feature (their patterns do not overlap).
+    application.add_handlers(start.handlers())
+    application.add_handlers(account.handlers())
+    application.add_handlers(admin.handlers())
+    application.add_handlers(importer.handlers())
+    application.add_handlers(roster.handlers())
+    application.add_handlers(sessions.handlers())
+    application.add_handlers(enrolment.handlers())
+    application.add_handlers(search.handlers())
+    application.add_handlers(alerts.handlers())
+    # Mentoring (handlers/mentoring/): tutors' slots and decisions, learners' booking,
+    # appointments. Their reminders render in handlers/notices/mentoring.py.
+    mentoring_notices.register_offsets(mentoring_config(services_of(application).settings).offsets)
+    application.add_handlers(availability.handlers())
+    application.add_handlers(adding.handlers())
+    application.add_handlers(decisions.handlers())
+    application.add_handlers(booking.handlers())
+    application.add_handlers(appointments.handlers())
 
-    # Administrators.
-    application.add_handler(CommandHandler(["inviter", "invite"], admin.invite_command))
-    application.add_handler(CallbackQueryHandler(admin.invite_role_chosen, pattern=r"^inv:r:"))
-    application.add_handler(
-        CallbackQueryHandler(admin.invite_org_chosen, pattern=r"^inv:o:[at]:\d{1,9}$")
-    )
-
-    # Data files sent by admins.
-    application.add_handler(MessageHandler(filters.Document.ALL, importer.document_received))
-    application.add_handler(CallbackQueryHandler(importer.import_answered, pattern=r"^imp:"))
-
-    # Sessions, enrolment, waitlist.
-    application.add_handler(
-        CommandHandler(["mes_inscriptions", "my_enrolments"], enrolment.my_enrolments_command)
-    )
-    application.add_handler(CommandHandler(["inscrits", "enrolled"], roster.roster_command))
-    application.add_handler(CallbackQueryHandler(sessions.open_card, pattern=r"^card:\d{1,9}$"))
-    application.add_handler(CallbackQueryHandler(sessions.share, pattern=r"^shr:\d{1,9}$"))
-    application.add_handler(CallbackQueryHandler(sessions.dates_pressed, pattern=r"^dts:\d{1,9}$"))
-    application.add_handler(
-        CallbackQueryHandler(enrolment.enrol_pressed, pattern=r"^enr:\d{1,9}$")
-    )
-    application.add_handler(
-        CallbackQueryHandler(enrolment.waitlist_pressed, pattern=r"^wl:\d{1,9}$")
-    )
-    application.add_handler(
-        CallbackQueryHandler(enrolment.cancel_pressed, pattern=r"^cxl:\d{1,9}$")
-    )
-    application.add_handler(
-        CallbackQueryHandler(enrolment.cancel_confirmed, pattern=r"^(cxy:\d{1,9}|cxn)$")
-    )
-    application.add_handler(
-        CallbackQueryHandler(enrolment.offer_answered, pattern=r"^(acc|dcl):\d{1,9}$")
-    )
-
-    # Search, results and alerts.
-    application.add_handler(CallbackQueryHandler(search.refine, pattern=r"^res:"))
-    application.add_handler(CallbackQueryHandler(search.place_chosen, pattern=r"^plc:"))
-    application.add_handler(CommandHandler(["alertes", "alerts"], alerts.alerts_command))
-    application.add_handler(CallbackQueryHandler(alerts.alert_pressed, pattern=r"^alrt:new$"))
-    application.add_handler(
-        CallbackQueryHandler(alerts.delete_pressed, pattern=r"^alrt:del:\d{1,9}$")
-    )
-
-    # Mentoring (handlers/mentoring_*). The conversation holds typed answers (an availability
-    # phrase, a link, a topic, a note for the tutor) and must come before the search's text.
-    mentoring_common.register_reminder_kinds(application.bot_data["services"].settings)
-    application.add_handler(mentoring_input.conversation())
-    application.add_handler(
-        CommandHandler(["historique", "history"], mentoring_tutor.history_command)
-    )
-    application.add_handler(
-        CommandHandler(
-            ["mes_rdv", "my_appointments"], mentoring_appointments.my_appointments_command
-        )
-    )
-    for callback, pattern in (
-        (mentoring_availability.list_pressed, r"^av:ls:\d{1,9}$"),
-        (mentoring_availability.remove_pressed, r"^av:x:\d{1,9}$"),
-        (mentoring_availability.remove_confirmed, r"^av:xy:\d{1,9}$"),
-        (mentoring_availability.remove_series_pressed, r"^av:xsy?:\d{1,9}$"),
-        (mentoring_adding.day_chosen, r"^av:d:\d{8}$"),
-        (mentoring_adding.start_chosen, r"^av:t:\d{4}$"),
-        (mentoring_adding.length_chosen, r"^av:l:\d{1,9}$"),
-        (mentoring_adding.range_chosen, r"^av:r$"),
-        (mentoring_adding.end_chosen, r"^av:e:\d{4}$"),
-        (mentoring_adding.place_chosen, r"^av:p:\d{1,9}$"),
-        (mentoring_adding.seats_chosen, r"^av:s:\d{1,9}$"),
-        (mentoring_tutor.confirm_pressed, r"^rq:c:\d{1,9}$"),
-        (mentoring_tutor.decline_pressed, r"^rq:d:\d{1,9}$"),
-        (mentoring_tutor.back_pressed, r"^rq:b:\d{1,9}$"),
-        (mentoring_tutor.reason_chosen, r"^rq:r:\d{1,9}:\d{1,9}$"),
-        (mentoring_tutor.other_pressed, r"^rq:o:\d{1,9}$"),
-        (mentoring_tutor.propose_chosen, r"^rq:p:\d{1,9}:\d{1,9}$"),
-        (mentoring_learner.topic_chosen, r"^mn:t:\d{1,9}$"),
-        (mentoring_learner.all_pressed, r"^mn:all$"),
-        (mentoring_learner.tutors_pressed, r"^mn:tu$"),
-        (mentoring_learner.tutor_chosen, r"^mn:u:\d{1,9}$"),
-        (mentoring_learner.skip_pressed, r"^mn:k:\d{1,9}$"),
-        (mentoring_learner.proposal_answered, r"^pp:[ar]:\d{1,9}$"),
-        (mentoring_appointments.cancel_pressed, r"^ap:x:\d{1,9}$"),
-        (mentoring_appointments.cancel_confirmed, r"^ap:xy:\d{1,9}$"),
-        (mentoring_appointments.cancel_kept, r"^ap:xn:\d{1,9}$"),
-        (mentoring_appointments.move_pressed, r"^ap:m:\d{1,9}$"),
-        (mentoring_appointments.move_chosen, r"^ap:ms:\d{1,9}:\d{1,9}$"),
-        (mentoring_appointments.attendance_answered, r"^ap:a:\d{1,9}:[01]$"),
-        (mentoring_appointments.rating_chosen, r"^ap:s:\d{1,9}:\d$"),
-    ):
-        application.add_handler(CallbackQueryHandler(callback, pattern=pattern))
-
-    # Buttons.
-    application.add_handler(CallbackQueryHandler(start.menu_button, pattern=r"^menu:"))
-    application.add_handler(CallbackQueryHandler(account.language_chosen, pattern=r"^lang:"))
-    application.add_handler(CallbackQueryHandler(account.forget_answer, pattern=r"^forget:"))
-
-    # Whatever no feature took: a short helpful answer each, never silence.
-    application.add_handler(
-        MessageHandler(filters.UpdateType.EDITED_MESSAGE, fallback.edited_message)
-    )
-    application.add_handler(MessageHandler(filters.COMMAND, fallback.unknown_command))
-    # Any other text is a request in plain French (or English): search it.
-    application.add_handler(MessageHandler(filters.TEXT, search.search_text))
-    application.add_handler(MessageHandler(filters.LOCATION, search.location_shared))
-    application.add_handler(MessageHandler(filters.ALL, fallback.not_text))
-    application.add_handler(CallbackQueryHandler(fallback.stale_button))
+    # Whatever no feature took: edits and unknown commands are answered, any other text is
+    # a request in plain words (searched), and the rest gets a short helpful answer.
+    application.add_handlers(fallback.commands())
+    application.add_handlers(search.text_handlers())
+    application.add_handlers(fallback.leftovers())
 
     application.add_error_handler(errors.on_error)
+    _schedule_jobs(application)
 
-    # Periodic work: unanswered waitlist offers pass on to the next learner.
-    if application.job_queue is not None:
-        application.job_queue.run_repeating(
-            enrolment.expire_offers_job,
-            interval=enrolment.OFFER_SWEEP_INTERVAL,
-            first=5,
-            name="waitlist:expire-offers",
-            job_kwargs={
-                "id": "waitlist:expire-offers",
-                "replace_existing": True,
-                "misfire_grace_time": 60,
-            },
-        )
 
-    # Periodic work: unanswered mentoring requests nudge their tutor, then expire.
-    if application.job_queue is not None:
+def _schedule_jobs(application: ProxiApplication) -> None:
+    """Periodic work with stable ids (replaced, never doubled, on a restart)."""
+    if application.job_queue is None:
+        return
+    for callback, interval, first, name in (
+        # Unanswered waitlist offers pass on to the next learner.
+        (enrolment.expire_offers_job, enrolment.OFFER_SWEEP_INTERVAL, 5, "waitlist:expire-offers"),
+        # Unanswered mentoring requests nudge their tutor, then expire.
+        (
+            decisions.expire_requests_job,
+            mentoring_state.SWEEP_INTERVAL,
+            10,
+            mentoring_state.SWEEP_JOB,
+        ),
+    ):
         application.job_queue.run_repeating(
-            mentoring_tutor.expire_requests_job,
-            interval=mentoring_common.SWEEP_INTERVAL,
-            first=10,
-            name=mentoring_common.SWEEP_JOB,
-            job_kwargs={
-                "id": mentoring_common.SWEEP_JOB,
-                "replace_existing": True,
-                "misfire_grace_time": 60,
-            },
+            callback,
+            interval=interval,
+            first=first,
+            name=name,
+            job_kwargs={"id": name, "replace_existing": True, "misfire_grace_time": 60},
         )
 
 
 async def _post_init(application: ProxiApplication) -> None:
     """Start-up work that needs the bot: reminders re-armed, search index, command menus."""
     services: Services = application.bot_data["services"]
-    await notify.arm_pending(application)
+    await delivery.arm_pending(application)
     # The gazetteer (34,000 communes) loads once here, off the event loop.
     await asyncio.to_thread(default_gazetteer)
     await asyncio.to_thread(services.search.rebuild, services.engine, now=services.clock.now())

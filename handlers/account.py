@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
 from bot.i18n import LANGUAGES
 from bot.users import forget_user, set_language
-from handlers import menu
+from handlers import buttons, menu
 from handlers.admin import current_roles
-from handlers.common import call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore
 from handlers.enrolment import after_cancel
-from handlers.mentoring_appointments import tell_tutor_of_cancellation
+from handlers.mentoring.appointments import tell_tutor_of_cancellation
 
 logger = logging.getLogger(__name__)
-
-LANGUAGE_PREFIX = "lang:"
-FORGET_YES = "forget:yes"
-FORGET_NO = "forget:no"
-
 
 def language_keyboard(context: ProxiContext) -> InlineKeyboardMarkup:
     """One button per language the bot speaks."""
@@ -28,8 +24,8 @@ def language_keyboard(context: ProxiContext) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t("language.french"), callback_data=f"{LANGUAGE_PREFIX}fr"),
-                InlineKeyboardButton(t("language.english"), callback_data=f"{LANGUAGE_PREFIX}en"),
+                buttons.LANGUAGE.button(t("language.french"), "fr"),
+                buttons.LANGUAGE.button(t("language.english"), "en"),
             ]
         ]
     )
@@ -48,7 +44,7 @@ async def language_chosen(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None or query.data is None or update.effective_user is None:
         return
-    language = query.data.removeprefix(LANGUAGE_PREFIX)
+    language = buttons.LANGUAGE.value(query.data)
     if language not in LANGUAGES:
         await query.answer(context.t("fallback.stale_button"), show_alert=True)
         return
@@ -78,8 +74,8 @@ async def forget_command(update: Update, context: ProxiContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(t("forget.button_yes"), callback_data=FORGET_YES),
-                InlineKeyboardButton(t("forget.button_no"), callback_data=FORGET_NO),
+                buttons.FORGET.button(t("forget.button_yes"), "yes"),
+                buttons.FORGET.button(t("forget.button_no"), "no"),
             ]
         ]
     )
@@ -93,7 +89,7 @@ async def forget_answer(update: Update, context: ProxiContext) -> None:
     if query is None or user is None:
         return
     await query.answer()
-    if query.data != FORGET_YES:
+    if buttons.FORGET.value(query.data) != "yes":
         await edit_or_ignore(query, context.t("forget.kept"))
         return
     text = context.t("forget.done")  # rendered before the language preference disappears
@@ -111,3 +107,14 @@ async def forget_answer(update: Update, context: ProxiContext) -> None:
         await after_cancel(context, outcome, user.id, notify_admins=False)
     for cancelled in outcomes.appointments:
         await tell_tutor_of_cancellation(context, cancelled)
+
+
+def handlers() -> Handlers:
+    """/langue, /privacy, /forget and their buttons."""
+    return [
+        CommandHandler(["langue", "language"], language_command),
+        CommandHandler(["privacy", "confidentialite"], privacy),
+        CommandHandler(["forget", "oublier"], forget_command),
+        CallbackQueryHandler(language_chosen, pattern=buttons.LANGUAGE.pattern),
+        CallbackQueryHandler(forget_answer, pattern=buttons.FORGET.pattern),
+    ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 from telegram.helpers import create_deep_linked_url
 
 from bot.context import ProxiContext
@@ -23,8 +24,8 @@ from bot.roles import (
     redeem_invite,
     roles_of,
 )
-from handlers import menu
-from handlers.common import call_service, edit_or_ignore
+from handlers import buttons, menu
+from handlers.common import Handlers, call_service, edit_or_ignore
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +57,7 @@ async def invite_command(update: Update, context: ProxiContext) -> None:
         return
     codes = ["a", "t"] if roles.super_admin else ["t"]
     keyboard = [
-        [InlineKeyboardButton(context.t(ROLE_KEYS[ROLE_CODES[c]]), callback_data=f"inv:r:{c}")]
-        for c in codes
+        [buttons.INVITE_ROLE.button(context.t(ROLE_KEYS[ROLE_CODES[c]]), c)] for c in codes
     ]
     await message.reply_text(
         context.t("admin.invite_choose_role"), reply_markup=InlineKeyboardMarkup(keyboard)
@@ -69,7 +69,7 @@ async def invite_role_chosen(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None or query.data is None:
         return
-    code = query.data.rsplit(":", 1)[-1]
+    code = buttons.INVITE_ROLE.value(query.data)
     roles = await current_roles(update, context)
     if code not in ROLE_CODES or not roles.is_admin:
         await query.answer(context.t("admin.not_allowed"), show_alert=True)
@@ -81,7 +81,7 @@ async def invite_role_chosen(update: Update, context: ProxiContext) -> None:
         await edit_or_ignore(query, context.t("admin.invite_no_org"))
         return
     keyboard = [
-        [InlineKeyboardButton(name, callback_data=f"inv:o:{code}:{org_id}")]
+        [buttons.INVITE_ORGANISATION.button(name, code, org_id)]
         for org_id, name in organisations[:MAX_ORG_BUTTONS]
     ]
     await edit_or_ignore(
@@ -95,13 +95,13 @@ async def invite_org_chosen(update: Update, context: ProxiContext) -> None:
     user = update.effective_user
     if query is None or query.data is None or user is None:
         return
-    parts = query.data.split(":")
+    code, org_id = buttons.INVITE_ORGANISATION.parse(query.data)
     services = context.services
     try:
-        role = ROLE_CODES[parts[2]]
-        org = await call_service(organisation_name, services.engine, int(parts[3]))
+        role = ROLE_CODES[code]
+        org = await call_service(organisation_name, services.engine, org_id)
         if org is None:
-            raise UnknownOrganisation(parts[3])
+            raise UnknownOrganisation(str(org_id))
         roles = await current_roles(update, context)
         token = await call_service(
             create_invite,
@@ -112,7 +112,7 @@ async def invite_org_chosen(update: Update, context: ProxiContext) -> None:
             organisation=org,
             now=services.clock.now(),
         )
-    except (IndexError, KeyError, ValueError, NotAllowed, UnknownOrganisation):
+    except (NotAllowed, UnknownOrganisation):
         await query.answer(context.t("admin.not_allowed"), show_alert=True)
         return
     await query.answer()
@@ -152,3 +152,12 @@ async def redeem(update: Update, context: ProxiContext, token: str) -> None:
             organisation=html.escape(granted.organisation or ""),
         )
     )
+
+
+def handlers() -> Handlers:
+    """/inviter and its role and organisation buttons."""
+    return [
+        CommandHandler(["inviter", "invite"], invite_command),
+        CallbackQueryHandler(invite_role_chosen, pattern=buttons.INVITE_ROLE.pattern),
+        CallbackQueryHandler(invite_org_chosen, pattern=buttons.INVITE_ORGANISATION.pattern),
+    ]

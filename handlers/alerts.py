@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.alerts import MAX_ALERTS, NotYours, TooManyAlerts, delete_alert, list_alerts, save_alert
 from bot.context import ProxiContext
 from bot.search.browse import Browse
-from handlers.common import call_service, edit_or_ignore
+from handlers import buttons
+from handlers.common import Handlers, call_service, edit_or_ignore
 
 logger = logging.getLogger(__name__)
 
@@ -79,11 +81,7 @@ async def alerts_command(update: Update, context: ProxiContext) -> None:
         )
         short = alert.query if len(alert.query) <= 30 else alert.query[:29] + "…"
         rows.append(
-            [
-                InlineKeyboardButton(
-                    t("alerts.button_delete", query=short), callback_data=f"alrt:del:{alert.id}"
-                )
-            ]
+            [buttons.ALERT_DELETE.button(t("alerts.button_delete", query=short), alert.id)]
         )
     await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
@@ -96,7 +94,7 @@ async def delete_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     try:
-        alert_id = int(query.data.rsplit(":", 1)[-1])
+        alert_id = buttons.ALERT_DELETE.value(query.data)
         await call_service(
             delete_alert, context.services.engine, alert_id=alert_id, user_id=user.id
         )
@@ -105,3 +103,12 @@ async def delete_pressed(update: Update, context: ProxiContext) -> None:
         return
     await query.answer()
     await edit_or_ignore(query, t("alerts.deleted"))
+
+
+def handlers() -> Handlers:
+    """/alertes, [M'alerter] and [Supprimer]."""
+    return [
+        CommandHandler(["alertes", "alerts"], alerts_command),
+        CallbackQueryHandler(alert_pressed, pattern=buttons.ALERT_NEW.pattern),
+        CallbackQueryHandler(delete_pressed, pattern=buttons.ALERT_DELETE.pattern),
+    ]

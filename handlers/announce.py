@@ -9,7 +9,9 @@ from bot.announcements import Announcement
 from bot.catalogue import session_card
 from bot.context import ProxiContext
 from handlers.common import call_service
-from handlers.notices import ALERT, change_is_urgent, notice
+from handlers.delivery import notice
+from handlers.notices.alerts import ALERT
+from handlers.notices.sessions import change_is_urgent
 
 logger = logging.getLogger(__name__)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import BaseHandler
 
 from bot.context import ProxiContext
 from bot.users import mark_inactive
@@ -17,6 +18,8 @@ logger = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# What each handler module's `handlers()` returns, registered in order by bot.application.
+Handlers = list[BaseHandler[Update, ProxiContext, Any]]
 
 
 async def call_service(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

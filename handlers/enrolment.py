@@ -6,7 +6,8 @@ import html
 import logging
 from datetime import timedelta
 
-from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.catalogue import enrolment_of, my_enrolments, session_card
 from bot.context import ProxiContext
@@ -27,8 +28,11 @@ from bot.enrolment import (
     join_waitlist,
 )
 from bot.models import EnrolmentStatus
-from handlers.common import call_service, edit_or_ignore
-from handlers.notices import LAPSED, LAPSED_FREE, OFFER, notice
+from handlers import buttons
+from handlers.buttons import any_of
+from handlers.common import Handlers, call_service, edit_or_ignore
+from handlers.delivery import notice
+from handlers.notices.waitlist import LAPSED, LAPSED_FREE, OFFER
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
 from handlers.render import when
 from handlers.roster import tell_admins
@@ -38,19 +42,13 @@ logger = logging.getLogger(__name__)
 OFFER_SWEEP_INTERVAL = timedelta(minutes=1)
 
 
-def _tail_id(data: str | None) -> int:
-    """The id at the end of button data; -1 when it is not a plausible one (forged data)."""
-    tail = (data or "").rsplit(":", 1)[-1]
-    return int(tail) if tail.isdigit() and len(tail) <= 9 else -1
-
-
 async def enrol_pressed(update: Update, context: ProxiContext) -> None:
     """[M'inscrire]: take a seat, or offer the waitlist when it just filled up."""
     query = update.callback_query
     user = update.effective_user
     if query is None or user is None:
         return
-    await _enrol(query, context, _tail_id(query.data), user.id)
+    await _enrol(query, context, buttons.ENROL.value(query.data), user.id)
 
 
 async def _enrol(
@@ -69,7 +67,7 @@ async def _enrol(
     except SessionFull:
         await query.answer()
         keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(t("card.button_waitlist"), callback_data=f"wl:{session_id}")]]
+            [[buttons.WAITLIST.button(t("card.button_waitlist"), session_id)]]
         )
         await edit_or_ignore(query, t("enrol.full"), reply_markup=keyboard)
         return
@@ -104,7 +102,7 @@ async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
         return
     services = context.services
     t = context.t
-    session_id = _tail_id(query.data)
+    session_id = buttons.WAITLIST.value(query.data)
     try:
         position = await call_service(
             join_waitlist,
@@ -145,7 +143,7 @@ async def my_enrolments_command(update: Update, context: ProxiContext) -> None:
         await message.reply_text(t("mine.empty"))
         return
     lines = [t("mine.title")]
-    buttons = []
+    rows = []
     for item in mine:
         title = html.escape(item.title)
         common = {
@@ -159,24 +157,18 @@ async def my_enrolments_command(update: Update, context: ProxiContext) -> None:
             lines.append(
                 t("mine.line_offered", deadline=t.datetime(item.offer_expires_at), **common)
             )
-            buttons.append(
-                [
-                    InlineKeyboardButton(
-                        t("enrol.offer_accept"), callback_data=f"acc:{item.enrolment_id}"
-                    )
-                ]
-            )
+            rows.append([buttons.OFFER_ACCEPT.button(t("enrol.offer_accept"), item.enrolment_id)])
         else:
             lines.append(t("mine.line_enrolled", **common))
         short = item.title if len(item.title) <= 40 else item.title[:39] + "…"
-        buttons.append(
+        rows.append(
             [
-                InlineKeyboardButton(
-                    t("mine.button_cancel", title=short), callback_data=f"cxl:{item.enrolment_id}"
+                buttons.CANCEL_ENROLMENT.button(
+                    t("mine.button_cancel", title=short), item.enrolment_id
                 )
             ]
         )
-    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def cancel_pressed(update: Update, context: ProxiContext) -> None:
@@ -186,7 +178,7 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
     if query is None or user is None:
         return
     t = context.t
-    enrolment_id = _tail_id(query.data)
+    enrolment_id = buttons.CANCEL_ENROLMENT.value(query.data)
     try:
         item = await call_service(
             enrolment_of, context.services.engine, enrolment_id=enrolment_id, user_id=user.id
@@ -198,10 +190,8 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t("mine.button_confirm_cancel"), callback_data=f"cxy:{enrolment_id}"
-                ),
-                InlineKeyboardButton(t("mine.button_keep"), callback_data="cxn"),
+                buttons.CANCEL_ENROLMENT_YES.button(t("mine.button_confirm_cancel"), enrolment_id),
+                buttons.CANCEL_ENROLMENT_NO.button(t("mine.button_keep")),
             ]
         ]
     )
@@ -220,11 +210,11 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     services = context.services
-    if query.data == "cxn":
+    if buttons.CANCEL_ENROLMENT_NO.matches(query.data):
         await query.answer()
         await edit_or_ignore(query, t("mine.kept"))
         return
-    enrolment_id = _tail_id(query.data)
+    enrolment_id = buttons.CANCEL_ENROLMENT_YES.value(query.data)
     try:
         item = await call_service(
             enrolment_of, services.engine, enrolment_id=enrolment_id, user_id=user.id
@@ -246,12 +236,14 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     services = context.services
-    enrolment_id = _tail_id(query.data)
+    accept = buttons.OFFER_ACCEPT.matches(query.data)
+    pressed = buttons.OFFER_ACCEPT if accept else buttons.OFFER_DECLINE
+    enrolment_id = pressed.value(query.data)
     try:
         item = await call_service(
             enrolment_of, services.engine, enrolment_id=enrolment_id, user_id=user.id
         )
-        if query.data.startswith("acc:"):
+        if accept:
             await call_service(
                 accept_offer,
                 services.engine,
@@ -276,7 +268,7 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
         await edit_or_ignore(query, t("enrol.offer_expired"))
         return
     await query.answer()
-    if query.data.startswith("acc:"):
+    if accept:
         await edit_or_ignore(query, t("enrol.offer_taken", title=html.escape(item.title)))
         await plan_session_reminders(context, item.session_id, user_id=user.id)
         await tell_admins(context, item.session_id, user.id, "roster.new_enrolment")
@@ -355,3 +347,20 @@ async def _refresh_seats(context: ProxiContext, session_id: int) -> None:
     )
     if card is not None:
         services.search.seats_changed(card.id, card.seats - card.seats_left)
+
+
+def handlers() -> Handlers:
+    """Enrolment and waitlist buttons, /mes_inscriptions."""
+    return [
+        CommandHandler(["mes_inscriptions", "my_enrolments"], my_enrolments_command),
+        CallbackQueryHandler(enrol_pressed, pattern=buttons.ENROL.pattern),
+        CallbackQueryHandler(waitlist_pressed, pattern=buttons.WAITLIST.pattern),
+        CallbackQueryHandler(cancel_pressed, pattern=buttons.CANCEL_ENROLMENT.pattern),
+        CallbackQueryHandler(
+            cancel_confirmed,
+            pattern=any_of(buttons.CANCEL_ENROLMENT_YES, buttons.CANCEL_ENROLMENT_NO),
+        ),
+        CallbackQueryHandler(
+            offer_answered, pattern=any_of(buttons.OFFER_ACCEPT, buttons.OFFER_DECLINE)
+        ),
+    ]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ProxiContext
+from handlers.common import Handlers
 
 logger = logging.getLogger(__name__)
 
@@ -38,3 +40,25 @@ async def stale_button(update: Update, context: ProxiContext) -> None:
     if query is not None:
         logger.info("unknown callback data %r from %s", query.data, query.from_user.id)
         await query.answer(context.t("fallback.stale_button"), show_alert=True)
+
+
+def handlers() -> Handlers:
+    """Whatever no feature took gets a short helpful answer, never silence (registered last;
+    the search's text handlers sit between `commands` and `leftovers`)."""
+    return [*commands(), *leftovers()]
+
+
+def commands() -> Handlers:
+    """Edited messages and unknown commands, before typed text is taken for a search."""
+    return [
+        MessageHandler(filters.UpdateType.EDITED_MESSAGE, edited_message),
+        MessageHandler(filters.COMMAND, unknown_command),
+    ]
+
+
+def leftovers() -> Handlers:
+    """Media, stickers and buttons no pattern matched (old or forged)."""
+    return [
+        MessageHandler(filters.ALL, not_text),
+        CallbackQueryHandler(stale_button),
+    ]

@@ -7,7 +7,8 @@ import html
 import logging
 import secrets
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.announcements import import_announcements
 from bot.context import ProxiContext
@@ -15,9 +16,10 @@ from bot.gazetteer import default_gazetteer
 from bot.importer.reader import MAX_FILE_BYTES
 from bot.importer.report import render_report
 from bot.importer.service import Actor, ImportResult, apply_plan, preview_import
+from handlers import buttons
 from handlers.admin import current_roles
 from handlers.announce import announce
-from handlers.common import call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
 
 logger = logging.getLogger(__name__)
@@ -61,12 +63,8 @@ async def document_received(update: Update, context: ProxiContext) -> None:
         keyboard = InlineKeyboardMarkup(
             [
                 [
-                    InlineKeyboardButton(
-                        t("admin.button_import"), callback_data=f"imp:ok:{token}"
-                    ),
-                    InlineKeyboardButton(
-                        t("admin.button_cancel_import"), callback_data=f"imp:no:{token}"
-                    ),
+                    buttons.IMPORT.button(t("admin.button_import"), "ok", token),
+                    buttons.IMPORT.button(t("admin.button_cancel_import"), "no", token),
                 ]
             ]
         )
@@ -80,7 +78,7 @@ async def import_answered(update: Update, context: ProxiContext) -> None:
     if query is None or query.data is None:
         return
     t = context.t
-    _, answer, token = ([*query.data.split(":"), "", ""])[:3]
+    answer, token = buttons.IMPORT.parse(query.data)
     pending = (context.user_data or {}).get("import")
     if not pending or pending.get("token") != token:
         await query.answer(t("admin.import_expired"), show_alert=True)
@@ -128,3 +126,11 @@ async def after_import(context: ProxiContext, result: ImportResult) -> None:
             await cancel_session_reminders(context, change.db_id)
         else:
             await plan_session_reminders(context, change.db_id)
+
+
+def handlers() -> Handlers:
+    """Data files sent as documents, and the preview's buttons."""
+    return [
+        MessageHandler(filters.Document.ALL, document_received),
+        CallbackQueryHandler(import_answered, pattern=buttons.IMPORT.pattern),
+    ]

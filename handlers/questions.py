@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
+from telegram.ext import MessageHandler, filters
 
 from bot.context import ProxiContext
-from handlers.mentoring_common import DRAFT, WAIT
+from handlers.common import Handlers
+from handlers.mentoring.state import DRAFT, WAIT
 
 logger = logging.getLogger(__name__)
 
@@ -30,3 +32,8 @@ async def forget_questions(update: Update, context: ProxiContext) -> None:
         return
     for key in (WAIT, DRAFT, AWAITING_HOME):
         context.user_data.pop(key, None)
+
+
+def handlers() -> Handlers:
+    """Registered in its own group, before the features see the command."""
+    return [MessageHandler(filters.COMMAND, forget_questions)]

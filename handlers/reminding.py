@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from bot import notify
 from bot.context import ProxiContext
 from bot.reminders import SESSION_DAY_BEFORE, cancel_for, schedule_session_day_before
+from handlers import delivery
 from handlers.common import call_service
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ async def plan_session_reminders(
     )
     if context.job_queue is not None:
         for view in views:
-            notify.arm(context.job_queue, view)
+            delivery.arm(context.job_queue, view)
 
 
 async def cancel_session_reminders(
@@ -43,4 +43,4 @@ async def cancel_session_reminders(
     )
     if context.job_queue is not None:
         for reminder_id in ids:
-            notify.disarm(context.job_queue, reminder_id)
+            delivery.disarm(context.job_queue, reminder_id)

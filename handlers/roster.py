@@ -6,6 +6,7 @@ import html
 import logging
 
 from telegram import Update
+from telegram.ext import CommandHandler
 
 from bot.catalogue import organisation_admins, rosters, session_card
 from bot.context import ProxiContext
@@ -13,7 +14,7 @@ from bot.i18n import Translator, translator
 from bot.models import EnrolmentStatus
 from bot.users import display_name
 from handlers.admin import current_roles
-from handlers.common import call_service, send_to
+from handlers.common import Handlers, call_service, send_to
 
 logger = logging.getLogger(__name__)
 
@@ -96,3 +97,8 @@ async def tell_admins(context: ProxiContext, session_id: int, learner_id: int, k
             when=t.datetime(card.starts_at),
         )
         await send_to(context, admin_id, text, silent=True)
+
+
+def handlers() -> Handlers:
+    """/inscrits for admins."""
+    return [CommandHandler(["inscrits", "enrolled"], roster_command)]

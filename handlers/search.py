@@ -18,6 +18,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     Update,
 )
+from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
@@ -25,7 +26,9 @@ from bot.i18n import Translator
 from bot.search.browse import Browse, month_window, page_of, run
 from bot.search.query import Place, parse_request
 from bot.search.service import SearchOutcome
-from handlers.common import call_service, edit_or_ignore
+from handlers import buttons
+from handlers.buttons import any_of
+from handlers.common import Handlers, call_service, edit_or_ignore
 from handlers.fallback import MAX_REQUEST_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -100,15 +103,16 @@ async def refine(update: Update, context: ProxiContext) -> None:
         await query.answer(context.t("search.stale"), show_alert=True)
         return
     await query.answer()
-    action = query.data.split(":")
-    if action[1] == "p" and len(action) == 3 and action[2].isdigit():
-        browse = browse.on_page(int(action[2]))
-    elif action[1] == "r":
-        browse = browse.next_radius(context.user_data.get("radius_used"))
-    elif action[1] == "m":
-        browse = browse.next_month()
-    elif action[1] == "o":
-        browse = browse.next_modality()
+    if buttons.RESULTS_PAGE.matches(query.data):
+        browse = browse.on_page(buttons.RESULTS_PAGE.value(query.data))
+    else:
+        action = buttons.RESULTS_REFINE.value(query.data)
+        if action == "r":
+            browse = browse.next_radius(context.user_data.get("radius_used"))
+        elif action == "m":
+            browse = browse.next_month()
+        elif action == "o":
+            browse = browse.next_modality()
     text, keyboard = await _render(context, browse)
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
@@ -118,7 +122,7 @@ async def place_chosen(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None or query.data is None or context.user_data is None:
         return
-    commune = default_gazetteer().by_insee(query.data.removeprefix("plc:"))
+    commune = default_gazetteer().by_insee(buttons.PLACE.value(query.data))
     browse: Browse | None = context.user_data.get("browse") or context.user_data.get("pending")
     if commune is None or browse is None:
         await query.answer(context.t("search.stale"), show_alert=True)
@@ -149,10 +153,7 @@ async def _render(
     if outcome.unknown_place:
         return t("search.unknown_place", place=html.escape(outcome.unknown_place)), None
     if outcome.place_candidates:
-        rows = [
-            [InlineKeyboardButton(c.label, callback_data=f"plc:{c.insee}")]
-            for c in outcome.place_candidates[:8]
-        ]
+        rows = [[buttons.PLACE.button(c.label, c.insee)] for c in outcome.place_candidates[:8]]
         return t("search.which_place"), InlineKeyboardMarkup(rows)
     if outcome.no_topic_match:
         context.user_data["alert"] = browse
@@ -255,41 +256,29 @@ def _keyboard(
         title = outcome.results[i].session.title
         if len(title) > TITLE_BUTTON_LENGTH:
             title = title[: TITLE_BUTTON_LENGTH - 1] + "…"
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    f"{i + 1}. {title}", callback_data=f"card:{outcome.results[i].session.id}"
-                )
-            ]
-        )
+        rows.append([buttons.CARD.button(f"{i + 1}. {title}", outcome.results[i].session.id)])
     _, before, after = page_of(outcome, browse.page)
     nav = []
     if before:
-        nav.append(
-            InlineKeyboardButton(
-                t("search.button_previous"), callback_data=f"res:p:{browse.page - 1}"
-            )
-        )
+        nav.append(buttons.RESULTS_PAGE.button(t("search.button_previous"), browse.page - 1))
     if after:
-        nav.append(
-            InlineKeyboardButton(t("search.button_next"), callback_data=f"res:p:{browse.page + 1}")
-        )
+        nav.append(buttons.RESULTS_PAGE.button(t("search.button_next"), browse.page + 1))
     if nav:
         rows.append(nav)
     refine_row = []
     if outcome.place is not None:
         radius = int(outcome.radius_km or 30)
         refine_row.append(
-            InlineKeyboardButton(t("search.button_radius", radius=radius), callback_data="res:r")
+            buttons.RESULTS_REFINE.button(t("search.button_radius", radius=radius), "r")
         )
-    refine_row.append(InlineKeyboardButton(_month_label(context, browse), callback_data="res:m"))
+    refine_row.append(buttons.RESULTS_REFINE.button(_month_label(context, browse), "m"))
     rows.append(refine_row)
     shown = browse.modality or browse.request.modality  # what the request said, if nothing set
     shown = shown if shown in ("presentiel", "distanciel") else None
     modality_key = f"search.button_modality_{shown or 'any'}"
-    bottom = [InlineKeyboardButton(t(modality_key), callback_data="res:o")]
+    bottom = [buttons.RESULTS_REFINE.button(t(modality_key), "o")]
     if alert:
-        bottom.append(InlineKeyboardButton(t("search.button_alert"), callback_data="alrt:new"))
+        bottom.append(buttons.ALERT_NEW.button(t("search.button_alert")))
     rows.append(bottom)
     return InlineKeyboardMarkup(rows)
 
@@ -305,9 +294,7 @@ def _month_label(context: ProxiContext, browse: Browse) -> str:
 
 
 def _alert_keyboard(context: ProxiContext) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(context.t("search.button_alert"), callback_data="alrt:new")]]
-    )
+    return InlineKeyboardMarkup([[buttons.ALERT_NEW.button(context.t("search.button_alert"))]])
 
 
 def _default_place(context: ProxiContext) -> Place | None:
@@ -348,3 +335,21 @@ async def _remember_home(update: Update, context: ProxiContext, place: Place) ->
         return
     await call_service(set_home, context.services.engine, user_id=user.id, insee=place.insee)
     context.user_data["home_insee"] = place.insee
+
+
+def handlers() -> Handlers:
+    """The result list's buttons (typed requests and shared locations are registered last,
+    by `text_handlers`, so that commands and conversations see them first)."""
+    return [
+        CallbackQueryHandler(refine, pattern=any_of(buttons.RESULTS_PAGE, buttons.RESULTS_REFINE)),
+        CallbackQueryHandler(place_chosen, pattern=buttons.PLACE.pattern),
+    ]
+
+
+def text_handlers() -> Handlers:
+    """Any text no command or conversation took is a request in plain words; a location is
+    the place of the waiting request."""
+    return [
+        MessageHandler(filters.TEXT, search_text),
+        MessageHandler(filters.LOCATION, location_shared),
+    ]

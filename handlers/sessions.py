@@ -6,11 +6,13 @@ import html
 import logging
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import CallbackQueryHandler
 from telegram.helpers import create_deep_linked_url
 
 from bot.catalogue import SessionCard, other_dates, session_card
 from bot.context import ProxiContext
-from handlers.common import call_service, edit_or_ignore
+from handlers import buttons
+from handlers.common import Handlers, call_service, edit_or_ignore
 from handlers.render import card_text
 
 logger = logging.getLogger(__name__)
@@ -26,25 +28,16 @@ def card_keyboard(
     rows: list[list[InlineKeyboardButton]] = []
     if card.bookable:
         if card.seats_left > 0:
-            rows.append(
-                [InlineKeyboardButton(t("card.button_enrol"), callback_data=f"enr:{card.id}")]
-            )
+            rows.append([buttons.ENROL.button(t("card.button_enrol"), card.id)])
         else:
-            rows.append(
-                [InlineKeyboardButton(t("card.button_waitlist"), callback_data=f"wl:{card.id}")]
-            )
+            rows.append([buttons.WAITLIST.button(t("card.button_waitlist"), card.id)])
     if other_dates:
         rows.append(
-            [
-                InlineKeyboardButton(
-                    t("card.button_other_dates", count=other_dates),
-                    callback_data=f"dts:{card.id}",
-                )
-            ]
+            [buttons.OTHER_DATES.button(t("card.button_other_dates", count=other_dates), card.id)]
         )
-    bottom = [InlineKeyboardButton(t("card.button_share"), callback_data=f"shr:{card.id}")]
+    bottom = [buttons.SHARE.button(t("card.button_share"), card.id)]
     if context.user_data is not None and context.user_data.get("results"):
-        bottom.append(InlineKeyboardButton(t("card.button_back"), callback_data="res:back"))
+        bottom.append(buttons.RESULTS_REFINE.button(t("card.button_back"), "back"))
     rows.append(bottom)
     return InlineKeyboardMarkup(rows)
 
@@ -71,7 +64,7 @@ async def dates_pressed(update: Update, context: ProxiContext) -> None:
         return
     services = context.services
     t = context.t
-    session_id = _id(query.data)
+    session_id = buttons.OTHER_DATES.value(query.data)
     found = await call_service(
         other_dates, services.engine, session_id=session_id, now=services.clock.now()
     )
@@ -81,7 +74,7 @@ async def dates_pressed(update: Update, context: ProxiContext) -> None:
     await query.answer()
     rows = [
         [
-            InlineKeyboardButton(
+            buttons.CARD.button(
                 t(
                     "card.other_date",
                     when=t.datetime(item.starts_at),
@@ -90,14 +83,12 @@ async def dates_pressed(update: Update, context: ProxiContext) -> None:
                     if item.seats_left
                     else t("card.full_short"),
                 ),
-                callback_data=f"card:{item.session_id}",
+                item.session_id,
             )
         ]
         for item in found
     ]
-    rows.append(
-        [InlineKeyboardButton(t("card.button_back_to_card"), callback_data=f"card:{session_id}")]
-    )
+    rows.append([buttons.CARD.button(t("card.button_back_to_card"), session_id)])
     await edit_or_ignore(
         query, t("card.other_dates_title"), reply_markup=InlineKeyboardMarkup(rows)
     )
@@ -118,7 +109,7 @@ async def open_card(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None or query.data is None or query.message is None:
         return
-    card = await load_card(context, _id(query.data))
+    card = await load_card(context, buttons.CARD.value(query.data))
     if card is None:
         await query.answer(context.t("card.not_found"), show_alert=True)
         return
@@ -158,14 +149,17 @@ async def share(update: Update, context: ProxiContext) -> None:
     if query is None or query.data is None or query.message is None:
         return
     await query.answer()
-    link = create_deep_linked_url(context.bot.username, f"{SESSION_LINK_PREFIX}{_id(query.data)}")
+    session_id = buttons.SHARE.value(query.data)
+    link = create_deep_linked_url(context.bot.username, f"{SESSION_LINK_PREFIX}{session_id}")
     await query.message.reply_text(  # type: ignore[union-attr]
         context.t("card.share", link=html.escape(link))
     )
 
 
-def _id(data: str) -> int:
-    try:
-        return int(data.rsplit(":", 1)[-1])
-    except ValueError:
-        return -1
+def handlers() -> Handlers:
+    """A session card's buttons (it opens from results, alerts, or a /start s_<id> link)."""
+    return [
+        CallbackQueryHandler(open_card, pattern=buttons.CARD.pattern),
+        CallbackQueryHandler(share, pattern=buttons.SHARE.pattern),
+        CallbackQueryHandler(dates_pressed, pattern=buttons.OTHER_DATES.pattern),
+    ]

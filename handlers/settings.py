@@ -6,7 +6,7 @@ import html
 import logging
 import warnings
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -18,9 +18,9 @@ from telegram.ext import (
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
 from bot.users import home_of, set_home
-from handlers import search
+from handlers import buttons, search
 from handlers.account import language_keyboard
-from handlers.common import call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore
 from handlers.questions import AWAITING_HOME
 
 logger = logging.getLogger(__name__)
@@ -40,8 +40,8 @@ async def settings_command(update: Update, context: ProxiContext) -> None:
     commune = default_gazetteer().by_insee(insee) if insee else None
     keyboard = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(t("settings.button_home"), callback_data="set:home")],
-            [InlineKeyboardButton(t("settings.button_language"), callback_data="set:lang")],
+            [buttons.SETTINGS_HOME.button(t("settings.button_home"), "home")],
+            [buttons.SETTINGS_LANGUAGE.button(t("settings.button_language"), "lang")],
         ]
     )
     await message.reply_text(
@@ -95,7 +95,7 @@ async def home_typed(update: Update, context: ProxiContext) -> int:
     if resolution.candidates:
         keyboard = InlineKeyboardMarkup(
             [
-                [InlineKeyboardButton(c.label, callback_data=f"home:{c.insee}")]
+                [buttons.HOME.button(c.label, c.insee)]
                 for c in resolution.candidates[:8]
             ]
         )
@@ -111,7 +111,7 @@ async def home_chosen(update: Update, context: ProxiContext) -> int:
     if query is None or query.data is None:
         return ConversationHandler.END
     await query.answer()
-    insee = query.data.removeprefix("home:")
+    insee = buttons.HOME.value(query.data)
     if default_gazetteer().by_insee(insee) is None:
         await edit_or_ignore(query, context.t("fallback.stale_button"))
         return ConversationHandler.END
@@ -158,7 +158,7 @@ async def _save(update: Update, context: ProxiContext, insee: str) -> None:
         await update.effective_message.reply_text(text)
 
 
-def home_conversation() -> ConversationHandler:
+def home_conversation() -> ConversationHandler[ProxiContext]:
     """Asking for the home town, from /settings' button."""
     with warnings.catch_warnings():
         # Tracked per user on purpose: the answer is a message, not a press on one message.
@@ -166,15 +166,15 @@ def home_conversation() -> ConversationHandler:
         return _home_conversation()
 
 
-def _home_conversation() -> ConversationHandler:
+def _home_conversation() -> ConversationHandler[ProxiContext]:
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(ask_home, pattern=r"^set:home$")],
+        entry_points=[CallbackQueryHandler(ask_home, pattern=buttons.SETTINGS_HOME.pattern)],
         states={
             ASK_HOME: [
                 CommandHandler(["annuler", "cancel"], cancel),
                 MessageHandler(filters.TEXT & ~filters.COMMAND, home_typed),
                 MessageHandler(filters.LOCATION, home_location),
-                CallbackQueryHandler(home_chosen, pattern=r"^home:[0-9AB]{5}$"),
+                CallbackQueryHandler(home_chosen, pattern=buttons.HOME.pattern),
             ]
         },
         fallbacks=[CommandHandler(["annuler", "cancel"], cancel)],
@@ -182,3 +182,12 @@ def _home_conversation() -> ConversationHandler:
         conversation_timeout=15 * 60,
         allow_reentry=True,
     )
+
+
+def handlers() -> Handlers:
+    """/settings; the home-town conversation comes first, as it takes the next message."""
+    return [
+        home_conversation(),
+        CommandHandler(["settings", "reglages"], settings_command),
+        CallbackQueryHandler(language_button, pattern=buttons.SETTINGS_LANGUAGE.pattern),
+    ]

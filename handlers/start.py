@@ -5,28 +5,25 @@ from __future__ import annotations
 import html
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
 from bot.roles import INVITE_PREFIX
-from handlers import admin, sessions
+from handlers import admin, buttons, sessions
+from handlers.common import Handlers
 
 logger = logging.getLogger(__name__)
-
-MENU_SEARCH = "menu:search"
-MENU_HELP = "menu:help"
-MENU_LANGUAGE = "menu:lang"
-
 
 def main_menu(context: ProxiContext) -> InlineKeyboardMarkup:
     """The main actions, as buttons with text labels."""
     t = context.t
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(t("start.button_search"), callback_data=MENU_SEARCH)],
+            [buttons.MENU.button(t("start.button_search"), "search")],
             [
-                InlineKeyboardButton(t("start.button_help"), callback_data=MENU_HELP),
-                InlineKeyboardButton(t("start.button_language"), callback_data=MENU_LANGUAGE),
+                buttons.MENU.button(t("start.button_help"), "help"),
+                buttons.MENU.button(t("start.button_language"), "lang"),
             ],
         ]
     )
@@ -74,11 +71,21 @@ async def menu_button(update: Update, context: ProxiContext) -> None:
     await query.answer()
     from handlers.account import language_keyboard  # the language menu lives with /langue
 
-    if query.data == MENU_HELP:
+    choice = buttons.MENU.value(query.data)
+    if choice == "help":
         await query.message.reply_text(context.t("help.text"))  # type: ignore[union-attr]
-    elif query.data == MENU_LANGUAGE:
+    elif choice == "lang":
         await query.message.reply_text(  # type: ignore[union-attr]
             context.t("language.choose"), reply_markup=language_keyboard(context)
         )
     else:
         await query.message.reply_text(context.t("start.search_prompt"))  # type: ignore[union-attr]
+
+
+def handlers() -> Handlers:
+    """/start, /help and the main menu."""
+    return [
+        CommandHandler("start", start),
+        CommandHandler(["help", "aide"], help_command),
+        CallbackQueryHandler(menu_button, pattern=buttons.MENU.pattern),
+    ]

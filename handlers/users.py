@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 
 from telegram import Chat, Update
-from telegram.ext import ApplicationHandlerStop
+from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import ProxiContext
 from bot.i18n import pick_language
 from bot.users import touch_user
-from handlers.common import call_service
+from handlers.common import Handlers, call_service
 
 logger = logging.getLogger(__name__)
 
@@ -50,3 +50,8 @@ async def _answer_group_once(update: Update, context: ProxiContext) -> None:
     await update.effective_message.reply_text(
         context.t("group.private_only", bot_username=context.bot.username)
     )
+
+
+def handlers() -> Handlers:
+    """Registered in its own group, before everything: sees every update."""
+    return [TypeHandler(Update, track_user)]

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot import notify
 from bot.context import ProxiContext
 from bot.models import AvailabilitySlot, Reminder
-from handlers.mentoring_tutor import expire_requests_job
+from handlers import delivery
+from handlers.mentoring.decisions import expire_requests_job
 from tests.handlers.test_mentoring_flow import (
     FR,
     LEARNER,
@@ -36,8 +36,8 @@ pytestmark = pytest.mark.filterwarnings(
 @pytest.fixture
 async def app(application) -> AsyncIterator[Any]:
     """The application running (JobQueue started), as in production."""
-    notify.install(application)
-    await notify.arm_pending(application)
+    delivery.install(application)
+    await delivery.arm_pending(application)
     await application.start()
     yield application
     await application.stop()
@@ -184,7 +184,7 @@ async def test_cancel_from_my_appointments_sends_an_ics_cancel(app, chat, sandbo
         statuses = {r.status for r in session.exec(select(Reminder)).all()}
     assert statuses == {"cancelled"}
     clock.set(datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
-    assert (await notify.sweep(app))["sent"] == 0
+    assert (await delivery.sweep(app))["sent"] == 0
 
 
 async def test_reschedule_is_a_new_request_the_tutor_confirms(app, chat, sandbox) -> None:

@@ -15,10 +15,10 @@ import pytest
 from icalendar import Calendar
 from sqlmodel import Session, select
 
-from bot import notify
 from bot.i18n import translator
 from bot.models import Appointment, AvailabilitySlot, Organisation, Tutor
 from bot.users import set_home
+from handlers import delivery
 from tests.factories import add_space, add_user
 from tests.helpers import plain
 
@@ -35,8 +35,8 @@ pytestmark = pytest.mark.filterwarnings(
 @pytest.fixture
 async def app(application) -> AsyncIterator[Any]:
     """The application running (JobQueue started), as in production."""
-    notify.install(application)
-    await notify.arm_pending(application)
+    delivery.install(application)
+    await delivery.arm_pending(application)
     await application.start()
     yield application
     await application.stop()
@@ -172,8 +172,8 @@ async def test_request_confirm_ics_reminders_attendance_and_rating(
     # 24 h before: one reminder each, silent, with the pin; a second sweep sends nothing.
     counts = {uid: len(sandbox.bot_messages(uid)) for uid in (LEARNER, TUTOR)}
     clock.set(datetime(2026, 11, 30, 13, 0, tzinfo=UTC))
-    assert (await notify.sweep(app))["sent"] == 2
-    assert (await notify.sweep(app))["sent"] == 0
+    assert (await delivery.sweep(app))["sent"] == 2
+    assert (await delivery.sweep(app))["sent"] == 0
     for user_id in (LEARNER, TUTOR):
         reminder, pin = sandbox.bot_messages(user_id)[counts[user_id] :]
         assert reminder.plain.startswith("⏰ Rappel : votre rendez-vous de mentorat approche")
@@ -184,8 +184,8 @@ async def test_request_confirm_ics_reminders_attendance_and_rating(
     # 1 h before: urgent, once each.
     counts = {uid: len(sandbox.bot_messages(uid)) for uid in (LEARNER, TUTOR)}
     clock.set(datetime(2026, 12, 1, 12, 0, tzinfo=UTC))
-    assert (await notify.sweep(app))["sent"] == 2
-    assert (await notify.sweep(app))["sent"] == 0
+    assert (await delivery.sweep(app))["sent"] == 2
+    assert (await delivery.sweep(app))["sent"] == 0
     for user_id in (LEARNER, TUTOR):
         reminder, _ = sandbox.bot_messages(user_id)[counts[user_id] :]
         assert "commence dans une heure" in reminder.plain
@@ -194,7 +194,7 @@ async def test_request_confirm_ics_reminders_attendance_and_rating(
     # After the end: "did it take place?", to both.
     counts = {uid: len(sandbox.bot_messages(uid)) for uid in (LEARNER, TUTOR)}
     clock.set(datetime(2026, 12, 1, 14, 45, tzinfo=UTC))
-    assert (await notify.sweep(app))["sent"] == 2
+    assert (await delivery.sweep(app))["sent"] == 2
     [question] = sandbox.bot_messages(LEARNER)[counts[LEARNER] :]
     assert question.plain == (
         "Votre rendez-vous de mentorat du mardi 1er décembre de 14:00 à 15:00 avec Claire "

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot import notify
 from bot.models import Reminder
+from handlers import delivery
 from tests.handlers.test_mentoring_flow import (
     FR,
     LEARNER,
@@ -31,8 +31,8 @@ pytestmark = pytest.mark.filterwarnings(
 
 @pytest.fixture
 async def app(application) -> AsyncIterator[Any]:
-    notify.install(application)
-    await notify.arm_pending(application)
+    delivery.install(application)
+    await delivery.arm_pending(application)
     await application.start()
     yield application
     await application.stop()
@@ -73,7 +73,7 @@ async def test_a_group_slot_reminds_the_tutor_once(app, chat, clock) -> None:
     assert len(tutor_rows) == 1
     before = len(chat.sandbox.bot_messages(TUTOR))
     clock.set(tutor_rows[0].due_at + timedelta(minutes=1))
-    await notify.sweep(app)
+    await delivery.sweep(app)
     reminders = [m for m in chat.sandbox.bot_messages(TUTOR)[before:] if m.kind == "text"]
     assert len(reminders) == 1
     assert "Anne" in reminders[0].plain and "Bruno" in reminders[0].plain

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from bot import notify
+from handlers import delivery
 from tests.handlers.test_mentoring_flow import (
     FR,
     LEARNER,
@@ -33,8 +33,8 @@ NOT_YOURS = FR("mentoring.not_yours")
 @pytest.fixture
 async def app(application) -> AsyncIterator[Any]:
     """The application running (JobQueue started), as in production."""
-    notify.install(application)
-    await notify.arm_pending(application)
+    delivery.install(application)
+    await delivery.arm_pending(application)
     await application.start()
     yield application
     await application.stop()

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot import notify
 from bot.i18n import translator
 from bot.models import Reminder
+from handlers import delivery
 from tests.factories import add_session
 
 FR = translator("fr")
@@ -49,7 +49,7 @@ async def test_an_offer_lost_to_a_network_error_is_sent_by_the_sweep(
     assert offer.status == "pending"  # kept for a retry, not lost
 
     clock.advance(timedelta(minutes=5))
-    await notify.sweep(app)
-    await notify.sweep(app)  # a second sweep sends nothing more
+    await delivery.sweep(app)
+    await delivery.sweep(app)  # a second sweep sends nothing more
     news = chat.sandbox.bot_messages(bruno.id)[before:]
     assert [m.plain.split(" pour ")[0] for m in news] == ["Une place s'est libérée"]

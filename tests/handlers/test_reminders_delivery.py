@@ -1,7 +1,7 @@
 """Reminders through the real Application and the sandbox, on a frozen clock.
 
 APScheduler's wall clock cannot be frozen, so timers count from the Services clock (they never
-fire early here) and each test moves the FrozenClock, then calls `notify.sweep`, which delivers
+fire early here) and each test moves the FrozenClock, then calls `delivery.sweep`, which delivers
 everything due and waits for it: what the sandbox shows afterwards is final.
 """
 
@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import Session
 
-from bot import notify, reminders
+from bot import reminders
 from bot.application import build_application
 from bot.db import make_engine
 from bot.models import Enrolment, Reminder, TrainingSession, User
+from handlers import delivery
+from handlers.notices import base as notices
 from tests.factories import add_session, add_space, add_user
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -34,8 +36,8 @@ pytestmark = pytest.mark.filterwarnings(
 @pytest.fixture
 async def app(application) -> AsyncIterator[Any]:
     """The application with the reminder engine installed and its JobQueue running."""
-    notify.install(application)
-    await notify.arm_pending(application)
+    delivery.install(application)
+    await delivery.arm_pending(application)
     await application.start()
     yield application
     await application.stop()
@@ -99,9 +101,9 @@ def echo_kind(monkeypatch) -> str:
     """A test kind whose text is the reminder id."""
 
     def render(reminder, services, t):
-        return notify.Message(text=f"reminder {reminder.id} ({t.language})")
+        return notices.Message(text=f"reminder {reminder.id} ({t.language})")
 
-    monkeypatch.setitem(notify.RENDERERS, "echo", render)
+    monkeypatch.setitem(notices.RENDERERS, "echo", render)
     return "echo"
 
 
@@ -115,12 +117,12 @@ async def test_session_reminders_go_the_day_before_once_silently_with_the_pin(
     planned = reminders.schedule_session_day_before(engine, session_id=session_id, now=clock.now())
     assert len(planned) == 2
 
-    report = await notify.sweep(app)
+    report = await delivery.sweep(app)
     assert report["sent"] == 0
     assert sandbox.bot_messages(anne) == []
 
     clock.advance(timedelta(days=1, hours=4))  # tomorrow, 14:00 in Paris
-    report = await notify.sweep(app)
+    report = await delivery.sweep(app)
     assert report["sent"] == 2
 
     text, pin = sandbox.bot_messages(anne)
@@ -144,7 +146,7 @@ async def test_session_reminders_go_the_day_before_once_silently_with_the_pin(
 
     # Sweeping again, later, sends nothing more.
     clock.advance(timedelta(hours=1))
-    assert (await notify.sweep(app))["sent"] == 0
+    assert (await delivery.sweep(app))["sent"] == 0
     assert [len(sandbox.bot_messages(chat)) for chat in (anne, john)] == [2, 2]
     assert {_status(engine, v.id)[0] for v in planned} == {"sent"}
 
@@ -153,7 +155,7 @@ async def test_urgent_reminders_notify(app, sandbox, clock, echo_kind) -> None:
     engine = _engine(app)
     anne = _person(sandbox, engine, 42)
     _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0), urgent=True)
-    await notify.sweep(app)
+    await delivery.sweep(app)
     [message] = sandbox.bot_messages(anne)
     assert message.disable_notification is False
 
@@ -162,9 +164,9 @@ async def test_a_timer_delivers_through_the_job_queue(app, sandbox, clock, echo_
     engine = _engine(app)
     anne = _person(sandbox, engine, 42)
     view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
-    notify.arm(app.job_queue, view)  # due now: the timer fires at once
+    delivery.arm(app.job_queue, view)  # due now: the timer fires at once
     assert await sandbox.wait_for_async(lambda: len(sandbox.bot_messages(anne)) == 1, 10)
-    assert (await notify.sweep(app))["sent"] == 0  # the timer already sent it
+    assert (await delivery.sweep(app))["sent"] == 0  # the timer already sent it
     assert _status(engine, view.id) == ("sent", 1)
     assert _sends_to(sandbox, anne) == 1
 
@@ -175,20 +177,20 @@ async def test_start_up_arms_the_next_hour_only(application, sandbox, clock, ech
     soon = _plan(engine, clock, 42, kind=echo_kind, due_in=timedelta(minutes=30))
     overdue = _plan(engine, clock, 42, kind=echo_kind, due_in=-timedelta(minutes=5))
     later = _plan(engine, clock, 42, kind=echo_kind, due_in=timedelta(hours=3))
-    notify.install(application)
-    assert await notify.arm_pending(application) == 2
+    delivery.install(application)
+    assert await delivery.arm_pending(application) == 2
     await application.start()
     try:
         scheduler = application.job_queue.scheduler
-        assert scheduler.get_job(notify.job_id(soon.id)) is not None
-        assert scheduler.get_job(notify.job_id(later.id)) is None
-        assert scheduler.get_job(notify.SWEEP_JOB) is not None
+        assert scheduler.get_job(delivery.job_id(soon.id)) is not None
+        assert scheduler.get_job(delivery.job_id(later.id)) is None
+        assert scheduler.get_job(delivery.SWEEP_JOB) is not None
         # The overdue one fired at once (and was sent); the 3-hour one is armed by a sweep
         # once it comes within the window.
         clock.advance(timedelta(hours=2, minutes=30))
-        report = await notify.sweep(application)
+        report = await delivery.sweep(application)
         assert report["armed"] == 1
-        assert scheduler.get_job(notify.job_id(later.id)) is not None
+        assert scheduler.get_job(delivery.job_id(later.id)) is not None
         assert _status(engine, overdue.id)[0] == "sent"
     finally:
         await application.stop()
@@ -200,12 +202,12 @@ async def test_cancelled_reminders_are_disarmed_and_never_sent(app, sandbox, clo
     session_id = _tomorrow_session(engine, clock, anne)
     [view] = reminders.schedule_session_day_before(engine, session_id=session_id, now=clock.now())
     clock.advance(timedelta(days=1, hours=3, minutes=30))
-    assert (await notify.sweep(app))["armed"] == 1
+    assert (await delivery.sweep(app))["armed"] == 1
     assert reminders.cancel_for(engine, session_id=session_id) == [view.id]
-    assert notify.disarm(app.job_queue, view.id) is True
-    assert notify.disarm(app.job_queue, view.id) is False
+    assert delivery.disarm(app.job_queue, view.id) is True
+    assert delivery.disarm(app.job_queue, view.id) is False
     clock.advance(timedelta(hours=1))
-    await notify.sweep(app)
+    await delivery.sweep(app)
     assert sandbox.bot_messages(anne) == []
 
 
@@ -220,7 +222,7 @@ async def test_a_session_cancelled_after_planning_cancels_its_reminder(
         session.get(TrainingSession, session_id).status = "cancelled"
         session.commit()
     clock.advance(timedelta(days=1, hours=4))
-    assert (await notify.sweep(app))["cancelled"] == 1
+    assert (await delivery.sweep(app))["cancelled"] == 1
     assert sandbox.bot_messages(anne) == []
     assert _status(engine, view.id)[0] == "cancelled"
 
@@ -231,7 +233,7 @@ async def test_too_late_is_expired_not_sent(app, sandbox, clock) -> None:
     session_id = _tomorrow_session(engine, clock, anne)
     [view] = reminders.schedule_session_day_before(engine, session_id=session_id, now=clock.now())
     clock.advance(timedelta(days=3))  # the bot was down until after the session started
-    assert (await notify.sweep(app))["expired"] == 1
+    assert (await delivery.sweep(app))["expired"] == 1
     assert sandbox.bot_messages(anne) == []
     assert _status(engine, view.id)[0] == "expired"
 
@@ -240,8 +242,8 @@ async def test_a_kind_without_renderer_fails_with_a_log_line(app, sandbox, clock
     engine = _engine(app)
     anne = _person(sandbox, engine, 42)
     view = _plan(engine, clock, anne, kind="nobody_renders_this", due_in=timedelta(0))
-    with caplog.at_level(logging.ERROR, logger="bot.notify"):
-        assert (await notify.sweep(app))["failed"] == 1
+    with caplog.at_level(logging.ERROR, logger="handlers.delivery.sending"):
+        assert (await delivery.sweep(app))["failed"] == 1
     assert "no renderer for reminder kind 'nobody_renders_this'" in caplog.text
     assert _status(engine, view.id) == ("failed", 1)
     assert sandbox.bot_messages(anne) == []
@@ -257,7 +259,7 @@ async def test_a_429_once_is_absorbed_and_the_reminder_goes_once(
     anne = _person(sandbox, engine, 42)
     view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
     sandbox.inject_fault("sendMessage", "retry_after", retry_after=1)
-    assert (await notify.sweep(app))["sent"] == 1
+    assert (await delivery.sweep(app))["sent"] == 1
     assert [m.plain for m in sandbox.bot_messages(anne)] == [f"reminder {view.id} (fr)"]
     assert _sends_to(sandbox, anne) == 2  # the 429, then the message
 
@@ -270,11 +272,11 @@ async def test_repeated_429s_release_the_reminder_until_retry_after(
     view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
     # More 429s than the AIORateLimiter retries (2): the error reaches the sender.
     sandbox.inject_fault("sendMessage", "retry_after", times=3, retry_after=1)
-    assert (await notify.sweep(app))["retry"] == 1
+    assert (await delivery.sweep(app))["retry"] == 1
     assert _status(engine, view.id) == ("pending", 1)
     assert reminders.get(engine, reminder_id=view.id).due_at == clock.now() + timedelta(seconds=1)
     clock.advance(timedelta(seconds=1))
-    assert (await notify.sweep(app))["sent"] == 1
+    assert (await delivery.sweep(app))["sent"] == 1
     assert len(sandbox.bot_messages(anne)) == 1
     assert _status(engine, view.id) == ("sent", 2)
 
@@ -287,12 +289,12 @@ async def test_a_blocked_user_is_marked_inactive_and_never_retried(
     first = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
     second = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(hours=1))
     sandbox.block(anne)
-    assert (await notify.sweep(app))["failed"] == 1
+    assert (await delivery.sweep(app))["failed"] == 1
     with Session(engine) as session:
         assert session.get(User, anne).is_active is False
     assert _status(engine, first.id) == ("failed", 1)
     clock.advance(timedelta(hours=2))
-    await notify.sweep(app)
+    await delivery.sweep(app)
     # Neither is tried again: the next one fails without a call, as the user is inactive.
     assert _sends_to(sandbox, anne) == 1
     assert _status(engine, first.id) == ("failed", 1)
@@ -304,17 +306,17 @@ async def test_network_errors_are_retried_with_backoff(app, sandbox, clock, echo
     anne = _person(sandbox, engine, 42)
     view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
     sandbox.inject_fault("sendMessage", "server_error", times=2, status=502)
-    assert (await notify.sweep(app))["retry"] == 1
+    assert (await delivery.sweep(app))["retry"] == 1
     assert _status(engine, view.id) == ("pending", 1)
 
     clock.advance(timedelta(seconds=29))
-    assert (await notify.sweep(app))["retry"] == 0  # 30 s backoff not over
+    assert (await delivery.sweep(app))["retry"] == 0  # 30 s backoff not over
     clock.advance(timedelta(seconds=1))
-    assert (await notify.sweep(app))["retry"] == 1
+    assert (await delivery.sweep(app))["retry"] == 1
     clock.advance(timedelta(minutes=1, seconds=59))
-    assert (await notify.sweep(app))["sent"] == 0  # 2 min backoff not over
+    assert (await delivery.sweep(app))["sent"] == 0  # 2 min backoff not over
     clock.advance(timedelta(seconds=1))
-    assert (await notify.sweep(app))["sent"] == 1
+    assert (await delivery.sweep(app))["sent"] == 1
     assert len(sandbox.bot_messages(anne)) == 1
     assert _status(engine, view.id) == ("sent", 3)
 
@@ -328,7 +330,7 @@ async def test_network_errors_give_up_after_the_last_attempt(
     sandbox.inject_fault("sendMessage", "server_error", times=10)
     with caplog.at_level(logging.ERROR, logger="bot.reminders"):
         for _ in range(reminders.MAX_ATTEMPTS):
-            await notify.sweep(app)
+            await delivery.sweep(app)
             clock.advance(timedelta(minutes=10))
     assert _status(engine, view.id) == ("failed", reminders.MAX_ATTEMPTS)
     assert f"reminder {view.id} failed after {reminders.MAX_ATTEMPTS} attempts" in caplog.text
@@ -341,7 +343,7 @@ async def test_many_due_at_once_are_each_sent_once(app, sandbox, clock, echo_kin
     for user_id in people:
         _plan(engine, clock, user_id, kind=echo_kind, due_in=timedelta(minutes=user_id % 7))
     clock.advance(timedelta(minutes=10))
-    report = await notify.sweep(app)
+    report = await delivery.sweep(app)
     assert report["sent"] == 60
     assert [len(sandbox.bot_messages(user_id)) for user_id in people] == [1] * 60
 
@@ -357,11 +359,11 @@ async def test_two_bot_processes_sharing_the_database_send_each_once(
     other_engine = make_engine(engine.url.render_as_string(hide_password=False))
     services = app.bot_data["services"]
     other = build_application(services.settings, engine=other_engine, clock=clock)
-    notify.install(other)
+    delivery.install(other)
     async with other:
         await other.start()
         try:
-            first, second = await asyncio.gather(notify.sweep(app), notify.sweep(other))
+            first, second = await asyncio.gather(delivery.sweep(app), delivery.sweep(other))
         finally:
             await other.stop()
     other_engine.dispose()
@@ -378,15 +380,15 @@ async def test_a_retry_falling_in_the_quiet_hours_waits_for_8(
     clock.set(datetime(2026, 11, 25, 20, 59, 45, tzinfo=PARIS))
     view = _plan(engine, clock, anne, kind=echo_kind, due_in=timedelta(0))
     sandbox.inject_fault("sendMessage", "server_error")
-    assert (await notify.sweep(app))["retry"] == 1
+    assert (await delivery.sweep(app))["retry"] == 1
     clock.advance(timedelta(seconds=30))  # 21:00:15
-    assert (await notify.sweep(app))["postponed"] == 1
+    assert (await delivery.sweep(app))["postponed"] == 1
     assert reminders.get(engine, reminder_id=view.id).due_at == datetime(
         2026, 11, 26, 8, 0, tzinfo=PARIS
     )
     clock.set(datetime(2026, 11, 26, 7, 59, tzinfo=PARIS))
-    assert (await notify.sweep(app))["sent"] == 0
+    assert (await delivery.sweep(app))["sent"] == 0
     clock.advance(timedelta(minutes=1))
-    assert (await notify.sweep(app))["sent"] == 1
+    assert (await delivery.sweep(app))["sent"] == 1
     assert len(sandbox.bot_messages(anne)) == 1
     assert _status(engine, view.id) == ("sent", 2)

@@ -7,18 +7,21 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import errors
 from bot.mentoring.availability import add_range, add_slot, add_weekly
-from bot.mentoring.renderers import place_text, when
 from bot.mentoring.timing import local_to_utc
 from bot.mentoring.views import SlotView
+from handlers import buttons
 from handlers.common import call_service
-from handlers.mentoring_common import DRAFT, current_tutor, show, waiting
+from handlers.mentoring.access import current_tutor
+from handlers.mentoring.messages import show
+from handlers.mentoring.state import DRAFT, waiting
+from handlers.mentoring.texts import place_text, when
 
 logger = logging.getLogger(__name__)
 
@@ -100,12 +103,8 @@ async def create(update: Update, context: ProxiContext, draft: dict[str, Any]) -
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t("mentoring.availability.button_add_another"), callback_data="av:add"
-                ),
-                InlineKeyboardButton(
-                    t("mentoring.availability.button_list"), callback_data="av:ls:0"
-                ),
+                buttons.SLOT_ADD.button(t("mentoring.availability.button_add_another")),
+                buttons.SLOTS_LIST.button(t("mentoring.availability.button_list"), 0),
             ]
         ]
     )

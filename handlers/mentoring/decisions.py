@@ -5,50 +5,39 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
 from bot.mentoring import errors, lookup
 from bot.mentoring.appointments import confirm, decline, propose_other
 from bot.mentoring.followup import expire_pending, tutor_history
-from bot.mentoring.renderers import when
 from bot.mentoring.views import AppointmentView
 from bot.models import AppointmentStatus
+from handlers import buttons
+from handlers.buttons import Button
 from handlers.common import call_service, edit_or_ignore
-from handlers.mentoring_common import (
-    REASONS,
-    config,
-    current_tutor,
-    decision_keyboard,
-    ids,
-    other_slots,
-    own_appointment,
-    refuse,
-    request_text,
-    send,
-    send_confirmation,
-    send_proposal,
-    slot_buttons,
-    t_for,
-)
+from handlers.mentoring.access import current_tutor, other_slots, own_appointment
+from handlers.mentoring.keyboards import decision_keyboard, slot_buttons
+from handlers.mentoring.messages import send, send_confirmation, send_proposal, t_for
+from handlers.mentoring.refusals import refuse
+from handlers.mentoring.state import REASONS, config
+from handlers.mentoring.texts import request_text, when
 
 logger = logging.getLogger(__name__)
 
 HISTORY_LINES = 30
 
 
-def _appointment_id(update: Update) -> int:
-    found = ids(update.callback_query.data if update.callback_query else None, 1)
-    return found[0] if found else -1
-
-
-async def _pending_of_tutor(update: Update, context: ProxiContext) -> AppointmentView:
+async def _pending_of_tutor(
+    update: Update, context: ProxiContext, button: Button
+) -> AppointmentView:
     """The request behind the button, if the presser is its tutor and it still waits."""
-    assert update.effective_user is not None
-    view = await own_appointment(
-        context, _appointment_id(update), update.effective_user.id, side="tutor"
-    )
+    assert update.effective_user is not None and update.callback_query is not None
+    (appointment_id,) = button.parse(update.callback_query.data)
+    view = await own_appointment(context, appointment_id, update.effective_user.id, side="tutor")
     if view.status != AppointmentStatus.PENDING:
         raise errors.NotPending(view.status)
     return view
@@ -65,7 +54,7 @@ async def confirm_pressed(update: Update, context: ProxiContext) -> None:
         view = await call_service(
             confirm,
             services.engine,
-            appointment_id=_appointment_id(update),
+            appointment_id=buttons.REQUEST_CONFIRM.value(query.data),
             tutor_user_id=user.id,
             now=services.clock.now(),
         )
@@ -88,22 +77,16 @@ async def decline_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     try:
-        view = await _pending_of_tutor(update, context)
+        view = await _pending_of_tutor(update, context, buttons.REQUEST_DECLINE)
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
     await query.answer()
     rows = [
-        [
-            InlineKeyboardButton(
-                t(f"mentoring.request.reason.{code}"), callback_data=f"rq:r:{view.id}:{i}"
-            )
-        ]
+        [buttons.REQUEST_REASON.button(t(f"mentoring.request.reason.{code}"), view.id, i)]
         for i, code in enumerate(REASONS)
     ]
-    rows.append(
-        [InlineKeyboardButton(t("mentoring.button_back"), callback_data=f"rq:b:{view.id}")]
-    )
+    rows.append([buttons.REQUEST_BACK.button(t("mentoring.button_back"), view.id)])
     text = t("mentoring.request.ask_reason", learner=html.escape(view.learner_name))
     await edit_or_ignore(query, text, reply_markup=InlineKeyboardMarkup(rows))
 
@@ -115,7 +98,7 @@ async def back_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     try:
-        view = await _pending_of_tutor(update, context)
+        view = await _pending_of_tutor(update, context, buttons.REQUEST_BACK)
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
@@ -131,16 +114,16 @@ async def reason_chosen(update: Update, context: ProxiContext) -> None:
     if query is None or user is None:
         return
     services = context.services
-    found = ids(query.data, 2)
-    if found is None or not 0 <= found[1] < len(REASONS):
+    appointment_id, reason = buttons.REQUEST_REASON.parse(query.data)
+    if not 0 <= reason < len(REASONS):
         await refuse(query, context.t, errors.NotYours(None))
         return
-    code = REASONS[found[1]]
+    code = REASONS[reason]
     try:
         declined = await call_service(
             decline,
             services.engine,
-            appointment_id=found[0],
+            appointment_id=appointment_id,
             tutor_user_id=user.id,
             not_before=services.clock.now() + config(services.settings).expire_before,
             reason=None if code == "none" else code,
@@ -171,7 +154,9 @@ async def reason_chosen(update: Update, context: ProxiContext) -> None:
         lines.append(t("mentoring.move.kept", when=when(t, origin)))
     elif declined.alternatives:
         lines.append(t("mentoring.learner.alternatives", tutor=html.escape(view.tutor_name)))
-        keyboard = InlineKeyboardMarkup(slot_buttons(t, declined.alternatives, "mn:s:{slot}"))
+        keyboard = InlineKeyboardMarkup(
+            slot_buttons(t, declined.alternatives, buttons.MENTOR_SLOT)
+        )
     else:
         lines.append(t("mentoring.learner.try_again"))
     await send(context, view.learner_id, "\n".join(lines), keyboard=keyboard)
@@ -184,7 +169,7 @@ async def other_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     try:
-        view = await _pending_of_tutor(update, context)
+        view = await _pending_of_tutor(update, context, buttons.REQUEST_OTHER)
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
@@ -193,10 +178,8 @@ async def other_pressed(update: Update, context: ProxiContext) -> None:
         await query.answer(t("mentoring.request.no_other"), show_alert=True)
         return
     await query.answer()
-    rows = slot_buttons(t, slots, f"rq:p:{view.id}:{{slot}}")
-    rows.append(
-        [InlineKeyboardButton(t("mentoring.button_back"), callback_data=f"rq:b:{view.id}")]
-    )
+    rows = slot_buttons(t, slots, buttons.REQUEST_PROPOSE, view.id)
+    rows.append([buttons.REQUEST_BACK.button(t("mentoring.button_back"), view.id)])
     text = t("mentoring.request.choose_other", learner=html.escape(view.learner_name))
     await edit_or_ignore(query, text, reply_markup=InlineKeyboardMarkup(rows))
 
@@ -208,14 +191,14 @@ async def propose_chosen(update: Update, context: ProxiContext) -> None:
     if query is None or user is None:
         return
     services = context.services
-    found = ids(query.data, 2) or [-1, -1]
+    appointment_id, slot_id = buttons.REQUEST_PROPOSE.parse(query.data)
     try:
         proposed = await call_service(
             propose_other,
             services.engine,
-            appointment_id=found[0],
+            appointment_id=appointment_id,
             tutor_user_id=user.id,
-            new_slot_id=found[1],
+            new_slot_id=slot_id,
             now=services.clock.now(),
         )
     except errors.MentoringError as exc:
@@ -324,3 +307,16 @@ async def expire_requests_job(context: ProxiContext) -> None:
                 when=when(t, view),
             )
             await send(context, view.tutor_user_id, text, silent=True)
+
+
+def handlers() -> list[BaseHandler[Update, ProxiContext, Any]]:
+    """A tutor's decisions on requests, and /historique."""
+    return [
+        CommandHandler(["historique", "history"], history_command),
+        CallbackQueryHandler(confirm_pressed, pattern=buttons.REQUEST_CONFIRM.pattern),
+        CallbackQueryHandler(decline_pressed, pattern=buttons.REQUEST_DECLINE.pattern),
+        CallbackQueryHandler(back_pressed, pattern=buttons.REQUEST_BACK.pattern),
+        CallbackQueryHandler(reason_chosen, pattern=buttons.REQUEST_REASON.pattern),
+        CallbackQueryHandler(other_pressed, pattern=buttons.REQUEST_OTHER.pattern),
+        CallbackQueryHandler(propose_chosen, pattern=buttons.REQUEST_PROPOSE.pattern),
+    ]

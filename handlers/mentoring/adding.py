@@ -2,8 +2,8 @@
 appointments), place (spaces or online), seats.
 
 The steps fill one draft in `context.user_data[DRAFT]` (the typed phrase of
-:mod:`handlers.mentoring_typing` fills the same draft); `advance` asks for the first missing
-piece and, once nothing is missing, :mod:`handlers.mentoring_creating` creates the slot(s).
+:mod:`handlers.mentoring.typing` fills the same draft); `advance` asks for the first missing
+piece and, once nothing is missing, :mod:`handlers.mentoring.creating` creates the slot(s).
 """
 
 from __future__ import annotations
@@ -14,23 +14,19 @@ from typing import Any
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import lookup
 from bot.mentoring.timing import local_to_utc
+from handlers import buttons
 from handlers.common import call_service
-from handlers.mentoring_common import (
-    AWAIT,
-    DRAFT,
-    current_tutor,
-    ids,
-    short,
-    show,
-    waiting,
-)
-from handlers.mentoring_creating import create, hhmm
+from handlers.mentoring.access import current_tutor
+from handlers.mentoring.creating import create, hhmm
+from handlers.mentoring.messages import show
+from handlers.mentoring.state import AWAIT, DRAFT, waiting
+from handlers.mentoring.texts import short
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +61,8 @@ def _label(minutes: int, t: Translator) -> str:
     return t("mentoring.availability.hours_minutes", hours=hours, minutes=f"{rest:02d}")
 
 
-def _rows(buttons: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
-    return [buttons[i : i + width] for i in range(0, len(buttons), width)]
+def _rows(choices: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
+    return [choices[i : i + width] for i in range(0, len(choices), width)]
 
 
 async def add_pressed(update: Update, context: ProxiContext) -> int:
@@ -97,7 +93,8 @@ async def _set(update: Update, context: ProxiContext, **values: Any) -> None:
 
 async def day_chosen(update: Update, context: ProxiContext) -> None:
     """A day button (av:d:YYYYMMDD)."""
-    raw = (update.callback_query.data or "").rsplit(":", 1)[-1]  # type: ignore[union-attr]
+    assert update.callback_query is not None
+    raw = buttons.SLOT_DAY.value(update.callback_query.data)
     try:
         day = datetime.strptime(raw, "%Y%m%d").date()
     except ValueError:
@@ -122,15 +119,16 @@ def _bookable_days(context: ProxiContext) -> list[date]:
 
 async def start_chosen(update: Update, context: ProxiContext) -> None:
     """A start time button (av:t:HHMM)."""
-    raw = (update.callback_query.data or "").rsplit(":", 1)[-1]  # type: ignore[union-attr]
+    assert update.callback_query is not None
+    raw = buttons.SLOT_START.value(update.callback_query.data)
     await _set(update, context, start=_valid_hhmm(raw))
 
 
 async def length_chosen(update: Update, context: ProxiContext) -> None:
     """A length button (av:l:<minutes>): one slot, or each appointment of a range."""
-    found = ids(update.callback_query.data, 1)  # type: ignore[union-attr]
+    assert update.callback_query is not None
+    minutes = buttons.SLOT_LENGTH.value(update.callback_query.data)
     draft = draft_of(context) or {}
-    minutes = found[0] if found else None
     if minutes and not draft.get("range") and draft.get("start"):
         end = datetime.combine(date.min, hhmm(draft["start"])) + timedelta(minutes=minutes)
         await _set(update, context, minutes=minutes, end=end.strftime("%H%M"))
@@ -145,20 +143,22 @@ async def range_chosen(update: Update, context: ProxiContext) -> None:
 
 async def end_chosen(update: Update, context: ProxiContext) -> None:
     """An end time button of a range (av:e:HHMM)."""
-    raw = (update.callback_query.data or "").rsplit(":", 1)[-1]  # type: ignore[union-attr]
+    assert update.callback_query is not None
+    raw = buttons.SLOT_END.value(update.callback_query.data)
     await _set(update, context, end=_valid_hhmm(raw))
 
 
 async def place_chosen(update: Update, context: ProxiContext) -> None:
     """A space button (av:p:<space>)."""
-    found = ids(update.callback_query.data, 1)  # type: ignore[union-attr]
-    await _set(update, context, space_id=found[0] if found else None, online=False)
+    assert update.callback_query is not None
+    space_id = buttons.SLOT_SPACE.value(update.callback_query.data)
+    await _set(update, context, space_id=space_id, online=False)
 
 
 async def seats_chosen(update: Update, context: ProxiContext) -> None:
     """[Une personne] or [Groupe de N] (av:s:<n>)."""
-    found = ids(update.callback_query.data, 1)  # type: ignore[union-attr]
-    await _set(update, context, seats=found[0] if found else None)
+    assert update.callback_query is not None
+    await _set(update, context, seats=buttons.SLOT_SEATS.value(update.callback_query.data))
 
 
 async def online_pressed(update: Update, context: ProxiContext) -> int:
@@ -199,47 +199,42 @@ async def advance(update: Update, context: ProxiContext) -> int:
     waiting(context, "availability")
     if not draft.get("day"):
         days = _bookable_days(context)
-        buttons = [
-            InlineKeyboardButton(
-                format_date(day, "EEE d MMM", locale=t.locale),
-                callback_data=f"av:d:{day:%Y%m%d}",
+        choices = [
+            buttons.SLOT_DAY.button(
+                format_date(day, "EEE d MMM", locale=t.locale), f"{day:%Y%m%d}"
             )
             for day in days
         ]
         await show(
-            update, t("mentoring.availability.ask_day"), InlineKeyboardMarkup(_rows(buttons, 3))
+            update, t("mentoring.availability.ask_day"), InlineKeyboardMarkup(_rows(choices, 3))
         )
     elif not draft.get("start"):
         day = date.fromisoformat(draft["day"])
         starts = [
             time(hour, minute) for hour in range(FIRST_HOUR, LAST_HOUR) for minute in (0, 30)
         ]
-        buttons = [
-            InlineKeyboardButton(f"{at:%H:%M}", callback_data=f"av:t:{at:%H%M}")
+        choices = [
+            buttons.SLOT_START.button(f"{at:%H:%M}", f"{at:%H%M}")
             for at in starts
             if local_to_utc(day, at, tz) > now
         ]
         await show(
             update,
             t("mentoring.availability.ask_start", day=t.date(day)),
-            InlineKeyboardMarkup(_rows(buttons, 4)),
+            InlineKeyboardMarkup(_rows(choices, 4)),
         )
     elif not draft.get("minutes") or not draft.get("end"):
         await _ask_length(update, context, draft)
     elif not draft.get("space_id") and not draft.get("online_url"):
         return await _ask_place(update, context, draft)
     elif not draft.get("seats"):
-        buttons = [
-            InlineKeyboardButton(t("mentoring.availability.button_one"), callback_data="av:s:1")
-        ]
-        buttons += [
-            InlineKeyboardButton(
-                t("mentoring.availability.button_group", n=n), callback_data=f"av:s:{n}"
-            )
+        choices = [buttons.SLOT_SEATS.button(t("mentoring.availability.button_one"), 1)]
+        choices += [
+            buttons.SLOT_SEATS.button(t("mentoring.availability.button_group", n=n), n)
             for n in GROUP_SIZES
         ]
         await show(
-            update, t("mentoring.availability.ask_seats"), InlineKeyboardMarkup(_rows(buttons, 3))
+            update, t("mentoring.availability.ask_seats"), InlineKeyboardMarkup(_rows(choices, 3))
         )
     else:
         return await create(update, context, draft)
@@ -252,36 +247,30 @@ async def _ask_length(update: Update, context: ProxiContext, draft: dict[str, An
     start = datetime.combine(day, hhmm(draft["start"]))
     if draft.get("range") and not draft.get("end"):
         ends = [start + timedelta(minutes=30 * n) for n in range(2, 21)]
-        buttons = [
-            InlineKeyboardButton(f"{end:%H:%M}", callback_data=f"av:e:{end:%H%M}")
+        choices = [
+            buttons.SLOT_END.button(f"{end:%H:%M}", f"{end:%H%M}")
             for end in ends
             if end.date() == day
         ]
         text = t("mentoring.availability.ask_end", day=t.date(day), start=f"{start:%H:%M}")
-        await show(update, text, InlineKeyboardMarkup(_rows(buttons, 4)))
+        await show(update, text, InlineKeyboardMarkup(_rows(choices, 4)))
         return
     if draft.get("range"):
         end = datetime.combine(day, hhmm(draft["end"]))
         span = int((end - start).total_seconds() // 60)
-        buttons = [
-            InlineKeyboardButton(_label(m, t), callback_data=f"av:l:{m}")
-            for m in LENGTHS
-            if m <= span
-        ]
+        choices = [buttons.SLOT_LENGTH.button(_label(m, t), m) for m in LENGTHS if m <= span]
         text = t(
             "mentoring.availability.ask_appointment", start=f"{start:%H:%M}", end=f"{end:%H:%M}"
         )
-        await show(update, text, InlineKeyboardMarkup(_rows(buttons, 3)))
+        await show(update, text, InlineKeyboardMarkup(_rows(choices, 3)))
         return
-    buttons = [
-        InlineKeyboardButton(_label(m, t), callback_data=f"av:l:{m}")
+    choices = [
+        buttons.SLOT_LENGTH.button(_label(m, t), m)
         for m in LENGTHS
         if (start + timedelta(minutes=m)).date() == day
     ]
-    rows = _rows(buttons, 3)
-    rows.append(
-        [InlineKeyboardButton(t("mentoring.availability.button_range"), callback_data="av:r")]
-    )
+    rows = _rows(choices, 3)
+    rows.append([buttons.SLOT_RANGE.button(t("mentoring.availability.button_range"))])
     text = t("mentoring.availability.ask_length", day=t.date(day), start=f"{start:%H:%M}")
     await show(update, text, InlineKeyboardMarkup(rows))
 
@@ -305,16 +294,29 @@ async def _ask_place(update: Update, context: ProxiContext, draft: dict[str, Any
 
 
 def place_keyboard(t: Translator, spaces: list[tuple[int, str, str]]) -> InlineKeyboardMarkup:
+    """Up to PLACE_BUTTONS of the tutor's spaces, then [En ligne] [Autre espace]."""
     rows = [
-        [InlineKeyboardButton(short(f"{name} ({city})", 50), callback_data=f"av:p:{space_id}")]
+        [buttons.SLOT_SPACE.button(short(f"{name} ({city})", 50), space_id)]
         for space_id, name, city in spaces[:PLACE_BUTTONS]
     ]
     rows.append(
         [
-            InlineKeyboardButton(t("mentoring.availability.button_online"), callback_data="av:on"),
-            InlineKeyboardButton(
-                t("mentoring.availability.button_other_place"), callback_data="av:op"
-            ),
+            buttons.SLOT_ONLINE.button(t("mentoring.availability.button_online")),
+            buttons.SLOT_OTHER_PLACE.button(t("mentoring.availability.button_other_place")),
         ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def handlers() -> list[BaseHandler[Update, ProxiContext, Any]]:
+    """The guided steps of adding a slot ([Ajouter], [En ligne] and [Autre espace] start or
+    continue the conversation, see `conversation`)."""
+    return [
+        CallbackQueryHandler(day_chosen, pattern=buttons.SLOT_DAY.pattern),
+        CallbackQueryHandler(start_chosen, pattern=buttons.SLOT_START.pattern),
+        CallbackQueryHandler(length_chosen, pattern=buttons.SLOT_LENGTH.pattern),
+        CallbackQueryHandler(range_chosen, pattern=buttons.SLOT_RANGE.pattern),
+        CallbackQueryHandler(end_chosen, pattern=buttons.SLOT_END.pattern),
+        CallbackQueryHandler(place_chosen, pattern=buttons.SLOT_SPACE.pattern),
+        CallbackQueryHandler(seats_chosen, pattern=buttons.SLOT_SEATS.pattern),
+    ]

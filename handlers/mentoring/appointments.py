@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import html
 import logging
+from datetime import datetime
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
 from bot.i18n import Translator
@@ -14,29 +17,23 @@ from bot.mentoring import errors
 from bot.mentoring.appointments import Cancelled, cancel, reschedule
 from bot.mentoring.availability import tutor_for_user
 from bot.mentoring.followup import appointments_of, rate, record_attendance
-from bot.mentoring.renderers import (
-    other_name,
-    place_short,
-    rating_keyboard,
-    rating_question,
-    when,
-)
 from bot.mentoring.views import HOLDING, AppointmentView
+from handlers import buttons
+from handlers.buttons import Button
 from handlers.common import call_service, edit_or_ignore
-from handlers.mentoring_common import (
+from handlers.mentoring.access import other_slots, own_appointment
+from handlers.mentoring.keyboards import rating_keyboard, slot_buttons
+from handlers.mentoring.messages import (
     cancel_reminders,
-    ids,
-    other_slots,
-    own_appointment,
-    refuse,
     send,
     send_attachments,
     send_cancel_ics,
     send_proposal,
     send_request,
-    slot_buttons,
     t_for,
 )
+from handlers.mentoring.refusals import refuse
+from handlers.mentoring.texts import other_name, place_short, rating_question, when
 
 logger = logging.getLogger(__name__)
 
@@ -60,19 +57,27 @@ async def my_appointments_command(update: Update, context: ProxiContext) -> None
             t("mentoring.mine.none_tutor" if tutor else "mentoring.mine.none")
         )
         return
+    text, keyboard = _mine(t, views, user.id, now)
+    await message.reply_text(text, reply_markup=keyboard)
+
+
+def _mine(
+    t: Translator, views: list[AppointmentView], user_id: int, now: datetime
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The list of /mes_rdv: upcoming ones numbered with their buttons, then past ones."""
     upcoming = [view for view in views if view.status in HOLDING and view.ends_at > now]
     past = [view for view in views if view not in upcoming]
     lines = [t("mentoring.mine.title")]
     rows = []
     for number, view in enumerate(upcoming[:MAX_LISTED], start=1):
-        lines.append(_line(t, number, view, user.id))
+        lines.append(_line(t, number, view, user_id))
         rows.append(
             [
-                InlineKeyboardButton(
-                    t("mentoring.mine.button_cancel", i=number), callback_data=f"ap:x:{view.id}"
+                buttons.APPOINTMENT_CANCEL.button(
+                    t("mentoring.mine.button_cancel", i=number), view.id
                 ),
-                InlineKeyboardButton(
-                    t("mentoring.mine.button_move", i=number), callback_data=f"ap:m:{view.id}"
+                buttons.APPOINTMENT_MOVE.button(
+                    t("mentoring.mine.button_move", i=number), view.id
                 ),
             ]
         )
@@ -82,10 +87,8 @@ async def my_appointments_command(update: Update, context: ProxiContext) -> None
         lines.append(t("mentoring.mine.more", count=len(upcoming) - MAX_LISTED))
     if past:
         lines += ["", t("mentoring.mine.past_title")]
-        lines += [_line(t, number, view, user.id) for number, view in enumerate(past, start=1)]
-    await message.reply_text(
-        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows) if rows else None
-    )
+        lines += [_line(t, number, view, user_id) for number, view in enumerate(past, start=1)]
+    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
 
 
 def _line(t: Translator, number: int, view: AppointmentView, user_id: int) -> str:
@@ -99,11 +102,11 @@ def _line(t: Translator, number: int, view: AppointmentView, user_id: int) -> st
     )
 
 
-async def _holding(update: Update, context: ProxiContext) -> AppointmentView:
+async def _holding(update: Update, context: ProxiContext, button: Button) -> AppointmentView:
     """The appointment behind the button if the presser takes part and it is still on."""
     assert update.effective_user is not None and update.callback_query is not None
-    found = ids(update.callback_query.data, 1)
-    view = await own_appointment(context, found[0] if found else -1, update.effective_user.id)
+    appointment_id = button.value(update.callback_query.data)
+    view = await own_appointment(context, appointment_id, update.effective_user.id)
     if view.status not in HOLDING:
         raise errors.NotPending(view.status)
     if view.starts_at <= context.services.clock.now():
@@ -125,7 +128,7 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     try:
-        view = await _holding(update, context)
+        view = await _holding(update, context, buttons.APPOINTMENT_CANCEL)
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
@@ -133,12 +136,8 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
     keyboard = InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t("mentoring.cancel.button_yes"), callback_data=f"ap:xy:{view.id}"
-                ),
-                InlineKeyboardButton(
-                    t("mentoring.cancel.button_no"), callback_data=f"ap:xn:{view.id}"
-                ),
+                buttons.APPOINTMENT_CANCEL_YES.button(t("mentoring.cancel.button_yes"), view.id),
+                buttons.APPOINTMENT_CANCEL_NO.button(t("mentoring.cancel.button_no"), view.id),
             ]
         ]
     )
@@ -167,12 +166,11 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     if query is None or user is None:
         return
     services = context.services
-    found = ids(query.data, 1)
     try:
         cancelled = await call_service(
             cancel,
             services.engine,
-            appointment_id=found[0] if found else -1,
+            appointment_id=buttons.APPOINTMENT_CANCEL_YES.value(query.data),
             by_user_id=user.id,
             now=services.clock.now(),
         )
@@ -220,7 +218,7 @@ async def move_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     try:
-        view = await _holding(update, context)
+        view = await _holding(update, context, buttons.APPOINTMENT_MOVE)
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
@@ -232,7 +230,7 @@ async def move_pressed(update: Update, context: ProxiContext) -> None:
         return
     await query.answer()
     text = t("mentoring.move.choose", tutor=html.escape(view.tutor_name), when=when(t, view))
-    keyboard = InlineKeyboardMarkup(slot_buttons(t, slots, f"ap:ms:{view.id}:{{slot}}"))
+    keyboard = InlineKeyboardMarkup(slot_buttons(t, slots, buttons.APPOINTMENT_MOVE_TO, view.id))
     await _reply(update, text, keyboard)
 
 
@@ -244,14 +242,14 @@ async def move_chosen(update: Update, context: ProxiContext) -> None:
     if query is None or user is None:
         return
     services = context.services
-    found = ids(query.data, 2) or [-1, -1]
+    appointment_id, slot_id = buttons.APPOINTMENT_MOVE_TO.parse(query.data)
     try:
         moved = await call_service(
             reschedule,
             services.engine,
-            appointment_id=found[0],
+            appointment_id=appointment_id,
             by_user_id=user.id,
-            new_slot_id=found[1],
+            new_slot_id=slot_id,
             now=services.clock.now(),
         )
     except errors.MentoringError as exc:
@@ -287,17 +285,14 @@ async def attendance_answered(update: Update, context: ProxiContext) -> None:
     if query is None or user is None:
         return
     services = context.services
-    found = ids(query.data, 2)
-    if found is None or found[1] not in (0, 1):
-        await refuse(query, context.t, errors.NotYours(None))
-        return
+    appointment_id, took_place = buttons.ATTENDANCE.parse(query.data)
     try:
         view = await call_service(
             record_attendance,
             services.engine,
-            appointment_id=found[0],
+            appointment_id=appointment_id,
             by_user_id=user.id,
-            took_place=bool(found[1]),
+            took_place=took_place,
             now=services.clock.now(),
         )
     except errors.MentoringError as exc:
@@ -319,14 +314,14 @@ async def rating_chosen(update: Update, context: ProxiContext) -> None:
     if query is None or user is None:
         return
     services = context.services
-    found = ids(query.data, 2) or [-1, 0]
+    appointment_id, stars = buttons.RATING.parse(query.data)
     try:
         await call_service(
             rate,
             services.engine,
-            appointment_id=found[0],
+            appointment_id=appointment_id,
             learner_id=user.id,
-            stars=found[1],
+            stars=stars,
             now=services.clock.now(),
         )
     except errors.InvalidRating:
@@ -336,4 +331,18 @@ async def rating_chosen(update: Update, context: ProxiContext) -> None:
         await refuse(query, context.t, exc)
         return
     await query.answer()
-    await edit_or_ignore(query, context.t("mentoring.rating.thanks", stars=found[1]))
+    await edit_or_ignore(query, context.t("mentoring.rating.thanks", stars=stars))
+
+
+def handlers() -> list[BaseHandler[Update, ProxiContext, Any]]:
+    """/mes_rdv and the buttons on a booked appointment (cancel, move, attendance, rating)."""
+    return [
+        CommandHandler(["mes_rdv", "my_appointments"], my_appointments_command),
+        CallbackQueryHandler(cancel_pressed, pattern=buttons.APPOINTMENT_CANCEL.pattern),
+        CallbackQueryHandler(cancel_confirmed, pattern=buttons.APPOINTMENT_CANCEL_YES.pattern),
+        CallbackQueryHandler(cancel_kept, pattern=buttons.APPOINTMENT_CANCEL_NO.pattern),
+        CallbackQueryHandler(move_pressed, pattern=buttons.APPOINTMENT_MOVE.pattern),
+        CallbackQueryHandler(move_chosen, pattern=buttons.APPOINTMENT_MOVE_TO.pattern),
+        CallbackQueryHandler(attendance_answered, pattern=buttons.ATTENDANCE.pattern),
+        CallbackQueryHandler(rating_chosen, pattern=buttons.RATING.pattern),
+    ]

@@ -8,15 +8,19 @@ import html
 import logging
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.context import ProxiContext
 from bot.mentoring import lookup
 from bot.mentoring.parsing import ParseError, match_space, parse_availability
+from handlers import buttons
 from handlers.common import call_service
-from handlers.mentoring_adding import PLACE_BUTTONS, advance, draft_of, place_keyboard
-from handlers.mentoring_common import AWAIT, DRAFT, current_tutor, short, show, waiting
+from handlers.mentoring.access import current_tutor
+from handlers.mentoring.adding import PLACE_BUTTONS, advance, draft_of, place_keyboard
+from handlers.mentoring.messages import show
+from handlers.mentoring.state import AWAIT, DRAFT, waiting
+from handlers.mentoring.texts import short
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +70,7 @@ async def _resolve_place(
     waiting(context, "place")
     if matches:
         rows = [
-            [InlineKeyboardButton(short(f"{m.name} ({m.city})", 50), callback_data=f"av:p:{m.id}")]
+            [buttons.SLOT_SPACE.button(short(f"{m.name} ({m.city})", 50), m.id)]
             for m in matches[:PLACE_BUTTONS]
         ]
         text = t("mentoring.availability.place_ambiguous", place=html.escape(place))

@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import Update
 from telegram.ext import (
+    BaseHandler,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -22,14 +24,9 @@ from telegram.ext import (
 )
 
 from bot.context import ProxiContext
-from handlers import (
-    mentoring_adding,
-    mentoring_availability,
-    mentoring_learner,
-    mentoring_typing,
-    search,
-)
-from handlers.mentoring_common import AWAIT, DRAFT, awaited, waiting
+from handlers import buttons, search
+from handlers.mentoring import adding, availability, booking, typing
+from handlers.mentoring.state import AWAIT, DRAFT, awaited, waiting
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +34,11 @@ TIMEOUT = 15 * 60  # seconds: an unanswered question is forgotten after this
 
 Reader = Callable[[Update, ProxiContext], Awaitable[int]]
 READERS: dict[str, Reader] = {
-    "availability": mentoring_typing.availability_typed,
-    "link": mentoring_typing.link_typed,
-    "place": mentoring_typing.place_typed,
-    "topic": mentoring_learner.topic_typed,
-    "message": mentoring_learner.message_typed,
+    "availability": typing.availability_typed,
+    "link": typing.link_typed,
+    "place": typing.place_typed,
+    "topic": booking.topic_typed,
+    "message": booking.message_typed,
 }
 
 
@@ -68,27 +65,34 @@ async def stop(update: Update, context: ProxiContext) -> int:
     return ConversationHandler.END
 
 
-def conversation() -> ConversationHandler:
+def handlers() -> list[BaseHandler[Update, ProxiContext, Any]]:
+    """The mentoring conversation, registered before the search's text handler."""
+    return [conversation()]
+
+
+def conversation() -> ConversationHandler[ProxiContext]:
     """The mentoring conversation (tracked per user: the answer is a message, not a press)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="If 'per_message=False'")
         return ConversationHandler(
             entry_points=[
                 CommandHandler(
-                    ["disponibilites", "availability"], mentoring_availability.availability_command
+                    ["disponibilites", "availability"], availability.availability_command
                 ),
-                CommandHandler(["mentorat", "mentoring"], mentoring_learner.mentoring_command),
-                CallbackQueryHandler(mentoring_adding.add_pressed, pattern=r"^av:add$"),
-                CallbackQueryHandler(mentoring_adding.online_pressed, pattern=r"^av:on$"),
-                CallbackQueryHandler(mentoring_adding.other_place_pressed, pattern=r"^av:op$"),
-                CallbackQueryHandler(mentoring_learner.slot_picked, pattern=r"^mn:s:\d{1,9}$"),
+                CommandHandler(["mentorat", "mentoring"], booking.mentoring_command),
+                CallbackQueryHandler(adding.add_pressed, pattern=buttons.SLOT_ADD.pattern),
+                CallbackQueryHandler(adding.online_pressed, pattern=buttons.SLOT_ONLINE.pattern),
+                CallbackQueryHandler(
+                    adding.other_place_pressed, pattern=buttons.SLOT_OTHER_PLACE.pattern
+                ),
+                CallbackQueryHandler(booking.slot_picked, pattern=buttons.MENTOR_SLOT.pattern),
             ],
             states={
                 AWAIT: [
                     CommandHandler(["annuler", "cancel"], stop),
                     MessageHandler(filters.TEXT & ~filters.COMMAND, text_received),
                     CallbackQueryHandler(
-                        mentoring_learner.skip_pressed, pattern=r"^mn:k:\d{1,9}$"
+                        booking.skip_pressed, pattern=buttons.MENTOR_SKIP.pattern
                     ),
                 ]
             },

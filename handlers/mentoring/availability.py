@@ -5,29 +5,26 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import Any
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.context import ProxiContext, Services
 from bot.i18n import Translator
 from bot.mentoring import errors, lookup
 from bot.mentoring.availability import list_slots, remove_series, remove_slot
-from bot.mentoring.renderers import place_short, when
 from bot.mentoring.views import AppointmentView, SlotView
 from bot.models import AppointmentStatus
+from handlers import buttons
+from handlers.buttons import Button, any_of
 from handlers.common import call_service, edit_or_ignore
-from handlers.mentoring_common import (
-    cancel_reminders,
-    current_tutor,
-    ids,
-    refuse,
-    send,
-    send_attachments,
-    t_for,
-)
-from handlers.mentoring_typing import typed
+from handlers.mentoring.access import current_tutor
+from handlers.mentoring.messages import cancel_reminders, send, send_attachments, t_for
+from handlers.mentoring.refusals import refuse
+from handlers.mentoring.texts import place_short, when
+from handlers.mentoring.typing import typed
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +58,7 @@ async def list_pressed(update: Update, context: ProxiContext) -> None:
         await query.answer(context.t("mentoring.availability.not_tutor"), show_alert=True)
         return
     await query.answer()
-    found = ids(query.data, 1)
-    text, keyboard = await _page(context, tutor_id, max(found[0] if found else 0, 0))
+    text, keyboard = await _page(context, tutor_id, buttons.SLOTS_LIST.value(query.data))
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
 
@@ -74,36 +70,29 @@ async def _page(
     slots = await call_service(
         list_slots, services.engine, tutor_id=tutor_id, now=services.clock.now()
     )
-    add = [InlineKeyboardButton(t("mentoring.availability.button_add"), callback_data="av:add")]
+    add = [buttons.SLOT_ADD.button(t("mentoring.availability.button_add"))]
     if not slots:
         return t("mentoring.availability.none"), InlineKeyboardMarkup([add])
     if offset >= len(slots):
         offset = max(0, len(slots) - PAGE)
     shown = slots[offset : offset + PAGE]
     lines = [t("mentoring.availability.title", count=len(slots))]
-    buttons = []
+    removes = []
     for number, slot in enumerate(shown, start=offset + 1):
         lines.append(_line(t, number, slot))
-        buttons.append(
-            InlineKeyboardButton(
-                t("mentoring.availability.button_remove", i=number),
-                callback_data=f"av:x:{slot.id}",
+        removes.append(
+            buttons.SLOT_REMOVE.button(
+                t("mentoring.availability.button_remove", i=number), slot.id
             )
         )
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows = [removes[i : i + 2] for i in range(0, len(removes), 2)]
     nav = []
     if offset > 0:
         nav.append(
-            InlineKeyboardButton(
-                t("mentoring.button_previous"), callback_data=f"av:ls:{max(0, offset - PAGE)}"
-            )
+            buttons.SLOTS_LIST.button(t("mentoring.button_previous"), max(0, offset - PAGE))
         )
     if offset + PAGE < len(slots):
-        nav.append(
-            InlineKeyboardButton(
-                t("mentoring.button_next"), callback_data=f"av:ls:{offset + PAGE}"
-            )
-        )
+        nav.append(buttons.SLOTS_LIST.button(t("mentoring.button_next"), offset + PAGE))
     if nav:
         rows.append(nav)
     rows.extend(_series_buttons(t, slots))
@@ -129,7 +118,7 @@ def _series_buttons(t: Translator, slots: list[SlotView]) -> list[list[InlineKey
             time=t.time(slot.starts_at),
             count=count[series_id],
         )
-        rows.append([InlineKeyboardButton(label, callback_data=f"av:xs:{slot.id}")])
+        rows.append([buttons.SERIES_REMOVE.button(label, slot.id)])
     return rows
 
 
@@ -152,8 +141,7 @@ async def remove_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     services = context.services
-    found = ids(query.data, 1)
-    slot_id = found[0] if found else -1
+    slot_id = buttons.SLOT_REMOVE.value(query.data)
     try:
         await call_service(
             remove_slot,
@@ -165,7 +153,7 @@ async def remove_pressed(update: Update, context: ProxiContext) -> None:
     except errors.SlotBooked as exc:
         await query.answer()
         slot = await call_service(lookup.slot, services.engine, slot_id=slot_id)
-        keyboard = _confirm_keyboard(t, f"av:xy:{slot_id}")
+        keyboard = _confirm_keyboard(t, buttons.SLOT_REMOVE_YES, slot_id)
         text = t(
             "mentoring.availability.confirm_remove",
             count=len(exc.appointments),
@@ -191,8 +179,7 @@ async def remove_confirmed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     services = context.services
-    found = ids(query.data, 1)
-    slot_id = found[0] if found else -1
+    slot_id = buttons.SLOT_REMOVE_YES.value(query.data)
     before = await call_service(lookup.holding_on_slot, services.engine, slot_id=slot_id)
     was = {view.id: view.status for view in before}
     try:
@@ -223,12 +210,12 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     services = context.services
-    found = ids(query.data, 1)
-    slot = await call_service(lookup.slot, services.engine, slot_id=found[0] if found else -1)
+    confirmed_press = buttons.SERIES_REMOVE_YES.matches(query.data)
+    pressed = buttons.SERIES_REMOVE_YES if confirmed_press else buttons.SERIES_REMOVE
+    slot = await call_service(lookup.slot, services.engine, slot_id=pressed.value(query.data))
     if slot is None or not slot.series_id:
         await query.answer(t("mentoring.availability.stale"), show_alert=True)
         return
-    confirmed_press = query.data.startswith("av:xsy:")
     was = await call_service(_series_statuses, services, slot.series_id, slot.tutor_id)
     try:
         cancelled = await call_service(
@@ -241,7 +228,7 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
         )
     except errors.SlotBooked as exc:
         await query.answer()
-        keyboard = _confirm_keyboard(t, f"av:xsy:{slot.id}")
+        keyboard = _confirm_keyboard(t, buttons.SERIES_REMOVE_YES, slot.id)
         text = t("mentoring.availability.confirm_remove_series", count=len(exc.appointments))
         await edit_or_ignore(query, text, reply_markup=keyboard)
         return
@@ -252,17 +239,13 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
     await _after_removal(update, context, cancelled, was)
 
 
-def _confirm_keyboard(t: Translator, yes_data: str) -> InlineKeyboardMarkup:
+def _confirm_keyboard(t: Translator, yes: Button, slot_id: int) -> InlineKeyboardMarkup:
     """[Oui, supprimer] [Garder], before removing booked slots."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(
-                    t("mentoring.availability.button_remove_yes"), callback_data=yes_data
-                ),
-                InlineKeyboardButton(
-                    t("mentoring.availability.button_keep"), callback_data="av:ls:0"
-                ),
+                yes.button(t("mentoring.availability.button_remove_yes"), slot_id),
+                buttons.SLOTS_LIST.button(t("mentoring.availability.button_keep"), 0),
             ]
         ]
     )
@@ -318,3 +301,16 @@ async def _refresh(update: Update, context: ProxiContext) -> None:
         return
     text, keyboard = await _page(context, tutor_id, 0)
     await edit_or_ignore(query, text, reply_markup=keyboard)
+
+
+def handlers() -> list[BaseHandler[Update, ProxiContext, Any]]:
+    """A tutor's slot list and removals (adding is in `adding`, typed in `typing`)."""
+    return [
+        CallbackQueryHandler(list_pressed, pattern=buttons.SLOTS_LIST.pattern),
+        CallbackQueryHandler(remove_pressed, pattern=buttons.SLOT_REMOVE.pattern),
+        CallbackQueryHandler(remove_confirmed, pattern=buttons.SLOT_REMOVE_YES.pattern),
+        CallbackQueryHandler(
+            remove_series_pressed,
+            pattern=any_of(buttons.SERIES_REMOVE, buttons.SERIES_REMOVE_YES),
+        ),
+    ]

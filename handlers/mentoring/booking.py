@@ -7,9 +7,10 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import ConversationHandler
+from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
@@ -17,26 +18,15 @@ from bot.i18n import Translator
 from bot.mentoring import errors, lookup
 from bot.mentoring.appointments import MAX_MESSAGE, answer_proposal, request
 from bot.mentoring.finder import open_slots
-from bot.mentoring.renderers import place_text, when
 from bot.mentoring.views import SlotView
 from bot.search.topics import default_topics, words
+from handlers import buttons
 from handlers.common import call_service, edit_or_ignore
-from handlers.mentoring_common import (
-    AWAIT,
-    SLOT_BUTTONS,
-    awaited,
-    config,
-    ids,
-    refuse,
-    send,
-    send_confirmation,
-    send_request,
-    short,
-    show,
-    slot_buttons,
-    t_for,
-    waiting,
-)
+from handlers.mentoring.keyboards import SLOT_BUTTONS, slot_buttons
+from handlers.mentoring.messages import send, send_confirmation, send_request, show, t_for
+from handlers.mentoring.refusals import refuse
+from handlers.mentoring.state import AWAIT, awaited, config, waiting
+from handlers.mentoring.texts import place_text, short, when
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +61,8 @@ def _near(context: ProxiContext) -> tuple[float, float] | None:
 
 def _choices(t: Translator) -> list[InlineKeyboardButton]:
     return [
-        InlineKeyboardButton(t("mentoring.learner.button_tutor"), callback_data="mn:tu"),
-        InlineKeyboardButton(t("mentoring.learner.button_all"), callback_data="mn:all"),
+        buttons.MENTOR_TUTORS.button(t("mentoring.learner.button_tutor")),
+        buttons.MENTOR_ALL.button(t("mentoring.learner.button_all")),
     ]
 
 
@@ -89,11 +79,8 @@ async def mentoring_command(update: Update, context: ProxiContext) -> int:
     topics = await call_service(lookup.topics, context.services.engine)
     if context.user_data is not None:
         context.user_data[TOPICS] = topics
-    buttons = [
-        InlineKeyboardButton(short(topic, 30), callback_data=f"mn:t:{i}")
-        for i, topic in enumerate(topics)
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    choices = [buttons.MENTOR_TOPIC.button(short(topic, 30), i) for i, topic in enumerate(topics)]
+    rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
     rows.append(_choices(t))
     waiting(context, "topic")
     await message.reply_text(
@@ -118,13 +105,13 @@ async def topic_chosen(update: Update, context: ProxiContext) -> None:
     if query is None:
         return
     topics: Sequence[str] = (context.user_data or {}).get(TOPICS) or []
-    found = ids(query.data, 1)
-    if found is None or not 0 <= found[0] < len(topics):
+    index = buttons.MENTOR_TOPIC.value(query.data)
+    if not 0 <= index < len(topics):
         await query.answer(context.t("mentoring.stale_button"), show_alert=True)
         return
     await query.answer()
     waiting(context, None)
-    await _slots(update, context, topic=topics[found[0]])
+    await _slots(update, context, topic=topics[index])
 
 
 async def all_pressed(update: Update, context: ProxiContext) -> None:
@@ -147,10 +134,7 @@ async def tutors_pressed(update: Update, context: ProxiContext) -> None:
     if not tutors:
         await edit_or_ignore(query, t("mentoring.learner.no_tutors"))
         return
-    rows = [
-        [InlineKeyboardButton(short(name), callback_data=f"mn:u:{tutor_id}")]
-        for tutor_id, name in tutors[:30]
-    ]
+    rows = [[buttons.MENTOR_TUTOR.button(short(name), tutor_id)] for tutor_id, name in tutors[:30]]
     await edit_or_ignore(
         query, t("mentoring.learner.choose_tutor"), reply_markup=InlineKeyboardMarkup(rows)
     )
@@ -162,8 +146,7 @@ async def tutor_chosen(update: Update, context: ProxiContext) -> None:
     if query is None:
         return
     await query.answer()
-    found = ids(query.data, 1)
-    await _slots(update, context, tutor_id=found[0] if found else -1)
+    await _slots(update, context, tutor_id=buttons.MENTOR_TUTOR.value(query.data))
 
 
 async def _open(
@@ -215,7 +198,7 @@ async def _slots(
         lines.append(_line(t, number, slot))
     if _near(context) is None:
         lines.append(t("mentoring.learner.location_hint"))
-    keyboard = InlineKeyboardMarkup(slot_buttons(t, slots, "mn:s:{slot}", tutor=True))
+    keyboard = InlineKeyboardMarkup(slot_buttons(t, slots, buttons.MENTOR_SLOT, tutor=True))
     await show(update, "\n".join(lines), keyboard)
 
 
@@ -239,10 +222,8 @@ async def slot_picked(update: Update, context: ProxiContext) -> int:
     if query is None or user is None:
         return END
     t = context.t
-    found = ids(query.data, 1)
-    slot = await call_service(
-        lookup.slot, context.services.engine, slot_id=found[0] if found else -1
-    )
+    slot_id = buttons.MENTOR_SLOT.value(query.data)
+    slot = await call_service(lookup.slot, context.services.engine, slot_id=slot_id)
     if slot is None:
         await query.answer(t("mentoring.stale_button"), show_alert=True)
         return END
@@ -256,13 +237,7 @@ async def slot_picked(update: Update, context: ProxiContext) -> int:
     await query.answer()
     waiting(context, "message", slot=slot.id)
     keyboard = InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t("mentoring.learner.button_skip"), callback_data=f"mn:k:{slot.id}"
-                )
-            ]
-        ]
+        [[buttons.MENTOR_SKIP.button(t("mentoring.learner.button_skip"), slot.id)]]
     )
     text = t(
         "mentoring.learner.ask_message",
@@ -288,12 +263,8 @@ async def skip_pressed(update: Update, context: ProxiContext) -> int:
     query = update.callback_query
     if query is None:
         return END
-    found = ids(query.data, 1)
-    if found is None:
-        await query.answer(context.t("mentoring.stale_button"), show_alert=True)
-        return END
     await query.answer()
-    return await _request(update, context, found[0], "")
+    return await _request(update, context, buttons.MENTOR_SKIP.value(query.data), "")
 
 
 async def _request(update: Update, context: ProxiContext, slot_id: int, message: str) -> int:
@@ -345,7 +316,9 @@ async def _taken(update: Update, context: ProxiContext, slot: SlotView) -> None:
         return
     text = t("mentoring.learner.taken_others")
     await show(
-        update, text, InlineKeyboardMarkup(slot_buttons(t, others, "mn:s:{slot}", tutor=True))
+        update,
+        text,
+        InlineKeyboardMarkup(slot_buttons(t, others, buttons.MENTOR_SLOT, tutor=True)),
     )
 
 
@@ -356,13 +329,13 @@ async def proposal_answered(update: Update, context: ProxiContext) -> None:
     if query is None or user is None or query.data is None:
         return
     services = context.services
-    accept = query.data.startswith("pp:a:")
-    found = ids(query.data, 1)
+    answer, appointment_id = buttons.PROPOSAL.parse(query.data)
+    accept = answer == "a"
     try:
         view = await call_service(
             answer_proposal,
             services.engine,
-            appointment_id=found[0] if found else -1,
+            appointment_id=appointment_id,
             learner_id=user.id,
             accept=accept,
             now=services.clock.now(),
@@ -385,3 +358,15 @@ async def proposal_answered(update: Update, context: ProxiContext) -> None:
             when=when(tutor_t, view),
         )
         await send(context, view.tutor_user_id, text)
+
+
+def handlers() -> list[BaseHandler[Update, ProxiContext, Any]]:
+    """A learner's booking buttons (/mentorat and a slot's press start the conversation)."""
+    return [
+        CallbackQueryHandler(topic_chosen, pattern=buttons.MENTOR_TOPIC.pattern),
+        CallbackQueryHandler(all_pressed, pattern=buttons.MENTOR_ALL.pattern),
+        CallbackQueryHandler(tutors_pressed, pattern=buttons.MENTOR_TUTORS.pattern),
+        CallbackQueryHandler(tutor_chosen, pattern=buttons.MENTOR_TUTOR.pattern),
+        CallbackQueryHandler(skip_pressed, pattern=buttons.MENTOR_SKIP.pattern),
+        CallbackQueryHandler(proposal_answered, pattern=buttons.PROPOSAL.pattern),
+    ]

@@ -1,0 +1,168 @@
+"""Every kind of inline button, declared once.
+
+A `Button` is a prefix and typed fields: `.data(*values)` writes the callback data when a
+keyboard is built, `.pattern` is the regular expression its handler is registered with, and
+`.parse(data)` reads the values back in the handler. Patterns match whole strings only, so a
+forged or stale button whose data does not fit any declaration falls through to
+`fallback.stale_button` and never reaches a feature with half-parsed ids.
+
+Telegram limits callback data to 64 bytes; `.data` checks it, so a keyboard can never carry
+data that Telegram would refuse.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import InlineKeyboardButton
+
+MAX_DATA_BYTES = 64  # Telegram's limit on callback_data
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One value carried by a button: how it looks in the data, and how it is read back."""
+
+    regex: str
+    read: Callable[[str], Any] = str
+
+
+ID = Field(r"\d{1,9}", int)  # a database id (nine digits: no overflow, no negative)
+DIGIT = Field(r"\d", int)
+FLAG = Field(r"[01]", lambda raw: raw == "1")
+DAY = Field(r"\d{8}")  # 20270302
+HHMM = Field(r"\d{4}")  # 1430
+INSEE = Field(r"[0-9][0-9AB][0-9]{3}")  # Corsica's 2A/2B included
+TOKEN = Field(r"[A-Za-z0-9_-]{1,43}")  # secrets.token_urlsafe
+WORD = Field(r"[a-z]{1,12}")
+
+
+def choice(*words: str) -> Field:
+    """A field that is one of a few fixed words."""
+    return Field("|".join(re.escape(word) for word in words))
+
+
+class Button:
+    """A kind of inline button: `Button("enr", ID)` makes and reads "enr:12"."""
+
+    __slots__ = ("fields", "pattern", "prefix")
+
+    def __init__(self, prefix: str, *fields: Field) -> None:
+        self.prefix = prefix
+        self.fields = fields
+        groups = "".join(f":({field.regex})" for field in fields)
+        self.pattern = f"^{re.escape(prefix)}{groups}$"
+
+    def data(self, *values: object) -> str:
+        """The callback data for these values (checked, so no keyboard carries bad data)."""
+        data = ":".join([self.prefix, *(str(value) for value in values)])
+        if len(values) != len(self.fields) or not re.match(self.pattern, data):
+            raise ValueError(f"{data!r} does not fit button {self.prefix!r}")
+        if len(data.encode()) > MAX_DATA_BYTES:
+            raise ValueError(f"{data!r} is longer than Telegram's {MAX_DATA_BYTES} bytes")
+        return data
+
+    def parse(self, data: str | None) -> tuple[Any, ...]:
+        """The values carried by `data`; ValueError when it is not this button's."""
+        match = re.match(self.pattern, data or "")
+        if match is None:
+            raise ValueError(f"{data!r} is not a {self.prefix!r} button")
+        return tuple(
+            field.read(raw) for field, raw in zip(self.fields, match.groups(), strict=True)
+        )
+
+    def value(self, data: str | None) -> Any:
+        """The one value of a one-field button."""
+        (found,) = self.parse(data)
+        return found
+
+    def matches(self, data: str | None) -> bool:
+        return re.match(self.pattern, data or "") is not None
+
+    def button(self, label: str, *values: object) -> InlineKeyboardButton:
+        """An InlineKeyboardButton with this label and data."""
+        return InlineKeyboardButton(label, callback_data=self.data(*values))
+
+
+def any_of(*buttons: Button) -> str:
+    """One handler pattern for several buttons (e.g. accept or decline an offer)."""
+    return "|".join(f"(?:{button.pattern})" for button in buttons)
+
+
+# -- start, account, settings ----------------------------------------------------------------
+MENU = Button("menu", choice("search", "help", "lang"))
+LANGUAGE = Button("lang", choice("fr", "en"))
+FORGET = Button("forget", choice("yes", "no"))
+SETTINGS_HOME = Button("set", choice("home"))
+SETTINGS_LANGUAGE = Button("set", choice("lang"))
+HOME = Button("home", INSEE)
+
+# -- administrators ---------------------------------------------------------------------------
+INVITE_ROLE = Button("inv:r", choice("a", "t"))  # organisation admin, tutor
+INVITE_ORGANISATION = Button("inv:o", choice("a", "t"), ID)
+IMPORT = Button("imp", choice("ok", "no"), TOKEN)
+
+# -- search results ---------------------------------------------------------------------------
+RESULTS_PAGE = Button("res:p", ID)
+RESULTS_REFINE = Button("res", choice("r", "m", "o", "back"))  # radius, month, modality, back
+PLACE = Button("plc", INSEE)
+ALERT_NEW = Button("alrt:new")
+ALERT_DELETE = Button("alrt:del", ID)
+
+# -- session cards, enrolment, waitlist -------------------------------------------------------
+CARD = Button("card", ID)
+SHARE = Button("shr", ID)
+OTHER_DATES = Button("dts", ID)
+ENROL = Button("enr", ID)
+WAITLIST = Button("wl", ID)
+CANCEL_ENROLMENT = Button("cxl", ID)
+CANCEL_ENROLMENT_YES = Button("cxy", ID)
+CANCEL_ENROLMENT_NO = Button("cxn")
+OFFER_ACCEPT = Button("acc", ID)
+OFFER_DECLINE = Button("dcl", ID)
+
+# -- mentoring: a tutor's availability --------------------------------------------------------
+SLOTS_LIST = Button("av:ls", ID)  # the offset of the page
+SLOT_REMOVE = Button("av:x", ID)
+SLOT_REMOVE_YES = Button("av:xy", ID)
+SERIES_REMOVE = Button("av:xs", ID)
+SERIES_REMOVE_YES = Button("av:xsy", ID)
+SLOT_ADD = Button("av:add")
+SLOT_DAY = Button("av:d", DAY)
+SLOT_START = Button("av:t", HHMM)
+SLOT_LENGTH = Button("av:l", ID)  # minutes
+SLOT_RANGE = Button("av:r")
+SLOT_END = Button("av:e", HHMM)
+SLOT_SPACE = Button("av:p", ID)
+SLOT_ONLINE = Button("av:on")
+SLOT_OTHER_PLACE = Button("av:op")
+SLOT_SEATS = Button("av:s", ID)
+
+# -- mentoring: a tutor's decisions -----------------------------------------------------------
+REQUEST_CONFIRM = Button("rq:c", ID)
+REQUEST_DECLINE = Button("rq:d", ID)
+REQUEST_BACK = Button("rq:b", ID)
+REQUEST_REASON = Button("rq:r", ID, ID)  # appointment, index of the reason
+REQUEST_OTHER = Button("rq:o", ID)
+REQUEST_PROPOSE = Button("rq:p", ID, ID)  # appointment, slot
+
+# -- mentoring: a learner's booking -----------------------------------------------------------
+MENTOR_TOPIC = Button("mn:t", ID)
+MENTOR_ALL = Button("mn:all")
+MENTOR_TUTORS = Button("mn:tu")
+MENTOR_TUTOR = Button("mn:u", ID)
+MENTOR_SLOT = Button("mn:s", ID)
+MENTOR_SKIP = Button("mn:k", ID)
+PROPOSAL = Button("pp", choice("a", "r"), ID)  # accept or refuse the tutor's proposal
+
+# -- mentoring: appointments (also carried by reminders) --------------------------------------
+APPOINTMENT_CANCEL = Button("ap:x", ID)
+APPOINTMENT_CANCEL_YES = Button("ap:xy", ID)
+APPOINTMENT_CANCEL_NO = Button("ap:xn", ID)
+APPOINTMENT_MOVE = Button("ap:m", ID)
+APPOINTMENT_MOVE_TO = Button("ap:ms", ID, ID)  # appointment, slot
+ATTENDANCE = Button("ap:a", ID, FLAG)
+RATING = Button("ap:s", ID, DIGIT)

@@ -1,0 +1,53 @@
+"""Who may act on what, for the person pressing: their tutor id, an appointment only if
+they take part in it, the slots an appointment may move to."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot.context import ProxiContext
+from bot.mentoring import errors, lookup
+from bot.mentoring.finder import open_slots
+from bot.mentoring.tutors import tutor_id_for
+from bot.mentoring.views import AppointmentView, SlotView
+from handlers.common import call_service
+from handlers.mentoring.state import config
+
+
+async def current_tutor(update: Update, context: ProxiContext) -> int | None:
+    """The presser's tutor id (made from their tutor role on first use), or None."""
+    user = update.effective_user
+    if user is None:
+        return None
+    return await call_service(
+        tutor_id_for, context.services.engine, user_id=user.id, name=user.full_name
+    )
+
+
+async def own_appointment(
+    context: ProxiContext, appointment_id: int, user_id: int, *, side: str | None = None
+) -> AppointmentView:
+    """The appointment if `user_id` takes part in it (on `side`), else NotYours."""
+    view = await call_service(
+        lookup.appointment, context.services.engine, appointment_id=appointment_id
+    )
+    found = view.side_of(user_id) if view is not None else None
+    if view is None or found is None or (side is not None and found != side):
+        raise errors.NotYours(appointment_id)
+    return view
+
+
+async def other_slots(context: ProxiContext, view: AppointmentView) -> list[SlotView]:
+    """The same tutor's other open slots for this learner, not too close to be confirmed
+    (a move, or a counter-proposal)."""
+    services = context.services
+    now = services.clock.now()
+    return await call_service(
+        open_slots,
+        services.engine,
+        tutor_id=view.tutor_id,
+        now=now,
+        learner_id=view.learner_id,
+        exclude_slot_id=view.slot_id,
+        not_before=now + config(services.settings).expire_before,
+    )
