@@ -6,12 +6,9 @@ button searches again, so seats and dates are never stale.
 
 from __future__ import annotations
 
-import html
 import logging
 
-from babel.dates import format_date
 from telegram import (
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
@@ -22,19 +19,15 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
-from bot.i18n import Translator
-from bot.search.browse import Browse, month_window, page_of, run
-from bot.search.query import Place, parse_request
-from bot.search.service import SearchOutcome
-from handlers import buttons
+from bot.search.browse import Browse, run
+from bot.search.query import Place, SearchRequest, parse_request
+from handlers import buttons, results
 from handlers.buttons import any_of
 from handlers.common import Handlers, call_service, edit_or_ignore
 from handlers.fallback import MAX_REQUEST_LENGTH
 
 logger = logging.getLogger(__name__)
 
-FEW_RESULTS = 3  # at most this many: offer an alert too
-TITLE_BUTTON_LENGTH = 38
 
 
 async def search_text(update: Update, context: ProxiContext) -> None:
@@ -43,9 +36,8 @@ async def search_text(update: Update, context: ProxiContext) -> None:
     if message is None or context.user_data is None:
         return
     text = (message.text or "").strip()
-    t = context.t
     if len(text) > MAX_REQUEST_LENGTH:
-        await message.reply_text(t("fallback.too_long"))
+        await message.reply_text(context.t("fallback.too_long"))
         return
     services = context.services
     now = services.clock.now()
@@ -57,15 +49,23 @@ async def search_text(update: Update, context: ProxiContext) -> None:
         await _remember_home(update, context, request.place)
         await show(message, context, pending.at(request.place))
         return
-    nothing_understood = not (
+    if not (
         request.topic_words or request.place or request.unknown_place or request.place_candidates
-    )
-    if nothing_understood:
-        await message.reply_text(t("search.need_topic"))
+    ):
+        await message.reply_text(context.t("search.need_topic"))
         return
+    await _search_somewhere(message, context, request)
+
+
+async def _search_somewhere(
+    message: Message, context: ProxiContext, request: SearchRequest
+) -> None:
+    """A request that names no place searches around the shared point or the home town, or
+    waits while the place is asked for."""
     if request.place is None and not request.place_candidates and not request.unknown_place:
         place = _default_place(context)
         if place is None:
+            assert context.user_data is not None
             context.user_data["pending"] = Browse(request)
             await _ask_place(message, context)
             return
@@ -137,6 +137,7 @@ async def place_chosen(update: Update, context: ProxiContext) -> None:
 async def _render(
     context: ProxiContext, browse: Browse
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """Search again (seats and dates are never stale) and remember the list for its buttons."""
     services = context.services
     now = services.clock.now()
     outcome = await call_service(
@@ -146,155 +147,10 @@ async def _render(
     context.user_data["browse"] = browse
     context.user_data["results"] = [r.session.id for r in outcome.results]
     context.user_data["radius_used"] = outcome.radius_km
-    t = context.t
-    labels = outcome.concepts_en if t.language == "en" else outcome.concepts
-    topic = ", ".join(labels) or browse.request.topic or t("search.everything")
-    notes = [t("search.truncated")] if browse.request.truncated else []
-    if outcome.unknown_place:
-        return t("search.unknown_place", place=html.escape(outcome.unknown_place)), None
-    if outcome.place_candidates:
-        rows = [[buttons.PLACE.button(c.label, c.insee)] for c in outcome.place_candidates[:8]]
-        return t("search.which_place"), InlineKeyboardMarkup(rows)
-    if outcome.no_topic_match:
+    answer = results.render(context.t, browse, outcome, now)
+    if answer.alert:
         context.user_data["alert"] = browse
-        # The learner's own words (accents and all), not the normalised ones.
-        text = t("search.no_topic", topic=html.escape(_shorten(browse.request.text, 60)))
-        return text, _alert_keyboard(context)
-    if outcome.corrections:
-        words = ", ".join(f"{html.escape(a)} → {html.escape(b)}" for a, b in outcome.corrections)
-        notes.append(t("search.corrected", words=words))
-    place_label = _around(t, outcome.place) if outcome.place else ""
-    radius = int(outcome.radius_km) if outcome.radius_km else None
-    if not outcome.results:
-        context.user_data["alert"] = browse
-        if radius and outcome.place is not None:
-            text = t(
-                "search.none_nearby", topic=html.escape(topic), radius=radius, place=place_label
-            )
-        else:  # online sessions, or no place: no radius to talk about
-            text = t("search.none_anywhere", topic=html.escape(topic))
-        return "\n".join([text, *notes]), _keyboard(context, browse, outcome, [], alert=True)
-    if outcome.widened and radius and outcome.place is not None:
-        first = int(browse.request.radius_km or outcome.place.default_radius_km)
-        notes.insert(0, t("search.widened", previous=first, radius=radius))
-    count = len(outcome.results)
-    if outcome.place is not None and radius:
-        header = t(
-            "search.results_header",
-            count=count,
-            topic=html.escape(topic),
-            place=place_label,
-            radius=radius,
-        )
-    else:
-        header = t("search.results_header_anywhere", count=count, topic=html.escape(topic))
-    indexes, _, _ = page_of(outcome, browse.page)
-    lines = [header, *notes, ""]
-    for i in indexes:
-        lines.append(_line(context, i + 1, outcome.results[i]))
-    pages = (count + 4) // 5
-    if pages > 1:
-        lines.append(t("search.page", page=browse.page + 1, pages=pages))
-    few = count <= FEW_RESULTS
-    if few:
-        context.user_data["alert"] = browse
-    return "\n".join(lines), _keyboard(context, browse, outcome, indexes, alert=few)
-
-
-def _around(t: Translator, place: Place) -> str:
-    """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), or "dans
-    le département Morbihan (56)"."""
-    label = place.label
-    if place.kind == "departement":
-        return t("search.in_departement", place=html.escape(label))
-    return t("search.around", place=html.escape(label))  # "d'Augan": the translator elides
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _line(context: ProxiContext, number: int, result: object) -> str:
-    t = context.t
-    session = result.session  # type: ignore[attr-defined]
-    distance = (
-        t("search.distance", km=t.number(round(result.distance_km)))  # type: ignore[attr-defined]
-        if result.distance_km is not None  # type: ignore[attr-defined]
-        else ""
-    )
-    seats = (
-        t("search.full")
-        if result.full  # type: ignore[attr-defined]
-        else t("search.seats_left", count=result.seats_left)  # type: ignore[attr-defined]
-    )
-    line = t(
-        "search.line",
-        i=number,
-        title=html.escape(session.title),
-        city=html.escape(session.space.city),
-        distance=distance,
-        when=t.datetime(session.starts_at),
-        seats=seats,
-    )
-    if result.other_dates:  # type: ignore[attr-defined]
-        line += t("search.other_dates", count=result.other_dates)  # type: ignore[attr-defined]
-    return line
-
-
-def _keyboard(
-    context: ProxiContext,
-    browse: Browse,
-    outcome: SearchOutcome,
-    indexes: list[int],
-    *,
-    alert: bool,
-) -> InlineKeyboardMarkup:
-    t = context.t
-    rows: list[list[InlineKeyboardButton]] = []
-    for i in indexes:
-        title = outcome.results[i].session.title
-        if len(title) > TITLE_BUTTON_LENGTH:
-            title = title[: TITLE_BUTTON_LENGTH - 1] + "…"
-        rows.append([buttons.CARD.button(f"{i + 1}. {title}", outcome.results[i].session.id)])
-    _, before, after = page_of(outcome, browse.page)
-    nav = []
-    if before:
-        nav.append(buttons.RESULTS_PAGE.button(t("search.button_previous"), browse.page - 1))
-    if after:
-        nav.append(buttons.RESULTS_PAGE.button(t("search.button_next"), browse.page + 1))
-    if nav:
-        rows.append(nav)
-    refine_row = []
-    if outcome.place is not None:
-        radius = int(outcome.radius_km or 30)
-        refine_row.append(
-            buttons.RESULTS_REFINE.button(t("search.button_radius", radius=radius), "r")
-        )
-    refine_row.append(buttons.RESULTS_REFINE.button(_month_label(context, browse), "m"))
-    rows.append(refine_row)
-    shown = browse.modality or browse.request.modality  # what the request said, if nothing set
-    shown = shown if shown in ("presentiel", "distanciel") else None
-    modality_key = f"search.button_modality_{shown or 'any'}"
-    bottom = [buttons.RESULTS_REFINE.button(t(modality_key), "o")]
-    if alert:
-        bottom.append(buttons.ALERT_NEW.button(t("search.button_alert")))
-    rows.append(bottom)
-    return InlineKeyboardMarkup(rows)
-
-
-def _month_label(context: ProxiContext, browse: Browse) -> str:
-    t = context.t
-    if browse.month_offset is None:
-        asked = browse.request.when.start is not None or browse.request.when.end is not None
-        return t("search.button_month_asked" if asked else "search.button_month_any")
-    start, _ = month_window(context.services.clock.now(), t.tz, browse.month_offset)
-    month = format_date(start.astimezone(t.tz), "MMMM", locale=t.locale)
-    return t("search.button_month", month=month)
-
-
-def _alert_keyboard(context: ProxiContext) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[buttons.ALERT_NEW.button(context.t("search.button_alert"))]])
+    return answer.text, answer.keyboard
 
 
 def _default_place(context: ProxiContext) -> Place | None:

@@ -1,0 +1,204 @@
+"""The result list of a search as a message: the header, notes (typos corrected, radius
+widened), one line per session of the page, and the keyboard (a button per session, pages,
+radius, month, modality, and [M'alerter] when there is little or nothing)."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_date
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.i18n import Translator
+from bot.search.browse import Browse, month_window, page_of
+from bot.search.query import Place
+from bot.search.service import SearchOutcome, SearchResult
+from handlers import buttons
+
+FEW_RESULTS = 3  # at most this many: offer an alert too
+TITLE_BUTTON_LENGTH = 38
+PAGE_SIZE = 5
+PLACE_CHOICES = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the learner reads, and whether [M'alerter] saves this search."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    alert: bool = False
+
+
+def render(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime) -> Answer:
+    """The answer to a search: a question about the place, nothing found, or the results."""
+    if outcome.unknown_place:
+        return Answer(t("search.unknown_place", place=html.escape(outcome.unknown_place)))
+    if outcome.place_candidates:
+        rows = [
+            [buttons.PLACE.button(c.label, c.insee)]
+            for c in outcome.place_candidates[:PLACE_CHOICES]
+        ]
+        return Answer(t("search.which_place"), InlineKeyboardMarkup(rows))
+    if outcome.no_topic_match:
+        # The learner's own words (accents and all), not the normalised ones.
+        text = t("search.no_topic", topic=html.escape(_shorten(browse.request.text, 60)))
+        return Answer(text, alert_keyboard(t), alert=True)
+    if not outcome.results:
+        text = "\n".join([_nothing(t, browse, outcome), *_notes(t, browse, outcome)])
+        return Answer(text, _keyboard(t, browse, outcome, [], now, alert=True), alert=True)
+    return _results(t, browse, outcome, now)
+
+
+def alert_keyboard(t: Translator) -> InlineKeyboardMarkup:
+    """[M'alerter] alone."""
+    return InlineKeyboardMarkup([[buttons.ALERT_NEW.button(t("search.button_alert"))]])
+
+
+def _topic(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
+    labels = outcome.concepts_en if t.language == "en" else outcome.concepts
+    return html.escape(", ".join(labels) or browse.request.topic or t("search.everything"))
+
+
+def _radius(outcome: SearchOutcome) -> int | None:
+    """The radius to talk about: none for online sessions or when no place is known."""
+    if outcome.place is None or not outcome.radius_km:
+        return None
+    return int(outcome.radius_km)
+
+
+def _notes(t: Translator, browse: Browse, outcome: SearchOutcome) -> list[str]:
+    """What the learner should know about how the request was read."""
+    notes = []
+    radius = _radius(outcome)
+    if outcome.results and outcome.widened and radius and outcome.place is not None:
+        first = int(browse.request.radius_km or outcome.place.default_radius_km)
+        notes.append(t("search.widened", previous=first, radius=radius))
+    if browse.request.truncated:
+        notes.append(t("search.truncated"))
+    if outcome.corrections:
+        words = ", ".join(f"{html.escape(a)} → {html.escape(b)}" for a, b in outcome.corrections)
+        notes.append(t("search.corrected", words=words))
+    return notes
+
+
+def _nothing(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
+    radius = _radius(outcome)
+    topic = _topic(t, browse, outcome)
+    if radius and outcome.place is not None:
+        place = _around(t, outcome.place)
+        return t("search.none_nearby", topic=topic, radius=radius, place=place)
+    return t("search.none_anywhere", topic=topic)
+
+
+def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime) -> Answer:
+    count = len(outcome.results)
+    topic = _topic(t, browse, outcome)
+    radius = _radius(outcome)
+    if radius and outcome.place is not None:
+        place = _around(t, outcome.place)
+        header = t("search.results_header", count=count, topic=topic, place=place, radius=radius)
+    else:
+        header = t("search.results_header_anywhere", count=count, topic=topic)
+    indexes, _, _ = page_of(outcome, browse.page)
+    lines = [header, *_notes(t, browse, outcome), ""]
+    lines += [_line(t, i + 1, outcome.results[i]) for i in indexes]
+    pages = (count + PAGE_SIZE - 1) // PAGE_SIZE
+    if pages > 1:
+        lines.append(t("search.page", page=browse.page + 1, pages=pages))
+    few = count <= FEW_RESULTS
+    keyboard = _keyboard(t, browse, outcome, indexes, now, alert=few)
+    return Answer("\n".join(lines), keyboard, alert=few)
+
+
+def _around(t: Translator, place: Place) -> str:
+    """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), or "dans
+    le département Morbihan (56)"."""
+    label = place.label
+    if place.kind == "departement":
+        return t("search.in_departement", place=html.escape(label))
+    return t("search.around", place=html.escape(label))  # "d'Augan": the translator elides
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _line(t: Translator, number: int, result: SearchResult) -> str:
+    session = result.session
+    distance = (
+        t("search.distance", km=t.number(round(result.distance_km)))
+        if result.distance_km is not None
+        else ""
+    )
+    seats = t("search.full") if result.full else t("search.seats_left", count=result.seats_left)
+    line = t(
+        "search.line",
+        i=number,
+        title=html.escape(session.title),
+        city=html.escape(session.space.city),
+        distance=distance,
+        when=t.datetime(session.starts_at),
+        seats=seats,
+    )
+    if result.other_dates:
+        line += t("search.other_dates", count=result.other_dates)
+    return line
+
+
+def _keyboard(
+    t: Translator,
+    browse: Browse,
+    outcome: SearchOutcome,
+    indexes: list[int],
+    now: datetime,
+    *,
+    alert: bool,
+) -> InlineKeyboardMarkup:
+    rows: list[list[InlineKeyboardButton]] = []
+    for i in indexes:
+        session = outcome.results[i].session
+        title = session.title
+        if len(title) > TITLE_BUTTON_LENGTH:
+            title = title[: TITLE_BUTTON_LENGTH - 1] + "…"
+        rows.append([buttons.CARD.button(f"{i + 1}. {title}", session.id)])
+    _, before, after = page_of(outcome, browse.page)
+    nav = []
+    if before:
+        nav.append(buttons.RESULTS_PAGE.button(t("search.button_previous"), browse.page - 1))
+    if after:
+        nav.append(buttons.RESULTS_PAGE.button(t("search.button_next"), browse.page + 1))
+    if nav:
+        rows.append(nav)
+    rows.append(_refine_row(t, browse, outcome, now))
+    shown = browse.modality or browse.request.modality  # what the request said, if nothing set
+    shown = shown if shown in ("presentiel", "distanciel") else None
+    bottom = [buttons.RESULTS_REFINE.button(t(f"search.button_modality_{shown or 'any'}"), "o")]
+    if alert:
+        bottom.append(buttons.ALERT_NEW.button(t("search.button_alert")))
+    rows.append(bottom)
+    return InlineKeyboardMarkup(rows)
+
+
+def _refine_row(
+    t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime
+) -> list[InlineKeyboardButton]:
+    """[Rayon : 30 km] (when there is a place) and [Mois]."""
+    row = []
+    if outcome.place is not None:
+        radius = int(outcome.radius_km or 30)
+        row.append(buttons.RESULTS_REFINE.button(t("search.button_radius", radius=radius), "r"))
+    row.append(buttons.RESULTS_REFINE.button(_month_label(t, browse, now), "m"))
+    return row
+
+
+def _month_label(t: Translator, browse: Browse, now: datetime) -> str:
+    if browse.month_offset is None:
+        asked = browse.request.when.start is not None or browse.request.when.end is not None
+        return t("search.button_month_asked" if asked else "search.button_month_any")
+    start, _ = month_window(now, t.tz, browse.month_offset)
+    month = format_date(start.astimezone(t.tz), "MMMM", locale=t.locale)
+    return t("search.button_month", month=month)
