@@ -1,7 +1,9 @@
 """Texts from the French and English catalogs, with Babel for dates, numbers and plurals.
 
-Catalogs are TOML files in `bot/locales/<language>/` (one file per feature, merged; a key
-must not appear in two files), one key per text; a value is either a string with
+Catalogs are TOML files in `bot/locales/<language>/`, one file per feature (`search.toml`,
+`sessions.toml`, `enrolment.toml`, `notices.toml`, ...), with the same files and keys in every
+language. They are merged into one key space: a file's name is not part of its keys, and a key
+must not appear in two files. One key per text; a value is either a string with
 `{placeholders}` (str.format) or a table of CLDR plural forms (`one`, `other`, ...) chosen by
 Babel from the `count` argument. Texts are HTML (the bot's parse mode): callers escape values
 that come from users or data files with `html.escape` before passing them.

@@ -1,4 +1,5 @@
-"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), settings, clocks.
+"""Shared fixtures: databases (SQLite always, PostgreSQL when reachable), settings, clocks,
+the Bot API sandbox.
 
 PostgreSQL tests use TEST_DATABASE_URL. Without it they are skipped with a visible reason,
 unless PROXI_REQUIRE_POSTGRES=1 (set by .ci/run), where a missing server fails the run.
@@ -21,6 +22,7 @@ import bot.models  # noqa: F401  (registers the tables)
 from bot.clock import FrozenClock
 from bot.config import Settings
 from bot.db import make_engine, upgrade_schema
+from bot.sandbox import BotApiSandbox
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 REQUIRE_POSTGRES = os.environ.get("PROXI_REQUIRE_POSTGRES") == "1"
@@ -96,6 +98,13 @@ def sqlite_engine(tmp_path: Path, sqlite_template: Path) -> Iterator[Engine]:
     engine = make_engine(f"sqlite:///{path}")
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[BotApiSandbox]:
+    """The offline Bot API server, running for the test."""
+    with BotApiSandbox() as server:
+        yield server
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ See `bot.sandbox.sandbox.BotApiSandbox` for usage.
 import logging
 
 from bot.sandbox.errors import ApiError
-from bot.sandbox.models import Button, Entry, SandboxUser
+from bot.sandbox.models import Button, Entry, FailedCall, SandboxUser
 from bot.sandbox.sandbox import BotApiSandbox
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ApiError", "BotApiSandbox", "Button", "Entry", "SandboxUser"]
+__all__ = ["ApiError", "BotApiSandbox", "Button", "Entry", "FailedCall", "SandboxUser"]

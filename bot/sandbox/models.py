@@ -14,6 +14,15 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class FailedCall:
+    """A Bot API call the sandbox answered with an error (4xx, 5xx)."""
+
+    method: str
+    status: int
+    description: str
+
+
 @dataclass
 class Button:
     """One inline keyboard button as the person sees it."""

@@ -25,7 +25,7 @@ from bot.sandbox import api_messages, api_system  # noqa: F401
 from bot.sandbox.api_system import scope_key
 from bot.sandbox.errors import ApiError, server_error
 from bot.sandbox.faults import Fault
-from bot.sandbox.models import ChatRecord, Entry
+from bot.sandbox.models import ChatRecord, Entry, FailedCall
 from bot.sandbox.multipart import UploadedFile
 from bot.sandbox.params import Params, lookup
 from bot.sandbox.server import NOT_FOUND, HttpServerThread
@@ -119,7 +119,16 @@ class BotApiSandbox(UserActions):
     def handle_api(
         self, token: str, method: str, values: dict[str, str], files: dict[str, UploadedFile]
     ) -> tuple[int, dict[str, Any]]:
-        """Run one Bot API call; returns (HTTP status, JSON body)."""
+        """Run one Bot API call; returns (HTTP status, JSON body). Error answers are also
+        kept in `failed_calls`."""
+        status, body = self._answer_api(token, method, values, files)
+        if status != 200:
+            self._world.record_failure(method, status, body)
+        return status, body
+
+    def _answer_api(
+        self, token: str, method: str, values: dict[str, str], files: dict[str, UploadedFile]
+    ) -> tuple[int, dict[str, Any]]:
         if token != self._world.token:
             return 401, dict(UNAUTHORIZED)
         world = self._world
@@ -256,6 +265,13 @@ class BotApiSandbox(UserActions):
 
     def calls_for(self, method: str) -> list[tuple[str, dict[str, str], float]]:
         return [call for call in self.calls if call[0].lower() == method.lower()]
+
+    @property
+    def failed_calls(self) -> list[FailedCall]:
+        """Every Bot API call answered with an error (bad request, not found, injected
+        fault...), in order, as the method name the bot used."""
+        with self._world.cond:
+            return list(self._world.failed_calls)
 
     @property
     def webhook_deliveries(self) -> list[tuple[int, int]]:

@@ -22,6 +22,7 @@ from bot.sandbox.models import (
     CallbackRecord,
     ChatRecord,
     Entry,
+    FailedCall,
     SandboxUser,
     StoredFile,
     WebhookConfig,
@@ -76,6 +77,7 @@ class World:
         self.webhook: WebhookConfig | None = None
         self.webhook_deliveries: list[tuple[int, int]] = []
         self.calls: list[tuple[str, dict[str, str], float]] = []
+        self.failed_calls: list[FailedCall] = []
         self.faults = FaultRegistry()
         self.poll_generation = 0
         self._counter = itertools.count(1)
@@ -113,6 +115,12 @@ class World:
             if len(self.calls) > MAX_RECORDED_CALLS:
                 del self.calls[: len(self.calls) - MAX_RECORDED_CALLS]
             self.cond.notify_all()
+
+    def record_failure(self, method: str, status: int, body: dict[str, Any]) -> None:
+        """Keep an error answer, so tests can tell expected errors from surprises."""
+        with self.cond:
+            self.failed_calls.append(FailedCall(method, status, str(body.get("description"))))
+            del self.failed_calls[:-MAX_RECORDED_CALLS]
 
     def notify(self) -> None:
         with self.cond:

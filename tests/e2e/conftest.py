@@ -40,12 +40,6 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def sandbox() -> Iterator[BotApiSandbox]:
-    with BotApiSandbox() as server:
-        yield server
-
-
-@pytest.fixture
 def bot_env(sandbox: BotApiSandbox, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
     env.update(

@@ -6,27 +6,18 @@ The process uses the real clock, so the reminders are due a few seconds ahead of
 
 from __future__ import annotations
 
-import inspect
 import signal
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlmodel import Session
 
-import bot.application
 from bot import reminders
 from bot.db import make_engine, upgrade_schema
 from bot.models import Enrolment, Reminder
 from tests.factories import add_session, add_user
 
 WAIT = 30.0  # generous: a cold interpreter start on a busy CI machine
-
-pytestmark = pytest.mark.skipif(
-    "arm_pending" not in inspect.getsource(bot.application),
-    reason="bot/application.py does not call notify.install / notify.arm_pending yet",
-)
-
 
 def _texts(sandbox, chat_id: int, kind: str = "text") -> int:
     return sum(1 for entry in sandbox.bot_messages(chat_id) if entry.kind == kind)

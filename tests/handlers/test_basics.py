@@ -1,6 +1,8 @@
 """The first conversation: welcome, help, language, privacy, forgetting, odd input."""
 
+import pytest
 from sqlmodel import Session
+from telegram.error import Forbidden
 
 from bot.i18n import translator
 from bot.models import User
@@ -162,6 +164,8 @@ async def test_menus_are_published_per_language(chat) -> None:
     assert en[0]["description"] == EN("commands.start")
 
 
+# The handler raises on purpose: the error handler is the subject.
+@pytest.mark.expect_error_handler(raises=RuntimeError)
 async def test_an_unexpected_error_is_logged_and_the_user_told_politely(chat, caplog) -> None:
     from telegram.ext import MessageHandler, filters
 
@@ -175,6 +179,9 @@ async def test_an_unexpected_error_is_logged_and_the_user_told_politely(chat, ca
     assert any("database on fire" in str(r.exc_info[1]) for r in caplog.records if r.exc_info)
 
 
+# The user blocked the bot: the send fails with 403 and the error handler marks them.
+@pytest.mark.expect_api_errors(403)
+@pytest.mark.expect_error_handler(raises=Forbidden)
 async def test_a_user_who_blocked_the_bot_is_marked_inactive(chat, sqlite_engine) -> None:
     anne = chat.user()
     await chat.send(anne, "/start")

@@ -3,9 +3,7 @@ and reschedule (with .ics CANCEL), slot removal, nudges and expiry of unanswered
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -31,16 +29,6 @@ from tests.handlers.test_mentoring_flow import (
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
 )
-
-
-@pytest.fixture
-async def app(application) -> AsyncIterator[Any]:
-    """The application running (JobQueue started), as in production."""
-    delivery.install(application)
-    await delivery.arm_pending(application)
-    await application.start()
-    yield application
-    await application.stop()
 
 
 async def _tutor_with_slots(chat, engine, phrase: str = "jeudi 14h-17h à Redon"):

@@ -7,7 +7,6 @@ The helpers here are shared by the other test_mentoring_* files.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,16 +29,6 @@ TUTOR, LEARNER, OTHER_LEARNER, OTHER_TUTOR = 900, 42, 43, 901
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
 )
-
-
-@pytest.fixture
-async def app(application) -> AsyncIterator[Any]:
-    """The application running (JobQueue started), as in production."""
-    delivery.install(application)
-    await delivery.arm_pending(application)
-    await application.start()
-    yield application
-    await application.stop()
 
 
 def engine_of(app: Any) -> Any:

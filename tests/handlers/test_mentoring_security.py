@@ -3,12 +3,8 @@ is refused, stale buttons get a clear answer, and one individual slot goes to on
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
 import pytest
 
-from handlers import delivery
 from tests.handlers.test_mentoring_flow import (
     FR,
     LEARNER,
@@ -28,16 +24,6 @@ pytestmark = pytest.mark.filterwarnings(
     "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
 )
 NOT_YOURS = FR("mentoring.not_yours")
-
-
-@pytest.fixture
-async def app(application) -> AsyncIterator[Any]:
-    """The application running (JobQueue started), as in production."""
-    delivery.install(application)
-    await delivery.arm_pending(application)
-    await application.start()
-    yield application
-    await application.stop()
 
 
 async def _pending(chat, engine):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlmodel import Session, select
@@ -21,13 +19,7 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
-@pytest.fixture
-async def app(application) -> AsyncIterator[Any]:
-    await application.start()
-    yield application
-    await application.stop()
-
-
+@pytest.mark.expect_api_errors(502)  # the offer's first send fails on purpose
 async def test_an_offer_lost_to_a_network_error_is_sent_by_the_sweep(
     app, chat, sqlite_engine, clock
 ) -> None:

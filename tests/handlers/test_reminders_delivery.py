@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -31,16 +29,6 @@ PARIS = ZoneInfo("Europe/Paris")
 pytestmark = pytest.mark.filterwarnings(
     "ignore:Deprecated since version v22.2:telegram.warnings.PTBDeprecationWarning"
 )
-
-
-@pytest.fixture
-async def app(application) -> AsyncIterator[Any]:
-    """The application with the reminder engine installed and its JobQueue running."""
-    delivery.install(application)
-    await delivery.arm_pending(application)
-    await application.start()
-    yield application
-    await application.stop()
 
 
 def _engine(app):
@@ -252,6 +240,7 @@ async def test_a_kind_without_renderer_fails_with_a_log_line(app, sandbox, clock
 # -- faults ----------------------------------------------------------------------------------
 
 
+@pytest.mark.expect_api_errors(429)  # injected flood limit
 async def test_a_429_once_is_absorbed_and_the_reminder_goes_once(
     app, sandbox, clock, echo_kind
 ) -> None:
@@ -264,6 +253,7 @@ async def test_a_429_once_is_absorbed_and_the_reminder_goes_once(
     assert _sends_to(sandbox, anne) == 2  # the 429, then the message
 
 
+@pytest.mark.expect_api_errors(429)  # injected flood limits
 async def test_repeated_429s_release_the_reminder_until_retry_after(
     app, sandbox, clock, echo_kind
 ) -> None:
@@ -281,6 +271,7 @@ async def test_repeated_429s_release_the_reminder_until_retry_after(
     assert _status(engine, view.id) == ("sent", 2)
 
 
+@pytest.mark.expect_api_errors(403)  # the user blocked the bot
 async def test_a_blocked_user_is_marked_inactive_and_never_retried(
     app, sandbox, clock, echo_kind
 ) -> None:
@@ -301,6 +292,7 @@ async def test_a_blocked_user_is_marked_inactive_and_never_retried(
     assert _status(engine, second.id) == ("failed", 1)
 
 
+@pytest.mark.expect_api_errors(502)  # injected server errors
 async def test_network_errors_are_retried_with_backoff(app, sandbox, clock, echo_kind) -> None:
     engine = _engine(app)
     anne = _person(sandbox, engine, 42)
@@ -321,6 +313,7 @@ async def test_network_errors_are_retried_with_backoff(app, sandbox, clock, echo
     assert _status(engine, view.id) == ("sent", 3)
 
 
+@pytest.mark.expect_api_errors(502)  # injected server errors
 async def test_network_errors_give_up_after_the_last_attempt(
     app, sandbox, clock, echo_kind, caplog
 ) -> None:
@@ -372,6 +365,7 @@ async def test_two_bot_processes_sharing_the_database_send_each_once(
     assert [len(sandbox.bot_messages(user_id)) for user_id in people] == [1] * 120
 
 
+@pytest.mark.expect_api_errors(502)  # an injected server error
 async def test_a_retry_falling_in_the_quiet_hours_waits_for_8(
     app, sandbox, clock, echo_kind
 ) -> None:

@@ -16,12 +16,6 @@ logger = logging.getLogger(__name__)
 
 
 @pytest.fixture
-def sandbox() -> Iterator[BotApiSandbox]:
-    with BotApiSandbox() as running:
-        yield running
-
-
-@pytest.fixture
 def api(sandbox: BotApiSandbox) -> Iterator[RawApi]:
     with httpx.Client(timeout=5, trust_env=False) as client:
         yield RawApi(sandbox, client)

@@ -9,7 +9,7 @@ import pytest
 from telegram.error import Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
-from bot.sandbox import BotApiSandbox
+from bot.sandbox import BotApiSandbox, FailedCall
 from tests.sandbox.sandbox_helpers import RawApi
 
 
@@ -90,3 +90,17 @@ def test_invalid_fault_arguments(sandbox: BotApiSandbox) -> None:
         sandbox.inject_fault("sendMessage", "explode")
     with pytest.raises(ValueError, match="5xx"):
         sandbox.inject_fault("sendMessage", "server_error", status=404)
+
+
+def test_error_answers_are_kept_in_failed_calls(api: RawApi, sandbox: BotApiSandbox) -> None:
+    sandbox.user(42)
+    api.ok("sendMessage", chat_id=42, text="fine")
+    api.error("sendMessage", 400, chat_id=99, text="nobody")
+    api.error("noSuchMethod", 404)
+    sandbox.inject_fault("sendMessage", "server_error", status=503)
+    api.error("sendMessage", 503, chat_id=42, text="down")
+    assert sandbox.failed_calls == [
+        FailedCall("sendMessage", 400, "Bad Request: chat not found"),
+        FailedCall("noSuchMethod", 404, "Not Found"),
+        FailedCall("sendMessage", 503, "Service Unavailable"),
+    ]

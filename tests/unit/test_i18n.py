@@ -1,12 +1,15 @@
 """Catalogs: same keys and placeholders in French and English; dates and plurals via Babel."""
 
 import string
+import tomllib
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.i18n import LANGUAGES, Translator, load_catalog, pick_language
+from bot.i18n import LANGUAGES, LOCALES_DIR, Translator, load_catalog, pick_language
+
+PLURAL_FORMS = {"zero", "one", "two", "few", "many", "other"}
 
 
 def _placeholders(entry) -> set[str]:
@@ -18,6 +21,36 @@ def test_catalogs_have_the_same_keys() -> None:
     fr, en = load_catalog("fr"), load_catalog("en")
     assert sorted(set(fr) - set(en)) == []
     assert sorted(set(en) - set(fr)) == []
+
+
+def _tables_by_file(language: str) -> dict[str, dict]:
+    return {
+        path.name: tomllib.loads(path.read_text(encoding="utf-8"))
+        for path in sorted((LOCALES_DIR / language).glob("*.toml"))
+    }
+
+
+def test_each_text_sits_in_the_same_feature_file_in_both_languages() -> None:
+    fr, en = _tables_by_file("fr"), _tables_by_file("en")
+    assert sorted(fr) == sorted(en)
+    for name in fr:
+        assert _leaf_keys(fr[name]) == _leaf_keys(en[name]), name
+
+
+def _leaf_keys(node: dict, prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for key, value in node.items():
+        if isinstance(value, dict) and not set(value) <= PLURAL_FORMS:
+            keys |= _leaf_keys(value, f"{prefix}{key}.")
+        else:
+            keys.add(prefix + key)
+    return keys
+
+
+def test_each_file_opens_with_a_comment_naming_its_feature() -> None:
+    for language in LANGUAGES:
+        for path in (LOCALES_DIR / language).glob("*.toml"):
+            assert path.read_text(encoding="utf-8").startswith("# "), path
 
 
 def test_catalogs_have_the_same_placeholders() -> None:
