@@ -100,24 +100,7 @@ def parse_line(line: str, *, geocode: Callable[[str], tuple[float, float] | None
 
 def render_entry(entry: Any, *, edited: bool = False) -> list[str]:
     """Lines for one bot message as the person sees it (buttons as `[1] Label`)."""
-    who = "Proxi (modifié)" if edited else "Proxi"
-    lines: list[str] = []
-    if entry.kind == "venue":
-        lines.append(
-            f"{who} > [lieu] {entry.title}, {entry.address} "
-            f"({entry.latitude:.5f}, {entry.longitude:.5f})"
-        )
-    elif entry.kind == "location":
-        lines.append(f"{who} > [position] {entry.latitude:.5f}, {entry.longitude:.5f}")
-    elif entry.kind in ("document", "photo"):
-        size = len(entry.file_bytes or b"")
-        lines.append(f"{who} > [fichier] {entry.file_name or entry.kind} ({size} octets)")
-        if entry.text:
-            lines.append(f"    {entry.plain}")
-    else:
-        body = entry.plain.splitlines() or [""]
-        lines.append(f"{who} > {body[0]}")
-        lines.extend(f"    {rest}" for rest in body[1:])
+    lines = _message_lines(entry, "Proxi (modifié)" if edited else "Proxi")
     labels = [button.text for row in entry.buttons for button in row]
     if labels:
         lines.append("    " + "  ".join(f"[{i}] {label}" for i, label in enumerate(labels, 1)))
@@ -125,6 +108,25 @@ def render_entry(entry: Any, *, edited: bool = False) -> list[str]:
         keys = [str(key.get("text", "")) for row in entry.reply_keyboard for key in row]
         lines.append("    clavier : " + " | ".join(keys))
     return lines
+
+
+def _message_lines(entry: Any, who: str) -> list[str]:
+    """The message itself, by kind: a venue, a location, a file, or text."""
+    if entry.kind == "venue":
+        return [
+            f"{who} > [lieu] {entry.title}, {entry.address} "
+            f"({entry.latitude:.5f}, {entry.longitude:.5f})"
+        ]
+    if entry.kind == "location":
+        return [f"{who} > [position] {entry.latitude:.5f}, {entry.longitude:.5f}"]
+    if entry.kind in ("document", "photo"):
+        size = len(entry.file_bytes or b"")
+        lines = [f"{who} > [fichier] {entry.file_name or entry.kind} ({size} octets)"]
+        if entry.text:
+            lines.append(f"    {entry.plain}")
+        return lines
+    body = entry.plain.splitlines() or [""]
+    return [f"{who} > {body[0]}", *(f"    {rest}" for rest in body[1:])]
 
 
 def write_lines(out: TextIO, lines: list[str]) -> None:

@@ -197,35 +197,8 @@ def compile_query(
     topic_words: Sequence[str], table: TopicTable, vocabulary: Vocabulary
 ) -> TopicQuery:
     """Turn a request's topic words into units (see the module docstring)."""
-    tokens: list[str] = []
-    corrected: set[int] = set()
-    corrections: list[tuple[str, str]] = []
-    for raw in topic_words:
-        for w in words(raw):
-            if not vocabulary.knows(w) and not w.isdigit():
-                fixed = vocabulary.correct(w)
-                if fixed is not None:
-                    corrections.append((w, fixed))
-                    if fixed in _GENERIC_STEMS:
-                        continue  # "formaton": filler after all
-                    corrected.add(len(tokens))
-                    w = fixed
-            tokens.append(w)
-
-    concept_units: dict[str, Unit] = {}
-    free: dict[str, bool] = {}
-    for seg in table.segment(tokens):
-        if seg.concept is not None:
-            concept = table.concepts[seg.concept]
-            concept_units.setdefault(
-                concept.id, Unit(concept.kind, concept.id, table.closure(concept.id))
-            )
-            continue
-        w = tokens[seg.start]
-        if w.isdigit() or len(w) < 2:
-            continue  # "14 h", "niveau 2": numbers only count inside a term ("psc 1")
-        free[w] = free.get(w, False) or seg.start in corrected
-
+    tokens, corrected, corrections = _corrected_tokens(topic_words, vocabulary)
+    concept_units, free = _segment(tokens, corrected, table)
     kinds = {u.kind for u in concept_units.values()}
     main_kind = "subject" if "subject" in kinds else "qualifier" if kinds else "free"
     units: list[Unit] = []
@@ -247,6 +220,47 @@ def compile_query(
             )
         )
     return TopicQuery(tuple(units), tuple(corrections), tuple(concept_units))
+
+
+def _corrected_tokens(
+    topic_words: Sequence[str], vocabulary: Vocabulary
+) -> tuple[list[str], set[int], list[tuple[str, str]]]:
+    """(stemmed tokens with typos fixed, positions of the fixed ones, (typo, fix) pairs)."""
+    tokens: list[str] = []
+    corrected: set[int] = set()
+    corrections: list[tuple[str, str]] = []
+    for raw in topic_words:
+        for w in words(raw):
+            if not vocabulary.knows(w) and not w.isdigit():
+                fixed = vocabulary.correct(w)
+                if fixed is not None:
+                    corrections.append((w, fixed))
+                    if fixed in _GENERIC_STEMS:
+                        continue  # "formaton": filler after all
+                    corrected.add(len(tokens))
+                    w = fixed
+            tokens.append(w)
+    return tokens, corrected, corrections
+
+
+def _segment(
+    tokens: list[str], corrected: set[int], table: TopicTable
+) -> tuple[dict[str, Unit], dict[str, bool]]:
+    """(concept id → its unit, free word → whether it was corrected), in order of appearance."""
+    concept_units: dict[str, Unit] = {}
+    free: dict[str, bool] = {}
+    for seg in table.segment(tokens):
+        if seg.concept is not None:
+            concept = table.concepts[seg.concept]
+            concept_units.setdefault(
+                concept.id, Unit(concept.kind, concept.id, table.closure(concept.id))
+            )
+            continue
+        w = tokens[seg.start]
+        if w.isdigit() or len(w) < 2:
+            continue  # "14 h", "niveau 2": numbers only count inside a term ("psc 1")
+        free[w] = free.get(w, False) or seg.start in corrected
+    return concept_units, free
 
 
 def _unit_match(unit: Unit, feats: Features) -> tuple[float, float]:

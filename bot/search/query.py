@@ -8,6 +8,9 @@ with their positions in the text, and takes out, in this order: time phrases
 through :meth:`Gazetteer.find_in_text`, else a département "dans le 56" / "Morbihan"), and
 keeps the rest, minus filler words, as the topic. Pure: "now", the time zone, the gazetteer
 and the topic table are passed in.
+
+The words and what is already explained are :mod:`bot.search.request_words`; the filters
+:mod:`bot.search.filters`; the place finders :mod:`bot.search.places`.
 """
 
 from __future__ import annotations
@@ -20,10 +23,18 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.gazetteer import Commune, Gazetteer, normalize
+from bot.gazetteer import Commune, Gazetteer
 from bot.geo import haversine_km
-from bot.search.departements import COMMON_WORD_NAMES, DEPARTEMENTS, MAX_WORDS
-from bot.search.topics import STOP_WORDS, TopicTable, default_topics, stem
+from bot.search.filters import take_filters
+from bot.search.places import (
+    DepartementSpan,
+    find_commune,
+    find_departement_code,
+    find_departement_name,
+    unknown_place,
+)
+from bot.search.request_words import RequestWords
+from bot.search.topics import STOP_WORDS, TopicTable, default_topics
 from bot.search.when import When, parse_when
 
 __all__ = ["DEFAULT_RADIUS_KM", "MAX_REQUEST_CHARS", "Place", "SearchRequest", "parse_request"]
@@ -36,7 +47,6 @@ DEFAULT_RADIUS_KM = 30.0
 MAX_REQUEST_CHARS = 300
 Modality = Literal["presentiel", "blended", "distanciel"]
 
-_TOKEN_RE = re.compile(r"[^\W_]+")
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
@@ -119,97 +129,6 @@ class SearchRequest:
         return dataclasses.replace(self, place=place, place_candidates=(), unknown_place=None)
 
 
-# --- filters: modality, CPF, price, access ----------------------------------------------------
-
-_FILTERS: dict[tuple[str, ...], tuple[str, object]] = {}
-for _words, _filter in (
-    (("a distance", "en distanciel", "distanciel", "en ligne", "en visio", "visio",
-      "par visio", "visioconference", "en visioconference", "depuis chez moi",
-      "depuis la maison", "sans me deplacer", "online", "remote", "remotely", "distance learning",
-      "e learning", "elearning", "foad"), ("modality", "distanciel")),
-    (("en presentiel", "presentiel", "sur place", "en vrai", "in person", "face to face"),
-     ("modality", "presentiel")),
-    (("mixte", "en mixte", "hybride", "en hybride", "blended", "blended learning",
-      "multimodal", "multimodale"), ("modality", "blended")),
-    (("cpf", "eligible cpf", "eligible au cpf", "eligible a mon cpf", "avec mon cpf",
-      "avec le cpf", "finance par le cpf", "financable cpf", "financable par le cpf",
-      "pris en charge par le cpf", "compte personnel de formation", "mon compte formation",
-      "moncompteformation"), ("cpf_only", True)),
-    (("gratuit", "gratuite", "gratuits", "gratuites", "gratos", "free", "free of charge",
-      "sans frais"), ("free_only", True)),
-    (("accessible", "accessibles", "accessible pmr", "pmr", "fauteuil roulant",
-      "en fauteuil", "handicap", "mobilite reduite", "wheelchair", "step free"),
-     ("accessible_only", True)),
-):  # fmt: skip
-    for _w in _words:
-        _FILTERS[tuple(_w.split())] = _filter
-_MAX_FILTER = max(len(k) for k in _FILTERS)
-# "manager une équipe à distance", "vendre en ligne": the phrase belongs to the topic.
-_TOPIC_BEFORE_DISTANCE = """
-    equipe equipes manager management manage managers managing encadrer travail travailler
-    vendre vente ventes boutique magasin commerce presence visible visibilite publicite marketing
-    reputation paiement paiements formulaire
-"""
-_TOPIC_AFTER_DISTANCE = "management manager managers team teams work working worker equipe"
-_NOT_MODALITY_AFTER = frozenset(_TOPIC_BEFORE_DISTANCE.split())
-_NOT_MODALITY_BEFORE = frozenset(_TOPIC_AFTER_DISTANCE.split())
-_KM_WORDS = frozenset({"km", "kms", "kilometre", "kilometres", "kilometer", "kilometers"})
-_RADIUS_LEAD = frozenset({"dans", "un", "rayon", "de", "d", "a", "moins", "max", "maximum",
-                          "within", "less", "than", "up", "to", "plus"})  # fmt: skip
-_KM_RE = re.compile(r"^(\d{1,3})kms?$")
-
-# --- places -----------------------------------------------------------------------------------
-
-_DEPT_LEAD = (("dans", "le"), ("dans", "la"), ("dans", "les"), ("dans", "l"), ("en",),
-              ("sur", "le"), ("du",), ("departement",), ("dept",), ("dpt",), ("dep",),
-              ("in",))  # fmt: skip
-_DEPT_STRONG_LEAD = tuple(
-    lead for lead in _DEPT_LEAD if lead[0] in ("dans", "departement", "dept")
-)
-# Numbers that are quantities, not départements: "14 h", "10 places", "50 euros".
-_UNITS_TEXT = """
-    h heure heures hrs min minute minutes jour jours j semaine semaines mois an ans annee annees
-    euro euros eur e k km kms place places personne personnes pers stagiaire stagiaires
-    participant participants eleve eleves pourcent pct fois ieme eme er
-"""
-_UNIT_WORDS = frozenset(_UNITS_TEXT.split())
-_NUMBER_CONTEXT_TEXT = (
-    "psc categorie categories cat niveau level r module tome partie version office"
-)
-_NUMBER_CONTEXT = frozenset(_NUMBER_CONTEXT_TEXT.split())
-_PLACE_PREPOSITIONS = (("pres", "de"), ("pres", "du"), ("pres", "d"), ("pres", "des"),
-                       ("pas", "loin", "de"), ("pas", "loin", "d"), ("pas", "loin", "du"),
-                       ("autour", "de"), ("autour", "d"), ("autour", "du"), ("vers",),
-                       ("a", "cote", "de"), ("du", "cote", "de"), ("a", "proximite", "de"),
-                       ("aux", "alentours", "de"), ("dans", "le", "coin", "de"), ("near",),
-                       ("around",), ("close", "to"))  # fmt: skip
-# Prepositions that lead to a place only before a capitalised word ("à Tataouine").
-_WEAK_PREPOSITIONS = (("a",), ("au",), ("sur",), ("in",), ("at",))
-
-
-class _Words:
-    """The words of the text with their spans, and which ones are already explained."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.spans = [(m.start(), m.end()) for m in _TOKEN_RE.finditer(text)]
-        self.norm = [normalize(text[a:b]).replace(" ", "") for a, b in self.spans]
-        self.used = [False] * len(self.spans)
-
-    def __len__(self) -> int:
-        return len(self.norm)
-
-    def original(self, i: int, j: int) -> str:
-        return self.text[self.spans[i][0] : self.spans[j - 1][1]]
-
-    def use(self, i: int, j: int) -> None:
-        for k in range(i, j):
-            self.used[k] = True
-
-    def free(self, i: int, j: int) -> bool:
-        return 0 <= i <= j <= len(self) and not any(self.used[i:j])
-
-
 def _clean(text: str) -> tuple[str, bool]:
     """Drop control characters; cut an over-long text at a word boundary."""
     text = _CONTROL_RE.sub(" ", text or "")
@@ -218,176 +137,6 @@ def _clean(text: str) -> tuple[str, bool]:
     cut = text[:MAX_REQUEST_CHARS]
     space = cut.rfind(" ")
     return (cut[:space] if space > MAX_REQUEST_CHARS // 2 else cut), True
-
-
-def _take_filters(w: _Words) -> dict[str, object]:
-    found: dict[str, object] = {}
-    n = len(w)
-    i = 0
-    while i < n:
-        for length in range(min(_MAX_FILTER, n - i), 0, -1):
-            spec = _FILTERS.get(tuple(w.norm[i : i + length]))
-            if spec is None or not w.free(i, i + length):
-                continue
-            name, value = spec
-            if name == "modality" and value == "distanciel" and _topic_phrase(w, i, i + length):
-                continue
-            found.setdefault(name, value)
-            w.use(i, i + length)
-            i += length - 1
-            break
-        i += 1
-    # A radius: "dans un rayon de 20 km", "à moins de 15 km", "30km max".
-    for i in range(n):
-        glued = _KM_RE.match(w.norm[i])
-        if glued:
-            value, start = int(glued.group(1)), i
-        elif w.norm[i] in _KM_WORDS and i > 0 and w.norm[i - 1].isdigit():
-            value, start = int(w.norm[i - 1]), i - 1
-        else:
-            continue
-        if 1 <= value <= 500 and w.free(start, i + 1):
-            found["radius_km"] = float(value)
-            while start > 0 and w.norm[start - 1] in _RADIUS_LEAD:
-                start -= 1
-            w.use(start, i + 1)
-    return found
-
-
-def _topic_phrase(w: _Words, i: int, j: int) -> bool:
-    """Whether "à distance"/"en ligne"/"remote" at [i, j) is part of the topic."""
-    before = [w.norm[k] for k in range(i) if w.norm[k] not in STOP_WORDS]
-    after = w.norm[j] if j < len(w) else ""
-    return (bool(before) and before[-1] in _NOT_MODALITY_AFTER) or after in _NOT_MODALITY_BEFORE
-
-
-def _dept_name(code: str) -> str:
-    return next((name for c, name in DEPARTEMENTS.values() if c == code), code)
-
-
-def _lead_length(w: _Words, i: int, *, strong: bool = False) -> int:
-    """Length of a "dans le" / "en" / "département" lead ending just before word ``i``."""
-    for lead in _DEPT_STRONG_LEAD if strong else _DEPT_LEAD:
-        k = len(lead)
-        if i >= k and tuple(w.norm[i - k : i]) == lead and w.free(i - k, i):
-            return k
-    return 0
-
-
-def _find_departement_name(w: _Words, gazetteer: Gazetteer) -> tuple[str, str, int, int] | None:
-    """(code, name, i, j) of a département named in the free words ("en Haute-Vienne")."""
-    n = len(w)
-    for i in range(n):
-        for length in range(min(MAX_WORDS, n - i), 0, -1):
-            key = " ".join(w.norm[i : i + length])
-            if key not in DEPARTEMENTS or not w.free(i, i + length):
-                continue
-            lead = _lead_length(w, i)
-            if key in COMMON_WORD_NAMES and _lead_length(w, i, strong=True) == 0:
-                continue
-            if not lead:
-                # "Vienne", "Paris", "Mayenne" are communes too: bare, they are the commune.
-                res = gazetteer.resolve(key)
-                homonyms = [res.commune] if res.commune else res.candidates
-                if any(normalize(c.name) == key for c in homonyms):
-                    continue
-            return (*DEPARTEMENTS[key], i - lead, i + length)
-    return None
-
-
-def _find_departement_code(w: _Words, gazetteer: Gazetteer) -> tuple[str, str, int, int] | None:
-    """(code, name, i, j) of a département number in the free words ("dans le 56", "caces 56")."""
-    for i in range(len(w)):
-        code = w.norm[i].upper()
-        if (
-            w.free(i, i + 1)
-            and len(code) in (2, 3)
-            and gazetteer.is_departement(code)
-            and not _is_quantity(w, i)
-        ):
-            lead = _lead_length(w, i)
-            return code, _dept_name(code), i - lead, i + 1
-    return None
-
-
-def _is_quantity(w: _Words, i: int) -> bool:
-    """A number that counts something ("14 h") or belongs to a name ("PSC 1", "56 800")."""
-    nxt = w.norm[i + 1] if i + 1 < len(w) else ""
-    prev = w.norm[i - 1] if i > 0 else ""
-    symbol = w.text[w.spans[i][1] :].lstrip()[:1]
-    return (
-        symbol in ("€", "%", "$", "£")
-        or nxt in _UNIT_WORDS
-        or (nxt.isdigit() and len(nxt) == 3)
-        or prev in _NUMBER_CONTEXT
-        or (prev.isdigit() and len(prev) == 2)
-    )
-
-
-def _locate(w: _Words, matched: str) -> tuple[int, int] | None:
-    """Word positions of the gazetteer's matched text, preferring the last free occurrence."""
-    target = normalize(matched).split()
-    k = len(target)
-    for i in range(len(w) - k, -1, -1):
-        if w.norm[i : i + k] == target and w.free(i, i + k):
-            return i, i + k
-    return None
-
-
-def _find_commune(
-    w: _Words, gazetteer: Gazetteer, topics: TopicTable
-) -> tuple[Commune | None, list[Commune], str]:
-    """The gazetteer's best place among the free words, skipping topic words it mistook."""
-    rejected: set[int] = set()
-    for _ in range(3):
-        keep = [k for k in range(len(w)) if not w.used[k] and k not in rejected]
-        if not keep:
-            break
-        text = " ".join(w.text[w.spans[k][0] : w.spans[k][1]] for k in keep)
-        commune, candidates, matched = gazetteer.find_in_text(text)
-        if not matched:
-            break
-        span = _locate(w, matched)
-        if span is None:
-            break
-        i, j = span
-        words = [stem(x) for x in w.norm[i:j] if x not in STOP_WORDS]
-        if not any(x.isdigit() for x in w.norm[i:j]) and all(
-            x in topics.vocabulary for x in words
-        ):
-            # "wordpress", "seo" are topics and "au boulot" filler, not the towns of the
-            # same name.
-            rejected.update(range(i, j))
-            continue
-        w.use(i, j)
-        return commune, candidates, w.original(i, j)
-    return None, [], ""
-
-
-def _unknown_place(w: _Words, topics: TopicTable) -> tuple[int, int] | None:
-    """Words after a place preposition that name nothing known: "près de Tataouine"."""
-    n = len(w)
-    for i in range(n):
-        for lead in _PLACE_PREPOSITIONS + _WEAK_PREPOSITIONS:
-            k = len(lead)
-            if tuple(w.norm[i : i + k]) != lead or i + k >= n:
-                continue
-            j = i + k
-            if lead in _WEAK_PREPOSITIONS and not w.text[w.spans[j][0]].isupper():
-                continue
-            end = j
-            while (
-                end < n
-                and end - j < 4
-                and not w.used[end]
-                and w.norm[end].isalpha()
-                and w.norm[end] not in STOP_WORDS
-                and stem(w.norm[end]) not in topics.vocabulary
-            ):
-                end += 1
-            if end > j:
-                return j, end
-    return None
 
 
 def parse_request(
@@ -401,39 +150,16 @@ def parse_request(
     """Understand one free-text request (French or English); never raises on odd input."""
     topics = topics or default_topics()
     cleaned, truncated = _clean(text)
-    w = _Words(cleaned)
+    w = RequestWords(cleaned)
 
     when, used = parse_when(w.norm, now=now, tz=tz)
     for k in used:
         w.used[k] = True
-    filters = _take_filters(w)
-
-    # Département names first, so that "Haute-Vienne" is not read as the commune Vienne.
-    dept = _find_departement_name(w, gazetteer)
-    if dept is not None:
-        w.use(dept[2], dept[3])
-    commune, candidates, place_text = _find_commune(w, gazetteer, topics)
-    if commune is None and candidates and dept is not None:
-        # "Ruffec en Charente": the département picks among homonyms.
-        in_dept = [c for c in candidates if c.departement == dept[0]]
-        if len(in_dept) == 1:
-            commune, candidates = in_dept[0], []
-    place: Place | None = None
-    if commune is not None:
-        # find_in_text does not tell whether it corrected a typo; resolve() does.
-        corrected = not place_text[:1].isdigit() and gazetteer.resolve(place_text).corrected
-        place = Place.from_commune(commune, corrected=corrected)
-        candidates = []
-    elif not candidates:
-        dept = dept or _find_departement_code(w, gazetteer)
-        if dept is not None:
-            code, name, i, j = dept
-            place = Place.from_departement(code, name, gazetteer)
-            place_text = w.original(i, j)
-            w.use(i, j)
+    filters = take_filters(w)
+    place, place_text, candidates = _take_place(w, gazetteer, topics)
     unknown: str | None = None
     if place is None and not candidates:
-        span = _unknown_place(w, topics)
+        span = unknown_place(w, topics)
         if span is not None:
             unknown = w.original(*span)
             w.use(*span)
@@ -460,3 +186,38 @@ def parse_request(
     )
     logger.debug("parsed %r → %s", cleaned[:80], request)
     return request
+
+
+def _take_place(
+    w: RequestWords, gazetteer: Gazetteer, topics: TopicTable
+) -> tuple[Place | None, str, list[Commune]]:
+    """(place, its text, homonyms to choose from) of the free words, taken out of ``w``."""
+    # Département names first, so that "Haute-Vienne" is not read as the commune Vienne.
+    dept = find_departement_name(w, gazetteer)
+    if dept is not None:
+        w.use(dept[2], dept[3])
+    commune, candidates, place_text = find_commune(w, gazetteer, topics)
+    if commune is None and candidates and dept is not None:
+        commune, candidates = _in_departement(candidates, dept)
+    if commune is not None:
+        # find_in_text does not tell whether it corrected a typo; resolve() does.
+        corrected = not place_text[:1].isdigit() and gazetteer.resolve(place_text).corrected
+        return Place.from_commune(commune, corrected=corrected), place_text, []
+    if candidates:
+        return None, place_text, candidates
+    dept = dept or find_departement_code(w, gazetteer)
+    if dept is None:
+        return None, place_text, []
+    code, name, i, j = dept
+    w.use(i, j)
+    return Place.from_departement(code, name, gazetteer), w.original(i, j), []
+
+
+def _in_departement(
+    candidates: list[Commune], dept: DepartementSpan
+) -> tuple[Commune | None, list[Commune]]:
+    """ "Ruffec en Charente": the département picks among homonyms when it leaves just one."""
+    in_dept = [c for c in candidates if c.departement == dept[0]]
+    if len(in_dept) == 1:
+        return in_dept[0], []
+    return None, candidates

@@ -114,46 +114,13 @@ def search(
         logger.info("search %r: the topic matches nothing", request.topic)
         return replace(base, no_topic_match=not query.empty)
 
-    when = request.when
-    after = now if when.start is None else max(now, when.start - timedelta(microseconds=1))
-    filters = Filters(
-        after=after,
-        before=when.end,
-        when=when,
-        modalities=_MODALITIES.get(request.modality or ""),
-        cpf_only=request.cpf_only,
-        free_only=request.free_only,
-        accessible_only=request.accessible_only,
+    filters = _filters(request, now)
+    hits, used_radius, widened = _retrieve(
+        index, scores, filters, request, radius_km=radius_km, widen=widen
     )
-    place = request.place
-    center = (place.latitude, place.longitude) if place else None
-    if place is None or request.modality == "distanciel":
-        # Online sessions can be followed from anywhere: distance only informs.
-        hits = index.retrieve(scores, filters, center=center)
-        used_radius, widened = None, False
-    else:
-        first = radius_km or request.radius_km or place.default_radius_km
-        steps = [first] + ([r for r in WIDENING_STEPS_KM if r > first] if widen else [])
-        hits, used_radius = [], first
-        for used_radius in steps:
-            hits = index.retrieve(scores, filters, center=center, radius_km=used_radius)
-            if hits:
-                break
-        widened = used_radius != first
-
     hits.sort(key=_rank_key)
     shown = hits if limit is None else hits[: max(0, limit)]
-    results = tuple(
-        SearchResult(
-            session=h.doc,
-            score=h.score,
-            distance_km=round(h.distance_km, 1) if h.distance_km is not None else None,
-            seats_left=h.doc.seats_left,
-            full=h.doc.full,
-            other_dates=h.count - 1,
-        )
-        for h in shown
-    )
+    place = request.place
     logger.info(
         "search %r near %s: %d results (radius %s km%s)",
         request.topic,
@@ -162,4 +129,62 @@ def search(
         used_radius,
         ", widened" if widened else "",
     )
-    return replace(base, results=results, total=len(hits), radius_km=used_radius, widened=widened)
+    return replace(
+        base,
+        results=tuple(_result(h) for h in shown),
+        total=len(hits),
+        radius_km=used_radius,
+        widened=widened,
+    )
+
+
+def _filters(request: SearchRequest, now: datetime) -> Filters:
+    """The index filters of a request: time window, modality, CPF, price, access."""
+    when = request.when
+    after = now if when.start is None else max(now, when.start - timedelta(microseconds=1))
+    return Filters(
+        after=after,
+        before=when.end,
+        when=when,
+        modalities=_MODALITIES.get(request.modality or ""),
+        cpf_only=request.cpf_only,
+        free_only=request.free_only,
+        accessible_only=request.accessible_only,
+    )
+
+
+def _retrieve(
+    index: SearchIndex,
+    scores: dict[int, float],
+    filters: Filters,
+    request: SearchRequest,
+    *,
+    radius_km: float | None,
+    widen: bool,
+) -> tuple[list[Hit], float | None, bool]:
+    """(hits, radius used, whether it was widened): the radius widens until something fits."""
+    place = request.place
+    center = (place.latitude, place.longitude) if place else None
+    if place is None or request.modality == "distanciel":
+        # Online sessions can be followed from anywhere: distance only informs.
+        return index.retrieve(scores, filters, center=center), None, False
+    first = radius_km or request.radius_km or place.default_radius_km
+    steps = [first] + ([r for r in WIDENING_STEPS_KM if r > first] if widen else [])
+    hits, used_radius = [], first
+    for used_radius in steps:
+        hits = index.retrieve(scores, filters, center=center, radius_km=used_radius)
+        if hits:
+            break
+    return hits, used_radius, used_radius != first
+
+
+def _result(hit: Hit) -> SearchResult:
+    """One line of the list; the distance rounded to 100 m."""
+    return SearchResult(
+        session=hit.doc,
+        score=hit.score,
+        distance_km=round(hit.distance_km, 1) if hit.distance_km is not None else None,
+        seats_left=hit.doc.seats_left,
+        full=hit.doc.full,
+        other_dates=hit.count - 1,
+    )
