@@ -45,6 +45,16 @@ def import_announcements(
 ) -> list[Announcement]:
     """Messages a load calls for: changes to enrolled and waiting learners, new sessions to
     the owners of matching alerts (one per alert and course)."""
+    found = _change_announcements(engine, changed)
+    created = set(created_external_ids)
+    if created:
+        found.extend(_alert_announcements(engine, created, gazetteer=gazetteer, now=now, tz=tz))
+    logger.info("a load calls for %d announcements", len(found))
+    return found
+
+
+def _change_announcements(engine: Engine, changed: list[tuple[int, str]]) -> list[Announcement]:
+    """One message per active enrolled or waiting learner of each changed session."""
     found: list[Announcement] = []
     with unit_of_work(engine) as session:
         for session_id, kind in changed:
@@ -58,43 +68,47 @@ def import_announcements(
                 )
             ).all()
             found.extend(Announcement(uid, lang, kind, session_id) for uid, lang in rows)
-    created = set(created_external_ids)
-    if created:
-        new_docs = [doc for doc in load_docs(engine, now=now) if doc.external_id in created]
-        matches = matches_for_new_sessions(
-            engine, new_sessions=new_docs, gazetteer=gazetteer, now=now, tz=tz
+    return found
+
+
+def _alert_announcements(
+    engine: Engine, created: set[str], *, gazetteer: Gazetteer, now: datetime, tz: ZoneInfo
+) -> list[Announcement]:
+    """One message per active alert owner and new session their alerts match."""
+    new_docs = [doc for doc in load_docs(engine, now=now) if doc.external_id in created]
+    matches = matches_for_new_sessions(
+        engine, new_sessions=new_docs, gazetteer=gazetteer, now=now, tz=tz
+    )
+    if not matches:
+        return []
+    with unit_of_work(engine) as session:
+        people = dict(
+            session.execute(
+                select(User.id, User.language).where(
+                    User.id.in_({m.user_id for m in matches}), User.is_active.is_(True)
+                )
+            ).all()
         )
-        if matches:
-            with unit_of_work(engine) as session:
-                people = dict(
-                    session.execute(
-                        select(User.id, User.language).where(
-                            User.id.in_({m.user_id for m in matches}), User.is_active.is_(True)
-                        )
-                    ).all()
-                )
-                queries = dict(
-                    session.execute(
-                        select(Alert.id, Alert.query).where(
-                            Alert.id.in_({m.alert_id for m in matches})
-                        )
-                    ).all()
-                )
-            told: set[tuple[int, int]] = set()
-            for m in matches:
-                # Two alerts of one learner can match the same session: one message is enough.
-                if m.user_id not in people or (m.user_id, m.session_id) in told:
-                    continue
-                told.add((m.user_id, m.session_id))
-                found.append(
-                    Announcement(
-                        m.user_id,
-                        people[m.user_id],
-                        "alert",
-                        m.session_id,
-                        alert_query=queries.get(m.alert_id),
-                        alert_id=m.alert_id,
-                    )
-                )
-    logger.info("a load calls for %d announcements", len(found))
+        queries = dict(
+            session.execute(
+                select(Alert.id, Alert.query).where(Alert.id.in_({m.alert_id for m in matches}))
+            ).all()
+        )
+    found: list[Announcement] = []
+    told: set[tuple[int, int]] = set()
+    for m in matches:
+        # Two alerts of one learner can match the same session: one message is enough.
+        if m.user_id not in people or (m.user_id, m.session_id) in told:
+            continue
+        told.add((m.user_id, m.session_id))
+        found.append(
+            Announcement(
+                m.user_id,
+                people[m.user_id],
+                "alert",
+                m.session_id,
+                alert_query=queries.get(m.alert_id),
+                alert_id=m.alert_id,
+            )
+        )
     return found

@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     from bot.search.cli import add_parser as add_search_parser
 
     add_search_parser(commands)
-    from bot.reminders_cli import add_parser as add_reminders_parser
+    from bot.reminders.cli import add_parser as add_reminders_parser
 
     add_reminders_parser(commands)
     return parser
@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         return _demo(settings, args.data)
     if args.command == "reminders":
-        from bot.reminders_cli import run as run_reminders
+        from bot.reminders.cli import run as run_reminders
 
         return run_reminders(args, settings)
     if args.command == "search":

@@ -13,8 +13,8 @@ from bot.clock import Clock
 from bot.db import unit_of_work
 from bot.enrolment import Cancelled, cancel
 from bot.i18n import LANGUAGES
-from bot.mentoring.appointments import Cancelled as AppointmentCancelled
-from bot.mentoring.appointments import cancel as cancel_appointment
+from bot.mentoring.moves import Cancelled as AppointmentCancelled
+from bot.mentoring.moves import cancel as cancel_appointment
 from bot.mentoring.views import HOLDING
 from bot.models import (
     Alert,

@@ -1,8 +1,9 @@
 """Loading spaces, sessions (issue 3) and tutors (issue 5) from CSV, XLSX, JSON and LHEO XML.
 
 Layers: `reader` (bytes → tables of rows, `lheo` for XML) → `columns` (kind and headers) →
-`validation` (rows → typed records and problems, pure) → `store` (compare with the database,
-bulk writes) → `service` (preview / apply in one transaction) → `report` (the words).
+`validation` (rows → typed records and problems, pure) → `plan` (compare with the database:
+the `Changes` of `changes`) → `write` (bulk writes) → `service` (preview / apply in one
+transaction) → `report` (the words).
 No Telegram here: the chat handler and `cli.py` both call `preview_import` / `apply_import`.
 
 Values are stored as written: a text starting with `=`, `+`, `-` or `@` is never evaluated by
@@ -29,7 +30,7 @@ _EXPORTS = {
     "apply_plan": "bot.importer.service",
     "preview_import": "bot.importer.service",
     "Problem": "bot.importer.problems",
-    "SessionChange": "bot.importer.store",
+    "SessionChange": "bot.importer.changes",
     "render_report": "bot.importer.report",
     "summary_line": "bot.importer.report",
     "spreadsheet_safe": "bot.importer.values",

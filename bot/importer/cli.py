@@ -10,12 +10,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.i18n import LANGUAGES, translator
+from bot.i18n import LANGUAGES, Translator, translator
 from bot.importer.problems import Problem
 from bot.importer.reader import MAX_FILE_BYTES
 
@@ -51,41 +52,14 @@ def run(
     gazetteer: Places | None = None,
 ) -> int:
     """Run `load`; returns the exit code."""
-    from bot.db import make_engine, upgrade_schema
-    from bot.importer.report import problem_lines, render_report, summary_line, warning_lines
-    from bot.importer.service import Actor, apply_import, preview_import
+    from bot.importer.report import problem_lines
 
     language = args.lang or settings.default_language
     t = translator(language)
-    files: list[tuple[str, bytes]] = []
-    too_large: list[Problem] = []
-    for path in args.files:
-        if not path.exists():
-            print(t("importer.cli.missing_file", path=path), file=sys.stderr)
-            return 2
-        if not path.is_file():
-            print(t("importer.cli.not_a_file", path=path), file=sys.stderr)
-            return 2
-        try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:  # refused before reading, let alone parsing
-                too_large.append(
-                    Problem(
-                        path.name,
-                        None,
-                        None,
-                        "too_large",
-                        {
-                            "size_mb": round(size / 1_048_576, 1),
-                            "max_mb": MAX_FILE_BYTES // 1_048_576,
-                        },
-                    )
-                )
-                continue
-            files.append((path.name, path.read_bytes()))
-        except OSError as exc:
-            print(t("importer.cli.unreadable", path=path, error=exc.strerror), file=sys.stderr)
-            return 2
+    read = _read_files(args.files, t)
+    if read is None:
+        return 2
+    files, too_large = read
     if too_large:
         names = [path.name for path in args.files]
         lines = problem_lines(too_large, len(too_large), language, files=names)
@@ -97,10 +71,58 @@ def run(
 
         gazetteer = default_gazetteer()
     now = (clock or SystemClock()).now()
+    return _load(args.dry_run, settings, files, language, gazetteer=gazetteer, now=now)
+
+
+def _read_files(
+    paths: list[Path], t: Translator
+) -> tuple[list[tuple[str, bytes]], list[Problem]] | None:
+    """The files' (name, bytes) and a problem for each one too large to read; None (after
+    saying why on stderr) when a path is missing, not a file or unreadable."""
+    files: list[tuple[str, bytes]] = []
+    too_large: list[Problem] = []
+    for path in paths:
+        if not path.exists():
+            print(t("importer.cli.missing_file", path=path), file=sys.stderr)
+            return None
+        if not path.is_file():
+            print(t("importer.cli.not_a_file", path=path), file=sys.stderr)
+            return None
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:  # refused before reading, let alone parsing
+                too_large.append(_too_large(path, size))
+                continue
+            files.append((path.name, path.read_bytes()))
+        except OSError as exc:
+            print(t("importer.cli.unreadable", path=path, error=exc.strerror), file=sys.stderr)
+            return None
+    return files, too_large
+
+
+def _too_large(path: Path, size: int) -> Problem:
+    params = {"size_mb": round(size / 1_048_576, 1), "max_mb": MAX_FILE_BYTES // 1_048_576}
+    return Problem(path.name, None, None, "too_large", params)
+
+
+def _load(
+    dry_run: bool,
+    settings: Settings,
+    files: list[tuple[str, bytes]],
+    language: str,
+    *,
+    gazetteer: Places,
+    now: datetime,
+) -> int:
+    """Preview (dry run) or apply the import and print the report; the exit code."""
+    from bot.db import make_engine, upgrade_schema
+    from bot.importer.report import render_report, summary_line, warning_lines
+    from bot.importer.service import Actor, apply_import, preview_import
+
     engine = make_engine(settings.effective_database_url)
     try:
         upgrade_schema(engine)
-        if args.dry_run:
+        if dry_run:
             plan = preview_import(engine, files, gazetteer=gazetteer, actor=Actor(), now=now)
             print(
                 render_report(plan, language, with_changes=True),

@@ -165,14 +165,7 @@ def map_columns(headers: list[str]) -> ColumnMap:
             raise FileProblem("duplicate_column", column=header, other=mapping[name])
         else:
             mapping[name] = header
-    if "session_id" in mapping:
-        kind = Kind.SESSIONS
-    elif "tutor_id" in mapping:
-        kind = Kind.TUTORS
-    elif "space_id" in mapping:
-        kind = Kind.SPACES
-    else:
-        raise FileProblem("unknown_kind")
+    kind = _kind_of(mapping)
     missing = [c.name for c in COLUMNS[kind] if c.required and c.name not in mapping]
     if missing:
         raise FileProblem("missing_column", column=", ".join(missing), count=len(missing))
@@ -181,3 +174,15 @@ def map_columns(headers: list[str]) -> ColumnMap:
     unknown += [header for name, header in mapping.items() if name not in known]
     headers_by_name = {name: header for name, header in mapping.items() if name in known}
     return ColumnMap(kind, headers_by_name, tuple(unknown))
+
+
+# The id column that tells a file's kind, checked in this order (a sessions file may also
+# carry a space_id).
+_KIND_BY_ID = (("session_id", Kind.SESSIONS), ("tutor_id", Kind.TUTORS), ("space_id", Kind.SPACES))
+
+
+def _kind_of(mapping: dict[str, str]) -> Kind:
+    for column, kind in _KIND_BY_ID:
+        if column in mapping:
+            return kind
+    raise FileProblem("unknown_kind")

@@ -53,16 +53,7 @@ _HOURS_INFO = {"horaires", "heures", "hours"}
 
 def read_lheo(name: str, data: bytes) -> FileContent:
     """A spaces table (places) and a sessions table from an LHEO document."""
-    try:
-        root = fromstring(data, forbid_dtd=True)
-    except defusedxml.DefusedXmlException:
-        raise FileProblem("xml_forbidden") from None
-    except ParseError as exc:
-        line, column = getattr(exc, "position", (0, 0))
-        raise FileProblem("bad_xml", line=line, column=column) from None
-    for element in root.iter():
-        if isinstance(element.tag, str) and "}" in element.tag:
-            element.tag = element.tag.rsplit("}", 1)[1]
+    root = _parse(data)
     formations = list(root.iter("formation"))
     if root.tag != "lheo" and not formations:
         raise FileProblem("not_lheo")
@@ -79,18 +70,8 @@ def read_lheo(name: str, data: bytes) -> FileContent:
                 row = _session(formation, action, session, space, action_rank, rank)
                 if row.pop("_default_seats", None):
                     default_seats += 1
-                state = _text(session, "etat-recrutement")
-                if state in RECRUITMENT_CLOSED:
-                    warnings.append(
-                        Problem(
-                            name,
-                            len(sessions) + 1,
-                            None,
-                            RECRUITMENT_CLOSED[state],
-                            {"id": row["session_id"]},
-                            SESSION,
-                        )
-                    )
+                if closed := _recruitment_closed(name, len(sessions) + 1, session, row):
+                    warnings.append(closed)
                 sessions.append(row)
     if not sessions:
         raise FileProblem("not_lheo")
@@ -105,6 +86,33 @@ def read_lheo(name: str, data: bytes) -> FileContent:
         _table(name, [c.name for c in SESSION_COLUMNS], sessions, Kind.SESSIONS, SESSION),
     ]
     return FileContent([t for t in tables if t is not None], warnings)
+
+
+def _parse(data: bytes) -> Element:
+    """The document's root, its tags stripped of namespaces (LHEO 2.2, 2.3 or none)."""
+    try:
+        root = fromstring(data, forbid_dtd=True)
+    except defusedxml.DefusedXmlException:
+        raise FileProblem("xml_forbidden") from None
+    except ParseError as exc:
+        line, column = getattr(exc, "position", (0, 0))
+        raise FileProblem("bad_xml", line=line, column=column) from None
+    for element in root.iter():
+        if isinstance(element.tag, str) and "}" in element.tag:
+            element.tag = element.tag.rsplit("}", 1)[1]
+    return root  # type: ignore[no-any-return]
+
+
+def _recruitment_closed(
+    name: str, number: int, session: Element, row: dict[str, str | None]
+) -> Problem | None:
+    """A warning for a session whose recruitment is closed or suspended (still loaded)."""
+    state = _text(session, "etat-recrutement")
+    if state not in RECRUITMENT_CLOSED:
+        return None
+    return Problem(
+        name, number, None, RECRUITMENT_CLOSED[state], {"id": row["session_id"]}, SESSION
+    )
 
 
 def _table(
@@ -150,19 +158,10 @@ def _space(action: Element) -> dict[str, str | None] | None:
     if coords is None or address is None:
         return None
     postcode, city = _text(address, "codepostal"), _text(address, "ville")
-    street = ", ".join(
-        " ".join(line.text.split()) for line in address.findall("ligne") if line.text
-    )
+    street = _street(address)
     numero = place.get("numero") or coords.get("numero")
     space_id = numero or _derived_space_id(postcode or "", city or "", street)
     name = _text(coords, "nom") or _text(coords, "ligne") or f"Lieu de formation, {city or ''}"
-    access = _text(action, "acces-handicapes")
-    accessible = None
-    if access:
-        refused = any(
-            word in fold(access) for word in ("non accessible", "pas accessible", "inaccessible")
-        )
-        accessible = "non" if refused else "oui"
     return {
         "space_id": space_id,
         "name": name,
@@ -171,9 +170,25 @@ def _space(action: Element) -> dict[str, str | None] | None:
         "city": city,
         "latitude": _text(address, "geolocalisation/latitude"),
         "longitude": _text(address, "geolocalisation/longitude"),
-        "accessible": accessible,
+        "accessible": _accessible(action),
         "contact": _text(coords, "courriel") or _text(coords, "telfixe/numtel"),
     }
+
+
+def _street(address: Element) -> str:
+    """The `ligne` elements of an address on one line."""
+    return ", ".join(" ".join(line.text.split()) for line in address.findall("ligne") if line.text)
+
+
+def _accessible(action: Element) -> str | None:
+    """`oui` or `non` from the free text of `acces-handicapes`; None when it says nothing."""
+    access = _text(action, "acces-handicapes")
+    if not access:
+        return None
+    refused = any(
+        word in fold(access) for word in ("non accessible", "pas accessible", "inaccessible")
+    )
+    return "non" if refused else "oui"
 
 
 def _derived_space_id(postcode: str, city: str, street: str) -> str:
@@ -194,12 +209,7 @@ def _session(
 ) -> dict[str, str | None]:
     extras = _extras(session, action)
     base = action.get("numero") or f"{formation.get('numero') or 'lheo'}-{action_rank}"
-    start_hour, end_hour = DEFAULT_HOURS
-    hours = next((extras[k] for k in _HOURS_INFO if k in extras), None)
-    match = _HOURS.search(hours or "")
-    if match:
-        h1, m1, h2, m2 = match.groups()
-        start_hour, end_hour = f"{int(h1):02d}:{m1 or '00'}", f"{int(h2):02d}:{m2 or '00'}"
+    start_hour, end_hour = _hours(extras)
     seats = next((extras[k] for k in _SEATS_INFO if k in extras), None)
     title = _text(formation, "intitule-formation")
     description = "\n\n".join(
@@ -207,12 +217,11 @@ def _session(
         for part in (_text(formation, "objectif-formation"), _text(formation, "contenu-formation"))
         if part
     )
-    organisme = formation.find("organisme-formation-responsable")
     url = _text(action, "url-action/urlweb") or _text(formation, "url-formation/urlweb")
     row: dict[str, str | None] = {
         "session_id": session.get("numero") or f"{base}-{rank}",
         "title": _cut(title, 300),
-        "organisation": _text(organisme, "raison-sociale") or _text(organisme, "nom-organisme"),
+        "organisation": _organisation(formation),
         "space_id": space["space_id"] if space else None,
         "start": _moment(_text(session, "periode/debut"), start_hour),
         "end": _moment(_text(session, "periode/fin"), end_hour),
@@ -229,6 +238,21 @@ def _session(
     if seats is None:
         row["_default_seats"] = "1"
     return row
+
+
+def _hours(extras: dict[str, str]) -> tuple[str, str]:
+    """Start and end ("09:30") from an `horaires` extra such as "9h30-12h", else the default."""
+    hours = next((extras[k] for k in _HOURS_INFO if k in extras), None)
+    match = _HOURS.search(hours or "")
+    if not match:
+        return DEFAULT_HOURS
+    h1, m1, h2, m2 = match.groups()
+    return f"{int(h1):02d}:{m1 or '00'}", f"{int(h2):02d}:{m2 or '00'}"
+
+
+def _organisation(formation: Element) -> str | None:
+    organisme = formation.find("organisme-formation-responsable")
+    return _text(organisme, "raison-sociale") or _text(organisme, "nom-organisme")
 
 
 def _moment(day: str | None, hour: str) -> str | None:

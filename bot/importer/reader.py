@@ -187,28 +187,7 @@ def _clean_headers(cells: list[object] | tuple[object, ...]) -> list[str]:
 
 def _read_xlsx(name: str, data: bytes) -> FileContent:
     """The sheets named like a kind ("sessions", "espaces"...), else the first one."""
-    from openpyxl import load_workbook
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
-                raise FileProblem("xlsx_too_large", max_mb=MAX_XLSX_UNCOMPRESSED // 1_048_576)
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-            try:
-                # title → (zip path, holds more than one cell)
-                sheets = {
-                    ws.title: (getattr(ws, "_worksheet_path", None), _has_content(ws))
-                    for ws in workbook.worksheets
-                }
-            finally:
-                workbook.close()
-            chosen = [title for title in sheets if kind_of_name(title)] or list(sheets)[:1]
-            formulas = {title: _count_formulas(archive, sheets[title][0]) for title in chosen}
-    except FileProblem:
-        raise
-    except Exception as exc:  # openpyxl raises many kinds of errors for a damaged file
-        logger.info("unreadable xlsx %s: %s", name, exc)
-        raise FileProblem("bad_xlsx") from None
+    sheets, chosen, formulas = _xlsx_sheets(name, data)
     content = FileContent([])
     for title, (_path, has_content) in sheets.items():
         if title not in chosen and has_content:
@@ -223,6 +202,35 @@ def _read_xlsx(name: str, data: bytes) -> FileContent:
     if not content.tables:
         raise FileProblem("empty_file")
     return content
+
+
+def _xlsx_sheets(
+    name: str, data: bytes
+) -> tuple[dict[str, tuple[str | None, bool]], list[str], dict[str, int]]:
+    """The sheets (title → zip path, holds more than one cell), the titles to read and their
+    formula counts; a damaged or oversized workbook is refused here, before any row is read."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
+                raise FileProblem("xlsx_too_large", max_mb=MAX_XLSX_UNCOMPRESSED // 1_048_576)
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            try:
+                sheets = {
+                    ws.title: (getattr(ws, "_worksheet_path", None), _has_content(ws))
+                    for ws in workbook.worksheets
+                }
+            finally:
+                workbook.close()
+            chosen = [title for title in sheets if kind_of_name(title)] or list(sheets)[:1]
+            formulas = {title: _count_formulas(archive, sheets[title][0]) for title in chosen}
+    except FileProblem:
+        raise
+    except Exception as exc:  # openpyxl raises many kinds of errors for a damaged file
+        logger.info("unreadable xlsx %s: %s", name, exc)
+        raise FileProblem("bad_xlsx") from None
+    return sheets, chosen, formulas
 
 
 def _has_content(ws: object) -> bool:

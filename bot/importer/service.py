@@ -25,17 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.db import unit_of_work
+from bot.importer.changes import Changes, SessionChange
+from bot.importer.plan import plan_changes
 from bot.importer.problems import FileProblem, Problem, ProblemLog
 from bot.importer.reader import MAX_FILE_BYTES, read_file
-from bot.importer.store import (
-    Changes,
-    ConcurrentChange,
-    SessionChange,
-    plan_changes,
-    write_changes,
-)
 from bot.importer.validation import Places, Validated, validate_tables
 from bot.importer.values import shift_days
+from bot.importer.write import ConcurrentChange, write_changes
 from bot.models import AuditEntry
 
 logger = logging.getLogger(__name__)

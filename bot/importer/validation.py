@@ -2,7 +2,7 @@
 
 Pure: no database. What needs the database (does this `space_id` exist already? may this
 admin change that session? are there fewer seats than learners enrolled? is this Telegram
-account already another tutor's?) is checked by `store.py` inside the import transaction.
+account already another tutor's?) is checked by `plan.py` inside the import transaction.
 Spaces tables are validated before sessions tables, so that sessions may refer to spaces of the
 same load, and tutors last.
 """

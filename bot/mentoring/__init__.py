@@ -8,8 +8,9 @@ named exceptions of :mod:`bot.mentoring.errors` and return the plain views of
 * :mod:`~bot.mentoring.availability` – tutors add, list and remove slots (single or weekly);
 * :mod:`~bot.mentoring.parsing` – the typed shortcut "mardi 14h-16h à Redon" (pure);
 * :mod:`~bot.mentoring.finder` – open slots for learners, by topic, tutor and distance;
-* :mod:`~bot.mentoring.appointments` – request, confirm, decline, counter-proposal, cancel,
-  reschedule;
+* :mod:`~bot.mentoring.appointments` – request, confirm, decline, counter-proposal;
+* :mod:`~bot.mentoring.moves` – cancel and reschedule, by either side;
+* :mod:`~bot.mentoring.guards` – the guarded seat and status statements they share;
 * :mod:`~bot.mentoring.followup` – nudges and expiry, attendance, ratings, listings;
 * :mod:`~bot.mentoring.reminding` – the reminders to schedule for a confirmed appointment;
 * :mod:`~bot.mentoring.ics` – .ics REQUEST and CANCEL files.

@@ -14,7 +14,6 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.engine import Engine
 
 from bot.db import unit_of_work
-from bot.mentoring.appointments import free_seat, transition
 from bot.mentoring.errors import (
     AlreadyRated,
     InvalidRating,
@@ -23,6 +22,7 @@ from bot.mentoring.errors import (
     NotYours,
     TooEarly,
 )
+from bot.mentoring.guards import free_seat, transition
 from bot.mentoring.views import HOLDING, AppointmentView, appointment_view, appointment_views
 from bot.models import Appointment, AppointmentStatus, AvailabilitySlot, Tutor
 

@@ -197,61 +197,22 @@ def _place_text(text: _Text) -> str | None:
 
 
 def parse_availability(text: str, *, now: datetime, tz: tzinfo) -> AvailabilityRequest:
-    """Read a typed availability ("mardi 14h-16h à Redon"). Raises ParseError."""
+    """Read a typed availability ("mardi 14h-16h à Redon"). Raises ParseError.
+
+    The pieces are cut out in a fixed order (a link first, the time range before the
+    durations and seats), so that one piece is never read as part of another.
+    """
     source = _Text(text.strip())
-    today = local_date(now, tz)
-
-    online_url = None
-    if match := re.search(_URL, source.original):
-        online_url = match[0].rstrip(".,;)")
-        if not online_url.startswith("https://"):
-            raise ParseError(NOT_HTTPS)
-        source.blank(*match.span())
-    said_online = source.take(_ONLINE) is not None  # cut it out even when a link is given
-    online = online_url is not None or said_online
-
-    weeks = None
-    if match := source.take(_WEEKS):
-        weeks = min(max(int(match[1]), 1), MAX_WEEKS)
-    day = _take_date(source, today)
-    weekday = None
-    recurring = False
-    if match := source.take(_RECURRING):
-        weekday = WEEKDAYS.index(match[1])
-        recurring = bool(match[2]) or match[0].startswith(("tous", "chaque", "les"))
+    online_url, online = _take_online(source)
+    weeks = _take_weeks(source)
+    day = _take_date(source, local_date(now, tz))
+    weekday, recurring = _take_weekday(source)
     recurring = recurring or weeks is not None
-
     start, end = _take_range(source)
-    minutes = None
-    if match := source.take(_MINUTES):
-        minutes = int(match[1])
-    seats = 1
-    if match := source.take(_SEATS):
-        seats = int(match[1])
-    if match := source.take(_GROUP):
-        if match[1]:
-            seats = int(match[1])
-        elif seats == 1:
-            raise ParseError(GROUP_SEATS)
-    source.take(_INDIVIDUAL)
-
-    if day is None and weekday is None:
-        raise ParseError(NO_DAY)
-    if day is not None and weekday is not None and day.weekday() != weekday:
-        raise ParseError(WEEKDAY_MISMATCH)
-    if day is None:
-        assert weekday is not None
-        day = next_weekday(weekday, start, now=now, tz=tz)
-    elif local_to_utc(day, start, tz) <= now:
-        raise ParseError(DATE_IN_PAST)
-
-    span = (datetime.combine(day, end) - datetime.combine(day, start)).seconds // 60
-    if minutes is None:
-        # A group meets for the whole range; one-to-one appointments last an hour by default.
-        minutes = span if seats > 1 else min(DEFAULT_MINUTES, span)
-    if not 0 < minutes <= span:
-        raise ParseError(BAD_DURATION)
-
+    minutes = _take_minutes(source)
+    seats = _take_seats(source)
+    day = _resolve_day(day, weekday, start, now=now, tz=tz)
+    minutes = _duration(minutes, seats, day, start, end)
     place = _place_text(source)
     if online and place is not None:
         raise ParseError(PLACE_AND_ONLINE)
@@ -267,6 +228,79 @@ def parse_availability(text: str, *, now: datetime, tz: tzinfo) -> AvailabilityR
         online_url=online_url,
         place_text=place,
     )
+
+
+def _take_online(text: _Text) -> tuple[str | None, bool]:
+    """(the https link, whether the meeting is online): a link or words like "en visio"."""
+    online_url = None
+    if match := re.search(_URL, text.original):
+        online_url = match[0].rstrip(".,;)")
+        if not online_url.startswith("https://"):
+            raise ParseError(NOT_HTTPS)
+        text.blank(*match.span())
+    said_online = text.take(_ONLINE) is not None  # cut it out even when a link is given
+    return online_url, online_url is not None or said_online
+
+
+def _take_weeks(text: _Text) -> int | None:
+    """A number of weeks ("pendant 6 semaines"), bounded to 1..MAX_WEEKS."""
+    if match := text.take(_WEEKS):
+        return min(max(int(match[1]), 1), MAX_WEEKS)
+    return None
+
+
+def _take_weekday(text: _Text) -> tuple[int | None, bool]:
+    """(the weekday named, whether it recurs: "tous les mardis", "chaque mardi")."""
+    if match := text.take(_RECURRING):
+        recurring = bool(match[2]) or match[0].startswith(("tous", "chaque", "les"))
+        return WEEKDAYS.index(match[1]), recurring
+    return None, False
+
+
+def _take_minutes(text: _Text) -> int | None:
+    match = text.take(_MINUTES)
+    return int(match[1]) if match else None
+
+
+def _take_seats(text: _Text) -> int:
+    """Seats ("6 places", "groupe de 6"); "groupe" alone needs a number of places elsewhere."""
+    seats = 1
+    if match := text.take(_SEATS):
+        seats = int(match[1])
+    if match := text.take(_GROUP):
+        if match[1]:
+            seats = int(match[1])
+        elif seats == 1:
+            raise ParseError(GROUP_SEATS)
+    text.take(_INDIVIDUAL)
+    return seats
+
+
+def _resolve_day(
+    day: date | None, weekday: int | None, start: time, *, now: datetime, tz: tzinfo
+) -> date:
+    """The date given, checked against the weekday named; else the next such weekday."""
+    if day is None and weekday is None:
+        raise ParseError(NO_DAY)
+    if day is not None and weekday is not None and day.weekday() != weekday:
+        raise ParseError(WEEKDAY_MISMATCH)
+    if day is None:
+        assert weekday is not None
+        return next_weekday(weekday, start, now=now, tz=tz)
+    if local_to_utc(day, start, tz) <= now:
+        raise ParseError(DATE_IN_PAST)
+    return day
+
+
+def _duration(minutes: int | None, seats: int, day: date, start: time, end: time) -> int:
+    """The length of one appointment, within the range."""
+    span = (datetime.combine(day, end) - datetime.combine(day, start)).seconds // 60
+    if minutes is None:
+        # A group meets for the whole range; one-to-one appointments last an hour by default.
+        minutes = span if seats > 1 else min(DEFAULT_MINUTES, span)
+    if not 0 < minutes <= span:
+        raise ParseError(BAD_DURATION)
+    return minutes
 
 
 @dataclass(frozen=True, slots=True)

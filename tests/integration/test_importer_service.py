@@ -12,7 +12,8 @@ from sqlalchemy import select, text, update
 from sqlmodel import Session
 
 from bot.gazetteer import default_gazetteer
-from bot.importer import store
+from bot.importer import plan as planning
+from bot.importer import write as writing
 from bot.importer.service import Actor, apply_import, apply_plan, preview_import
 from bot.models import AuditEntry, Organisation, Space, TrainingSession
 
@@ -240,7 +241,7 @@ def test_an_import_is_audited(engine, clock, gazetteer) -> None:
 
 
 def test_large_loads_compare_in_one_pass(engine, clock, gazetteer, loaded, monkeypatch) -> None:
-    monkeypatch.setattr(store, "FETCH_BY_ID_MAX", 0)  # the path 150,000-row files take
+    monkeypatch.setattr(planning, "FETCH_BY_ID_MAX", 0)  # the path 150,000-row files take
     result = _load(engine, clock, gazetteer, [_sessions_csv({}, {"seats": "9"}, {})])
     assert (result.counts.sessions_updated, result.counts.sessions_unchanged) == (1, 2)
 
@@ -326,12 +327,12 @@ def test_seat_guard_catches_enrolments_between_plan_and_write(engine, clock, loa
 
     log = ProblemLog()
     data = validate_tables(read_file(*data_file).tables, places=default_gazetteer(), log=log)
-    with pytest.raises(store.ConcurrentChange), engine.begin() as conn:
-        changes = store.plan_changes(conn, data, organisations=None, log=log)
+    with pytest.raises(writing.ConcurrentChange), engine.begin() as conn:
+        changes = planning.plan_changes(conn, data, organisations=None, log=log)
         assert log.ok
         conn.execute(update(TrainingSession).where(TrainingSession.external_id == "S2")
                      .values(seats_taken=5))  # fmt: skip
-        store.write_changes(conn, changes, now=clock.now())
+        writing.write_changes(conn, changes, now=clock.now())
     assert _sessions(engine)["S2"].seats_taken == 0  # rolled back
 
 

@@ -8,15 +8,7 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.mentoring.appointments import (
-    answer_proposal,
-    cancel,
-    confirm,
-    decline,
-    propose_other,
-    request,
-    reschedule,
-)
+from bot.mentoring.appointments import answer_proposal, confirm, decline, propose_other, request
 from bot.mentoring.availability import add_slot
 from bot.mentoring.errors import (
     AlreadyRequested,
@@ -27,6 +19,7 @@ from bot.mentoring.errors import (
     SlotTaken,
     TooLate,
 )
+from bot.mentoring.moves import cancel, reschedule
 from bot.models import AvailabilitySlot, Tutor
 from tests.factories import add_space, add_user
 

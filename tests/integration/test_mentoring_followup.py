@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot import reminders
-from bot.mentoring.appointments import cancel, confirm, request
+from bot.mentoring.appointments import confirm, request
 from bot.mentoring.availability import add_slot
 from bot.mentoring.errors import (
     AlreadyRated,
@@ -26,6 +26,7 @@ from bot.mentoring.followup import (
     record_attendance,
     tutor_history,
 )
+from bot.mentoring.moves import cancel
 from bot.mentoring.reminding import reminder_plan
 from bot.models import AvailabilitySlot, Reminder, Tutor
 from tests.factories import add_space, add_user

@@ -6,7 +6,8 @@ import argparse
 import json
 from datetime import UTC, datetime
 
-from bot import reminders, reminders_cli
+from bot import reminders
+from bot.reminders import cli as reminders_cli
 from tests.factories import add_user
 
 
