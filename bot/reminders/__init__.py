@@ -3,7 +3,7 @@
 A reminder is planned with `schedule` (idempotent by `dedupe_key`), claimed with `claim` (one
 guarded UPDATE: only one process, one task, ever gets a given row into `sending`), then booked
 with `mark_sent`, `mark_failed` or `release_for_retry`. Nothing here knows about Telegram: the
-sender (`bot.notify`) turns rows into messages.
+sender (`handlers.delivery`) turns rows into messages.
 
 Delivery guarantee. A row is sent only by whoever moved it from `pending` to `sending`, so two
 tasks or two bot processes sharing the database never both send it. A process killed while rows

@@ -14,7 +14,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import errors
-from bot.mentoring.appointments import Cancelled, cancel, reschedule
+from bot.mentoring.moves import Cancelled, cancel, reschedule
 from bot.mentoring.availability import tutor_for_user
 from bot.mentoring.followup import appointments_of, rate, record_attendance
 from bot.mentoring.views import HOLDING, AppointmentView
