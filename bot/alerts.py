@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 
 from bot.db import unit_of_work
+from bot.errors import DomainError, Refusal
 from bot.gazetteer import Gazetteer
 from bot.models import Alert
 from bot.search.docs import SessionDoc
@@ -23,12 +24,21 @@ logger = logging.getLogger(__name__)
 MAX_ALERTS = 10
 
 
-class TooManyAlerts(Exception):
+class AlertError(DomainError):
+    """Base of the expected failures of alerts."""
+
+
+class TooManyAlerts(AlertError):
     """The learner already has the maximum number of alerts."""
 
+    def refusal(self) -> Refusal:
+        return Refusal("alerts.too_many", {"max": MAX_ALERTS})
 
-class NotYours(Exception):
+
+class NotYourAlert(AlertError):
     """No such alert among the learner's."""
+
+    key = "alerts.not_yours"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +109,7 @@ def delete_alert(engine: Engine, *, alert_id: int, user_id: int) -> None:
     with unit_of_work(engine) as session:
         gone = session.execute(delete(Alert).where(Alert.id == alert_id, Alert.user_id == user_id))
         if gone.rowcount != 1:  # type: ignore[attr-defined]
-            raise NotYours(alert_id)
+            raise NotYourAlert(alert_id)
 
 
 def matches_for_new_sessions(

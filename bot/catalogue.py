@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from bot.db import reading
-from bot.enrolment import NotYours
+from bot.enrolment import NotYourEnrolment
 from bot.models import (
     Enrolment,
     EnrolmentStatus,
@@ -157,7 +157,7 @@ def my_enrolments(engine: Engine, *, user_id: int, now: datetime) -> list[MyEnro
 
 
 def enrolment_of(engine: Engine, *, enrolment_id: int, user_id: int) -> MyEnrolment:
-    """One of the learner's own enrolments (NotYours for anyone else's)."""
+    """One of the learner's own enrolments (NotYourEnrolment for anyone else's)."""
     with reading(engine) as session:
         row = session.execute(
             select(Enrolment, TrainingSession.title, TrainingSession.starts_at, Space.city)
@@ -166,7 +166,7 @@ def enrolment_of(engine: Engine, *, enrolment_id: int, user_id: int) -> MyEnrolm
             .where(Enrolment.id == enrolment_id)
         ).first()
     if row is None or row[0].user_id != user_id:
-        raise NotYours(enrolment_id)
+        raise NotYourEnrolment(enrolment_id)
     enrolment, title, starts_at, city = row
     return MyEnrolment(
         enrolment_id=enrolment.id,  # type: ignore[arg-type]

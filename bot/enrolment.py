@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.db import unit_of_work
+from bot.errors import DomainError, Refusal
 from bot.models import Enrolment, EnrolmentStatus, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -29,32 +30,48 @@ MIN_OFFER_TTL = timedelta(minutes=30)
 HOLDING = (EnrolmentStatus.ENROLLED, EnrolmentStatus.OFFERED)
 
 
-class SessionUnavailable(Exception):
+class EnrolmentError(DomainError):
+    """Base of the expected failures of enrolment."""
+
+
+class SessionUnavailable(EnrolmentError):
     """The session does not exist, was cancelled, or has started."""
 
+    key = "enrol.unavailable"
 
-class SessionFull(Exception):
+
+class SessionFull(EnrolmentError):
     """No seat left: the waitlist can be offered."""
 
+    key = "enrol.full"
 
-class SeatAvailable(Exception):
+
+class SeatAvailable(EnrolmentError):
     """A seat is free and nobody is waiting: enrol instead of joining the waitlist."""
 
 
-class AlreadyEnrolled(Exception):
+class AlreadyEnrolled(EnrolmentError):
     """The learner already has a seat (or a waitlist place) for this session."""
 
     def __init__(self, status: str) -> None:
         super().__init__(status)
         self.status = status
 
+    def refusal(self) -> Refusal:
+        waiting = self.status != EnrolmentStatus.ENROLLED
+        return Refusal("enrol.already_waiting" if waiting else "enrol.already")
 
-class NotYours(Exception):
+
+class NotYourEnrolment(EnrolmentError):
     """The enrolment belongs to someone else (or does not exist)."""
 
+    key = "mine.not_yours"
 
-class OfferExpired(Exception):
+
+class OfferExpired(EnrolmentError):
     """The seat offer is no longer valid."""
+
+    key = "enrol.offer_expired"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +85,27 @@ class Offer:
 
 
 @dataclass(frozen=True, slots=True)
+class Taken:
+    """A seat taken (by enrolling, or by accepting an offer), with what the learner is told
+    and the session's seat count for the search."""
+
+    enrolment_id: int
+    session_id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    seats_taken: int
+
+
+@dataclass(frozen=True, slots=True)
 class Cancelled:
     """What a cancellation caused: maybe an offer to the next learner on the waitlist."""
 
     session_id: int
     was: str
     offer: Offer | None
+    title: str = ""
+    seats_taken: int = 0
 
 
 def _bookable(session: Session, session_id: int, now: datetime) -> TrainingSession:
@@ -111,8 +143,21 @@ def _free_seat(session: Session, session_id: int) -> None:
     )
 
 
-def enrol(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> int:
-    """Take a seat for the learner; returns the enrolment id.
+def _taken(session: Session, enrolment_id: int, session_id: int) -> Taken:
+    """The seat just taken, read in the same transaction (seats_taken as now written)."""
+    title, starts_at, ends_at, seats_taken = session.execute(
+        select(
+            TrainingSession.title,
+            TrainingSession.starts_at,
+            TrainingSession.ends_at,
+            TrainingSession.seats_taken,
+        ).where(TrainingSession.id == session_id)
+    ).one()
+    return Taken(enrolment_id, session_id, title, starts_at, ends_at, seats_taken)
+
+
+def enrol(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> Taken:
+    """Take a seat for the learner.
 
     Raises SessionUnavailable, SessionFull (offer the waitlist) or AlreadyEnrolled.
     An offered seat is accepted by enrolling.
@@ -122,7 +167,7 @@ def enrol(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> in
             _bookable(session, session_id, now)
             existing = _existing(session, session_id, user_id)
             if existing is not None and existing.status == EnrolmentStatus.OFFERED:
-                return _accept(session, existing, now)
+                return _taken(session, _accept(session, existing, now), session_id)
             if existing is not None and existing.status == EnrolmentStatus.ENROLLED:
                 raise AlreadyEnrolled(existing.status)
             if not _take_seat(session, session_id, now):
@@ -131,18 +176,18 @@ def enrol(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> in
                 existing.status = EnrolmentStatus.ENROLLED
                 existing.offer_expires_at = None
                 existing.updated_at = now
-                session.flush()
-                return existing.id  # type: ignore[return-value]
-            enrolment = Enrolment(
-                session_id=session_id,
-                user_id=user_id,
-                status=EnrolmentStatus.ENROLLED,
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(enrolment)
+                enrolment = existing
+            else:
+                enrolment = Enrolment(
+                    session_id=session_id,
+                    user_id=user_id,
+                    status=EnrolmentStatus.ENROLLED,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(enrolment)
             session.flush()  # the unique constraint fires here for a concurrent double tap
-            return enrolment.id  # type: ignore[return-value]
+            return _taken(session, enrolment.id, session_id)  # type: ignore[arg-type]
     except IntegrityError:
         # The same learner enrolled in a concurrent transaction; ours rolled back whole.
         raise AlreadyEnrolled(EnrolmentStatus.ENROLLED) from None
@@ -266,16 +311,23 @@ def _offer_next(
     )
 
 
-def accept_offer(engine: Engine, *, enrolment_id: int, user_id: int, now: datetime) -> int:
+def _offered(session: Session, enrolment_id: int, user_id: int) -> Enrolment:
+    """The learner's own enrolment, still offered a seat."""
+    enrolment = session.get(Enrolment, enrolment_id)
+    if enrolment is None or enrolment.user_id != user_id:
+        raise NotYourEnrolment(enrolment_id)
+    if enrolment.status != EnrolmentStatus.OFFERED:
+        raise OfferExpired(enrolment_id)
+    return enrolment
+
+
+def accept_offer(engine: Engine, *, enrolment_id: int, user_id: int, now: datetime) -> Taken:
     """The learner takes the seat they were offered."""
     with unit_of_work(engine) as session:
-        enrolment = session.get(Enrolment, enrolment_id)
-        if enrolment is None or enrolment.user_id != user_id:
-            raise NotYours(enrolment_id)
-        if enrolment.status != EnrolmentStatus.OFFERED:
-            raise OfferExpired(enrolment_id)
-        _bookable(session, enrolment.session_id, now)  # cancelled since the offer was made?
-        return _accept(session, enrolment, now)
+        enrolment = _offered(session, enrolment_id, user_id)
+        session_id = enrolment.session_id
+        _bookable(session, session_id, now)  # cancelled since the offer was made?
+        return _taken(session, _accept(session, enrolment, now), session_id)
 
 
 def cancel(
@@ -291,21 +343,29 @@ def cancel(
     with unit_of_work(engine) as session:
         enrolment = session.get(Enrolment, enrolment_id)
         if enrolment is None or enrolment.user_id != user_id:
-            raise NotYours(enrolment_id)
-        was = enrolment.status
-        session_id = enrolment.session_id
-        if was == EnrolmentStatus.CANCELLED or not _drop(session, enrolment_id, was, now):
-            return Cancelled(session_id=session_id, was=EnrolmentStatus.CANCELLED, offer=None)
-        session.expire(enrolment)
-        offer = None
-        if was in HOLDING:
-            _free_seat(session, session_id)
-            session.flush()
-            training = session.get(TrainingSession, session_id)
-            assert training is not None
-            session.refresh(training)
-            offer = _offer_next(session, training, now, offer_ttl)
-    return Cancelled(session_id=session_id, was=was, offer=offer)
+            raise NotYourEnrolment(enrolment_id)
+        return _cancel(session, enrolment, now, offer_ttl)
+
+
+def _cancel(
+    session: Session, enrolment: Enrolment, now: datetime, offer_ttl: timedelta
+) -> Cancelled:
+    was = enrolment.status
+    session_id = enrolment.session_id
+    training = session.get(TrainingSession, session_id)
+    assert training is not None
+    if was == EnrolmentStatus.CANCELLED or not _drop(session, enrolment.id, was, now):  # type: ignore[arg-type]
+        was = EnrolmentStatus.CANCELLED
+        return Cancelled(session_id, was, None, training.title, training.seats_taken)
+    session.expire(enrolment)
+    offer = None
+    if was in HOLDING:
+        _free_seat(session, session_id)
+        session.flush()
+        session.refresh(training)
+        offer = _offer_next(session, training, now, offer_ttl)
+        session.refresh(training)
+    return Cancelled(session_id, was, offer, training.title, training.seats_taken)
 
 
 def decline_offer(
@@ -318,12 +378,8 @@ def decline_offer(
 ) -> Cancelled:
     """The learner leaves the seat they were offered; it goes to the next one waiting."""
     with unit_of_work(engine) as session:
-        enrolment = session.get(Enrolment, enrolment_id)
-        if enrolment is None or enrolment.user_id != user_id:
-            raise NotYours(enrolment_id)
-        if enrolment.status != EnrolmentStatus.OFFERED:
-            raise OfferExpired(enrolment_id)
-    return cancel(engine, enrolment_id=enrolment_id, user_id=user_id, now=now, offer_ttl=offer_ttl)
+        enrolment = _offered(session, enrolment_id, user_id)
+        return _cancel(session, enrolment, now, offer_ttl)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from bot.db import reading, unit_of_work
+from bot.errors import DomainError
 from bot.models import AuditEntry, Invite, Organisation, Role, RoleGrant, User
 
 logger = logging.getLogger(__name__)
@@ -23,16 +24,24 @@ INVITE_PREFIX = "i_"
 INVITE_TTL = timedelta(days=7)
 
 
-class NotAllowed(Exception):
+class RoleError(DomainError):
+    """Base of the expected failures of roles and invites."""
+
+    key = "admin.not_allowed"
+
+
+class NotAllowed(RoleError):
     """The user may not do this."""
 
 
-class InviteInvalid(Exception):
+class InviteInvalid(RoleError):
     """No such invite, or it was already used or has expired."""
 
+    key = "admin.invite_invalid"
 
-class UnknownOrganisation(Exception):
-    """No organisation has this name."""
+
+class UnknownOrganisation(RoleError):
+    """No organisation has this name (or id)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +92,12 @@ def list_organisations(
         return [(org_id, name) for org_id, name in session.execute(query)]
 
 
-def organisation_name(engine: Engine, organisation_id: int) -> str | None:
-    """The name of an organisation, or None when it does not exist."""
-    with reading(engine) as session:
-        org = session.get(Organisation, organisation_id)
-        return None if org is None else org.name
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """A new one-time invite: its token and the organisation it is for."""
+
+    token: str
+    organisation: str | None
 
 
 def create_invite(
@@ -96,31 +106,30 @@ def create_invite(
     actor_id: int,
     actor_roles: Roles,
     role: Role,
-    organisation: str | None,
+    organisation_id: int | None,
     now: datetime,
-) -> str:
+) -> Invitation:
     """A one-time invite token: super-admins invite organisation admins and tutors;
     organisation admins invite tutors of their own organisations."""
     if role not in (Role.ORG_ADMIN, Role.TUTOR):
         raise NotAllowed(f"cannot invite role {role}")
-    if not actor_roles.super_admin and not (
-        role == Role.TUTOR and organisation in actor_roles.admin_of
-    ):
-        raise NotAllowed("only super-admins, or admins of this organisation for tutors")
     token = secrets.token_urlsafe(16)  # 22 characters of A-Za-z0-9_- : fits a deep link
     with unit_of_work(engine) as session:
-        org_id = None
-        if organisation is not None:
-            org_id = session.scalar(
-                select(Organisation.id).where(Organisation.name == organisation)
-            )
-            if org_id is None:
-                raise UnknownOrganisation(organisation)
+        organisation = None
+        if organisation_id is not None:
+            found = session.get(Organisation, organisation_id)
+            if found is None:
+                raise UnknownOrganisation(str(organisation_id))
+            organisation = found.name
+        if not actor_roles.super_admin and not (
+            role == Role.TUTOR and organisation in actor_roles.admin_of
+        ):
+            raise NotAllowed("only super-admins, or admins of this organisation for tutors")
         session.add(
             Invite(
                 token=token,
                 role=role,
-                organisation_id=org_id,
+                organisation_id=organisation_id,
                 created_by=actor_id,
                 expires_at=now + INVITE_TTL,
             )
@@ -133,7 +142,7 @@ def create_invite(
                 detail=f"role={role} organisation={organisation or '-'}",
             )
         )
-    return token
+    return Invitation(token=token, organisation=organisation)
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,17 +15,15 @@ from bot.roles import (
     INVITE_PREFIX,
     INVITE_TTL,
     InviteInvalid,
-    NotAllowed,
+    RoleError,
     Roles,
-    UnknownOrganisation,
     create_invite,
     list_organisations,
-    organisation_name,
     redeem_invite,
     roles_of,
 )
 from handlers import buttons, menu
-from handlers.common import Handlers, call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore, refusal_text, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -97,32 +95,29 @@ async def invite_org_chosen(update: Update, context: ProxiContext) -> None:
         return
     code, org_id = buttons.INVITE_ORGANISATION.parse(query.data)
     services = context.services
+    role = ROLE_CODES[code]
+    roles = await current_roles(update, context)
     try:
-        role = ROLE_CODES[code]
-        org = await call_service(organisation_name, services.engine, org_id)
-        if org is None:
-            raise UnknownOrganisation(str(org_id))
-        roles = await current_roles(update, context)
-        token = await call_service(
+        invitation = await call_service(
             create_invite,
             services.engine,
             actor_id=user.id,
             actor_roles=roles,
             role=role,
-            organisation=org,
+            organisation_id=org_id,
             now=services.clock.now(),
         )
-    except (NotAllowed, UnknownOrganisation):
-        await query.answer(context.t("admin.not_allowed"), show_alert=True)
+    except RoleError as exc:
+        await refuse(query, context.t, exc)
         return
     await query.answer()
-    link = create_deep_linked_url(context.bot.username, f"{INVITE_PREFIX}{token}")
+    link = create_deep_linked_url(context.bot.username, f"{INVITE_PREFIX}{invitation.token}")
     await edit_or_ignore(
         query,
         context.t(
             "admin.invite_link",
             role=context.t(ROLE_KEYS[role]),
-            organisation=html.escape(org),
+            organisation=html.escape(invitation.organisation or ""),
             expires=context.t.date(services.clock.now() + INVITE_TTL),
             link=link,
         ),
@@ -140,8 +135,8 @@ async def redeem(update: Update, context: ProxiContext, token: str) -> None:
         granted = await call_service(
             redeem_invite, services.engine, token=token, user_id=user.id, now=services.clock.now()
         )
-    except InviteInvalid:
-        await message.reply_text(context.t("admin.invite_invalid"))
+    except InviteInvalid as exc:
+        await message.reply_text(refusal_text(context.t, exc))
         return
     roles = await current_roles(update, context)
     await menu.publish_chat_menu(context.bot, user.id, context.language, roles.names)

@@ -8,11 +8,11 @@ import logging
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.alerts import MAX_ALERTS, NotYours, TooManyAlerts, delete_alert, list_alerts, save_alert
+from bot.alerts import AlertError, delete_alert, list_alerts, save_alert
 from bot.context import ProxiContext
 from bot.search.browse import Browse
 from handlers import buttons
-from handlers.common import Handlers, call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
             radius_km=radius,
             now=services.clock.now(),
         )
-    except TooManyAlerts:
-        await query.answer(t("alerts.too_many", max=MAX_ALERTS), show_alert=True)
+    except AlertError as exc:
+        await refuse(query, t, exc)
         return
     await query.answer()
     await query.message.reply_text(  # type: ignore[union-attr]
@@ -98,8 +98,8 @@ async def delete_pressed(update: Update, context: ProxiContext) -> None:
         await call_service(
             delete_alert, context.services.engine, alert_id=alert_id, user_id=user.id
         )
-    except (ValueError, NotYours):
-        await query.answer(t("alerts.not_yours"), show_alert=True)
+    except AlertError as exc:
+        await refuse(query, t, exc)
         return
     await query.answer()
     await edit_or_ignore(query, t("alerts.deleted"))

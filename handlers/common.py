@@ -12,6 +12,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler
 
 from bot.context import ProxiContext
+from bot.errors import DomainError
+from bot.i18n import Translator
 from bot.users import mark_inactive
 
 logger = logging.getLogger(__name__)
@@ -57,3 +59,16 @@ async def send_to(
         await call_service(mark_inactive, context.services.engine, user_id=chat_id)
     except TelegramError:
         logger.warning("could not notify %s", chat_id, exc_info=True)
+
+
+def refusal_text(t: Translator, exc: DomainError) -> str:
+    """The friendly text of an expected domain failure, in the reader's language."""
+    refusal = exc.refusal()
+    texts = {name: t(key) for name, key in refusal.texts.items()}
+    return t(refusal.key, **refusal.values, **texts)
+
+
+async def refuse(query: CallbackQuery, t: Translator, exc: DomainError) -> None:
+    """Answer a button whose action the domain refused, as an alert."""
+    logger.info("button %r refused for %s: %r", query.data, query.from_user.id, exc)
+    await query.answer(refusal_text(t, exc), show_alert=True)

@@ -12,14 +12,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.catalogue import enrolment_of, my_enrolments, session_card
 from bot.context import ProxiContext
 from bot.enrolment import (
-    AlreadyEnrolled,
     Cancelled,
-    NotYours,
+    EnrolmentError,
     Offer,
     OfferExpired,
     SeatAvailable,
     SessionFull,
-    SessionUnavailable,
+    Taken,
     accept_offer,
     cancel,
     decline_offer,
@@ -30,7 +29,7 @@ from bot.enrolment import (
 from bot.models import EnrolmentStatus
 from handlers import buttons
 from handlers.buttons import any_of
-from handlers.common import Handlers, call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore, refuse
 from handlers.delivery import notice
 from handlers.notices.waitlist import LAPSED, LAPSED_FREE, OFFER
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
@@ -57,7 +56,7 @@ async def _enrol(
     services = context.services
     t = context.t
     try:
-        await call_service(
+        taken = await call_service(
             enrol,
             services.engine,
             session_id=session_id,
@@ -71,25 +70,19 @@ async def _enrol(
         )
         await edit_or_ignore(query, t("enrol.full"), reply_markup=keyboard)
         return
-    except SessionUnavailable:
-        await query.answer(t("enrol.unavailable"), show_alert=True)
-        return
-    except AlreadyEnrolled:
-        await query.answer(t("enrol.already"), show_alert=True)
-        return
-    except OfferExpired:
-        await query.answer(t("enrol.offer_expired"), show_alert=True)
+    except EnrolmentError as exc:
+        await refuse(query, t, exc)
         return
     await query.answer()
-    card = await call_service(
-        session_card, services.engine, session_id=session_id, now=services.clock.now()
-    )
-    assert card is not None
-    services.search.seats_changed(card.id, card.seats - card.seats_left)
+    services.search.seats_changed(session_id, taken.seats_taken)
     await plan_session_reminders(context, session_id, user_id=user_id)
     await edit_or_ignore(
         query,
-        t("enrol.done", title=html.escape(card.title), when=when(t, card.starts_at, card.ends_at)),
+        t(
+            "enrol.done",
+            title=html.escape(taken.title),
+            when=when(t, taken.starts_at, taken.ends_at),
+        ),
     )
     await tell_admins(context, session_id, user_id, "roster.new_enrolment")
 
@@ -115,14 +108,8 @@ async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
         # An old button: a seat freed since and nobody waits for it, so take it.
         await _enrol(query, context, session_id, user.id)
         return
-    except SessionUnavailable:
-        await query.answer(t("enrol.unavailable"), show_alert=True)
-        return
-    except AlreadyEnrolled as exc:
-        key = (
-            "enrol.already_waiting" if exc.status != EnrolmentStatus.ENROLLED else "enrol.already"
-        )
-        await query.answer(t(key), show_alert=True)
+    except EnrolmentError as exc:
+        await refuse(query, t, exc)
         return
     await query.answer()
     await edit_or_ignore(query, t("enrol.waitlist_joined", position=position))
@@ -183,8 +170,8 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
         item = await call_service(
             enrolment_of, context.services.engine, enrolment_id=enrolment_id, user_id=user.id
         )
-    except NotYours:
-        await query.answer(t("mine.not_yours"), show_alert=True)
+    except EnrolmentError as exc:
+        await refuse(query, t, exc)
         return
     await query.answer()
     keyboard = InlineKeyboardMarkup(
@@ -209,22 +196,18 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     if query is None or user is None:
         return
     t = context.t
-    services = context.services
     if buttons.CANCEL_ENROLMENT_NO.matches(query.data):
         await query.answer()
         await edit_or_ignore(query, t("mine.kept"))
         return
     enrolment_id = buttons.CANCEL_ENROLMENT_YES.value(query.data)
     try:
-        item = await call_service(
-            enrolment_of, services.engine, enrolment_id=enrolment_id, user_id=user.id
-        )
         outcome = await _cancel_own(context, enrolment_id, user.id)
-    except NotYours:
-        await query.answer(t("mine.not_yours"), show_alert=True)
+    except EnrolmentError as exc:
+        await refuse(query, t, exc)
         return
     await query.answer()
-    await edit_or_ignore(query, t("mine.cancelled", title=html.escape(item.title)))
+    await edit_or_ignore(query, t("mine.cancelled", title=html.escape(outcome.title)))
     await after_cancel(context, outcome, user.id)
 
 
@@ -239,12 +222,10 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
     accept = buttons.OFFER_ACCEPT.matches(query.data)
     pressed = buttons.OFFER_ACCEPT if accept else buttons.OFFER_DECLINE
     enrolment_id = pressed.value(query.data)
+    outcome: Taken | Cancelled
     try:
-        item = await call_service(
-            enrolment_of, services.engine, enrolment_id=enrolment_id, user_id=user.id
-        )
         if accept:
-            await call_service(
+            outcome = await call_service(
                 accept_offer,
                 services.engine,
                 enrolment_id=enrolment_id,
@@ -260,18 +241,18 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
                 now=services.clock.now(),
                 offer_ttl=services.settings.waitlist_offer_ttl,
             )
-    except NotYours:
-        await query.answer(t("mine.not_yours"), show_alert=True)
-        return
     except OfferExpired:
         await query.answer()
         await edit_or_ignore(query, t("enrol.offer_expired"))
         return
+    except EnrolmentError as exc:
+        await refuse(query, t, exc)
+        return
     await query.answer()
-    if accept:
-        await edit_or_ignore(query, t("enrol.offer_taken", title=html.escape(item.title)))
-        await plan_session_reminders(context, item.session_id, user_id=user.id)
-        await tell_admins(context, item.session_id, user.id, "roster.new_enrolment")
+    if isinstance(outcome, Taken):
+        await edit_or_ignore(query, t("enrol.offer_taken", title=html.escape(outcome.title)))
+        await plan_session_reminders(context, outcome.session_id, user_id=user.id)
+        await tell_admins(context, outcome.session_id, user.id, "roster.new_enrolment")
         return
     next_key = "enrol.offer_declined" if outcome.offer else "enrol.offer_declined_free"
     await edit_or_ignore(query, t(next_key))
@@ -294,7 +275,7 @@ async def after_cancel(
     context: ProxiContext, outcome: Cancelled, user_id: int, *, notify_admins: bool = True
 ) -> None:
     """A seat given up: counts, reminders, the admins, and the next learner's offer."""
-    await _refresh_seats(context, outcome.session_id)
+    context.services.search.seats_changed(outcome.session_id, outcome.seats_taken)
     await cancel_session_reminders(context, outcome.session_id, user_id=user_id)
     if notify_admins and outcome.was == EnrolmentStatus.ENROLLED:
         await tell_admins(context, outcome.session_id, user_id, "roster.cancellation")

@@ -141,10 +141,12 @@ def confirm(
 
 @dataclass(frozen=True, slots=True)
 class Declined:
-    """The declined request, and other open slots of the tutor to offer the learner."""
+    """The declined request, and other open slots of the tutor to offer the learner; for a
+    refused move, the confirmed appointment it would have replaced (which still holds)."""
 
     appointment: AppointmentView
     alternatives: list[SlotView]
+    kept: AppointmentView | None = None
 
 
 def decline(
@@ -173,6 +175,10 @@ def decline(
             raise refused(session, appointment_id)
         free_seat(session, appointment.slot_id)
         view = appointment_view(session, appointment_id)
+        kept = None
+        if view.rescheduled_from_id is not None:
+            origin = appointment_view(session, view.rescheduled_from_id)
+            kept = origin if origin.status == Status.CONFIRMED else None
     others = open_slots(
         engine,
         tutor_id=view.tutor_id,
@@ -183,7 +189,7 @@ def decline(
         not_before=not_before,
     )
     logger.info("appointment %s declined", appointment_id)
-    return Declined(appointment=view, alternatives=others)
+    return Declined(appointment=view, alternatives=others, kept=kept)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from bot.db import unit_of_work
 from bot.mentoring.errors import (
     InvalidSlot,
+    NoSeries,
     NotYours,
     SlotBooked,
     SlotInPast,
@@ -31,7 +32,7 @@ from bot.mentoring.errors import (
 from bot.mentoring.timing import local_date, split_range, weekly_dates
 from bot.mentoring.views import (
     HOLDING,
-    AppointmentView,
+    Removal,
     SlotView,
     appointment_views,
     slot_views,
@@ -324,7 +325,7 @@ def _owned_slots(
 
 def _remove(
     session: Session, slot_ids: list[int], *, force: bool, now: datetime
-) -> list[AppointmentView]:
+) -> list[Removal]:
     """Cancel the slots; their holding appointments too when forced, else SlotBooked."""
     # Cancel the slots first: this takes their row locks, so a request racing with us has
     # either committed already (and is seen below) or will find the slot cancelled.
@@ -356,12 +357,14 @@ def _remove(
         .where(AvailabilitySlot.id.in_(slot_ids))  # type: ignore[union-attr]
         .values(seats_taken=0)
     )
-    return appointment_views(session, Appointment.id.in_(booked_ids))  # type: ignore[union-attr]
+    was = {view.id: view.status for view in booked}
+    after = appointment_views(session, Appointment.id.in_(booked_ids))  # type: ignore[union-attr]
+    return [Removal(view, was[view.id]) for view in after]
 
 
 def remove_slot(
     engine: Engine, *, slot_id: int, tutor_user_id: int, force: bool = False, now: datetime
-) -> list[AppointmentView]:
+) -> list[Removal]:
     """Remove one of the tutor's future slots. With appointments on it: SlotBooked, unless
     `force`, which cancels them and returns them (tell each learner, send .ics CANCELs)."""
     with unit_of_work(engine) as session:
@@ -378,11 +381,15 @@ def remove_slot(
 
 
 def remove_series(
-    engine: Engine, *, series_id: str, tutor_user_id: int, force: bool = False, now: datetime
-) -> list[AppointmentView]:
-    """Remove the future slots of a weekly series (past ones stay as history); as
-    `remove_slot`, all or nothing."""
+    engine: Engine, *, slot_id: int, tutor_user_id: int, force: bool = False, now: datetime
+) -> list[Removal]:
+    """Remove the future slots of the weekly series `slot_id` belongs to (past ones stay as
+    history); as `remove_slot`, all or nothing. NoSeries when the slot has no series."""
     with unit_of_work(engine) as session:
+        slot = session.get(AvailabilitySlot, slot_id)
+        if slot is None or not slot.series_id:
+            raise NoSeries(slot_id)
+        series_id = slot.series_id
         slots = _owned_slots(session, tutor_user_id, AvailabilitySlot.series_id == series_id, now)
         ids = [slot_id for slot_id, live, future in slots if live and future]
         cancelled = _remove(session, ids, force=force, now=now) if ids else []

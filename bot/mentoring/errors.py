@@ -1,4 +1,4 @@
-"""The named exceptions of mentoring; the handlers map each to a catalog text."""
+"""The named exceptions of mentoring, each with the catalog text of its refusal."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ from collections.abc import Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from bot.errors import DomainError, Refusal
+
 if TYPE_CHECKING:
     from bot.mentoring.views import AppointmentView, SlotView
 
 
-class MentoringError(Exception):
+class MentoringError(DomainError):
     """Base of every expected mentoring failure."""
+
+    key = "mentoring.stale_button"
 
 
 class InvalidSlot(MentoringError):
@@ -43,6 +47,12 @@ class SlotBooked(MentoringError):
         self.appointments = list(appointments)
 
 
+class NoSeries(MentoringError):
+    """The slot is gone, or not part of a weekly series."""
+
+    key = "mentoring.availability.stale"
+
+
 class UnknownTutor(MentoringError):
     """No active tutor with this id."""
 
@@ -54,9 +64,13 @@ class UnknownSpace(MentoringError):
 class NotYours(MentoringError):
     """The slot or appointment is not this user's (or does not exist)."""
 
+    key = "mentoring.not_yours"
+
 
 class SlotTaken(MentoringError):
     """No seat left on the slot, or it was cancelled or has started (`reason`: full|gone)."""
+
+    key = "mentoring.learner.taken"
 
     def __init__(self, reason: str = "full") -> None:
         super().__init__(reason)
@@ -66,9 +80,13 @@ class SlotTaken(MentoringError):
 class OwnSlot(MentoringError):
     """A tutor cannot book their own slot."""
 
+    key = "mentoring.learner.own_slot"
+
 
 class AlreadyRequested(MentoringError):
     """The learner already holds an appointment on this slot."""
+
+    key = "mentoring.learner.already"
 
 
 class MessageTooLong(MentoringError):
@@ -82,22 +100,40 @@ class NotPending(MentoringError):
         super().__init__(status)
         self.status = status
 
+    def refusal(self) -> Refusal:
+        status = self.status if self.status in STATUSES else "gone"
+        return Refusal("mentoring.stale", texts={"status": f"mentoring.status.{status}"})
+
+
+# The statuses the refusal names ("already confirmed"); any other reads as "gone".
+STATUSES = ("pending", "confirmed", "proposed", "declined", "cancelled", "expired", "done")
+
 
 class TooLate(MentoringError):
     """The appointment has started: it can no longer be confirmed, moved or cancelled."""
+
+    key = "mentoring.too_late"
 
 
 class TooEarly(MentoringError):
     """Attendance can only be recorded once the appointment has ended."""
 
+    key = "mentoring.attendance.too_early"
+
 
 class InvalidRating(MentoringError):
-    """Stars must be 1 to 5, the comment short."""
+    """Stars must be 1 to 5, the comment short (only forged buttons get here)."""
+
+    key = "mentoring.not_yours"
 
 
 class NotAttended(MentoringError):
     """Only an appointment that took place can be rated."""
 
+    key = "mentoring.rating.not_attended"
+
 
 class AlreadyRated(MentoringError):
     """The learner rated this appointment already."""
+
+    key = "mentoring.rating.already"

@@ -220,3 +220,12 @@ def appointment_view(session: Session, appointment_id: int) -> AppointmentView:
     session.flush()
     [view] = appointment_views(session, Appointment.id == appointment_id)
     return view
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """An appointment cancelled because its slot was removed, and the status it had (only a
+    confirmed one had an .ics to cancel)."""
+
+    appointment: AppointmentView
+    was: str

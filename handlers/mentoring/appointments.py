@@ -14,13 +14,13 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import errors
-from bot.mentoring.moves import Cancelled, cancel, reschedule
 from bot.mentoring.availability import tutor_for_user
 from bot.mentoring.followup import appointments_of, rate, record_attendance
+from bot.mentoring.moves import Cancelled, cancel, reschedule
 from bot.mentoring.views import HOLDING, AppointmentView
 from handlers import buttons
 from handlers.buttons import Button
-from handlers.common import call_service, edit_or_ignore
+from handlers.common import call_service, edit_or_ignore, refuse
 from handlers.mentoring.access import other_slots, own_appointment
 from handlers.mentoring.keyboards import rating_keyboard, slot_buttons
 from handlers.mentoring.messages import (
@@ -32,7 +32,6 @@ from handlers.mentoring.messages import (
     send_request,
     t_for,
 )
-from handlers.mentoring.refusals import refuse
 from handlers.mentoring.texts import other_name, place_short, rating_question, when
 
 logger = logging.getLogger(__name__)
@@ -324,9 +323,6 @@ async def rating_chosen(update: Update, context: ProxiContext) -> None:
             stars=stars,
             now=services.clock.now(),
         )
-    except errors.InvalidRating:
-        await refuse(query, context.t, errors.NotYours(None))
-        return
     except errors.MentoringError as exc:
         await refuse(query, context.t, exc)
         return

@@ -11,18 +11,17 @@ from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
-from bot.context import ProxiContext, Services
+from bot.context import ProxiContext
 from bot.i18n import Translator
-from bot.mentoring import errors, lookup
+from bot.mentoring import errors
 from bot.mentoring.availability import list_slots, remove_series, remove_slot
-from bot.mentoring.views import AppointmentView, SlotView
+from bot.mentoring.views import AppointmentView, Removal, SlotView
 from bot.models import AppointmentStatus
 from handlers import buttons
 from handlers.buttons import Button, any_of
-from handlers.common import call_service, edit_or_ignore
+from handlers.common import call_service, edit_or_ignore, refuse
 from handlers.mentoring.access import current_tutor
 from handlers.mentoring.messages import cancel_reminders, send, send_attachments, t_for
-from handlers.mentoring.refusals import refuse
 from handlers.mentoring.texts import place_short, when
 from handlers.mentoring.typing import typed
 
@@ -152,19 +151,19 @@ async def remove_pressed(update: Update, context: ProxiContext) -> None:
         )
     except errors.SlotBooked as exc:
         await query.answer()
-        slot = await call_service(lookup.slot, services.engine, slot_id=slot_id)
         keyboard = _confirm_keyboard(t, buttons.SLOT_REMOVE_YES, slot_id)
+        # The appointments share their slot's times.
         text = t(
             "mentoring.availability.confirm_remove",
             count=len(exc.appointments),
-            when=when(t, slot) if slot else "",
+            when=when(t, exc.appointments[0]),
         )
         await edit_or_ignore(query, text, reply_markup=keyboard)
         return
     except errors.SlotInPast:
         await query.answer(t("mentoring.availability.remove_past"), show_alert=True)
         return
-    except errors.NotYours as exc:
+    except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
     await query.answer(t("mentoring.availability.removed"))
@@ -179,14 +178,11 @@ async def remove_confirmed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     services = context.services
-    slot_id = buttons.SLOT_REMOVE_YES.value(query.data)
-    before = await call_service(lookup.holding_on_slot, services.engine, slot_id=slot_id)
-    was = {view.id: view.status for view in before}
     try:
-        cancelled = await call_service(
+        removed = await call_service(
             remove_slot,
             services.engine,
-            slot_id=slot_id,
+            slot_id=buttons.SLOT_REMOVE_YES.value(query.data),
             tutor_user_id=user.id,
             force=True,
             now=services.clock.now(),
@@ -194,11 +190,11 @@ async def remove_confirmed(update: Update, context: ProxiContext) -> None:
     except errors.SlotInPast:
         await query.answer(t("mentoring.availability.remove_past"), show_alert=True)
         return
-    except errors.NotYours as exc:
+    except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
     await query.answer(t("mentoring.availability.removed"))
-    await _after_removal(update, context, cancelled, was)
+    await _after_removal(update, context, removed)
 
 
 async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
@@ -212,31 +208,27 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
     services = context.services
     confirmed_press = buttons.SERIES_REMOVE_YES.matches(query.data)
     pressed = buttons.SERIES_REMOVE_YES if confirmed_press else buttons.SERIES_REMOVE
-    slot = await call_service(lookup.slot, services.engine, slot_id=pressed.value(query.data))
-    if slot is None or not slot.series_id:
-        await query.answer(t("mentoring.availability.stale"), show_alert=True)
-        return
-    was = await call_service(_series_statuses, services, slot.series_id, slot.tutor_id)
+    slot_id = pressed.value(query.data)
     try:
-        cancelled = await call_service(
+        removed = await call_service(
             remove_series,
             services.engine,
-            series_id=slot.series_id,
+            slot_id=slot_id,
             tutor_user_id=user.id,
             force=confirmed_press,
             now=services.clock.now(),
         )
     except errors.SlotBooked as exc:
         await query.answer()
-        keyboard = _confirm_keyboard(t, buttons.SERIES_REMOVE_YES, slot.id)
+        keyboard = _confirm_keyboard(t, buttons.SERIES_REMOVE_YES, slot_id)
         text = t("mentoring.availability.confirm_remove_series", count=len(exc.appointments))
         await edit_or_ignore(query, text, reply_markup=keyboard)
         return
-    except errors.NotYours as exc:
+    except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
     await query.answer(t("mentoring.availability.series_removed"))
-    await _after_removal(update, context, cancelled, was)
+    await _after_removal(update, context, removed)
 
 
 def _confirm_keyboard(t: Translator, yes: Button, slot_id: int) -> InlineKeyboardMarkup:
@@ -251,31 +243,12 @@ def _confirm_keyboard(t: Translator, yes: Button, slot_id: int) -> InlineKeyboar
     )
 
 
-async def _after_removal(
-    update: Update,
-    context: ProxiContext,
-    cancelled: list[AppointmentView],
-    was: dict[int, str],
-) -> None:
+async def _after_removal(update: Update, context: ProxiContext, removed: list[Removal]) -> None:
     """Each learner whose booking went is told (an .ics CANCEL if it was confirmed)."""
-    for view in cancelled:
-        await _tell_learner(
-            context, view, confirmed=was.get(view.id) == AppointmentStatus.CONFIRMED
-        )
+    for removal in removed:
+        confirmed = removal.was == AppointmentStatus.CONFIRMED
+        await _tell_learner(context, removal.appointment, confirmed=confirmed)
     await _refresh(update, context)
-
-
-def _series_statuses(services: Services, series_id: str, tutor_id: int) -> dict[int, str]:
-    """Appointment statuses on a series before it is removed (only a confirmed one had an
-    .ics to cancel)."""
-    engine = services.engine
-    now = services.clock.now()
-    statuses: dict[int, str] = {}
-    for slot in list_slots(engine, tutor_id=tutor_id, now=now):
-        if slot.series_id == series_id:
-            for view in lookup.holding_on_slot(engine, slot_id=slot.id):
-                statuses[view.id] = view.status
-    return statuses
 
 
 async def _tell_learner(context: ProxiContext, view: AppointmentView, *, confirmed: bool) -> None:

@@ -21,10 +21,9 @@ from bot.mentoring.finder import open_slots
 from bot.mentoring.views import SlotView
 from bot.search.topics import default_topics, words
 from handlers import buttons
-from handlers.common import call_service, edit_or_ignore
+from handlers.common import call_service, edit_or_ignore, refusal_text, refuse
 from handlers.mentoring.keyboards import SLOT_BUTTONS, slot_buttons
 from handlers.mentoring.messages import send, send_confirmation, send_request, show, t_for
-from handlers.mentoring.refusals import refuse
 from handlers.mentoring.state import AWAIT, awaited, config, waiting
 from handlers.mentoring.texts import place_text, short, when
 
@@ -294,8 +293,7 @@ async def _request(update: Update, context: ProxiContext, slot_id: int, message:
         return END
     except (errors.AlreadyRequested, errors.OwnSlot) as exc:
         waiting(context, None)
-        key = "mentoring.learner.own_slot" if isinstance(exc, errors.OwnSlot) else None
-        await show(update, t(key) if key else t("mentoring.learner.already"))
+        await show(update, refusal_text(t, exc))
         return END
     waiting(context, None)
     await show(update, t("mentoring.learner.sent", tutor=html.escape(view.tutor_name)))

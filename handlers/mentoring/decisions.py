@@ -11,18 +11,17 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
-from bot.mentoring import errors, lookup
+from bot.mentoring import errors
 from bot.mentoring.appointments import confirm, decline, propose_other
 from bot.mentoring.followup import expire_pending, tutor_history
 from bot.mentoring.views import AppointmentView
 from bot.models import AppointmentStatus
 from handlers import buttons
 from handlers.buttons import Button
-from handlers.common import call_service, edit_or_ignore
+from handlers.common import call_service, edit_or_ignore, refuse
 from handlers.mentoring.access import current_tutor, other_slots, own_appointment
 from handlers.mentoring.keyboards import decision_keyboard, slot_buttons
 from handlers.mentoring.messages import send, send_confirmation, send_proposal, t_for
-from handlers.mentoring.refusals import refuse
 from handlers.mentoring.state import REASONS, config
 from handlers.mentoring.texts import request_text, when
 
@@ -144,14 +143,8 @@ async def reason_chosen(update: Update, context: ProxiContext) -> None:
         reason = t(f"mentoring.request.reason.{view.reason}")
         lines.append(t("mentoring.learner.declined_reason", reason=reason))
     keyboard = None
-    origin = None
-    if view.rescheduled_from_id is not None:
-        origin = await call_service(
-            lookup.appointment, services.engine, appointment_id=view.rescheduled_from_id
-        )
-    if origin is not None and origin.status == AppointmentStatus.CONFIRMED:
-        # A refused move: the appointment it would have replaced still holds.
-        lines.append(t("mentoring.move.kept", when=when(t, origin)))
+    if declined.kept is not None:
+        lines.append(t("mentoring.move.kept", when=when(t, declined.kept)))
     elif declined.alternatives:
         lines.append(t("mentoring.learner.alternatives", tutor=html.escape(view.tutor_name)))
         keyboard = InlineKeyboardMarkup(

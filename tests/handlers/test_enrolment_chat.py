@@ -16,6 +16,16 @@ def _labels(entry) -> list[str]:
     return [b.text for row in entry.buttons for b in row]
 
 
+async def anne_enrolled_bruno_waiting(chat, session_id: int):
+    """Anne takes the only seat, Bruno joins the waitlist; returns both."""
+    anne, bruno = chat.user(42, "Anne"), chat.user(43, "Bruno")
+    card, _ = await chat.send(anne, f"/start s_{session_id}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    full_card, _ = await chat.send(bruno, f"/start s_{session_id}")
+    await chat.press(bruno, label=FR("card.button_waitlist"), message_id=full_card.message_id)
+    return anne, bruno
+
+
 async def test_from_deep_link_to_enrolment(chat, sqlite_engine, clock) -> None:
     sid = add_session(
         sqlite_engine,
@@ -166,11 +176,7 @@ async def test_cancelled_session_link_shows_it_cancelled(chat, sqlite_engine, cl
 
 async def test_forgetting_gives_the_seat_to_the_next_learner(chat, sqlite_engine, clock) -> None:
     sid = add_session(sqlite_engine, now=clock.now(), seats=1)
-    anne, bruno = chat.user(42, "Anne"), chat.user(43, "Bruno")
-    card, _ = await chat.send(anne, f"/start s_{sid}")
-    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
-    full_card, _ = await chat.send(bruno, f"/start s_{sid}")
-    await chat.press(bruno, label=FR("card.button_waitlist"), message_id=full_card.message_id)
+    anne, bruno = await anne_enrolled_bruno_waiting(chat, sid)
     await chat.send(anne, "/forget")
     await chat.press(anne, label=FR("forget.button_yes"))
     assert chat.last(bruno).plain.startswith("Une place s'est libérée pour Excel initiation")
@@ -232,3 +238,27 @@ async def test_other_dates_of_a_course_are_one_tap_away(chat, sqlite_engine, clo
     [shown] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == card.message_id]
     assert "10 places restantes sur 10" in shown.plain
     assert f"enr:{later}" in [b.callback_data for row in shown.buttons for b in row]
+
+
+async def test_an_offer_taken_after_its_session_was_cancelled_is_refused(
+    chat, sqlite_engine, clock
+) -> None:
+    sid = add_session(sqlite_engine, now=clock.now(), seats=1)
+    anne, bruno = await anne_enrolled_bruno_waiting(chat, sid)
+    [mine] = await chat.send(anne, "/mes_inscriptions")
+    await chat.press(anne, index=1, message_id=mine.message_id)
+    await chat.press(anne, label=FR("mine.button_confirm_cancel"), message_id=mine.message_id)
+    offer = chat.last(bruno)
+    with Session(sqlite_engine) as session:  # the organisation cancels the session meanwhile
+        training = session.get(TrainingSession, sid)
+        training.status = "cancelled"
+        session.add(training)
+        session.commit()
+
+    await chat.press(bruno, label=FR("enrol.offer_accept"), message_id=offer.message_id)
+
+    answers = [text for _, text, _ in chat.sandbox.callback_answers(bruno.id)]
+    assert answers[-1] == FR("enrol.unavailable")
+    with Session(sqlite_engine) as session:
+        bruno_row = session.exec(select(Enrolment).where(Enrolment.user_id == 43)).one()
+        assert bruno_row.status == "offered"  # nothing taken

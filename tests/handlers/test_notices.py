@@ -11,6 +11,7 @@ from bot.i18n import translator
 from bot.models import Reminder
 from handlers import delivery
 from tests.factories import add_session
+from tests.handlers.test_enrolment_chat import anne_enrolled_bruno_waiting
 
 FR = translator("fr")
 
@@ -24,11 +25,7 @@ async def test_an_offer_lost_to_a_network_error_is_sent_by_the_sweep(
     app, chat, sqlite_engine, clock
 ) -> None:
     sid = add_session(sqlite_engine, now=clock.now(), seats=1)
-    anne, bruno = chat.user(42, "Anne"), chat.user(43, "Bruno")
-    card, _ = await chat.send(anne, f"/start s_{sid}")
-    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
-    full, _ = await chat.send(bruno, f"/start s_{sid}")
-    await chat.press(bruno, label=FR("card.button_waitlist"), message_id=full.message_id)
+    anne, bruno = await anne_enrolled_bruno_waiting(chat, sid)
     before = len(chat.sandbox.bot_messages(bruno.id))
 
     chat.sandbox.inject_fault("sendMessage", "server_error", chat_id=bruno.id, times=1)

@@ -6,7 +6,7 @@ import pytest
 
 from bot.alerts import (
     MAX_ALERTS,
-    NotYours,
+    NotYourAlert,
     TooManyAlerts,
     delete_alert,
     list_alerts,
@@ -32,7 +32,7 @@ def test_save_list_delete(engine, clock) -> None:
     )
     assert again.id == alert.id and again.radius_km == 50
     assert [a.query for a in list_alerts(engine, user_id=42)] == ["anglais"]
-    with pytest.raises(NotYours):
+    with pytest.raises(NotYourAlert):
         delete_alert(engine, alert_id=alert.id, user_id=43)
     delete_alert(engine, alert_id=alert.id, user_id=42)
     assert list_alerts(engine, user_id=42) == []

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from bot.enrolment import (
     AlreadyEnrolled,
-    NotYours,
+    NotYourEnrolment,
     OfferExpired,
     SessionFull,
     SessionUnavailable,
@@ -86,7 +86,7 @@ def test_waitlist_offer_accept_and_expiry(engine, clock) -> None:
     session_id = add_session(engine, now=now, seats=1, starts_in=timedelta(days=5))
     for uid in (1, 2, 3):
         add_user(engine, uid)
-    seat = enrol(engine, session_id=session_id, user_id=1, now=now)
+    seat = enrol(engine, session_id=session_id, user_id=1, now=now).enrolment_id
     with pytest.raises(SessionFull):
         enrol(engine, session_id=session_id, user_id=2, now=now)
     assert join_waitlist(engine, session_id=session_id, user_id=2, now=now) == 1
@@ -95,7 +95,7 @@ def test_waitlist_offer_accept_and_expiry(engine, clock) -> None:
         join_waitlist(engine, session_id=session_id, user_id=2, now=now)
 
     # Someone else cannot cancel learner 1's seat.
-    with pytest.raises(NotYours):
+    with pytest.raises(NotYourEnrolment):
         cancel(engine, enrolment_id=seat, user_id=2, now=now)
 
     outcome = cancel(engine, enrolment_id=seat, user_id=1, now=now)
@@ -136,7 +136,7 @@ def test_an_offer_for_a_session_cancelled_since_cannot_be_accepted(engine, clock
     session_id = add_session(engine, now=now, seats=1)
     for uid in (1, 2):
         add_user(engine, uid)
-    seat = enrol(engine, session_id=session_id, user_id=1, now=now)
+    seat = enrol(engine, session_id=session_id, user_id=1, now=now).enrolment_id
     join_waitlist(engine, session_id=session_id, user_id=2, now=now)
     offer = cancel(engine, enrolment_id=seat, user_id=1, now=now).offer
     assert offer is not None
@@ -154,7 +154,7 @@ def test_an_old_waitlist_button_enrols_when_a_seat_is_free(engine, clock) -> Non
     session_id = add_session(engine, now=now, seats=1)
     for uid in (1, 2):
         add_user(engine, uid)
-    seat = enrol(engine, session_id=session_id, user_id=1, now=now)
+    seat = enrol(engine, session_id=session_id, user_id=1, now=now).enrolment_id
     cancel(engine, enrolment_id=seat, user_id=1, now=now)  # nobody waiting: the seat is free
     with pytest.raises(SeatAvailable):
         join_waitlist(engine, session_id=session_id, user_id=2, now=now)
@@ -165,7 +165,7 @@ def test_cancelling_an_offer_that_already_lapsed_frees_nothing_twice(engine, clo
     session_id = add_session(engine, now=now, seats=1, starts_in=timedelta(days=5))
     for uid in (1, 2, 3):
         add_user(engine, uid)
-    seat = enrol(engine, session_id=session_id, user_id=1, now=now)
+    seat = enrol(engine, session_id=session_id, user_id=1, now=now).enrolment_id
     join_waitlist(engine, session_id=session_id, user_id=2, now=now)
     join_waitlist(engine, session_id=session_id, user_id=3, now=now)
     offer = cancel(engine, enrolment_id=seat, user_id=1, now=now).offer

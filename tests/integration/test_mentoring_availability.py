@@ -277,7 +277,9 @@ def test_removing_slots_owner_only_and_booked_ones_need_force(engine, clock) -> 
     assert [a.id for a in refused.value.appointments] == [appointment.id]
     assert [s.id for s in list_slots(engine, tutor_id=tutor, now=now)] == [booked.id]
 
-    [cancelled] = remove_slot(engine, slot_id=booked.id, tutor_user_id=900, force=True, now=now)
+    [removed] = remove_slot(engine, slot_id=booked.id, tutor_user_id=900, force=True, now=now)
+    cancelled = removed.appointment
+    assert removed.was == appointment.status
     assert (cancelled.id, cancelled.status, cancelled.learner_id) == (
         appointment.id,
         "cancelled",
@@ -310,8 +312,8 @@ def test_removing_a_series_keeps_its_past_slots(engine, clock) -> None:
     )
     later = slots[0].ends_at + HOUR  # the first occurrence is over
     with pytest.raises(NotYours):
-        remove_series(engine, series_id=slots[0].series_id, tutor_user_id=42, now=later)
-    assert remove_series(engine, series_id=slots[0].series_id, tutor_user_id=900, now=later) == []
+        remove_series(engine, slot_id=slots[0].id, tutor_user_id=42, now=later)
+    assert remove_series(engine, slot_id=slots[0].id, tutor_user_id=900, now=later) == []
     assert slot_count(engine, tutor) == 1
 
 

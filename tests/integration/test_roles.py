@@ -20,12 +20,17 @@ from bot.roles import (
 SUPER = Roles(super_admin=True, admin_of=frozenset(), tutor=False)
 
 
+ORG = "Form'Ouest Conseil"
+
+
 @pytest.fixture
-def org(engine) -> str:
+def org(engine) -> int:
+    """The id of the organisation named ORG."""
     with Session(engine) as session:
-        session.add(Organisation(name="Form'Ouest Conseil"))
+        organisation = Organisation(name=ORG)
+        session.add(organisation)
         session.commit()
-    return "Form'Ouest Conseil"
+        return organisation.id
 
 
 def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org) -> None:
@@ -34,13 +39,13 @@ def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org) -
         actor_id=1,
         actor_roles=SUPER,
         role=Role.ORG_ADMIN,
-        organisation=org,
+        organisation_id=org,
         now=clock.now(),
-    )
+    ).token
     granted = redeem_invite(engine, token=token, user_id=55, now=clock.now())
-    assert (granted.role, granted.organisation) == ("org_admin", org)
+    assert (granted.role, granted.organisation) == ("org_admin", ORG)
     assert roles_of(engine, user_id=55, super_admins=frozenset()) == Roles(
-        super_admin=False, admin_of=frozenset({org}), tutor=False
+        super_admin=False, admin_of=frozenset({ORG}), tutor=False
     )
     with pytest.raises(InviteInvalid):
         redeem_invite(engine, token=token, user_id=56, now=clock.now())
@@ -51,8 +56,13 @@ def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org) -
 
 def test_expired_invite_is_refused(engine, clock, org) -> None:
     token = create_invite(
-        engine, actor_id=1, actor_roles=SUPER, role=Role.TUTOR, organisation=org, now=clock.now()
-    )
+        engine,
+        actor_id=1,
+        actor_roles=SUPER,
+        role=Role.TUTOR,
+        organisation_id=org,
+        now=clock.now(),
+    ).token
     with pytest.raises(InviteInvalid):
         redeem_invite(engine, token=token, user_id=55, now=clock.now() + timedelta(days=8))
 
@@ -63,9 +73,9 @@ def test_concurrent_redemptions_grant_once(engine, clock, org) -> None:
         actor_id=1,
         actor_roles=SUPER,
         role=Role.ORG_ADMIN,
-        organisation=org,
+        organisation_id=org,
         now=clock.now(),
-    )
+    ).token
 
     def attempt(user_id: int) -> bool:
         try:
@@ -87,17 +97,17 @@ def test_only_admins_invite(engine, clock, org) -> None:
             actor_id=9,
             actor_roles=learner,
             role=Role.TUTOR,
-            organisation=org,
+            organisation_id=org,
             now=clock.now(),
         )
-    org_admin = Roles(super_admin=False, admin_of=frozenset({org}), tutor=False)
+    org_admin = Roles(super_admin=False, admin_of=frozenset({ORG}), tutor=False)
     with pytest.raises(NotAllowed):  # org admins invite tutors, not other admins
         create_invite(
             engine,
             actor_id=9,
             actor_roles=org_admin,
             role=Role.ORG_ADMIN,
-            organisation=org,
+            organisation_id=org,
             now=clock.now(),
         )
     assert create_invite(
@@ -105,7 +115,7 @@ def test_only_admins_invite(engine, clock, org) -> None:
         actor_id=9,
         actor_roles=org_admin,
         role=Role.TUTOR,
-        organisation=org,
+        organisation_id=org,
         now=clock.now(),
     )
     with pytest.raises(UnknownOrganisation):
@@ -114,7 +124,7 @@ def test_only_admins_invite(engine, clock, org) -> None:
             actor_id=1,
             actor_roles=SUPER,
             role=Role.ORG_ADMIN,
-            organisation="Nope",
+            organisation_id=999_999,
             now=clock.now(),
         )
 

@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from bot.enrolment import Cancelled
 from bot.models import Alert, AuditEntry, Enrolment, Organisation, Space, TrainingSession, User
 from bot.users import UnknownLanguage, forget_user, set_language, touch_user
 
@@ -63,7 +62,9 @@ def test_forget_deletes_the_user_and_gives_seats_back(engine, clock) -> None:
         session.commit()
 
     forgotten = forget_user(engine, user_id=42, now=now)
-    assert forgotten.enrolments == [Cancelled(session_id=training_id, was="enrolled", offer=None)]
+    assert [(c.session_id, c.was, c.offer) for c in forgotten.enrolments] == [
+        (training_id, "enrolled", None)
+    ]
     assert forgotten.appointments == []
 
     with Session(engine) as session:
