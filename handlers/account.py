@@ -18,6 +18,7 @@ from handlers.mentoring.appointments import tell_tutor_of_cancellation
 
 logger = logging.getLogger(__name__)
 
+
 def language_keyboard(context: ProxiContext) -> InlineKeyboardMarkup:
     """One button per language the bot speaks."""
     t = context.t

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler
 
@@ -49,16 +49,20 @@ async def send_to(
     *,
     reply_markup: InlineKeyboardMarkup | None = None,
     silent: bool = False,
-) -> None:
-    """Send to someone other than the current user; a blocked bot marks them inactive."""
+) -> bool:
+    """Send to someone other than the current user; a blocked bot marks them inactive.
+    False when it did not go out."""
     try:
         await context.bot.send_message(
             chat_id, text, reply_markup=reply_markup, disable_notification=silent
         )
     except Forbidden:
         await call_service(mark_inactive, context.services.engine, user_id=chat_id)
-    except TelegramError:
-        logger.warning("could not notify %s", chat_id, exc_info=True)
+        return False
+    except TelegramError as exc:
+        logger.warning("could not send to %s: %s", chat_id, exc)
+        return False
+    return True
 
 
 def refusal_text(t: Translator, exc: DomainError) -> str:
@@ -72,3 +76,34 @@ async def refuse(query: CallbackQuery, t: Translator, exc: DomainError) -> None:
     """Answer a button whose action the domain refused, as an alert."""
     logger.info("button %r refused for %s: %r", query.data, query.from_user.id, exc)
     await query.answer(refusal_text(t, exc), show_alert=True)
+
+
+def pressed(update: Update) -> tuple[CallbackQuery, User] | None:
+    """The button pressed and who pressed it (None for anything else)."""
+    query, user = update.callback_query, update.effective_user
+    if query is None or user is None:
+        return None
+    return query, user
+
+
+async def act(
+    query: CallbackQuery,
+    context: ProxiContext,
+    service: Callable[..., R],
+    *,
+    timed: bool = True,
+    **kwargs: Any,
+) -> R | None:
+    """A button's one service call, given the engine (and `now` when `timed`): a domain
+    refusal is answered as an alert (None is returned), otherwise the button is answered and
+    the result given."""
+    services = context.services
+    if timed:
+        kwargs["now"] = services.clock.now()
+    try:
+        result = await call_service(service, services.engine, **kwargs)
+    except DomainError as exc:
+        await refuse(query, context.t, exc)
+        return None
+    await query.answer()
+    return result

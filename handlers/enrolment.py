@@ -29,7 +29,7 @@ from bot.enrolment import (
 from bot.models import EnrolmentStatus
 from handlers import buttons
 from handlers.buttons import any_of
-from handlers.common import Handlers, call_service, edit_or_ignore, refuse
+from handlers.common import Handlers, act, call_service, edit_or_ignore, pressed, refuse
 from handlers.delivery import notice
 from handlers.notices.waitlist import LAPSED, LAPSED_FREE, OFFER
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
@@ -160,20 +160,16 @@ async def my_enrolments_command(update: Update, context: ProxiContext) -> None:
 
 async def cancel_pressed(update: Update, context: ProxiContext) -> None:
     """[Annuler]: ask for confirmation (only for the presser's own enrolment)."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     t = context.t
     enrolment_id = buttons.CANCEL_ENROLMENT.value(query.data)
-    try:
-        item = await call_service(
-            enrolment_of, context.services.engine, enrolment_id=enrolment_id, user_id=user.id
-        )
-    except EnrolmentError as exc:
-        await refuse(query, t, exc)
+    item = await act(
+        query, context, enrolment_of, timed=False, enrolment_id=enrolment_id, user_id=user.id
+    )
+    if item is None:
         return
-    await query.answer()
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -191,22 +187,24 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
 
 async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     """Cancel for real; a freed seat is offered to the first waiting learner."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     t = context.t
     if buttons.CANCEL_ENROLMENT_NO.matches(query.data):
         await query.answer()
         await edit_or_ignore(query, t("mine.kept"))
         return
-    enrolment_id = buttons.CANCEL_ENROLMENT_YES.value(query.data)
-    try:
-        outcome = await _cancel_own(context, enrolment_id, user.id)
-    except EnrolmentError as exc:
-        await refuse(query, t, exc)
+    outcome = await act(
+        query,
+        context,
+        cancel,
+        enrolment_id=buttons.CANCEL_ENROLMENT_YES.value(query.data),
+        user_id=user.id,
+        offer_ttl=context.services.settings.waitlist_offer_ttl,
+    )
+    if outcome is None:
         return
-    await query.answer()
     await edit_or_ignore(query, t("mine.cancelled", title=html.escape(outcome.title)))
     await after_cancel(context, outcome, user.id)
 
@@ -220,8 +218,8 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
     t = context.t
     services = context.services
     accept = buttons.OFFER_ACCEPT.matches(query.data)
-    pressed = buttons.OFFER_ACCEPT if accept else buttons.OFFER_DECLINE
-    enrolment_id = pressed.value(query.data)
+    button = buttons.OFFER_ACCEPT if accept else buttons.OFFER_DECLINE
+    enrolment_id = button.value(query.data)
     outcome: Taken | Cancelled
     try:
         if accept:
@@ -257,18 +255,6 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
     next_key = "enrol.offer_declined" if outcome.offer else "enrol.offer_declined_free"
     await edit_or_ignore(query, t(next_key))
     await after_cancel(context, outcome, user.id)
-
-
-async def _cancel_own(context: ProxiContext, enrolment_id: int, user_id: int) -> Cancelled:
-    services = context.services
-    return await call_service(
-        cancel,
-        services.engine,
-        enrolment_id=enrolment_id,
-        user_id=user_id,
-        now=services.clock.now(),
-        offer_ttl=services.settings.waitlist_offer_ttl,
-    )
 
 
 async def after_cancel(

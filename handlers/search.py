@@ -29,7 +29,6 @@ from handlers.fallback import MAX_REQUEST_LENGTH
 logger = logging.getLogger(__name__)
 
 
-
 async def search_text(update: Update, context: ProxiContext) -> None:
     """A plain message: understand it and answer with results (or ask what is missing)."""
     message = update.effective_message

@@ -94,10 +94,7 @@ async def home_typed(update: Update, context: ProxiContext) -> int:
         return ConversationHandler.END
     if resolution.candidates:
         keyboard = InlineKeyboardMarkup(
-            [
-                [buttons.HOME.button(c.label, c.insee)]
-                for c in resolution.candidates[:8]
-            ]
+            [[buttons.HOME.button(c.label, c.insee)] for c in resolution.candidates[:8]]
         )
         await message.reply_text(context.t("settings.home_ambiguous"), reply_markup=keyboard)
         return ASK_HOME

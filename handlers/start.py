@@ -15,6 +15,7 @@ from handlers.common import Handlers
 
 logger = logging.getLogger(__name__)
 
+
 def main_menu(context: ProxiContext) -> InlineKeyboardMarkup:
     """The main actions, as buttons with text labels."""
     t = context.t

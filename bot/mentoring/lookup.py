@@ -1,15 +1,18 @@
-"""Read-only look-ups the chat needs around the services: one appointment or slot, the
-tutors and their topics, the spaces a tutor offers first. Plain values, one short read each."""
+"""Read-only look-ups the chat needs around the services: one appointment or slot (checked:
+the reader's own, still in the state the button needs), the tutors and their topics, the
+spaces a tutor offers first. Plain values, one short read each."""
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from bot.db import unit_of_work
+from bot.mentoring.errors import NotPending, NotYours, TooLate
 from bot.mentoring.views import (
     HOLDING,
     AppointmentView,
@@ -18,6 +21,7 @@ from bot.mentoring.views import (
     slot_views,
 )
 from bot.models import Appointment, AvailabilitySlot, Space, Tutor
+from bot.models import AppointmentStatus as Status
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +31,40 @@ def appointment(engine: Engine, *, appointment_id: int) -> AppointmentView | Non
     with unit_of_work(engine) as session:
         found = appointment_views(session, Appointment.id == appointment_id)
     return found[0] if found else None
+
+
+def own_appointment(
+    engine: Engine, *, appointment_id: int, user_id: int, side: str | None = None
+) -> AppointmentView:
+    """The appointment if `user_id` takes part in it (on `side`), else NotYours."""
+    view = appointment(engine, appointment_id=appointment_id)
+    found = view.side_of(user_id) if view is not None else None
+    if view is None or found is None or (side is not None and found != side):
+        raise NotYours(appointment_id)
+    return view
+
+
+def pending_request(engine: Engine, *, appointment_id: int, tutor_user_id: int) -> AppointmentView:
+    """A request still waiting for this tutor's answer (NotYours, NotPending)."""
+    view = own_appointment(
+        engine, appointment_id=appointment_id, user_id=tutor_user_id, side="tutor"
+    )
+    if view.status != Status.PENDING:
+        raise NotPending(view.status)
+    return view
+
+
+def still_on(
+    engine: Engine, *, appointment_id: int, user_id: int, now: datetime
+) -> AppointmentView:
+    """An appointment of this user that is still on and has not started (NotYours,
+    NotPending, TooLate): one that can still be cancelled or moved."""
+    view = own_appointment(engine, appointment_id=appointment_id, user_id=user_id)
+    if view.status not in HOLDING:
+        raise NotPending(view.status)
+    if view.starts_at <= now:
+        raise TooLate(view.id)
+    return view
 
 
 def holding_on_slot(engine: Engine, *, slot_id: int) -> list[AppointmentView]:

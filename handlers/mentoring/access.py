@@ -1,12 +1,11 @@
-"""Who may act on what, for the person pressing: their tutor id, an appointment only if
-they take part in it, the slots an appointment may move to."""
+"""For the person pressing: their tutor id, and the slots their appointment may move to
+(the checks of what is theirs are domain look-ups, `bot.mentoring.lookup`)."""
 
 from __future__ import annotations
 
 from telegram import Update
 
 from bot.context import ProxiContext
-from bot.mentoring import errors, lookup
 from bot.mentoring.finder import open_slots
 from bot.mentoring.tutors import tutor_id_for
 from bot.mentoring.views import AppointmentView, SlotView
@@ -22,19 +21,6 @@ async def current_tutor(update: Update, context: ProxiContext) -> int | None:
     return await call_service(
         tutor_id_for, context.services.engine, user_id=user.id, name=user.full_name
     )
-
-
-async def own_appointment(
-    context: ProxiContext, appointment_id: int, user_id: int, *, side: str | None = None
-) -> AppointmentView:
-    """The appointment if `user_id` takes part in it (on `side`), else NotYours."""
-    view = await call_service(
-        lookup.appointment, context.services.engine, appointment_id=appointment_id
-    )
-    found = view.side_of(user_id) if view is not None else None
-    if view is None or found is None or (side is not None and found != side):
-        raise errors.NotYours(appointment_id)
-    return view
 
 
 async def other_slots(context: ProxiContext, view: AppointmentView) -> list[SlotView]:

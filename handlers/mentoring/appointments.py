@@ -13,19 +13,18 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
 from bot.i18n import Translator
-from bot.mentoring import errors
+from bot.mentoring import errors, lookup
 from bot.mentoring.availability import tutor_for_user
 from bot.mentoring.followup import appointments_of, rate, record_attendance
 from bot.mentoring.moves import Cancelled, cancel, reschedule
 from bot.mentoring.views import HOLDING, AppointmentView
 from handlers import buttons
 from handlers.buttons import Button
-from handlers.common import call_service, edit_or_ignore, refuse
-from handlers.mentoring.access import other_slots, own_appointment
+from handlers.common import act, call_service, edit_or_ignore, pressed, refuse, send_to
+from handlers.mentoring.access import other_slots
 from handlers.mentoring.keyboards import rating_keyboard, slot_buttons
 from handlers.mentoring.messages import (
     cancel_reminders,
-    send,
     send_attachments,
     send_cancel_ics,
     send_proposal,
@@ -101,16 +100,16 @@ def _line(t: Translator, number: int, view: AppointmentView, user_id: int) -> st
     )
 
 
-async def _holding(update: Update, context: ProxiContext, button: Button) -> AppointmentView:
+async def _still_on(update: Update, context: ProxiContext, button: Button) -> AppointmentView:
     """The appointment behind the button if the presser takes part and it is still on."""
     assert update.effective_user is not None and update.callback_query is not None
-    appointment_id = button.value(update.callback_query.data)
-    view = await own_appointment(context, appointment_id, update.effective_user.id)
-    if view.status not in HOLDING:
-        raise errors.NotPending(view.status)
-    if view.starts_at <= context.services.clock.now():
-        raise errors.TooLate(view.id)
-    return view
+    return await call_service(
+        lookup.still_on,
+        context.services.engine,
+        appointment_id=button.value(update.callback_query.data),
+        user_id=update.effective_user.id,
+        now=context.services.clock.now(),
+    )
 
 
 async def _reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
@@ -127,7 +126,7 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     try:
-        view = await _holding(update, context, buttons.APPOINTMENT_CANCEL)
+        view = await _still_on(update, context, buttons.APPOINTMENT_CANCEL)
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
@@ -160,23 +159,18 @@ async def cancel_kept(update: Update, context: ProxiContext) -> None:
 
 async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     """[Oui, annuler] (ap:xy:<id>): cancelled; the other side is told; .ics CANCEL to both."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
-    services = context.services
-    try:
-        cancelled = await call_service(
-            cancel,
-            services.engine,
-            appointment_id=buttons.APPOINTMENT_CANCEL_YES.value(query.data),
-            by_user_id=user.id,
-            now=services.clock.now(),
-        )
-    except errors.MentoringError as exc:
-        await refuse(query, context.t, exc)
+    query, user = found
+    cancelled = await act(
+        query,
+        context,
+        cancel,
+        appointment_id=buttons.APPOINTMENT_CANCEL_YES.value(query.data),
+        by_user_id=user.id,
+    )
+    if cancelled is None:
         return
-    await query.answer()
     view = cancelled.appointment
     await cancel_reminders(context, view.id)
     t = context.t
@@ -197,7 +191,7 @@ async def _tell_other_side(context: ProxiContext, cancelled: Cancelled) -> None:
             who=other_name(view, cancelled.notify_user_id),
             when=when(other_t, view),
         )
-        await send(context, cancelled.notify_user_id, text)
+        await send_to(context, cancelled.notify_user_id, text)
 
 
 async def tell_tutor_of_cancellation(context: ProxiContext, cancelled: Cancelled) -> None:
@@ -217,7 +211,7 @@ async def move_pressed(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     try:
-        view = await _holding(update, context, buttons.APPOINTMENT_MOVE)
+        view = await _still_on(update, context, buttons.APPOINTMENT_MOVE)
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
@@ -236,25 +230,20 @@ async def move_pressed(update: Update, context: ProxiContext) -> None:
 async def move_chosen(update: Update, context: ProxiContext) -> None:
     """A new slot (ap:ms:<id>:<slot>): the learner's move waits for the tutor; the tutor's
     is proposed to the learner. The old booking is cancelled (.ics CANCEL if confirmed)."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
-    services = context.services
+    query, user = found
     appointment_id, slot_id = buttons.APPOINTMENT_MOVE_TO.parse(query.data)
-    try:
-        moved = await call_service(
-            reschedule,
-            services.engine,
-            appointment_id=appointment_id,
-            by_user_id=user.id,
-            new_slot_id=slot_id,
-            now=services.clock.now(),
-        )
-    except errors.MentoringError as exc:
-        await refuse(query, context.t, exc)
+    moved = await act(
+        query,
+        context,
+        reschedule,
+        appointment_id=appointment_id,
+        by_user_id=user.id,
+        new_slot_id=slot_id,
+    )
+    if moved is None:
         return
-    await query.answer()
     if not moved.old_kept:  # a confirmed appointment keeps its reminders until the move holds
         await cancel_reminders(context, moved.old.id)
     t = context.t
@@ -279,25 +268,20 @@ async def move_chosen(update: Update, context: ProxiContext) -> None:
 async def attendance_answered(update: Update, context: ProxiContext) -> None:
     """[Oui] / [Non] to "did it take place?" (ap:a:<id>:<1|0>); a learner who says yes is
     asked for a rating next."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
-    services = context.services
+    query, user = found
     appointment_id, took_place = buttons.ATTENDANCE.parse(query.data)
-    try:
-        view = await call_service(
-            record_attendance,
-            services.engine,
-            appointment_id=appointment_id,
-            by_user_id=user.id,
-            took_place=took_place,
-            now=services.clock.now(),
-        )
-    except errors.MentoringError as exc:
-        await refuse(query, context.t, exc)
+    view = await act(
+        query,
+        context,
+        record_attendance,
+        appointment_id=appointment_id,
+        by_user_id=user.id,
+        took_place=took_place,
+    )
+    if view is None:
         return
-    await query.answer()
     t = context.t
     if view.side_of(user.id) == "learner" and view.attended and view.rating is None:
         text = t("mentoring.attendance.thanks") + "\n" + rating_question(t, view)

@@ -19,9 +19,9 @@ from bot.mentoring.views import AppointmentView, Removal, SlotView
 from bot.models import AppointmentStatus
 from handlers import buttons
 from handlers.buttons import Button, any_of
-from handlers.common import call_service, edit_or_ignore, refuse
+from handlers.common import call_service, edit_or_ignore, refuse, send_to
 from handlers.mentoring.access import current_tutor
-from handlers.mentoring.messages import cancel_reminders, send, send_attachments, t_for
+from handlers.mentoring.messages import cancel_reminders, send_attachments, t_for
 from handlers.mentoring.texts import place_short, when
 from handlers.mentoring.typing import typed
 
@@ -207,8 +207,8 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
     t = context.t
     services = context.services
     confirmed_press = buttons.SERIES_REMOVE_YES.matches(query.data)
-    pressed = buttons.SERIES_REMOVE_YES if confirmed_press else buttons.SERIES_REMOVE
-    slot_id = pressed.value(query.data)
+    button = buttons.SERIES_REMOVE_YES if confirmed_press else buttons.SERIES_REMOVE
+    slot_id = button.value(query.data)
     try:
         removed = await call_service(
             remove_series,
@@ -260,7 +260,7 @@ async def _tell_learner(context: ProxiContext, view: AppointmentView, *, confirm
         tutor=html.escape(view.tutor_name),
         when=when(t, view),
     )
-    await send(context, view.learner_id, text)
+    await send_to(context, view.learner_id, text)
     if confirmed:
         await send_attachments(context, view.learner_id, view, method="CANCEL")
         if view.tutor_user_id is not None:

@@ -21,9 +21,9 @@ from bot.mentoring.finder import open_slots
 from bot.mentoring.views import SlotView
 from bot.search.topics import default_topics, words
 from handlers import buttons
-from handlers.common import call_service, edit_or_ignore, refusal_text, refuse
+from handlers.common import act, call_service, edit_or_ignore, pressed, refusal_text, send_to
 from handlers.mentoring.keyboards import SLOT_BUTTONS, slot_buttons
-from handlers.mentoring.messages import send, send_confirmation, send_request, show, t_for
+from handlers.mentoring.messages import send_confirmation, send_request, show, t_for
 from handlers.mentoring.state import AWAIT, awaited, config, waiting
 from handlers.mentoring.texts import place_text, short, when
 
@@ -322,26 +322,21 @@ async def _taken(update: Update, context: ProxiContext, slot: SlotView) -> None:
 
 async def proposal_answered(update: Update, context: ProxiContext) -> None:
     """[Accepter] / [Refuser] a proposed slot (pp:a:<id> / pp:r:<id>)."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None or query.data is None:
+    if (found := pressed(update)) is None:
         return
-    services = context.services
+    query, user = found
     answer, appointment_id = buttons.PROPOSAL.parse(query.data)
     accept = answer == "a"
-    try:
-        view = await call_service(
-            answer_proposal,
-            services.engine,
-            appointment_id=appointment_id,
-            learner_id=user.id,
-            accept=accept,
-            now=services.clock.now(),
-        )
-    except errors.MentoringError as exc:
-        await refuse(query, context.t, exc)
+    view = await act(
+        query,
+        context,
+        answer_proposal,
+        appointment_id=appointment_id,
+        learner_id=user.id,
+        accept=accept,
+    )
+    if view is None:
         return
-    await query.answer()
     t = context.t
     if accept:
         await edit_or_ignore(query, t("mentoring.proposal.accepted"))
@@ -355,7 +350,7 @@ async def proposal_answered(update: Update, context: ProxiContext) -> None:
             learner=html.escape(view.learner_name),
             when=when(tutor_t, view),
         )
-        await send(context, view.tutor_user_id, text)
+        await send_to(context, view.tutor_user_id, text)
 
 
 def handlers() -> list[BaseHandler[Update, ProxiContext, Any]]:

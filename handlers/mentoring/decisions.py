@@ -11,17 +11,16 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
-from bot.mentoring import errors
+from bot.mentoring import errors, lookup
 from bot.mentoring.appointments import confirm, decline, propose_other
 from bot.mentoring.followup import expire_pending, tutor_history
 from bot.mentoring.views import AppointmentView
-from bot.models import AppointmentStatus
 from handlers import buttons
 from handlers.buttons import Button
-from handlers.common import call_service, edit_or_ignore, refuse
-from handlers.mentoring.access import current_tutor, other_slots, own_appointment
+from handlers.common import act, call_service, edit_or_ignore, pressed, refuse, send_to
+from handlers.mentoring.access import current_tutor, other_slots
 from handlers.mentoring.keyboards import decision_keyboard, slot_buttons
-from handlers.mentoring.messages import send, send_confirmation, send_proposal, t_for
+from handlers.mentoring.messages import send_confirmation, send_proposal, t_for
 from handlers.mentoring.state import REASONS, config
 from handlers.mentoring.texts import request_text, when
 
@@ -30,37 +29,38 @@ logger = logging.getLogger(__name__)
 HISTORY_LINES = 30
 
 
-async def _pending_of_tutor(
+async def _pending(
     update: Update, context: ProxiContext, button: Button
-) -> AppointmentView:
-    """The request behind the button, if the presser is its tutor and it still waits."""
-    assert update.effective_user is not None and update.callback_query is not None
-    (appointment_id,) = button.parse(update.callback_query.data)
-    view = await own_appointment(context, appointment_id, update.effective_user.id, side="tutor")
-    if view.status != AppointmentStatus.PENDING:
-        raise errors.NotPending(view.status)
-    return view
+) -> AppointmentView | None:
+    """The request behind the button if the presser is its tutor and it still waits (the
+    button answered), else None (refused as an alert)."""
+    if (found := pressed(update)) is None:
+        return None
+    query, user = found
+    return await act(
+        query,
+        context,
+        lookup.pending_request,
+        timed=False,
+        appointment_id=button.value(query.data),
+        tutor_user_id=user.id,
+    )
 
 
 async def confirm_pressed(update: Update, context: ProxiContext) -> None:
     """[Confirmer] (rq:c:<id>): both get the confirmation, the pin and the .ics."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
-    services = context.services
-    try:
-        view = await call_service(
-            confirm,
-            services.engine,
-            appointment_id=buttons.REQUEST_CONFIRM.value(query.data),
-            tutor_user_id=user.id,
-            now=services.clock.now(),
-        )
-    except errors.MentoringError as exc:
-        await refuse(query, context.t, exc)
+    query, user = found
+    view = await act(
+        query,
+        context,
+        confirm,
+        appointment_id=buttons.REQUEST_CONFIRM.value(query.data),
+        tutor_user_id=user.id,
+    )
+    if view is None:
         return
-    await query.answer()
     t = context.t
     await edit_or_ignore(
         query,
@@ -71,16 +71,11 @@ async def confirm_pressed(update: Update, context: ProxiContext) -> None:
 
 async def decline_pressed(update: Update, context: ProxiContext) -> None:
     """[Refuser] (rq:d:<id>): the reasons to choose from."""
-    query = update.callback_query
-    if query is None:
+    view = await _pending(update, context, buttons.REQUEST_DECLINE)
+    if view is None:
         return
-    t = context.t
-    try:
-        view = await _pending_of_tutor(update, context, buttons.REQUEST_DECLINE)
-    except errors.MentoringError as exc:
-        await refuse(query, t, exc)
-        return
-    await query.answer()
+    query, t = update.callback_query, context.t
+    assert query is not None
     rows = [
         [buttons.REQUEST_REASON.button(t(f"mentoring.request.reason.{code}"), view.id, i)]
         for i, code in enumerate(REASONS)
@@ -92,46 +87,37 @@ async def decline_pressed(update: Update, context: ProxiContext) -> None:
 
 async def back_pressed(update: Update, context: ProxiContext) -> None:
     """[Retour] (rq:b:<id>): the request and its three buttons again."""
-    query = update.callback_query
-    if query is None:
+    view = await _pending(update, context, buttons.REQUEST_BACK)
+    if view is None:
         return
-    t = context.t
-    try:
-        view = await _pending_of_tutor(update, context, buttons.REQUEST_BACK)
-    except errors.MentoringError as exc:
-        await refuse(query, t, exc)
-        return
-    await query.answer()
+    query, t = update.callback_query, context.t
+    assert query is not None
     text = request_text(t, view, key="mentoring.request.new")
     await edit_or_ignore(query, text, reply_markup=decision_keyboard(t, view.id))
 
 
 async def reason_chosen(update: Update, context: ProxiContext) -> None:
     """A reason (rq:r:<id>:<n>): declined; the learner is told and offered other slots."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     services = context.services
     appointment_id, reason = buttons.REQUEST_REASON.parse(query.data)
     if not 0 <= reason < len(REASONS):
         await refuse(query, context.t, errors.NotYours(None))
         return
     code = REASONS[reason]
-    try:
-        declined = await call_service(
-            decline,
-            services.engine,
-            appointment_id=appointment_id,
-            tutor_user_id=user.id,
-            not_before=services.clock.now() + config(services.settings).expire_before,
-            reason=None if code == "none" else code,
-            now=services.clock.now(),
-        )
-    except errors.MentoringError as exc:
-        await refuse(query, context.t, exc)
+    declined = await act(
+        query,
+        context,
+        decline,
+        appointment_id=appointment_id,
+        tutor_user_id=user.id,
+        not_before=services.clock.now() + config(services.settings).expire_before,
+        reason=None if code == "none" else code,
+    )
+    if declined is None:
         return
-    await query.answer()
     view = declined.appointment
     learner = html.escape(view.learner_name)
     await edit_or_ignore(query, context.t("mentoring.request.declined_tutor", learner=learner))
@@ -152,17 +138,22 @@ async def reason_chosen(update: Update, context: ProxiContext) -> None:
         )
     else:
         lines.append(t("mentoring.learner.try_again"))
-    await send(context, view.learner_id, "\n".join(lines), keyboard=keyboard)
+    await send_to(context, view.learner_id, "\n".join(lines), reply_markup=keyboard)
 
 
 async def other_pressed(update: Update, context: ProxiContext) -> None:
     """[Proposer un autre créneau] (rq:o:<id>): the tutor's other open slots."""
-    query = update.callback_query
-    if query is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     t = context.t
     try:
-        view = await _pending_of_tutor(update, context, buttons.REQUEST_OTHER)
+        view = await call_service(
+            lookup.pending_request,
+            context.services.engine,
+            appointment_id=buttons.REQUEST_OTHER.value(query.data),
+            tutor_user_id=user.id,
+        )
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
@@ -179,25 +170,20 @@ async def other_pressed(update: Update, context: ProxiContext) -> None:
 
 async def propose_chosen(update: Update, context: ProxiContext) -> None:
     """A slot to propose (rq:p:<id>:<slot>): the learner gets [Accepter] [Refuser]."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
-    services = context.services
+    query, user = found
     appointment_id, slot_id = buttons.REQUEST_PROPOSE.parse(query.data)
-    try:
-        proposed = await call_service(
-            propose_other,
-            services.engine,
-            appointment_id=appointment_id,
-            tutor_user_id=user.id,
-            new_slot_id=slot_id,
-            now=services.clock.now(),
-        )
-    except errors.MentoringError as exc:
-        await refuse(query, context.t, exc)
+    proposed = await act(
+        query,
+        context,
+        propose_other,
+        appointment_id=appointment_id,
+        tutor_user_id=user.id,
+        new_slot_id=slot_id,
+    )
+    if proposed is None:
         return
-    await query.answer()
     t = context.t
     view = proposed.appointment
     text = t(
@@ -279,11 +265,11 @@ async def expire_requests_job(context: ProxiContext) -> None:
             "mentoring.request.nudge_deadline",
             deadline=t.datetime(view.starts_at - settings.expire_before),
         )
-        await send(
+        await send_to(
             context,
             view.tutor_user_id,
             text,
-            keyboard=decision_keyboard(t, view.id),
+            reply_markup=decision_keyboard(t, view.id),
             silent=True,
         )
     for view in sweep.expired:
@@ -291,7 +277,7 @@ async def expire_requests_job(context: ProxiContext) -> None:
         text = t(
             "mentoring.expired.learner", tutor=html.escape(view.tutor_name), when=when(t, view)
         )
-        await send(context, view.learner_id, text)
+        await send_to(context, view.learner_id, text)
         if view.tutor_user_id is not None:
             t = await t_for(context, view.tutor_user_id)
             text = t(
@@ -299,7 +285,7 @@ async def expire_requests_job(context: ProxiContext) -> None:
                 learner=html.escape(view.learner_name),
                 when=when(t, view),
             )
-            await send(context, view.tutor_user_id, text, silent=True)
+            await send_to(context, view.tutor_user_id, text, silent=True)
 
 
 def handlers() -> list[BaseHandler[Update, ProxiContext, Any]]:

@@ -8,7 +8,7 @@ import html
 import logging
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import Forbidden, TelegramError
+from telegram.error import TelegramError
 
 from bot import reminders
 from bot.context import ProxiContext
@@ -17,9 +17,9 @@ from bot.mentoring import lookup
 from bot.mentoring.ics import appointment_ics, ics_filename
 from bot.mentoring.reminding import reminder_plan
 from bot.mentoring.views import AppointmentView
-from bot.users import language_of, mark_inactive
+from bot.users import language_of
 from handlers import delivery
-from handlers.common import call_service, edit_or_ignore
+from handlers.common import call_service, edit_or_ignore, send_to
 from handlers.mentoring.keyboards import (
     appointment_keyboard,
     decision_keyboard,
@@ -44,28 +44,6 @@ async def t_for(context: ProxiContext, user_id: int) -> Translator:
     services = context.services
     language = await call_service(language_of, services.engine, user_id=user_id)
     return translator(language, services.settings.timezone)
-
-
-async def send(
-    context: ProxiContext,
-    chat_id: int,
-    text: str,
-    *,
-    keyboard: InlineKeyboardMarkup | None = None,
-    silent: bool = False,
-) -> bool:
-    """Send to anyone; a blocked bot marks them inactive. False when it did not go out."""
-    try:
-        await context.bot.send_message(
-            chat_id, text, reply_markup=keyboard, disable_notification=silent
-        )
-    except Forbidden:
-        await call_service(mark_inactive, context.services.engine, user_id=chat_id)
-        return False
-    except TelegramError as exc:
-        logger.warning("could not send to %s: %s", chat_id, exc)
-        return False
-    return True
 
 
 async def send_attachments(
@@ -120,7 +98,7 @@ async def send_confirmation(context: ProxiContext, view: AppointmentView) -> Non
             who=other_name(view, user_id),
             place=place_text(t, view.place),
         )
-        if await send(context, user_id, text, keyboard=appointment_keyboard(t, view.id)):
+        if await send_to(context, user_id, text, reply_markup=appointment_keyboard(t, view.id)):
             await send_attachments(context, user_id, view, method="REQUEST")
 
 
@@ -176,11 +154,11 @@ async def send_request(context: ProxiContext, view: AppointmentView, *, moved: b
         return
     t = await t_for(context, view.tutor_user_id)
     key = "mentoring.request.moved" if moved else "mentoring.request.new"
-    await send(
+    await send_to(
         context,
         view.tutor_user_id,
         request_text(t, view, key=key),
-        keyboard=decision_keyboard(t, view.id),
+        reply_markup=decision_keyboard(t, view.id),
     )
 
 
@@ -193,4 +171,4 @@ async def send_proposal(context: ProxiContext, view: AppointmentView) -> None:
         when=when(t, view),
         place=place_text(t, view.place),
     )
-    await send(context, view.learner_id, text, keyboard=proposal_keyboard(t, view.id))
+    await send_to(context, view.learner_id, text, reply_markup=proposal_keyboard(t, view.id))
