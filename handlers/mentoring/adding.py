@@ -19,11 +19,12 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import lookup
+from bot.mentoring.drafts import hhmm
 from bot.mentoring.timing import local_to_utc
 from handlers import buttons
 from handlers.common import call_service
 from handlers.mentoring.access import current_tutor
-from handlers.mentoring.creating import create, hhmm
+from handlers.mentoring.creating import create
 from handlers.mentoring.messages import show
 from handlers.mentoring.state import AWAIT, DRAFT, waiting
 from handlers.mentoring.texts import short

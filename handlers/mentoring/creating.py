@@ -4,7 +4,6 @@ saying what was added or, with the reason, why not."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -13,8 +12,7 @@ from telegram.ext import ConversationHandler
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import errors
-from bot.mentoring.availability import add_range, add_slot, add_weekly
-from bot.mentoring.timing import local_to_utc
+from bot.mentoring.drafts import SlotDraft, create_from_draft
 from bot.mentoring.views import SlotView
 from handlers import buttons
 from handlers.common import call_service
@@ -26,15 +24,9 @@ from handlers.mentoring.texts import place_text, when
 logger = logging.getLogger(__name__)
 
 END = ConversationHandler.END
-DEFAULT_WEEKS = 8
 
 
-def hhmm(value: str) -> time:
-    """ "1430" → 14:30 (ValueError when it is not a time of day)."""
-    return time(int(value[:2]), int(value[2:]))
-
-
-async def create(update: Update, context: ProxiContext, draft: dict[str, Any]) -> int:
+async def create(update: Update, context: ProxiContext, answers: dict[str, Any]) -> int:
     """Create what the draft says; the answer says what was added, or why not."""
     t = context.t
     services = context.services
@@ -42,57 +34,15 @@ async def create(update: Update, context: ProxiContext, draft: dict[str, Any]) -
     if tutor_id is None:
         await show(update, t("mentoring.availability.not_tutor"))
         return END
-    tz, now = services.settings.tz, services.clock.now()
-    day = date.fromisoformat(draft["day"])
-    start, end = hhmm(draft["start"]), hhmm(draft["end"])
-    minutes = int(draft["minutes"])
-    place = {
-        "space_id": draft.get("space_id"),
-        "online_url": draft.get("online_url"),
-        "seats": int(draft["seats"]),
-    }
-    span = (datetime.combine(day, end) - datetime.combine(day, start)).seconds // 60
     try:
-        if draft.get("recurring"):
-            created = await call_service(
-                add_weekly,
-                services.engine,
-                tutor_id=tutor_id,
-                weekday=day.weekday(),
-                start_time=start,
-                end_time=end,
-                appointment_minutes=minutes,
-                weeks=draft.get("weeks") or DEFAULT_WEEKS,
-                first_date=day,
-                tz=tz,
-                now=now,
-                **place,
-            )
-        elif minutes == span:
-            created = [
-                await call_service(
-                    add_slot,
-                    services.engine,
-                    tutor_id=tutor_id,
-                    starts_at=local_to_utc(day, start, tz),
-                    duration=timedelta(minutes=minutes),
-                    now=now,
-                    **place,
-                )
-            ]
-        else:
-            created = await call_service(
-                add_range,
-                services.engine,
-                tutor_id=tutor_id,
-                day=day,
-                start_time=start,
-                end_time=end,
-                appointment_minutes=minutes,
-                tz=tz,
-                now=now,
-                **place,
-            )
+        created = await call_service(
+            create_from_draft,
+            services.engine,
+            tutor_id=tutor_id,
+            draft=SlotDraft.from_answers(answers),
+            tz=services.settings.tz,
+            now=services.clock.now(),
+        )
     except errors.MentoringError as exc:
         text = _refused(t, exc)
     else:
