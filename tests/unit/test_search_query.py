@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -266,7 +265,9 @@ def test_long_text_is_truncated_at_a_word_boundary(gaz: Gazetteer) -> None:
     assert request.place is not None and request.place.insee == "35236"
 
 
-def test_parsing_is_fast_even_for_long_text(gaz: Gazetteer, clock: FrozenClock) -> None:
-    started = time.perf_counter()
-    parse_request("sst " * 1000, now=clock.now(), tz=PARIS, gazetteer=gaz)
-    assert time.perf_counter() - started < 0.5
+def test_a_long_repeated_word_is_truncated_then_parsed(gaz: Gazetteer, clock: FrozenClock) -> None:
+    # How long parsing takes is measured by bench/bench_search.py, not asserted here.
+    request = parse_request("sst " * 1000, now=clock.now(), tz=PARIS, gazetteer=gaz)
+    assert request.truncated
+    assert len(request.text) <= MAX_REQUEST_CHARS
+    assert set(request.topic_words) == {"sst"}
