@@ -37,7 +37,6 @@ DAY = Field(r"\d{8}")  # 20270302
 HHMM = Field(r"\d{4}")  # 1430
 INSEE = Field(r"[0-9][0-9AB][0-9]{3}")  # Corsica's 2A/2B included
 TOKEN = Field(r"[A-Za-z0-9_-]{1,43}")  # secrets.token_urlsafe
-WORD = Field(r"[a-z]{1,12}")
 
 
 def choice(*words: str) -> Field:

@@ -61,10 +61,6 @@ def shown(value: object) -> str:
     return text
 
 
-def is_blank(value: Cell) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 @lru_cache(maxsize=4096)  # the same few words on every row: "presentiel", "oui", "scheduled"
 def fold(text: str) -> str:
     """Lower case without accents and extra spaces: "  Présentiel " → "presentiel"."""

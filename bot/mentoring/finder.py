@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
-from sqlalchemy import exists, select
+from sqlalchemy import exists
 from sqlalchemy.engine import Engine
 
 from bot.db import unit_of_work
@@ -127,16 +127,3 @@ def rank(
     in_person.sort(key=lambda slot: (slot.distance_km, slot.place.space_id, slot.starts_at))
     online.sort(key=lambda slot: (slot.starts_at, slot.id))
     return in_person + online
-
-
-def tutors_for_topic(
-    engine: Engine, *, topic_terms: Sequence[str], matcher: Matcher = topic_matches
-) -> list[tuple[int, str]]:
-    """(id, name) of the active tutors whose topics match, by name: for "choose a tutor"."""
-    with unit_of_work(engine) as session:
-        rows = session.execute(
-            select(Tutor.id, Tutor.name, Tutor.topics)
-            .where(Tutor.active.is_(True))  # type: ignore[attr-defined]
-            .order_by(Tutor.name)
-        ).all()
-    return [(tutor_id, name) for tutor_id, name, topics in rows if matcher(topic_terms, topics)]

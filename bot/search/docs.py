@@ -157,16 +157,6 @@ class Bucket:
         self.slots.insert(i, slot)
         self.flags.insert(i, flags)
 
-    def discard(self, doc: SessionDoc) -> None:
-        start = doc.starts_at.timestamp()
-        i = bisect.bisect_left(self.starts, start)
-        while i < len(self.starts) and self.starts[i] == start:
-            if self.ids[i] == doc.id:
-                for column in (self.starts, self.ids, self.slots, self.flags):
-                    del column[i]
-                return
-            i += 1
-
     def span(self, after: float, before: float | None) -> range:
         """Positions of the sessions starting in (after, before)."""
         i = bisect.bisect_right(self.starts, after)

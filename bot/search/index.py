@@ -11,12 +11,10 @@ and one per course overall:
 * time: ``bisect`` on each bucket's sorted start times (``array('d')`` of epoch seconds);
   weekday, time of day, modality, CPF, price and access are small integers next to them.
 
-Keeping it current: :meth:`SearchIndex.upsert` and :meth:`SearchIndex.remove` change one
-session (a bisection and the shift of two short arrays: microseconds) — call them after an
-admin edits, cancels or reschedules a session, :meth:`SearchIndex.set_seats_taken` after an
-enrolment, :meth:`SearchIndex.prune` daily. After a whole import, build a new index with
-:meth:`SearchIndex.from_engine` (about a second for 150,000 sessions) and swap it in. Every
-method takes an internal lock, so a search never sees a half-applied update.
+Keeping it current: after a whole import, build a new index with
+:meth:`SearchIndex.from_engine` (about a second for 150,000 sessions) and swap it in
+(:class:`bot.search.live.LiveIndex`); :meth:`SearchIndex.set_seats_taken` after an enrolment.
+Updates take an internal lock, so a search never sees a half-applied one.
 """
 
 from __future__ import annotations
@@ -64,12 +62,8 @@ Group = tuple[str, str]  # organisation, normalised title: what results collapse
 
 @dataclass(slots=True)
 class _Course:
-    key: CourseKey
     group: Group
     feats: Features
-    strong: frozenset[str]  # words of the title and topics
-    weak: frozenset[str]  # words found only in the description
-    sessions: int = 0
 
 
 class _Groups:
@@ -113,7 +107,6 @@ class SearchIndex:
         self.vocabulary = Vocabulary(self.topics)
         self._lock = threading.RLock()
         self._docs: dict[int, SessionDoc] = {}
-        self._course_of: dict[int, int] = {}
         self._courses: dict[int, _Course] = {}
         self._course_ids: dict[CourseKey, int] = {}
         self._next_course = itertools.count(1)
@@ -153,18 +146,6 @@ class SearchIndex:
 
     # --- updates ----------------------------------------------------------------------------
 
-    def upsert(self, doc: SessionDoc) -> None:
-        """Add or replace one session; a cancelled one is removed instead."""
-        with self._lock:
-            self._remove(doc.id)
-            if doc.status == SessionStatus.SCHEDULED:
-                self._add(doc)
-
-    def remove(self, session_id: int) -> bool:
-        """Forget one session (cancelled, deleted); False if it was not indexed."""
-        with self._lock:
-            return self._remove(session_id)
-
     def set_seats_taken(self, session_id: int, seats_taken: int) -> None:
         """Refresh a seat count (after an enrolment or a cancellation)."""
         with self._lock:
@@ -172,20 +153,10 @@ class SearchIndex:
             if doc is not None:
                 self._docs[session_id] = dataclasses.replace(doc, seats_taken=seats_taken)
 
-    def prune(self, now: datetime) -> int:
-        """Drop sessions that started before ``now``; returns how many (for a daily job)."""
-        with self._lock:
-            old = [sid for sid, doc in self._docs.items() if doc.starts_at <= now]
-            for sid in old:
-                self._remove(sid)
-            return len(old)
-
     def _add(self, doc: SessionDoc) -> None:
         key = (doc.organisation, doc.title, doc.topics, doc.description)
         cid = self._course_ids.get(key) or self._new_course(key)
-        self._courses[cid].sessions += 1
         self._docs[doc.id] = doc
-        self._course_of[doc.id] = cid
         slot, flags = local_slot(doc.starts_at, self.tz), doc.flags()
         self._all.setdefault(cid, Bucket()).add(doc, slot, flags)
         self._by_space.setdefault(doc.space.id, {}).setdefault(cid, Bucket()).add(doc, slot, flags)
@@ -200,7 +171,7 @@ class SearchIndex:
         cid = next(self._next_course)
         strong = frozenset(w for w, weight in feats.words.items() if weight >= TOPICS)
         weak = frozenset(feats.words) - strong
-        self._courses[cid] = _Course(key, (organisation, normalize(title)), feats, strong, weak)
+        self._courses[cid] = _Course((organisation, normalize(title)), feats)
         self._course_ids[key] = cid
         # Only title and topic matches lead to a course: a description never qualifies one.
         for concept, weight in feats.concepts.items():
@@ -210,38 +181,6 @@ class SearchIndex:
             self._word_post.setdefault(w, set()).add(cid)
         self.vocabulary.add(strong, weak)
         return cid
-
-    def _drop_course(self, cid: int) -> None:
-        course = self._courses.pop(cid)
-        del self._course_ids[course.key]
-        for posting, keys in (
-            (self._concept_post, course.feats.concepts),
-            (self._word_post, course.strong),
-        ):
-            for key in keys:
-                ids = posting.get(key)
-                if ids is not None:
-                    ids.discard(cid)
-                    if not ids:
-                        del posting[key]
-        self.vocabulary.discard(course.strong, course.weak)
-        del self._all[cid]
-
-    def _remove(self, session_id: int) -> bool:
-        doc = self._docs.pop(session_id, None)
-        if doc is None:
-            return False
-        cid = self._course_of.pop(session_id)
-        self._all[cid].discard(doc)
-        by_course = self._by_space[doc.space.id]
-        by_course[cid].discard(doc)
-        if not by_course[cid]:
-            del by_course[cid]
-        course = self._courses[cid]
-        course.sessions -= 1
-        if course.sessions == 0:
-            self._drop_course(cid)
-        return True
 
     def _place_space(self, space: SpaceDoc) -> None:
         old = self._spaces.get(space.id)

@@ -140,18 +140,6 @@ class Vocabulary:
         for w in weak:
             self._known[w] += 1
 
-    def discard(self, strong: Iterable[str], weak: Iterable[str] = ()) -> None:
-        """Forget the words of one session (the reverse of :meth:`add`)."""
-        for w in strong:
-            self._targets[w] -= 1
-            if self._targets[w] <= 0:
-                del self._targets[w]
-                self._invalidate()
-        for w in weak:
-            self._known[w] -= 1
-            if self._known[w] <= 0:
-                del self._known[w]
-
     def _invalidate(self) -> None:
         self._buckets = None
         self._cache.clear()

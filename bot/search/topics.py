@@ -192,10 +192,6 @@ class TopicTable:
     def __len__(self) -> int:
         return len(self.concepts)
 
-    def is_term(self, phrase: Sequence[str]) -> bool:
-        """True when these matching words are exactly a term of some concept."""
-        return tuple(phrase) in self._phrases
-
     def segment(self, tokens: Sequence[str]) -> list[Segment]:
         """Split matching words into concept terms (longest first, from the left) and others."""
         out: list[Segment] = []

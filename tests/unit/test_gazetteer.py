@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import time
 
 import pytest
 
@@ -51,13 +50,11 @@ def test_csv_is_sorted_by_insee_and_complete() -> None:
     assert all(r["current_insee"] in known for r in former)
 
 
-def test_loads_every_commune_with_coordinates_quickly() -> None:
-    started = time.perf_counter()
+def test_loads_every_commune_with_coordinates() -> None:
+    # How long this takes is measured by bench/bench_search.py, not asserted here.
     gaz = Gazetteer.load()
-    elapsed = time.perf_counter() - started
     assert len(gaz) >= 34_800
-    # Measured at ~0.25 s; the bound leaves room for a busy CI machine.
-    assert elapsed < 1.0
+    assert all(-90 <= c.latitude <= 90 and -180 <= c.longitude <= 180 for c in gaz.communes)
 
 
 def test_default_gazetteer_is_cached() -> None:
@@ -223,16 +220,6 @@ def test_a_dwarfing_homonym_is_a_clear_answer(gaz: Gazetteer) -> None:
 )
 def test_non_places_resolve_to_nothing(gaz: Gazetteer, query: str) -> None:
     assert gaz.resolve(query) == Resolution()
-
-
-def test_typo_resolution_is_fast(gaz: Gazetteer) -> None:
-    queries = ["ploërmell", "Plörmel", "redonn", "josselyn", "strasbourgg", "Tataouine"]
-    started = time.perf_counter()
-    for _ in range(20):
-        for q in queries:
-            gaz.resolve(q)
-    per_query_ms = (time.perf_counter() - started) / (20 * len(queries)) * 1000
-    assert per_query_ms < 5
 
 
 # --- départements ---------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -11,7 +10,7 @@ import pytest
 from bot.clock import FrozenClock
 from bot.gazetteer import Gazetteer, default_gazetteer
 from bot.search.query import MAX_REQUEST_CHARS, SearchRequest, parse_request
-from bot.search.when import EVENING
+from bot.search.when import EVENING, When
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -206,9 +205,9 @@ def test_weekdays_and_day_parts(gaz: Gazetteer) -> None:
 
 def test_time_words_without_a_time_meaning(gaz: Gazetteer) -> None:
     # "été" is also "been"; "may" an English verb.
-    assert parse("j'ai été licencié, reconversion", gaz).when.is_any
-    assert parse("may I learn excel", gaz).when.is_any
-    assert parse("excel", gaz).when.is_any
+    assert parse("j'ai été licencié, reconversion", gaz).when == When()
+    assert parse("may I learn excel", gaz).when == When()
+    assert parse("excel", gaz).when == When()
 
 
 # --- filters ----------------------------------------------------------------------------------
@@ -248,7 +247,7 @@ def test_empty_or_emoji_only(text: str, gaz: Gazetteer) -> None:
     request = parse(text, gaz)
     assert request.topic_words == ()
     assert request.place is None
-    assert request.when.is_any
+    assert request.when == When()
 
 
 def test_html_and_sql_are_just_words(gaz: Gazetteer) -> None:
@@ -266,7 +265,9 @@ def test_long_text_is_truncated_at_a_word_boundary(gaz: Gazetteer) -> None:
     assert request.place is not None and request.place.insee == "35236"
 
 
-def test_parsing_is_fast_even_for_long_text(gaz: Gazetteer, clock: FrozenClock) -> None:
-    started = time.perf_counter()
-    parse_request("sst " * 1000, now=clock.now(), tz=PARIS, gazetteer=gaz)
-    assert time.perf_counter() - started < 0.5
+def test_a_long_repeated_word_is_truncated_then_parsed(gaz: Gazetteer, clock: FrozenClock) -> None:
+    # How long parsing takes is measured by bench/bench_search.py, not asserted here.
+    request = parse_request("sst " * 1000, now=clock.now(), tz=PARIS, gazetteer=gaz)
+    assert request.truncated
+    assert len(request.text) <= MAX_REQUEST_CHARS
+    assert set(request.topic_words) == {"sst"}

@@ -30,11 +30,6 @@ class When:
     day_parts: tuple[tuple[int, int], ...] = ()
     phrases: tuple[str, ...] = field(default=(), compare=False)
 
-    @property
-    def is_any(self) -> bool:
-        """True when the request says nothing about time."""
-        return self.start is None and self.end is None and not self.weekdays and not self.day_parts
-
     def accepts(self, starts_at: datetime, tz: ZoneInfo) -> bool:
         """Whether a session starting at ``starts_at`` (aware) fits."""
         if self.start is not None and starts_at < self.start:
