@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from bot.db import unit_of_work
+from bot.db import rowcount, unit_of_work
 from bot.models import Enrolment, EnrolmentStatus, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,9 @@ def _bookable(session: Session, session_id: int, now: datetime) -> TrainingSessi
 
 def _existing(session: Session, session_id: int, user_id: int) -> Enrolment | None:
     return session.scalars(
-        select(Enrolment).where(Enrolment.session_id == session_id, Enrolment.user_id == user_id)
+        select(Enrolment).where(
+            col(Enrolment.session_id) == session_id, col(Enrolment.user_id) == user_id
+        )
     ).first()
 
 
@@ -93,21 +95,21 @@ def _take_seat(session: Session, session_id: int, now: datetime) -> bool:
     taken = session.execute(
         update(TrainingSession)
         .where(
-            TrainingSession.id == session_id,
-            TrainingSession.status == SessionStatus.SCHEDULED,
-            TrainingSession.starts_at > now,
-            TrainingSession.seats_taken < TrainingSession.seats,
+            col(TrainingSession.id) == session_id,
+            col(TrainingSession.status) == SessionStatus.SCHEDULED,
+            col(TrainingSession.starts_at) > now,
+            col(TrainingSession.seats_taken) < col(TrainingSession.seats),
         )
-        .values(seats_taken=TrainingSession.seats_taken + 1)
+        .values(seats_taken=col(TrainingSession.seats_taken) + 1)
     )
-    return taken.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(taken) == 1
 
 
 def _free_seat(session: Session, session_id: int) -> None:
     session.execute(
         update(TrainingSession)
-        .where(TrainingSession.id == session_id, TrainingSession.seats_taken > 0)
-        .values(seats_taken=TrainingSession.seats_taken - 1)
+        .where(col(TrainingSession.id) == session_id, col(TrainingSession.seats_taken) > 0)
+        .values(seats_taken=col(TrainingSession.seats_taken) - 1)
     )
 
 
@@ -182,10 +184,10 @@ def join_waitlist(engine: Engine, *, session_id: int, user_id: int, now: datetim
 def _anyone_waiting(session: Session, session_id: int) -> bool:
     return (
         session.scalars(
-            select(Enrolment.id)
+            select(col(Enrolment.id))
             .where(
-                Enrolment.session_id == session_id,
-                Enrolment.status == EnrolmentStatus.WAITING,
+                col(Enrolment.session_id) == session_id,
+                col(Enrolment.status) == EnrolmentStatus.WAITING,
             )
             .limit(1)
         ).first()
@@ -195,9 +197,12 @@ def _anyone_waiting(session: Session, session_id: int) -> bool:
 
 def _position(session: Session, session_id: int, user_id: int) -> int:
     waiting = session.execute(
-        select(Enrolment.user_id)
-        .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.WAITING)
-        .order_by(Enrolment.created_at, Enrolment.id)
+        select(col(Enrolment.user_id))
+        .where(
+            col(Enrolment.session_id) == session_id,
+            col(Enrolment.status) == EnrolmentStatus.WAITING,
+        )
+        .order_by(col(Enrolment.created_at), col(Enrolment.id))
     ).scalars()
     for position, waiting_user in enumerate(waiting, start=1):
         if waiting_user == user_id:
@@ -210,13 +215,13 @@ def _accept(session: Session, enrolment: Enrolment, now: datetime) -> int:
     taken = session.execute(
         update(Enrolment)
         .where(
-            Enrolment.id == enrolment.id,
-            Enrolment.status == EnrolmentStatus.OFFERED,
-            Enrolment.offer_expires_at > now,
+            col(Enrolment.id) == enrolment.id,
+            col(Enrolment.status) == EnrolmentStatus.OFFERED,
+            col(Enrolment.offer_expires_at) > now,
         )
         .values(status=EnrolmentStatus.ENROLLED, offer_expires_at=None, updated_at=now)
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(taken) != 1:
         raise OfferExpired(enrolment.id)
     session.expire(enrolment)
     return enrolment.id  # type: ignore[return-value]
@@ -227,10 +232,10 @@ def _drop(session: Session, enrolment_id: int, was: str, now: datetime) -> bool:
     a held seat only when this returns True, so a seat is never freed twice."""
     dropped = session.execute(
         update(Enrolment)
-        .where(Enrolment.id == enrolment_id, Enrolment.status == was)
+        .where(col(Enrolment.id) == enrolment_id, col(Enrolment.status) == was)
         .values(status=EnrolmentStatus.CANCELLED, offer_expires_at=None, updated_at=now)
     )
-    return dropped.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(dropped) == 1
 
 
 def offer_deadline(starts_at: datetime, now: datetime, ttl: timedelta) -> datetime:
@@ -248,8 +253,11 @@ def _offer_next(
         return None
     candidate = session.scalars(
         select(Enrolment)
-        .where(Enrolment.session_id == training.id, Enrolment.status == EnrolmentStatus.WAITING)
-        .order_by(Enrolment.created_at, Enrolment.id)
+        .where(
+            col(Enrolment.session_id) == training.id,
+            col(Enrolment.status) == EnrolmentStatus.WAITING,
+        )
+        .order_by(col(Enrolment.created_at), col(Enrolment.id))
         .limit(1)
     ).first()
     if candidate is None or not _take_seat(session, training.id, now):  # type: ignore[arg-type]
@@ -343,8 +351,11 @@ def expire_offers(
     with unit_of_work(engine) as session:
         overdue = session.scalars(
             select(Enrolment)
-            .where(Enrolment.status == EnrolmentStatus.OFFERED, Enrolment.offer_expires_at <= now)
-            .order_by(Enrolment.offer_expires_at)
+            .where(
+                col(Enrolment.status) == EnrolmentStatus.OFFERED,
+                col(Enrolment.offer_expires_at) <= now,
+            )
+            .order_by(col(Enrolment.offer_expires_at))
             .with_for_update(skip_locked=True)
         ).all()
         for enrolment in overdue:

@@ -30,13 +30,13 @@ from bot.models import (
     User,
 )
 
-ORGANISATION: Table = Organisation.__table__  # type: ignore[attr-defined, assignment]
-SPACE: Table = Space.__table__  # type: ignore[attr-defined, assignment]
-SESSION: Table = TrainingSession.__table__  # type: ignore[attr-defined, assignment]
-TUTOR: Table = Tutor.__table__  # type: ignore[attr-defined, assignment]
-USER: Table = User.__table__  # type: ignore[attr-defined, assignment]
-ROLE_GRANT: Table = RoleGrant.__table__  # type: ignore[attr-defined, assignment]
-AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined, assignment]
+ORGANISATION: Table = Organisation.__table__  # type: ignore[attr-defined]
+SPACE: Table = Space.__table__  # type: ignore[attr-defined]
+SESSION: Table = TrainingSession.__table__  # type: ignore[attr-defined]
+TUTOR: Table = Tutor.__table__  # type: ignore[attr-defined]
+USER: Table = User.__table__  # type: ignore[attr-defined]
+ROLE_GRANT: Table = RoleGrant.__table__  # type: ignore[attr-defined]
+AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]
 TUTOR_ROLE = Role.TUTOR.value
 
 # Columns an import may set, by the file column that carries them.

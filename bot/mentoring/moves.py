@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.db import unit_of_work
 from bot.mentoring.errors import AlreadyRequested, TooLate
@@ -57,7 +57,7 @@ def _cancel_held(
         HOLDING,
         status=Status.CANCELLED,
         decided_at=now,
-        ics_sequence=Appointment.ics_sequence + 1,
+        ics_sequence=col(Appointment.ics_sequence) + 1,
         **values,
     ):
         raise refused(session, appointment.id)  # type: ignore[arg-type]

@@ -14,9 +14,9 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import errors
-from bot.mentoring.moves import Cancelled, cancel, reschedule
 from bot.mentoring.availability import tutor_for_user
 from bot.mentoring.followup import appointments_of, rate, record_attendance
+from bot.mentoring.moves import Cancelled, cancel, reschedule
 from bot.mentoring.views import HOLDING, AppointmentView
 from handlers import buttons
 from handlers.buttons import Button

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
@@ -29,6 +29,14 @@ END = ConversationHandler.END
 DEFAULT_WEEKS = 8
 
 
+class _Place(TypedDict):
+    """Where the slots are, as every add_* service takes it."""
+
+    space_id: int | None
+    online_url: str | None
+    seats: int
+
+
 def hhmm(value: str) -> time:
     """ "1430" → 14:30 (ValueError when it is not a time of day)."""
     return time(int(value[:2]), int(value[2:]))
@@ -46,7 +54,7 @@ async def create(update: Update, context: ProxiContext, draft: dict[str, Any]) -
     day = date.fromisoformat(draft["day"])
     start, end = hhmm(draft["start"]), hhmm(draft["end"])
     minutes = int(draft["minutes"])
-    place = {
+    place: _Place = {
         "space_id": draft.get("space_id"),
         "online_url": draft.get("online_url"),
         "seats": int(draft["seats"]),
