@@ -133,14 +133,14 @@ def matches_for_new_sessions(
             widen=False,
         )
         for result in outcome.results:
-            found.append(AlertMatch(alert.id, alert.user_id, result.session.id))  # type: ignore[arg-type]
+            found.append(AlertMatch(alert.id, alert.user_id, result.session.id))  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
             # Other dates of the same course were collapsed: one message per course is enough.
     return found
 
 
 def _view(alert: Alert) -> AlertView:
     return AlertView(
-        id=alert.id,  # type: ignore[arg-type]
+        id=alert.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         query=alert.query,
         place_label=alert.place_label,
         radius_km=alert.radius_km,

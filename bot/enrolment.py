@@ -134,7 +134,7 @@ def enrol(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> in
                 existing.offer_expires_at = None
                 existing.updated_at = now
                 session.flush()
-                return existing.id  # type: ignore[return-value]
+                return existing.id  # type: ignore[return-value]  # a stored row's id is set (None only before flush)
             enrolment = Enrolment(
                 session_id=session_id,
                 user_id=user_id,
@@ -144,7 +144,7 @@ def enrol(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> in
             )
             session.add(enrolment)
             session.flush()  # the unique constraint fires here for a concurrent double tap
-            return enrolment.id  # type: ignore[return-value]
+            return enrolment.id  # type: ignore[return-value]  # a stored row's id is set (None only before flush)
     except IntegrityError:
         # The same learner enrolled in a concurrent transaction; ours rolled back whole.
         raise AlreadyEnrolled(EnrolmentStatus.ENROLLED) from None
@@ -224,7 +224,7 @@ def _accept(session: Session, enrolment: Enrolment, now: datetime) -> int:
     if rowcount(taken) != 1:
         raise OfferExpired(enrolment.id)
     session.expire(enrolment)
-    return enrolment.id  # type: ignore[return-value]
+    return enrolment.id  # type: ignore[return-value]  # a stored row's id is set (None only before flush)
 
 
 def _drop(session: Session, enrolment_id: int, was: str, now: datetime) -> bool:
@@ -260,16 +260,16 @@ def _offer_next(
         .order_by(col(Enrolment.created_at), col(Enrolment.id))
         .limit(1)
     ).first()
-    if candidate is None or not _take_seat(session, training.id, now):  # type: ignore[arg-type]
+    if candidate is None or not _take_seat(session, training.id, now):  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         return None
     candidate.status = EnrolmentStatus.OFFERED
     candidate.offer_expires_at = offer_deadline(training.starts_at, now, ttl)
     candidate.updated_at = now
     session.flush()
     return Offer(
-        enrolment_id=candidate.id,  # type: ignore[arg-type]
+        enrolment_id=candidate.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         user_id=candidate.user_id,
-        session_id=training.id,  # type: ignore[arg-type]
+        session_id=training.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         expires_at=candidate.offer_expires_at,
     )
 
@@ -359,7 +359,7 @@ def expire_offers(
             .with_for_update(skip_locked=True)
         ).all()
         for enrolment in overdue:
-            if not _drop(session, enrolment.id, EnrolmentStatus.OFFERED, now):  # type: ignore[arg-type]
+            if not _drop(session, enrolment.id, EnrolmentStatus.OFFERED, now):  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
                 continue  # accepted or cancelled in the meantime
             _free_seat(session, enrolment.session_id)
             session.flush()

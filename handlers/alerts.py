@@ -47,7 +47,7 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
         await query.answer(t("alerts.too_many", max=MAX_ALERTS), show_alert=True)
         return
     await query.answer()
-    await query.message.reply_text(  # type: ignore[union-attr]
+    await query.message.reply_text(  # type: ignore[union-attr]  # an InaccessibleMessage fails as before
         t(
             "alerts.saved",
             query=html.escape(alert.query),

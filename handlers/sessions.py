@@ -122,7 +122,7 @@ async def open_card(update: Update, context: ProxiContext) -> None:
         reply_markup=card_keyboard(context, card, other_dates=others),
     )
     if card.bookable and card.modality != "distanciel":
-        await send_venue(query.message, card)  # type: ignore[arg-type]
+        await send_venue(query.message, card)  # type: ignore[arg-type]  # an InaccessibleMessage fails as before
 
 
 async def open_card_from_link(update: Update, context: ProxiContext, payload: str) -> None:

@@ -37,7 +37,7 @@ from bot.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 
-AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,7 +113,7 @@ def request(
             )
             session.add(appointment)
             session.flush()  # the partial unique index fires here for a concurrent double tap
-            view = appointment_view(session, appointment.id)  # type: ignore[arg-type]
+            view = appointment_view(session, appointment.id)  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
     except IntegrityError as error:
         if not is_duplicate(error):
             raise

@@ -123,7 +123,7 @@ def _insert(
     ]
     session.add_all(slots)
     session.flush()
-    return [slot.id for slot in slots]  # type: ignore[misc]
+    return [slot.id for slot in slots]  # type: ignore[misc]  # a stored row's id is set (None only before flush)
 
 
 def add_slot(

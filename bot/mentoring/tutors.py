@@ -35,12 +35,12 @@ def ensure_tutor(engine: Engine, *, user_id: int, name: str, organisation_id: in
                         session.execute(
                             update(Tutor).where(col(Tutor.id) == tutor.id).values(active=True)
                         )
-                    return tutor.id  # type: ignore[return-value]
+                    return tutor.id  # type: ignore[return-value]  # a stored row's id is set (None only before flush)
                 tutor = Tutor(name=name, organisation_id=organisation_id, user_id=user_id)
                 session.add(tutor)
                 session.flush()
                 logger.info("user %s is now tutor %s", user_id, tutor.id)
-                return tutor.id  # type: ignore[return-value]
+                return tutor.id  # type: ignore[return-value]  # a stored row's id is set (None only before flush)
         except IntegrityError:
             continue  # a concurrent insert for the same user: read it on the second pass
     raise RuntimeError(f"could not create the tutor of user {user_id}")

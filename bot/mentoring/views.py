@@ -145,8 +145,8 @@ def slot_query() -> Select[AvailabilitySlot, Tutor, Space]:
 
 def slot_view(slot: AvailabilitySlot, tutor: Tutor, space: Space | None) -> SlotView:
     return SlotView(
-        id=slot.id,  # type: ignore[arg-type]
-        tutor_id=tutor.id,  # type: ignore[arg-type]
+        id=slot.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
+        tutor_id=tutor.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         tutor_name=tutor.name,
         tutor_user_id=tutor.user_id,
         starts_at=slot.starts_at,

@@ -95,10 +95,10 @@ def claim(
         if not _take(session, reminder_id, worker, now, lease):
             return ClaimResult(ClaimOutcome.SKIPPED)
         row = session.get(Reminder, reminder_id)
-        user = session.get(User, row.recipient_id)  # type: ignore[union-attr]
+        user = session.get(User, row.recipient_id)  # type: ignore[union-attr]  # _take just claimed this row: it exists
         return ClaimResult(
             ClaimOutcome.CLAIMED,
-            row_view(row),  # type: ignore[arg-type]
+            row_view(row),  # type: ignore[arg-type]  # _take just claimed this row: it exists
             language=user.language if user else "fr",
             recipient_active=bool(user and user.is_active),
         )
@@ -132,7 +132,7 @@ def _postpone(
     )
     if rowcount(postponed) != 1:
         return None
-    return row_view(session.get(Reminder, reminder_id))  # type: ignore[arg-type]
+    return row_view(session.get(Reminder, reminder_id))  # type: ignore[arg-type]  # the UPDATE just matched this row: it exists
 
 
 def _take(

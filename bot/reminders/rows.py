@@ -43,7 +43,7 @@ class ReminderView:
 def row_view(row: Reminder) -> ReminderView:
     """The row as plain values, usable once its session is closed."""
     return ReminderView(
-        id=row.id,  # type: ignore[arg-type]
+        id=row.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         kind=row.kind,
         dedupe_key=row.dedupe_key,
         recipient_id=row.recipient_id,
@@ -118,7 +118,7 @@ def _upsert(
                 row.status = ReminderStatus.EXPIRED
             return None
         if row is None:
-            row = Reminder(dedupe_key=dedupe_key, **values)  # type: ignore[arg-type]
+            row = Reminder(dedupe_key=dedupe_key, **values)  # type: ignore[arg-type]  # values holds Reminder's own columns
             session.add(row)
         else:
             for name, value in values.items():

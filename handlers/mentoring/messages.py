@@ -86,7 +86,7 @@ async def send_attachments(
             )
         content = appointment_ics(
             view,
-            method=method,  # type: ignore[arg-type]
+            method=method,  # type: ignore[arg-type]  # method is one of the iCalendar methods appointment_ics takes
             organizer_name=view.tutor_name,
             tz=services.settings.tz,
             stamp=services.clock.now(),
