@@ -57,7 +57,7 @@ class UserActions:
         if user_id <= 0:
             raise ValueError("user ids are positive")
         candidate = SandboxUser(user_id, first_name, last_name, username, language_code)
-        candidate.sandbox = self  # type: ignore[assignment]  # the field is typed for the public UserActions view
+        candidate.sandbox = self  # type: ignore[assignment]  # UserActions is only ever a BotApiSandbox's base
         return self._world.register_user(candidate)
 
     def group(self, chat_id: int, title: str) -> int:
