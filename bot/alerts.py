@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
-from bot.db import unit_of_work
+from bot.db import rowcount, unit_of_work
 from bot.errors import DomainError, Refusal
 from bot.gazetteer import Gazetteer
 from bot.models import Alert
@@ -70,15 +71,15 @@ def save_alert(
     with unit_of_work(engine) as session:
         existing = session.scalars(
             select(Alert).where(
-                Alert.user_id == user_id,
-                Alert.query == query,
-                Alert.place_label == place.label,
+                col(Alert.user_id) == user_id,
+                col(Alert.query) == query,
+                col(Alert.place_label) == place.label,
             )
         ).first()
         if existing is not None:
             existing.radius_km = max(existing.radius_km, radius_km)
             return _view(existing)
-        count = session.scalar(select(func.count()).where(Alert.user_id == user_id))
+        count = session.scalar(select(func.count()).where(col(Alert.user_id) == user_id))
         if (count or 0) >= MAX_ALERTS:
             raise TooManyAlerts(user_id)
         alert = Alert(
@@ -99,7 +100,9 @@ def list_alerts(engine: Engine, *, user_id: int) -> list[AlertView]:
     """The learner's alerts, oldest first."""
     with unit_of_work(engine) as session:
         rows = session.scalars(
-            select(Alert).where(Alert.user_id == user_id).order_by(Alert.created_at, Alert.id)
+            select(Alert)
+            .where(col(Alert.user_id) == user_id)
+            .order_by(col(Alert.created_at), col(Alert.id))
         ).all()
         return [_view(row) for row in rows]
 
@@ -107,8 +110,10 @@ def list_alerts(engine: Engine, *, user_id: int) -> list[AlertView]:
 def delete_alert(engine: Engine, *, alert_id: int, user_id: int) -> None:
     """Delete one of the learner's own alerts."""
     with unit_of_work(engine) as session:
-        gone = session.execute(delete(Alert).where(Alert.id == alert_id, Alert.user_id == user_id))
-        if gone.rowcount != 1:  # type: ignore[attr-defined]
+        gone = session.execute(
+            delete(Alert).where(col(Alert.id) == alert_id, col(Alert.user_id) == user_id)
+        )
+        if rowcount(gone) != 1:
             raise NotYourAlert(alert_id)
 
 
@@ -138,14 +143,14 @@ def matches_for_new_sessions(
             widen=False,
         )
         for result in outcome.results:
-            found.append(AlertMatch(alert.id, alert.user_id, result.session.id))  # type: ignore[arg-type]
+            found.append(AlertMatch(alert.id, alert.user_id, result.session.id))  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
             # Other dates of the same course were collapsed: one message per course is enough.
     return found
 
 
 def _view(alert: Alert) -> AlertView:
     return AlertView(
-        id=alert.id,  # type: ignore[arg-type]
+        id=alert.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         query=alert.query,
         place_label=alert.place_label,
         radius_km=alert.radius_km,

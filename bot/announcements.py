@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.alerts import matches_for_new_sessions
 from bot.db import unit_of_work
@@ -59,12 +60,12 @@ def _change_announcements(engine: Engine, changed: list[tuple[int, str]]) -> lis
     with unit_of_work(engine) as session:
         for session_id, kind in changed:
             rows = session.execute(
-                select(User.id, User.language)
-                .join(Enrolment, Enrolment.user_id == User.id)
+                select(col(User.id), col(User.language))
+                .join(Enrolment, col(Enrolment.user_id) == col(User.id))
                 .where(
-                    Enrolment.session_id == session_id,
-                    Enrolment.status != EnrolmentStatus.CANCELLED,
-                    User.is_active.is_(True),
+                    col(Enrolment.session_id) == session_id,
+                    col(Enrolment.status) != EnrolmentStatus.CANCELLED,
+                    col(User.is_active).is_(True),
                 )
             ).all()
             found.extend(Announcement(uid, lang, kind, session_id) for uid, lang in rows)
@@ -84,14 +85,16 @@ def _alert_announcements(
     with unit_of_work(engine) as session:
         people = dict(
             session.execute(
-                select(User.id, User.language).where(
-                    User.id.in_({m.user_id for m in matches}), User.is_active.is_(True)
+                select(col(User.id), col(User.language)).where(
+                    col(User.id).in_({m.user_id for m in matches}), col(User.is_active).is_(True)
                 )
             ).all()
         )
         queries = dict(
             session.execute(
-                select(Alert.id, Alert.query).where(Alert.id.in_({m.alert_id for m in matches}))
+                select(col(Alert.id), col(Alert.query)).where(
+                    col(Alert.id).in_({m.alert_id for m in matches})
+                )
             ).all()
         )
     found: list[Announcement] = []

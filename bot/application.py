@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 from telegram.constants import ParseMode
 from telegram.ext import (
     AIORateLimiter,
@@ -93,7 +94,7 @@ def build_application(
         )
     # Concurrent across people, in order for each person (see bot/updates.py).
     builder = builder.concurrent_updates(update_processor or PerChatUpdateProcessor())
-    application: ProxiApplication = builder.build()  # type: ignore[assignment]
+    application: ProxiApplication = builder.build()
 
     application.bot_data["services"] = Services(
         settings=settings,
@@ -191,11 +192,13 @@ def _privileged_users(services: Services) -> list[tuple[int, str, set[str]]]:
     """Users who see more commands than learners: super-admins and granted roles."""
     found: dict[int, tuple[str, set[str]]] = {}
     with unit_of_work(services.engine) as session:
-        for user_id, role in session.execute(select(RoleGrant.user_id, RoleGrant.role)):
+        for user_id, role in session.execute(select(col(RoleGrant.user_id), col(RoleGrant.role))):
             found.setdefault(user_id, (services.settings.default_language, set()))[1].add(role)
         for admin_id in services.settings.admin_ids:
             found.setdefault(admin_id, (services.settings.default_language, set()))[1].add("admin")
-        rows = session.execute(select(User.id, User.language).where(User.id.in_(list(found))))
+        rows = session.execute(
+            select(col(User.id), col(User.language)).where(col(User.id).in_(list(found)))
+        )
         languages = {user_id: language for user_id, language in rows}
     return [(uid, languages.get(uid, lang), roles) for uid, (lang, roles) in found.items()]
 

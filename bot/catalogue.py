@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.db import reading
 from bot.enrolment import NotYourEnrolment
@@ -63,10 +64,10 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
     """The card of a session, or None when it does not exist."""
     with reading(engine) as session:
         row = session.execute(
-            select(TrainingSession, Space, Organisation.name)
-            .join(Space, TrainingSession.space_id == Space.id)
-            .join(Organisation, TrainingSession.organisation_id == Organisation.id)
-            .where(TrainingSession.id == session_id)
+            select(TrainingSession, Space, col(Organisation.name))
+            .join(Space, col(TrainingSession.space_id) == col(Space.id))
+            .join(Organisation, col(TrainingSession.organisation_id) == col(Organisation.id))
+            .where(col(TrainingSession.id) == session_id)
         ).first()
     if row is None:
         return None
@@ -114,36 +115,41 @@ def my_enrolments(engine: Engine, *, user_id: int, now: datetime) -> list[MyEnro
     """The learner's upcoming enrolments, offers and waitlist places, soonest first."""
     with reading(engine) as session:
         rows = session.execute(
-            select(Enrolment, TrainingSession.title, TrainingSession.starts_at, Space.city)
-            .join(TrainingSession, Enrolment.session_id == TrainingSession.id)
-            .join(Space, TrainingSession.space_id == Space.id)
-            .where(
-                Enrolment.user_id == user_id,
-                Enrolment.status != EnrolmentStatus.CANCELLED,
-                TrainingSession.status == SessionStatus.SCHEDULED,
-                TrainingSession.ends_at > now,
+            select(
+                Enrolment,
+                col(TrainingSession.title),
+                col(TrainingSession.starts_at),
+                col(Space.city),
             )
-            .order_by(TrainingSession.starts_at)
+            .join(TrainingSession, col(Enrolment.session_id) == col(TrainingSession.id))
+            .join(Space, col(TrainingSession.space_id) == col(Space.id))
+            .where(
+                col(Enrolment.user_id) == user_id,
+                col(Enrolment.status) != EnrolmentStatus.CANCELLED,
+                col(TrainingSession.status) == SessionStatus.SCHEDULED,
+                col(TrainingSession.ends_at) > now,
+            )
+            .order_by(col(TrainingSession.starts_at))
         ).all()
         result = []
         for enrolment, title, starts_at, city in rows:
             position = 0
             if enrolment.status == EnrolmentStatus.WAITING:
                 ahead = session.scalars(
-                    select(Enrolment.id).where(
-                        Enrolment.session_id == enrolment.session_id,
-                        Enrolment.status == EnrolmentStatus.WAITING,
-                        (Enrolment.created_at < enrolment.created_at)
+                    select(col(Enrolment.id)).where(
+                        col(Enrolment.session_id) == enrolment.session_id,
+                        col(Enrolment.status) == EnrolmentStatus.WAITING,
+                        (col(Enrolment.created_at) < enrolment.created_at)
                         | (
-                            (Enrolment.created_at == enrolment.created_at)
-                            & (Enrolment.id < enrolment.id)
+                            (col(Enrolment.created_at) == enrolment.created_at)
+                            & (col(Enrolment.id) < enrolment.id)
                         ),
                     )
                 ).all()
                 position = len(ahead) + 1
             result.append(
                 MyEnrolment(
-                    enrolment_id=enrolment.id,  # type: ignore[arg-type]
+                    enrolment_id=enrolment.id,
                     session_id=enrolment.session_id,
                     title=title,
                     city=city,
@@ -160,16 +166,21 @@ def enrolment_of(engine: Engine, *, enrolment_id: int, user_id: int) -> MyEnrolm
     """One of the learner's own enrolments (NotYourEnrolment for anyone else's)."""
     with reading(engine) as session:
         row = session.execute(
-            select(Enrolment, TrainingSession.title, TrainingSession.starts_at, Space.city)
-            .join(TrainingSession, Enrolment.session_id == TrainingSession.id)
-            .join(Space, TrainingSession.space_id == Space.id)
-            .where(Enrolment.id == enrolment_id)
+            select(
+                Enrolment,
+                col(TrainingSession.title),
+                col(TrainingSession.starts_at),
+                col(Space.city),
+            )
+            .join(TrainingSession, col(Enrolment.session_id) == col(TrainingSession.id))
+            .join(Space, col(TrainingSession.space_id) == col(Space.id))
+            .where(col(Enrolment.id) == enrolment_id)
         ).first()
     if row is None or row[0].user_id != user_id:
         raise NotYourEnrolment(enrolment_id)
     enrolment, title, starts_at, city = row
     return MyEnrolment(
-        enrolment_id=enrolment.id,  # type: ignore[arg-type]
+        enrolment_id=enrolment.id,
         session_id=enrolment.session_id,
         title=title,
         city=city,
@@ -203,33 +214,38 @@ def rosters(
     """Upcoming sessions of these organisations (None: all) with who is enrolled or waiting."""
     with reading(engine) as session:
         query = (
-            select(TrainingSession, Space.city)
-            .join(Space, TrainingSession.space_id == Space.id)
-            .join(Organisation, TrainingSession.organisation_id == Organisation.id)
+            select(TrainingSession, col(Space.city))
+            .join(Space, col(TrainingSession.space_id) == col(Space.id))
+            .join(Organisation, col(TrainingSession.organisation_id) == col(Organisation.id))
             .where(
-                TrainingSession.status == SessionStatus.SCHEDULED,
-                TrainingSession.ends_at > now,
-                TrainingSession.seats_taken > 0,
+                col(TrainingSession.status) == SessionStatus.SCHEDULED,
+                col(TrainingSession.ends_at) > now,
+                col(TrainingSession.seats_taken) > 0,
             )
-            .order_by(TrainingSession.starts_at)
+            .order_by(col(TrainingSession.starts_at))
             .limit(limit)
         )
         if organisations is not None:
-            query = query.where(Organisation.name.in_(sorted(organisations)))
+            query = query.where(col(Organisation.name).in_(sorted(organisations)))
         result = []
         for training, city in session.execute(query).all():
             people = session.execute(
-                select(User.first_name, User.last_name, User.username, Enrolment.status)
-                .join(User, Enrolment.user_id == User.id)
-                .where(
-                    Enrolment.session_id == training.id,
-                    Enrolment.status != EnrolmentStatus.CANCELLED,
+                select(
+                    col(User.first_name),
+                    col(User.last_name),
+                    col(User.username),
+                    col(Enrolment.status),
                 )
-                .order_by(Enrolment.status, Enrolment.created_at)
+                .join(User, col(Enrolment.user_id) == col(User.id))
+                .where(
+                    col(Enrolment.session_id) == training.id,
+                    col(Enrolment.status) != EnrolmentStatus.CANCELLED,
+                )
+                .order_by(col(Enrolment.status), col(Enrolment.created_at))
             ).all()
             result.append(
                 SessionRoster(
-                    session_id=training.id,  # type: ignore[arg-type]
+                    session_id=training.id,
                     title=training.title,
                     city=city,
                     starts_at=training.starts_at,
@@ -251,13 +267,16 @@ def organisation_admins(engine: Engine, *, session_id: int) -> list[tuple[int, s
     """(user id, language) of the admins of the session's organisation, to tell them news."""
     with reading(engine) as session:
         rows = session.execute(
-            select(User.id, User.language)
-            .join(RoleGrant, RoleGrant.user_id == User.id)
-            .join(TrainingSession, TrainingSession.organisation_id == RoleGrant.organisation_id)
+            select(col(User.id), col(User.language))
+            .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
+            .join(
+                TrainingSession,
+                col(TrainingSession.organisation_id) == col(RoleGrant.organisation_id),
+            )
             .where(
-                TrainingSession.id == session_id,
-                RoleGrant.role == Role.ORG_ADMIN,
-                User.is_active.is_(True),
+                col(TrainingSession.id) == session_id,
+                col(RoleGrant.role) == Role.ORG_ADMIN,
+                col(User.is_active).is_(True),
             )
         ).all()
     return [(user_id, language) for user_id, language in rows]
@@ -281,21 +300,21 @@ def other_dates(
         if this is None:
             return []
         rows = session.execute(
-            select(TrainingSession, Space.city)
-            .join(Space, TrainingSession.space_id == Space.id)
+            select(TrainingSession, col(Space.city))
+            .join(Space, col(TrainingSession.space_id) == col(Space.id))
             .where(
-                TrainingSession.title == this.title,
-                TrainingSession.organisation_id == this.organisation_id,
-                TrainingSession.id != session_id,
-                TrainingSession.status == SessionStatus.SCHEDULED,
-                TrainingSession.starts_at > now,
+                col(TrainingSession.title) == this.title,
+                col(TrainingSession.organisation_id) == this.organisation_id,
+                col(TrainingSession.id) != session_id,
+                col(TrainingSession.status) == SessionStatus.SCHEDULED,
+                col(TrainingSession.starts_at) > now,
             )
-            .order_by(TrainingSession.starts_at)
+            .order_by(col(TrainingSession.starts_at))
             .limit(limit)
         ).all()
     return [
         OtherDate(
-            session_id=training.id,  # type: ignore[arg-type]
+            session_id=training.id,
             starts_at=training.starts_at,
             city=city,
             seats_left=max(training.seats - training.seats_taken, 0),
@@ -308,10 +327,10 @@ def offer_of(engine: Engine, *, session_id: int, user_id: int) -> tuple[int, dat
     """The seat currently offered to this learner for this session: (enrolment id, deadline)."""
     with reading(engine) as session:
         row = session.execute(
-            select(Enrolment.id, Enrolment.offer_expires_at).where(
-                Enrolment.session_id == session_id,
-                Enrolment.user_id == user_id,
-                Enrolment.status == EnrolmentStatus.OFFERED,
+            select(col(Enrolment.id), col(Enrolment.offer_expires_at)).where(
+                col(Enrolment.session_id) == session_id,
+                col(Enrolment.user_id) == user_id,
+                col(Enrolment.status) == EnrolmentStatus.OFFERED,
             )
         ).first()
     if row is None or row[1] is None:

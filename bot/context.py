@@ -38,7 +38,7 @@ class ProxiContext(CallbackContext[ExtBot[None], dict[str, Any], dict[str, Any],
 
     @property
     def services(self) -> Services:
-        return self.bot_data["services"]  # type: ignore[no-any-return]
+        return self.bot_data["services"]
 
     @property
     def language(self) -> str:

@@ -11,12 +11,12 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
@@ -93,6 +93,15 @@ def reading(engine: Engine) -> Iterator[Session]:
     with Session(engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False) as session:
         # Closing (not rolling back) ends the transaction and keeps loaded values readable.
         yield session
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched.
+
+    Session.execute types every result as a plain Result, but a DML statement's result is a
+    CursorResult, which alone carries the count.
+    """
+    return cast(CursorResult[Any], result).rowcount
 
 
 def alembic_config(url: str) -> Config:

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from bot.db import unit_of_work
+from bot.db import rowcount, unit_of_work
 from bot.errors import DomainError, Refusal
 from bot.models import Enrolment, EnrolmentStatus, SessionStatus, TrainingSession
 
@@ -117,7 +117,9 @@ def _bookable(session: Session, session_id: int, now: datetime) -> TrainingSessi
 
 def _existing(session: Session, session_id: int, user_id: int) -> Enrolment | None:
     return session.scalars(
-        select(Enrolment).where(Enrolment.session_id == session_id, Enrolment.user_id == user_id)
+        select(Enrolment).where(
+            col(Enrolment.session_id) == session_id, col(Enrolment.user_id) == user_id
+        )
     ).first()
 
 
@@ -125,21 +127,21 @@ def _take_seat(session: Session, session_id: int, now: datetime) -> bool:
     taken = session.execute(
         update(TrainingSession)
         .where(
-            TrainingSession.id == session_id,
-            TrainingSession.status == SessionStatus.SCHEDULED,
-            TrainingSession.starts_at > now,
-            TrainingSession.seats_taken < TrainingSession.seats,
+            col(TrainingSession.id) == session_id,
+            col(TrainingSession.status) == SessionStatus.SCHEDULED,
+            col(TrainingSession.starts_at) > now,
+            col(TrainingSession.seats_taken) < col(TrainingSession.seats),
         )
-        .values(seats_taken=TrainingSession.seats_taken + 1)
+        .values(seats_taken=col(TrainingSession.seats_taken) + 1)
     )
-    return taken.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(taken) == 1
 
 
 def _free_seat(session: Session, session_id: int) -> None:
     session.execute(
         update(TrainingSession)
-        .where(TrainingSession.id == session_id, TrainingSession.seats_taken > 0)
-        .values(seats_taken=TrainingSession.seats_taken - 1)
+        .where(col(TrainingSession.id) == session_id, col(TrainingSession.seats_taken) > 0)
+        .values(seats_taken=col(TrainingSession.seats_taken) - 1)
     )
 
 
@@ -147,11 +149,11 @@ def _taken(session: Session, enrolment_id: int, session_id: int) -> Taken:
     """The seat just taken, read in the same transaction (seats_taken as now written)."""
     title, starts_at, ends_at, seats_taken = session.execute(
         select(
-            TrainingSession.title,
-            TrainingSession.starts_at,
-            TrainingSession.ends_at,
-            TrainingSession.seats_taken,
-        ).where(TrainingSession.id == session_id)
+            col(TrainingSession.title),
+            col(TrainingSession.starts_at),
+            col(TrainingSession.ends_at),
+            col(TrainingSession.seats_taken),
+        ).where(col(TrainingSession.id) == session_id)
     ).one()
     return Taken(enrolment_id, session_id, title, starts_at, ends_at, seats_taken)
 
@@ -187,7 +189,8 @@ def enrol(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> Ta
                 )
                 session.add(enrolment)
             session.flush()  # the unique constraint fires here for a concurrent double tap
-            return _taken(session, enrolment.id, session_id)  # type: ignore[arg-type]
+            enrolment_id: int = enrolment.id  # type: ignore[assignment]  # set by the flush
+            return _taken(session, enrolment_id, session_id)
     except IntegrityError:
         # The same learner enrolled in a concurrent transaction; ours rolled back whole.
         raise AlreadyEnrolled(EnrolmentStatus.ENROLLED) from None
@@ -227,10 +230,10 @@ def join_waitlist(engine: Engine, *, session_id: int, user_id: int, now: datetim
 def _anyone_waiting(session: Session, session_id: int) -> bool:
     return (
         session.scalars(
-            select(Enrolment.id)
+            select(col(Enrolment.id))
             .where(
-                Enrolment.session_id == session_id,
-                Enrolment.status == EnrolmentStatus.WAITING,
+                col(Enrolment.session_id) == session_id,
+                col(Enrolment.status) == EnrolmentStatus.WAITING,
             )
             .limit(1)
         ).first()
@@ -240,9 +243,12 @@ def _anyone_waiting(session: Session, session_id: int) -> bool:
 
 def _position(session: Session, session_id: int, user_id: int) -> int:
     waiting = session.execute(
-        select(Enrolment.user_id)
-        .where(Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.WAITING)
-        .order_by(Enrolment.created_at, Enrolment.id)
+        select(col(Enrolment.user_id))
+        .where(
+            col(Enrolment.session_id) == session_id,
+            col(Enrolment.status) == EnrolmentStatus.WAITING,
+        )
+        .order_by(col(Enrolment.created_at), col(Enrolment.id))
     ).scalars()
     for position, waiting_user in enumerate(waiting, start=1):
         if waiting_user == user_id:
@@ -255,16 +261,16 @@ def _accept(session: Session, enrolment: Enrolment, now: datetime) -> int:
     taken = session.execute(
         update(Enrolment)
         .where(
-            Enrolment.id == enrolment.id,
-            Enrolment.status == EnrolmentStatus.OFFERED,
-            Enrolment.offer_expires_at > now,
+            col(Enrolment.id) == enrolment.id,
+            col(Enrolment.status) == EnrolmentStatus.OFFERED,
+            col(Enrolment.offer_expires_at) > now,
         )
         .values(status=EnrolmentStatus.ENROLLED, offer_expires_at=None, updated_at=now)
     )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
+    if rowcount(taken) != 1:
         raise OfferExpired(enrolment.id)
     session.expire(enrolment)
-    return enrolment.id  # type: ignore[return-value]
+    return enrolment.id  # type: ignore[return-value]  # a stored row's id is set (None only before flush)
 
 
 def _drop(session: Session, enrolment_id: int, was: str, now: datetime) -> bool:
@@ -272,10 +278,10 @@ def _drop(session: Session, enrolment_id: int, was: str, now: datetime) -> bool:
     a held seat only when this returns True, so a seat is never freed twice."""
     dropped = session.execute(
         update(Enrolment)
-        .where(Enrolment.id == enrolment_id, Enrolment.status == was)
+        .where(col(Enrolment.id) == enrolment_id, col(Enrolment.status) == was)
         .values(status=EnrolmentStatus.CANCELLED, offer_expires_at=None, updated_at=now)
     )
-    return dropped.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(dropped) == 1
 
 
 def offer_deadline(starts_at: datetime, now: datetime, ttl: timedelta) -> datetime:
@@ -293,20 +299,23 @@ def _offer_next(
         return None
     candidate = session.scalars(
         select(Enrolment)
-        .where(Enrolment.session_id == training.id, Enrolment.status == EnrolmentStatus.WAITING)
-        .order_by(Enrolment.created_at, Enrolment.id)
+        .where(
+            col(Enrolment.session_id) == training.id,
+            col(Enrolment.status) == EnrolmentStatus.WAITING,
+        )
+        .order_by(col(Enrolment.created_at), col(Enrolment.id))
         .limit(1)
     ).first()
-    if candidate is None or not _take_seat(session, training.id, now):  # type: ignore[arg-type]
+    if candidate is None or not _take_seat(session, training.id, now):  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         return None
     candidate.status = EnrolmentStatus.OFFERED
     candidate.offer_expires_at = offer_deadline(training.starts_at, now, ttl)
     candidate.updated_at = now
     session.flush()
     return Offer(
-        enrolment_id=candidate.id,  # type: ignore[arg-type]
+        enrolment_id=candidate.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         user_id=candidate.user_id,
-        session_id=training.id,  # type: ignore[arg-type]
+        session_id=training.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         expires_at=candidate.offer_expires_at,
     )
 
@@ -354,7 +363,8 @@ def _cancel(
     session_id = enrolment.session_id
     training = session.get(TrainingSession, session_id)
     assert training is not None
-    if was == EnrolmentStatus.CANCELLED or not _drop(session, enrolment.id, was, now):  # type: ignore[arg-type]
+    enrolment_id: int = enrolment.id  # type: ignore[assignment]  # a stored row's id is set
+    if was == EnrolmentStatus.CANCELLED or not _drop(session, enrolment_id, was, now):
         was = EnrolmentStatus.CANCELLED
         return Cancelled(session_id, was, None, training.title, training.seats_taken)
     session.expire(enrolment)
@@ -399,12 +409,15 @@ def expire_offers(
     with unit_of_work(engine) as session:
         overdue = session.scalars(
             select(Enrolment)
-            .where(Enrolment.status == EnrolmentStatus.OFFERED, Enrolment.offer_expires_at <= now)
-            .order_by(Enrolment.offer_expires_at)
+            .where(
+                col(Enrolment.status) == EnrolmentStatus.OFFERED,
+                col(Enrolment.offer_expires_at) <= now,
+            )
+            .order_by(col(Enrolment.offer_expires_at))
             .with_for_update(skip_locked=True)
         ).all()
         for enrolment in overdue:
-            if not _drop(session, enrolment.id, EnrolmentStatus.OFFERED, now):  # type: ignore[arg-type]
+            if not _drop(session, enrolment.id, EnrolmentStatus.OFFERED, now):  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
                 continue  # accepted or cancelled in the meantime
             _free_seat(session, enrolment.session_id)
             session.flush()

@@ -17,6 +17,7 @@ import tomllib
 from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -51,7 +52,7 @@ def load_catalog(language: str) -> dict[str, Entry]:
             if isinstance(value, dict) and not _is_plural_table(value):
                 walk(name, value)
             else:
-                flat[name] = value  # type: ignore[assignment]
+                flat[name] = cast(Entry, value)  # a string, or a plural table of strings
 
     for path in sorted((LOCALES_DIR / language).glob("*.toml")):
         with path.open("rb") as handle:
@@ -75,6 +76,10 @@ def _is_plural_table(value: dict[str, object]) -> bool:
     return bool(value) and set(value) <= {"zero", "one", "two", "few", "many", "other"}
 
 
+# Translator's methods `date` and `datetime` shadow the types inside its class body.
+_DateTime = datetime
+
+
 class Translator:
     """Renders catalog texts, dates and numbers for one language and time zone."""
 
@@ -91,10 +96,10 @@ class Translator:
             logger.error("missing text %r in the %s catalog", key, self.language)
             entry = load_catalog(DEFAULT_LANGUAGE).get(key, key)
         if isinstance(entry, dict):
-            count = values.get("count", 0)
-            form = self.locale.plural_form(count)  # type: ignore[arg-type]
+            count = cast(float, values.get("count", 0))  # callers pass a number as `count`
+            form = self.locale.plural_form(count)
             entry = entry.get(form) or entry["other"]
-            values.setdefault("n", self.number(count))  # type: ignore[arg-type]
+            values.setdefault("n", self.number(count))
         text = entry.format(**values) if values else entry
         if values and self.language == "fr":
             text = _elide(text)
@@ -105,7 +110,7 @@ class Translator:
         local = moment.astimezone(self.tz)
         return self._first(format_datetime(local, self("format.datetime"), locale=self.locale))
 
-    def date(self, day: date | datetime) -> str:
+    def date(self, day: date | _DateTime) -> str:
         """`jeudi 5 mars` / `Thursday 5 March`."""
         if isinstance(day, datetime):
             day = day.astimezone(self.tz).date()
@@ -115,7 +120,7 @@ class Translator:
         """French writes the first of the month as an ordinal: "mardi 1er décembre"."""
         return _FIRST_OF_MONTH.sub(r"1er \1", text) if self.language == "fr" else text
 
-    def time(self, moment: datetime) -> str:
+    def time(self, moment: _DateTime) -> str:
         """`14:00`."""
         return format_time(moment.astimezone(self.tz), "HH:mm", locale=self.locale)
 

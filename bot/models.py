@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
@@ -77,14 +78,14 @@ class ReminderStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-def _ts(**kwargs: object) -> object:
-    return Field(sa_type=UTCDateTime, **kwargs)  # type: ignore[arg-type]
+def _ts(**kwargs: Any) -> Any:
+    return Field(sa_type=UTCDateTime, **kwargs)
 
 
 class Organisation(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=200, unique=True)
-    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    created_at: datetime = _ts(default_factory=utcnow)
 
 
 class User(SQLModel, table=True):
@@ -100,8 +101,8 @@ class User(SQLModel, table=True):
     language: str = Field(default="fr", max_length=8)
     home_insee: str | None = Field(default=None, max_length=5)
     is_active: bool = True  # False once the user blocked the bot
-    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
-    last_seen_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    created_at: datetime = _ts(default_factory=utcnow)
+    last_seen_at: datetime = _ts(default_factory=utcnow)
 
 
 class RoleGrant(SQLModel, table=True):
@@ -115,7 +116,7 @@ class RoleGrant(SQLModel, table=True):
     role: str = Field(max_length=20)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     granted_by: int | None = Field(default=None, sa_type=BigInteger)
-    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    created_at: datetime = _ts(default_factory=utcnow)
 
 
 class Invite(SQLModel, table=True):
@@ -125,9 +126,9 @@ class Invite(SQLModel, table=True):
     role: str = Field(max_length=20)
     organisation_id: int | None = Field(default=None, foreign_key="organisation.id")
     created_by: int = Field(sa_type=BigInteger)
-    expires_at: datetime = _ts()  # type: ignore[assignment]
+    expires_at: datetime = _ts()
     used_by: int | None = Field(default=None, sa_type=BigInteger)
-    used_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    used_at: datetime | None = _ts(default=None)
 
 
 class AuditEntry(SQLModel, table=True):
@@ -135,7 +136,7 @@ class AuditEntry(SQLModel, table=True):
 
     __tablename__ = "audit_entry"
     id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    at: datetime = _ts(default_factory=utcnow)
     actor_id: int | None = Field(default=None, sa_type=BigInteger)
     action: str = Field(max_length=50)
     detail: str = Field(default="", max_length=2000)
@@ -155,8 +156,8 @@ class Space(SQLModel, table=True):
     longitude: float
     accessible: bool | None = None
     contact: str | None = Field(default=None, max_length=200)
-    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
-    updated_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
 
 
 class TrainingSession(SQLModel, table=True):
@@ -170,8 +171,8 @@ class TrainingSession(SQLModel, table=True):
     title: str = Field(max_length=300)
     organisation_id: int = Field(foreign_key="organisation.id", index=True)
     space_id: int = Field(foreign_key="space.id", index=True)
-    starts_at: datetime = _ts()  # type: ignore[assignment]
-    ends_at: datetime = _ts()  # type: ignore[assignment]
+    starts_at: datetime = _ts()
+    ends_at: datetime = _ts()
     seats: int
     seats_taken: int = 0
     topics: str = Field(default="", max_length=1000)
@@ -182,8 +183,8 @@ class TrainingSession(SQLModel, table=True):
     description: str = Field(default="", max_length=5000)
     url: str | None = Field(default=None, max_length=500)
     status: str = Field(default=SessionStatus.SCHEDULED, max_length=20)
-    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
-    updated_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
 
 
 class Enrolment(SQLModel, table=True):
@@ -197,9 +198,9 @@ class Enrolment(SQLModel, table=True):
         sa_type=BigInteger, foreign_key="app_user.id", index=True, ondelete="CASCADE"
     )
     status: str = Field(max_length=20)
-    offer_expires_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
-    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
-    updated_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    offer_expires_at: datetime | None = _ts(default=None)
+    created_at: datetime = _ts(default_factory=utcnow)
+    updated_at: datetime = _ts(default_factory=utcnow)
 
 
 class Alert(SQLModel, table=True):
@@ -214,7 +215,7 @@ class Alert(SQLModel, table=True):
     longitude: float
     place_label: str = Field(default="", max_length=200)
     radius_km: int = 30
-    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
+    created_at: datetime = _ts(default_factory=utcnow)
 
 
 class Tutor(SQLModel, table=True):
@@ -241,8 +242,8 @@ class AvailabilitySlot(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     tutor_id: int = Field(foreign_key="tutor.id")
-    starts_at: datetime = _ts()  # type: ignore[assignment]
-    ends_at: datetime = _ts()  # type: ignore[assignment]
+    starts_at: datetime = _ts()
+    ends_at: datetime = _ts()
     space_id: int | None = Field(default=None, foreign_key="space.id")
     online_url: str | None = Field(default=None, max_length=500)
     seats: int = 1
@@ -277,12 +278,12 @@ class Appointment(SQLModel, table=True):
     ics_sequence: int = 0
     attended: bool | None = None
     rating: int | None = None
-    created_at: datetime = _ts(default_factory=utcnow)  # type: ignore[assignment]
-    decided_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    created_at: datetime = _ts(default_factory=utcnow)
+    decided_at: datetime | None = _ts(default=None)
     # Why the tutor declined, or why either side cancelled (shown to the other side).
     reason: str | None = Field(default=None, max_length=500)
     # When the tutor was nudged about this unanswered request (nudge once, then expire).
-    nudged_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    nudged_at: datetime | None = _ts(default=None)
     # A reschedule is a new pending request that keeps the old one's ics_uid (sequence + 1).
     rescheduled_from_id: int | None = Field(default=None, foreign_key="appointment.id")
     # Who answered "did it take place?": "tutor" or "learner"; the tutor's answer wins.
@@ -300,14 +301,14 @@ class Reminder(SQLModel, table=True):
     # Makes re-planning idempotent: one row per (kind, recipient, subject).
     dedupe_key: str = Field(max_length=200, unique=True)
     recipient_id: int = Field(sa_type=BigInteger, foreign_key="app_user.id", ondelete="CASCADE")
-    due_at: datetime = _ts()  # type: ignore[assignment]
-    deadline_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    due_at: datetime = _ts()
+    deadline_at: datetime | None = _ts(default=None)
     appointment_id: int | None = Field(default=None, foreign_key="appointment.id")
     session_id: int | None = Field(default=None, foreign_key="training_session.id")
     urgent: bool = False
     status: str = Field(default=ReminderStatus.PENDING, max_length=20)
     attempts: int = 0
     claimed_by: str | None = Field(default=None, max_length=100)
-    claimed_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
-    sent_at: datetime | None = _ts(default=None)  # type: ignore[assignment]
+    claimed_at: datetime | None = _ts(default=None)
+    sent_at: datetime | None = _ts(default=None)
     last_error: str | None = Field(default=None, max_length=500)

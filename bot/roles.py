@@ -13,8 +13,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
-from bot.db import reading, unit_of_work
+from bot.db import reading, rowcount, unit_of_work
 from bot.errors import DomainError
 from bot.models import AuditEntry, Invite, Organisation, Role, RoleGrant, User
 
@@ -70,9 +71,11 @@ def roles_of(engine: Engine, *, user_id: int, super_admins: frozenset[int]) -> R
     """The roles of a user: ADMIN_IDS make super-admins; grants come from invites."""
     with reading(engine) as session:
         rows = session.execute(
-            select(RoleGrant.role, Organisation.name)
-            .join(Organisation, RoleGrant.organisation_id == Organisation.id, isouter=True)
-            .where(RoleGrant.user_id == user_id)
+            select(col(RoleGrant.role), col(Organisation.name))
+            .join(
+                Organisation, col(RoleGrant.organisation_id) == col(Organisation.id), isouter=True
+            )
+            .where(col(RoleGrant.user_id) == user_id)
         ).all()
     return Roles(
         super_admin=user_id in super_admins or any(role == Role.ADMIN for role, _ in rows),
@@ -85,9 +88,9 @@ def list_organisations(
     engine: Engine, *, only: frozenset[str] | None = None
 ) -> list[tuple[int, str]]:
     """(id, name) of organisations, alphabetically; `only` restricts to these names."""
-    query = select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    query = select(col(Organisation.id), col(Organisation.name)).order_by(col(Organisation.name))
     if only is not None:
-        query = query.where(Organisation.name.in_(sorted(only)))
+        query = query.where(col(Organisation.name).in_(sorted(only)))
     with reading(engine) as session:
         return [(org_id, name) for org_id, name in session.execute(query)]
 
@@ -156,10 +159,14 @@ def redeem_invite(engine: Engine, *, token: str, user_id: int, now: datetime) ->
     with unit_of_work(engine) as session:
         claimed = session.execute(
             update(Invite)
-            .where(Invite.token == token, Invite.used_by.is_(None), Invite.expires_at > now)
+            .where(
+                col(Invite.token) == token,
+                col(Invite.used_by).is_(None),
+                col(Invite.expires_at) > now,
+            )
             .values(used_by=user_id, used_at=now)
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(claimed) != 1:
             raise InviteInvalid(token)
         invite = session.get(Invite, token)
         assert invite is not None
@@ -167,12 +174,12 @@ def redeem_invite(engine: Engine, *, token: str, user_id: int, now: datetime) ->
             session.add(User(id=user_id, created_at=now, last_seen_at=now))
             session.flush()
         exists = session.scalar(
-            select(RoleGrant.id).where(
-                RoleGrant.user_id == user_id,
-                RoleGrant.role == invite.role,
-                RoleGrant.organisation_id == invite.organisation_id
+            select(col(RoleGrant.id)).where(
+                col(RoleGrant.user_id) == user_id,
+                col(RoleGrant.role) == invite.role,
+                col(RoleGrant.organisation_id) == invite.organisation_id
                 if invite.organisation_id is not None
-                else RoleGrant.organisation_id.is_(None),
+                else col(RoleGrant.organisation_id).is_(None),
             )
         )
         if exists is None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.clock import Clock
 from bot.db import unit_of_work
@@ -89,7 +92,7 @@ def touch_user(
                 user.language = language
         session.flush()
         roles = frozenset(
-            session.scalars(select(RoleGrant.role).where(RoleGrant.user_id == user_id))
+            session.scalars(select(col(RoleGrant.role)).where(col(RoleGrant.user_id) == user_id))
         )
         return UserProfile(
             id=user.id,
@@ -106,13 +109,13 @@ def set_language(engine: Engine, *, user_id: int, language: str) -> None:
     if language not in LANGUAGES:
         raise UnknownLanguage(language)
     with unit_of_work(engine) as session:
-        session.execute(update(User).where(User.id == user_id).values(language=language))
+        session.execute(update(User).where(col(User.id) == user_id).values(language=language))
 
 
 def mark_inactive(engine: Engine, *, user_id: int) -> None:
     """The user blocked the bot: stop sending them anything until they write again."""
     with unit_of_work(engine) as session:
-        session.execute(update(User).where(User.id == user_id).values(is_active=False))
+        session.execute(update(User).where(col(User.id) == user_id).values(is_active=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,39 +136,41 @@ def forget_user(engine: Engine, *, user_id: int, now: datetime) -> Forgotten | N
         if session.get(User, user_id) is None:
             return None
         active = session.scalars(
-            select(Enrolment.id).where(
-                Enrolment.user_id == user_id, Enrolment.status != EnrolmentStatus.CANCELLED
+            select(col(Enrolment.id)).where(
+                col(Enrolment.user_id) == user_id,
+                col(Enrolment.status) != EnrolmentStatus.CANCELLED,
             )
         ).all()
         booked = session.scalars(
-            select(Appointment.id)
-            .join(AvailabilitySlot, AvailabilitySlot.id == Appointment.slot_id)
+            select(col(Appointment.id))
+            .join(AvailabilitySlot, col(AvailabilitySlot.id) == col(Appointment.slot_id))
             .where(
-                Appointment.learner_id == user_id,
-                Appointment.status.in_(HOLDING),  # type: ignore[attr-defined]
-                AvailabilitySlot.starts_at > now,
+                col(Appointment.learner_id) == user_id,
+                col(Appointment.status).in_(HOLDING),
+                col(AvailabilitySlot.starts_at) > now,
             )
         ).all()
+    # Stored rows' ids are never None (the models' `int | None` is for rows not yet added).
     outcomes = Forgotten(
         enrolments=[
             cancel(engine, enrolment_id=enrolment_id, user_id=user_id, now=now)
-            for enrolment_id in active
+            for enrolment_id in cast("Sequence[int]", active)
         ],
         appointments=[
             cancel_appointment(engine, appointment_id=appointment_id, by_user_id=user_id, now=now)
-            for appointment_id in booked
+            for appointment_id in cast("Sequence[int]", booked)
         ],
     )
     with unit_of_work(engine) as session:
-        appointment_ids = select(Appointment.id).where(Appointment.learner_id == user_id)
-        session.execute(delete(Reminder).where(Reminder.appointment_id.in_(appointment_ids)))
-        session.execute(delete(Reminder).where(Reminder.recipient_id == user_id))
-        session.execute(delete(Appointment).where(Appointment.learner_id == user_id))
-        session.execute(delete(Enrolment).where(Enrolment.user_id == user_id))
-        session.execute(delete(Alert).where(Alert.user_id == user_id))
-        session.execute(delete(RoleGrant).where(RoleGrant.user_id == user_id))
-        session.execute(update(Tutor).where(Tutor.user_id == user_id).values(user_id=None))
-        session.execute(delete(User).where(User.id == user_id))
+        appointment_ids = select(col(Appointment.id)).where(col(Appointment.learner_id) == user_id)
+        session.execute(delete(Reminder).where(col(Reminder.appointment_id).in_(appointment_ids)))
+        session.execute(delete(Reminder).where(col(Reminder.recipient_id) == user_id))
+        session.execute(delete(Appointment).where(col(Appointment.learner_id) == user_id))
+        session.execute(delete(Enrolment).where(col(Enrolment.user_id) == user_id))
+        session.execute(delete(Alert).where(col(Alert.user_id) == user_id))
+        session.execute(delete(RoleGrant).where(col(RoleGrant.user_id) == user_id))
+        session.execute(update(Tutor).where(col(Tutor.user_id) == user_id).values(user_id=None))
+        session.execute(delete(User).where(col(User.id) == user_id))
         session.add(
             AuditEntry(at=now, actor_id=user_id, action="forget", detail="user data deleted")
         )
@@ -192,7 +197,7 @@ def display_name(engine: Engine, *, user_id: int) -> str:
 def set_home(engine: Engine, *, user_id: int, insee: str | None) -> None:
     """Remember (or forget, with None) the learner's home commune, by INSEE code."""
     with unit_of_work(engine) as session:
-        session.execute(update(User).where(User.id == user_id).values(home_insee=insee))
+        session.execute(update(User).where(col(User.id) == user_id).values(home_insee=insee))
 
 
 def home_of(engine: Engine, *, user_id: int) -> str | None:

@@ -47,7 +47,7 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
         await refuse(query, t, exc)
         return
     await query.answer()
-    await query.message.reply_text(  # type: ignore[union-attr]
+    await query.message.reply_text(  # type: ignore[union-attr]  # an InaccessibleMessage fails as before
         t(
             "alerts.saved",
             query=html.escape(alert.query),

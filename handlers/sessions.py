@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler
@@ -121,7 +122,7 @@ async def open_card(update: Update, context: ProxiContext) -> None:
         reply_markup=card_keyboard(context, card, other_dates=others),
     )
     if card.bookable and card.modality != "distanciel":
-        await send_venue(query.message, card)  # type: ignore[arg-type]
+        await send_venue(query.message, card)  # type: ignore[arg-type]  # an InaccessibleMessage fails as before
 
 
 async def open_card_from_link(update: Update, context: ProxiContext, payload: str) -> None:
@@ -151,7 +152,8 @@ async def share(update: Update, context: ProxiContext) -> None:
     await query.answer()
     session_id = buttons.SHARE.value(query.data)
     link = create_deep_linked_url(context.bot.username, f"{SESSION_LINK_PREFIX}{session_id}")
-    await query.message.reply_text(  # type: ignore[union-attr]
+    # Typing only: an InaccessibleMessage (a deleted card) still fails as before.
+    await cast(Message, query.message).reply_text(
         context.t("card.share", link=html.escape(link))
     )
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import cast
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
@@ -73,14 +74,16 @@ async def menu_button(update: Update, context: ProxiContext) -> None:
     from handlers.account import language_keyboard  # the language menu lives with /langue
 
     choice = buttons.MENU.value(query.data)
+    # Typing only: an InaccessibleMessage (a deleted menu) still fails as before.
+    message = cast(Message, query.message)
     if choice == "help":
-        await query.message.reply_text(context.t("help.text"))  # type: ignore[union-attr]
+        await message.reply_text(context.t("help.text"))
     elif choice == "lang":
-        await query.message.reply_text(  # type: ignore[union-attr]
+        await message.reply_text(
             context.t("language.choose"), reply_markup=language_keyboard(context)
         )
     else:
-        await query.message.reply_text(context.t("start.search_prompt"))  # type: ignore[union-attr]
+        await message.reply_text(context.t("start.search_prompt"))
 
 
 def handlers() -> Handlers:

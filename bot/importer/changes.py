@@ -30,13 +30,13 @@ from bot.models import (
     User,
 )
 
-ORGANISATION: Table = Organisation.__table__  # type: ignore[attr-defined, assignment]
-SPACE: Table = Space.__table__  # type: ignore[attr-defined, assignment]
-SESSION: Table = TrainingSession.__table__  # type: ignore[attr-defined, assignment]
-TUTOR: Table = Tutor.__table__  # type: ignore[attr-defined, assignment]
-USER: Table = User.__table__  # type: ignore[attr-defined, assignment]
-ROLE_GRANT: Table = RoleGrant.__table__  # type: ignore[attr-defined, assignment]
-AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined, assignment]
+ORGANISATION: Table = Organisation.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
+SPACE: Table = Space.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
+SESSION: Table = TrainingSession.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
+TUTOR: Table = Tutor.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
+USER: Table = User.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
+ROLE_GRANT: Table = RoleGrant.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
+AUDIT: Table = AuditEntry.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
 TUTOR_ROLE = Role.TUTOR.value
 
 # Columns an import may set, by the file column that carries them.

@@ -100,7 +100,7 @@ def _parse(data: bytes) -> Element:
     for element in root.iter():
         if isinstance(element.tag, str) and "}" in element.tag:
             element.tag = element.tag.rsplit("}", 1)[1]
-    return root  # type: ignore[no-any-return]
+    return root
 
 
 def _recruitment_closed(

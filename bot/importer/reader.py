@@ -18,11 +18,11 @@ import json
 import logging
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import PurePath
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bot.importer.columns import Kind, kind_of_name
 from bot.importer.problems import ITEM, LINE, FileProblem, Problem
@@ -175,7 +175,7 @@ def _csv_table(name: str, data: bytes) -> Table:
     return Table(name, headers, rows)
 
 
-def _clean_headers(cells: list[object] | tuple[object, ...]) -> list[str]:
+def _clean_headers(cells: Sequence[object]) -> list[str]:
     headers = ["" if cell is None else str(cell).strip() for cell in cells]
     while headers and not headers[-1]:
         headers.pop()
@@ -249,7 +249,9 @@ def _count_formulas(archive: zipfile.ZipFile, path: str | None) -> int:
         return -1
 
 
-def _sheet_records(data: bytes, title: str, with_formulas: bool) -> Iterator[tuple[int, tuple]]:
+def _sheet_records(
+    data: bytes, title: str, with_formulas: bool
+) -> Generator[tuple[int, tuple[Any, ...]]]:
     """(row number, values) of one sheet; a formula without a cached value is marked."""
     try:
         yield from _sheet_cells(data, title, with_formulas)
@@ -347,14 +349,16 @@ def _json_tables(name: str, data: bytes) -> list[Table]:
 
 def _json_table(name: str, items: list[object], kind: Kind | None) -> Table:
     headers: dict[str, None] = {}
+    objects: list[dict[Any, Any]] = []  # parsed JSON objects
     for index, item in enumerate(items, start=1):
         if not isinstance(item, dict):
             raise FileProblem("json_not_object", item=index)
+        objects.append(item)
         headers.update(dict.fromkeys(str(key) for key in item))
 
     def rows() -> Iterator[Row]:
-        for index, item in enumerate(items, start=1):
-            values = {str(k): v for k, v in item.items()}  # type: ignore[union-attr]
+        for index, item in enumerate(objects, start=1):
+            values = {str(k): v for k, v in item.items()}
             if any(not _blank(v) for v in values.values()):
                 yield Row(index, values)
 

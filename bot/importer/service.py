@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection, Engine
@@ -36,7 +37,7 @@ from bot.models import AuditEntry
 
 logger = logging.getLogger(__name__)
 
-AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
+AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]  # SQLModel sets __table__ on table classes
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,9 +219,9 @@ def _validate(
     if not files:
         log.error(Problem("", None, None, "no_files"))
     tables = []
-    for name, data in files:
+    for name, raw in files:
         try:
-            content = read_file(name, data, max_bytes=max_bytes)
+            content = read_file(name, raw, max_bytes=max_bytes)
         except FileProblem as exc:
             log.error(Problem(name, None, None, exc.code, exc.params))
             continue
@@ -260,7 +261,8 @@ def _counts(changes: Changes) -> ImportCounts:
 
 def _outcome(
     files: Sequence[tuple[str, bytes]], changes: Changes, log: ProblemLog
-) -> dict[str, object]:
+) -> dict[str, Any]:
+    """ImportOutcome's fields, for ImportPlan(**...) and ImportResult(**...)."""
     return {
         "file_names": tuple(name for name, _ in files),
         "counts": _counts(changes),

@@ -250,6 +250,9 @@ class _Validator:
             commune = self._commune(c, postcode, city)
         if not c.ok or commune is None:
             return
+        # c.ok: every required cell was read (a missing one failed the row).
+        assert space_id is not None and name is not None and address is not None
+        assert postcode is not None and city is not None
         if latitude is None or longitude is None:
             latitude, longitude = commune.latitude, commune.longitude
         self.result.spaces.append(
@@ -310,6 +313,10 @@ class _Validator:
             )
         if not c.ok:
             return
+        # c.ok: every required cell was read (a missing one failed the row).
+        assert session_id is not None and title is not None and organisation is not None
+        assert space_id is not None and starts_at is not None and ends_at is not None
+        assert seats is not None
         share = self._share
         self.result.sessions.append(
             SessionRecord(
@@ -354,6 +361,8 @@ class _Validator:
             )
         if not c.ok:
             return
+        # c.ok: every required cell was read (a missing one failed the row).
+        assert tutor_id is not None and name is not None and organisation is not None
         share = self._share
         self.result.tutors.append(
             TutorRecord(
@@ -381,7 +390,7 @@ def _geocode(places: Places, postcode: str, city: str) -> Commune | None:
             return commune
     departement = postcode[:3] if postcode.startswith("97") else postcode[:2]
     found = places.resolve(city, departement=departement)
-    for commune in (found.commune, *found.candidates):
-        if commune is not None and commune in served:
-            return commune
+    for candidate in (found.commune, *found.candidates):
+        if candidate is not None and candidate in served:
+            return candidate
     return None

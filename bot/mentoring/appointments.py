@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from bot.db import unit_of_work
 from bot.mentoring.errors import AlreadyRequested, NotYours, OwnSlot, SlotTaken, TooLate
@@ -82,17 +83,17 @@ def request(
     try:
         with unit_of_work(engine) as session:
             owner = session.scalar(
-                select(Tutor.user_id)
-                .join(AvailabilitySlot, AvailabilitySlot.tutor_id == Tutor.id)  # type: ignore[arg-type]
-                .where(AvailabilitySlot.id == slot_id)
+                select(col(Tutor.user_id))
+                .join(AvailabilitySlot, col(AvailabilitySlot.tutor_id) == col(Tutor.id))
+                .where(col(AvailabilitySlot.id) == slot_id)
             )
             if owner is not None and owner == learner_id:
                 raise OwnSlot(slot_id)
             held = session.scalar(
-                select(Appointment.id).where(
-                    Appointment.slot_id == slot_id,
-                    Appointment.learner_id == learner_id,
-                    Appointment.status.in_(HOLDING),  # type: ignore[attr-defined]
+                select(col(Appointment.id)).where(
+                    col(Appointment.slot_id) == slot_id,
+                    col(Appointment.learner_id) == learner_id,
+                    col(Appointment.status).in_(HOLDING),
                 )
             )
             if held is not None:
@@ -112,7 +113,7 @@ def request(
             )
             session.add(appointment)
             session.flush()  # the partial unique index fires here for a concurrent double tap
-            view = appointment_view(session, appointment.id)  # type: ignore[arg-type]
+            view = appointment_view(session, appointment.id)  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
     except IntegrityError as error:
         if not is_duplicate(error):
             raise
@@ -221,7 +222,7 @@ def propose_other(
             ):
                 raise refused(session, appointment_id)
             free_seat(session, old_slot_id)
-            [previous] = slot_views(session, AvailabilitySlot.id == old_slot_id)
+            [previous] = slot_views(session, col(AvailabilitySlot.id) == old_slot_id)
             view = appointment_view(session, appointment_id)
     except IntegrityError as error:
         if not is_duplicate(error):

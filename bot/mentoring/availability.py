@@ -16,7 +16,7 @@ from urllib.parse import urlparse
 
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.db import unit_of_work
 from bot.mentoring.errors import (
@@ -52,7 +52,7 @@ def tutor_for_user(engine: Engine, *, user_id: int) -> int | None:
     """The id of the active tutor linked to this Telegram user, if any."""
     with unit_of_work(engine) as session:
         return session.scalar(
-            select(Tutor.id).where(Tutor.user_id == user_id, Tutor.active.is_(True))  # type: ignore[attr-defined]
+            select(col(Tutor.id)).where(col(Tutor.user_id) == user_id, col(Tutor.active).is_(True))
         )
 
 
@@ -78,7 +78,9 @@ def _check_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
 
 def _lock_tutor(session: Session, tutor_id: int, space_id: int | None) -> Tutor:
     """The tutor row, locked until commit so two additions for one tutor run one at a time."""
-    tutor = session.scalars(select(Tutor).where(Tutor.id == tutor_id).with_for_update()).first()
+    tutor = session.scalars(
+        select(Tutor).where(col(Tutor.id) == tutor_id).with_for_update()
+    ).first()
     if tutor is None or not tutor.active:
         raise UnknownTutor(tutor_id)
     if space_id is not None and session.get(Space, space_id) is None:
@@ -91,10 +93,10 @@ def _overlapping(
 ) -> list[SlotView]:
     return slot_views(
         session,
-        AvailabilitySlot.tutor_id == tutor_id,
-        AvailabilitySlot.cancelled.is_(False),  # type: ignore[attr-defined]
-        AvailabilitySlot.starts_at < ends_at,
-        AvailabilitySlot.ends_at > starts_at,
+        col(AvailabilitySlot.tutor_id) == tutor_id,
+        col(AvailabilitySlot.cancelled).is_(False),
+        col(AvailabilitySlot.starts_at) < ends_at,
+        col(AvailabilitySlot.ends_at) > starts_at,
     )
 
 
@@ -122,7 +124,7 @@ def _insert(
     ]
     session.add_all(slots)
     session.flush()
-    return [slot.id for slot in slots]  # type: ignore[misc]
+    return [slot.id for slot in slots]  # type: ignore[misc]  # a stored row's id is set (None only before flush)
 
 
 def add_slot(
@@ -155,7 +157,7 @@ def add_slot(
             seats=seats,
             series_id=None,
         )
-        [view] = slot_views(session, AvailabilitySlot.id == slot_id)
+        [view] = slot_views(session, col(AvailabilitySlot.id) == slot_id)
     logger.info("tutor %s added slot %s at %s", tutor_id, slot_id, starts_at.isoformat())
     return view
 
@@ -198,7 +200,7 @@ def _add_spans(
             seats=seats,
             series_id=series_id,
         )
-        views = slot_views(session, AvailabilitySlot.id.in_(ids))  # type: ignore[union-attr]
+        views = slot_views(session, col(AvailabilitySlot.id).in_(ids))
     logger.info("tutor %s added series %s (%d slots)", tutor_id, series_id, len(ids))
     return views
 
@@ -297,9 +299,9 @@ def list_slots(engine: Engine, *, tutor_id: int, now: datetime) -> list[SlotView
     with unit_of_work(engine) as session:
         return slot_views(
             session,
-            AvailabilitySlot.tutor_id == tutor_id,
-            AvailabilitySlot.cancelled.is_(False),  # type: ignore[attr-defined]
-            AvailabilitySlot.ends_at > now,
+            col(AvailabilitySlot.tutor_id) == tutor_id,
+            col(AvailabilitySlot.cancelled).is_(False),
+            col(AvailabilitySlot.ends_at) > now,
         )
 
 
@@ -310,12 +312,12 @@ def _owned_slots(
     any is someone else's."""
     rows = session.execute(
         select(
-            AvailabilitySlot.id,
-            Tutor.user_id,
-            AvailabilitySlot.cancelled,
-            AvailabilitySlot.starts_at,
+            col(AvailabilitySlot.id),
+            col(Tutor.user_id),
+            col(AvailabilitySlot.cancelled),
+            col(AvailabilitySlot.starts_at),
         )
-        .join(Tutor, AvailabilitySlot.tutor_id == Tutor.id)  # type: ignore[arg-type]
+        .join(Tutor, col(AvailabilitySlot.tutor_id) == col(Tutor.id))
         .where(where)
     ).all()
     if not rows or any(owner != tutor_user_id for _, owner, _, _ in rows):
@@ -331,34 +333,34 @@ def _remove(
     # either committed already (and is seen below) or will find the slot cancelled.
     session.execute(
         update(AvailabilitySlot)
-        .where(AvailabilitySlot.id.in_(slot_ids))  # type: ignore[union-attr]
+        .where(col(AvailabilitySlot.id).in_(slot_ids))
         .values(cancelled=True)
     )
     booked = appointment_views(
         session,
-        Appointment.slot_id.in_(slot_ids),  # type: ignore[attr-defined]
-        Appointment.status.in_(HOLDING),  # type: ignore[attr-defined]
+        col(Appointment.slot_id).in_(slot_ids),
+        col(Appointment.status).in_(HOLDING),
     )
     if booked and not force:
         raise SlotBooked(booked)  # the transaction rolls back: the slots stay
     booked_ids = [view.id for view in booked]
     session.execute(
         update(Appointment)
-        .where(Appointment.id.in_(booked_ids))  # type: ignore[union-attr]
+        .where(col(Appointment.id).in_(booked_ids))
         .values(
             status=AppointmentStatus.CANCELLED,
             reason=SLOT_REMOVED,
             decided_at=now,
-            ics_sequence=Appointment.ics_sequence + 1,
+            ics_sequence=col(Appointment.ics_sequence) + 1,
         )
     )
     session.execute(
         update(AvailabilitySlot)
-        .where(AvailabilitySlot.id.in_(slot_ids))  # type: ignore[union-attr]
+        .where(col(AvailabilitySlot.id).in_(slot_ids))
         .values(seats_taken=0)
     )
     was = {view.id: view.status for view in booked}
-    after = appointment_views(session, Appointment.id.in_(booked_ids))  # type: ignore[union-attr]
+    after = appointment_views(session, col(Appointment.id).in_(booked_ids))
     return [Removal(view, was[view.id]) for view in after]
 
 
@@ -369,7 +371,7 @@ def remove_slot(
     `force`, which cancels them and returns them (tell each learner, send .ics CANCELs)."""
     with unit_of_work(engine) as session:
         [(_, live, future)] = _owned_slots(
-            session, tutor_user_id, AvailabilitySlot.id == slot_id, now
+            session, tutor_user_id, col(AvailabilitySlot.id) == slot_id, now
         )
         if not live:
             return []  # removed already (a double tap): nothing more to do
@@ -390,7 +392,9 @@ def remove_series(
         if slot is None or not slot.series_id:
             raise NoSeries(slot_id)
         series_id = slot.series_id
-        slots = _owned_slots(session, tutor_user_id, AvailabilitySlot.series_id == series_id, now)
+        slots = _owned_slots(
+            session, tutor_user_id, col(AvailabilitySlot.series_id) == series_id, now
+        )
         ids = [slot_id for slot_id, live, future in slots if live and future]
         cancelled = _remove(session, ids, force=force, now=now) if ids else []
     logger.info("series %s removed (%d appointments cancelled)", series_id, len(cancelled))

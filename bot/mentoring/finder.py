@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from rapidfuzz import fuzz
 from sqlalchemy import exists
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.db import unit_of_work
 from bot.gazetteer import normalize
@@ -80,26 +81,26 @@ def open_slots(
     `not_before` leaves out slots starting too soon to be confirmed (requests expire then).
     """
     query = slot_query().where(
-        AvailabilitySlot.cancelled.is_(False),  # type: ignore[attr-defined]
-        AvailabilitySlot.starts_at > max(now, not_before or now),
-        AvailabilitySlot.starts_at <= now + horizon,
-        AvailabilitySlot.seats_taken < AvailabilitySlot.seats,
-        Tutor.active.is_(True),  # type: ignore[attr-defined]
-        Tutor.user_id.is_not(None),  # type: ignore[union-attr]  (someone must confirm)
+        col(AvailabilitySlot.cancelled).is_(False),
+        col(AvailabilitySlot.starts_at) > max(now, not_before or now),
+        col(AvailabilitySlot.starts_at) <= now + horizon,
+        col(AvailabilitySlot.seats_taken) < col(AvailabilitySlot.seats),
+        col(Tutor.active).is_(True),
+        col(Tutor.user_id).is_not(None),
     )
     if tutor_id is not None:
-        query = query.where(AvailabilitySlot.tutor_id == tutor_id)
+        query = query.where(col(AvailabilitySlot.tutor_id) == tutor_id)
     if exclude_slot_id is not None:
-        query = query.where(AvailabilitySlot.id != exclude_slot_id)
+        query = query.where(col(AvailabilitySlot.id) != exclude_slot_id)
     if learner_id is not None:
         held = exists().where(
-            Appointment.slot_id == AvailabilitySlot.id,
-            Appointment.learner_id == learner_id,
-            Appointment.status.in_(HOLDING),  # type: ignore[attr-defined]
+            col(Appointment.slot_id) == col(AvailabilitySlot.id),
+            col(Appointment.learner_id) == learner_id,
+            col(Appointment.status).in_(HOLDING),
         )
         query = query.where(~held)
     with unit_of_work(engine) as session:
-        rows = session.execute(query.order_by(AvailabilitySlot.starts_at)).all()
+        rows = session.execute(query.order_by(col(AvailabilitySlot.starts_at))).all()
         slots = [
             slot_view(slot, tutor, space)
             for slot, tutor, space in rows

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
-from bot.db import unit_of_work
+from bot.db import rowcount, unit_of_work
 from bot.mentoring.errors import (
     AlreadyRated,
     InvalidRating,
@@ -52,11 +53,11 @@ def expire_pending(
     requests older than `nudge_after`."""
     with unit_of_work(engine) as session:
         due = session.execute(
-            select(Appointment.id, Appointment.status, Appointment.slot_id)
-            .join(AvailabilitySlot, Appointment.slot_id == AvailabilitySlot.id)  # type: ignore[arg-type]
+            select(col(Appointment.id), col(Appointment.status), col(Appointment.slot_id))
+            .join(AvailabilitySlot, col(Appointment.slot_id) == col(AvailabilitySlot.id))
             .where(
-                Appointment.status.in_((Status.PENDING, Status.PROPOSED)),  # type: ignore[attr-defined]
-                AvailabilitySlot.starts_at <= now + expire_before,
+                col(Appointment.status).in_((Status.PENDING, Status.PROPOSED)),
+                col(AvailabilitySlot.starts_at) <= now + expire_before,
             )
         ).all()
         expired = []
@@ -68,28 +69,30 @@ def expire_pending(
                 free_seat(session, slot_id)
                 expired.append(appointment_id)
         stale = session.scalars(
-            select(Appointment.id).where(
-                Appointment.status == Status.PENDING,
-                Appointment.nudged_at.is_(None),  # type: ignore[union-attr]
-                Appointment.created_at <= now - nudge_after,
+            select(col(Appointment.id)).where(
+                col(Appointment.status) == Status.PENDING,
+                col(Appointment.nudged_at).is_(None),
+                col(Appointment.created_at) <= now - nudge_after,
             )
         ).all()
         nudged = [
             appointment_id
             for appointment_id in stale
-            if session.execute(
-                update(Appointment)
-                .where(
-                    Appointment.id == appointment_id,
-                    Appointment.status == Status.PENDING,
-                    Appointment.nudged_at.is_(None),  # type: ignore[union-attr]
+            if rowcount(
+                session.execute(
+                    update(Appointment)
+                    .where(
+                        col(Appointment.id) == appointment_id,
+                        col(Appointment.status) == Status.PENDING,
+                        col(Appointment.nudged_at).is_(None),
+                    )
+                    .values(nudged_at=now)
                 )
-                .values(nudged_at=now)
-            ).rowcount  # type: ignore[attr-defined]
+            )
             == 1
         ]
-        expired_views = appointment_views(session, Appointment.id.in_(expired))  # type: ignore[union-attr]
-        nudge_views = appointment_views(session, Appointment.id.in_(nudged))  # type: ignore[union-attr]
+        expired_views = appointment_views(session, col(Appointment.id).in_(expired))
+        nudge_views = appointment_views(session, col(Appointment.id).in_(nudged))
     if expired or nudged:
         logger.info("requests: %d expired, %d tutors nudged", len(expired), len(nudged))
     return Sweep(nudges=nudge_views, expired=expired_views)
@@ -102,7 +105,7 @@ def record_attendance(
     answer wins over the learner's. The appointment becomes `done` with `attended` set
     (False is a no-show). Raises NotYours, NotPending, TooEarly."""
     with unit_of_work(engine) as session:
-        found = appointment_views(session, Appointment.id == appointment_id)
+        found = appointment_views(session, col(Appointment.id) == appointment_id)
         side = found[0].side_of(by_user_id) if found else None
         if side is None:
             raise NotYours(appointment_id)
@@ -112,12 +115,15 @@ def record_attendance(
         if view.ends_at > now:
             raise TooEarly(appointment_id)
         guard = [
-            Appointment.id == appointment_id,
-            Appointment.status.in_(HAPPENED),  # type: ignore[attr-defined]
+            col(Appointment.id) == appointment_id,
+            col(Appointment.status).in_(HAPPENED),
         ]
         if side == LEARNER:  # never over a tutor's answer
             guard.append(
-                or_(Appointment.attendance_by.is_(None), Appointment.attendance_by == LEARNER)  # type: ignore[union-attr]
+                or_(
+                    col(Appointment.attendance_by).is_(None),
+                    col(Appointment.attendance_by) == LEARNER,
+                )
             )
         session.execute(
             update(Appointment)
@@ -152,14 +158,14 @@ def rate(
         rated = session.execute(
             update(Appointment)
             .where(
-                Appointment.id == appointment_id,
-                Appointment.status == Status.DONE,
-                Appointment.attended.is_(True),  # type: ignore[union-attr]
-                Appointment.rating.is_(None),  # type: ignore[union-attr]
+                col(Appointment.id) == appointment_id,
+                col(Appointment.status) == Status.DONE,
+                col(Appointment.attended).is_(True),
+                col(Appointment.rating).is_(None),
             )
             .values(rating=stars, rating_comment=text)
         )
-        if rated.rowcount != 1:  # type: ignore[attr-defined]
+        if rowcount(rated) != 1:
             session.refresh(appointment)
             if appointment.rating is not None:
                 raise AlreadyRated(appointment_id)
@@ -170,8 +176,8 @@ def rate(
 
 
 def _involving(user_id: int) -> ColumnElement[bool]:
-    tutor_ids = select(Tutor.id).where(Tutor.user_id == user_id).scalar_subquery()
-    return or_(Appointment.learner_id == user_id, Appointment.tutor_id == tutor_ids)
+    tutor_ids = select(col(Tutor.id)).where(col(Tutor.user_id) == user_id).scalar_subquery()
+    return or_(col(Appointment.learner_id) == user_id, col(Appointment.tutor_id) == tutor_ids)
 
 
 def appointments_of(
@@ -184,15 +190,15 @@ def appointments_of(
         upcoming = appointment_views(
             session,
             _involving(user_id),
-            Appointment.status.in_(HOLDING),  # type: ignore[attr-defined]
-            AvailabilitySlot.ends_at > now,
+            col(Appointment.status).in_(HOLDING),
+            col(AvailabilitySlot.ends_at) > now,
         )
         past = appointment_views(
             session,
             _involving(user_id),
-            Appointment.status.in_(HAPPENED),  # type: ignore[attr-defined]
-            AvailabilitySlot.ends_at <= now,
-            order=(AvailabilitySlot.starts_at.desc(), Appointment.id.desc()),  # type: ignore[attr-defined, union-attr]
+            col(Appointment.status).in_(HAPPENED),
+            col(AvailabilitySlot.ends_at) <= now,
+            order=(col(AvailabilitySlot.starts_at).desc(), col(Appointment.id).desc()),
         )
     return upcoming + past[:past_limit]
 
@@ -212,15 +218,15 @@ def tutor_history(
 ) -> TutorHistory:
     """The tutor's past appointments with attendance and ratings, and their totals."""
     with unit_of_work(engine) as session:
-        tutor_id = session.scalar(select(Tutor.id).where(Tutor.user_id == tutor_user_id))
+        tutor_id = session.scalar(select(col(Tutor.id)).where(col(Tutor.user_id) == tutor_user_id))
         if tutor_id is None:
             raise NotYours(tutor_user_id)
         past = appointment_views(
             session,
-            Appointment.tutor_id == tutor_id,
-            Appointment.status.in_(HAPPENED),  # type: ignore[attr-defined]
-            AvailabilitySlot.ends_at <= now,
-            order=(AvailabilitySlot.starts_at.desc(), Appointment.id.desc()),  # type: ignore[attr-defined, union-attr]
+            col(Appointment.tutor_id) == tutor_id,
+            col(Appointment.status).in_(HAPPENED),
+            col(AvailabilitySlot.ends_at) <= now,
+            order=(col(AvailabilitySlot.starts_at).desc(), col(Appointment.id).desc()),
         )
     stars = [view.rating for view in past if view.rating is not None]
     return TutorHistory(

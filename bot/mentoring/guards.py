@@ -12,8 +12,9 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from bot.db import rowcount
 from bot.mentoring.errors import AlreadyRequested, MessageTooLong, NotPending, NotYours, SlotTaken
 from bot.models import Appointment, AppointmentStatus, AvailabilitySlot, Tutor
 
@@ -36,22 +37,22 @@ def take_seat(session: Session, slot_id: int, now: datetime) -> bool:
     taken = session.execute(
         update(AvailabilitySlot)
         .where(
-            AvailabilitySlot.id == slot_id,
-            AvailabilitySlot.cancelled.is_(False),  # type: ignore[attr-defined]
-            AvailabilitySlot.starts_at > now,
-            AvailabilitySlot.seats_taken < AvailabilitySlot.seats,
+            col(AvailabilitySlot.id) == slot_id,
+            col(AvailabilitySlot.cancelled).is_(False),
+            col(AvailabilitySlot.starts_at) > now,
+            col(AvailabilitySlot.seats_taken) < col(AvailabilitySlot.seats),
         )
-        .values(seats_taken=AvailabilitySlot.seats_taken + 1)
+        .values(seats_taken=col(AvailabilitySlot.seats_taken) + 1)
     )
-    return taken.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(taken) == 1
 
 
 def free_seat(session: Session, slot_id: int) -> None:
     """Give back one seat of the slot (never below zero)."""
     session.execute(
         update(AvailabilitySlot)
-        .where(AvailabilitySlot.id == slot_id, AvailabilitySlot.seats_taken > 0)
-        .values(seats_taken=AvailabilitySlot.seats_taken - 1)
+        .where(col(AvailabilitySlot.id) == slot_id, col(AvailabilitySlot.seats_taken) > 0)
+        .values(seats_taken=col(AvailabilitySlot.seats_taken) - 1)
     )
 
 
@@ -62,12 +63,12 @@ def transition(
     changed = session.execute(
         update(Appointment)
         .where(
-            Appointment.id == appointment_id,
-            Appointment.status.in_(expected),  # type: ignore[attr-defined]
+            col(Appointment.id) == appointment_id,
+            col(Appointment.status).in_(expected),
         )
         .values(**values)
     )
-    return changed.rowcount == 1  # type: ignore[attr-defined]
+    return rowcount(changed) == 1
 
 
 def is_duplicate(error: IntegrityError) -> bool:
@@ -117,7 +118,9 @@ def side_of(appointment: Appointment, tutor: Tutor, user_id: int) -> str:
 
 def refused(session: Session, appointment_id: int) -> NotPending:
     """The guarded update changed nothing: someone else decided first."""
-    status = session.scalar(select(Appointment.status).where(Appointment.id == appointment_id))
+    status = session.scalar(
+        select(col(Appointment.status)).where(col(Appointment.id) == appointment_id)
+    )
     return NotPending(status or "missing")
 
 
@@ -144,9 +147,9 @@ def supersede(session: Session, appointment_id: int, now: datetime) -> None:
     origin = session.get(Appointment, moved.rescheduled_from_id)
     if origin is not None and transition(
         session,
-        origin.id,
+        moved.rescheduled_from_id,  # origin's id
         (Status.CONFIRMED,),
         status=Status.CANCELLED,
-        decided_at=now,  # type: ignore[arg-type]
+        decided_at=now,
     ):
         free_seat(session, origin.slot_id)

@@ -8,8 +8,9 @@ import logging
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.db import unit_of_work
 from bot.mentoring.errors import NotPending, NotYours, TooLate
@@ -29,7 +30,7 @@ logger = logging.getLogger(__name__)
 def appointment(engine: Engine, *, appointment_id: int) -> AppointmentView | None:
     """One appointment as it is now, or None."""
     with unit_of_work(engine) as session:
-        found = appointment_views(session, Appointment.id == appointment_id)
+        found = appointment_views(session, col(Appointment.id) == appointment_id)
     return found[0] if found else None
 
 
@@ -72,27 +73,29 @@ def holding_on_slot(engine: Engine, *, slot_id: int) -> list[AppointmentView]:
     with unit_of_work(engine) as session:
         return appointment_views(
             session,
-            Appointment.slot_id == slot_id,
-            Appointment.status.in_(HOLDING),  # type: ignore[attr-defined]
+            col(Appointment.slot_id) == slot_id,
+            col(Appointment.status).in_(HOLDING),
         )
 
 
 def slot(engine: Engine, *, slot_id: int) -> SlotView | None:
     """One slot, whatever its state, or None."""
     with unit_of_work(engine) as session:
-        found = slot_views(session, AvailabilitySlot.id == slot_id)
+        found = slot_views(session, col(AvailabilitySlot.id) == slot_id)
     return found[0] if found else None
 
 
-def _bookable_tutors() -> list[object]:
-    return [Tutor.active.is_(True), Tutor.user_id.is_not(None)]  # type: ignore[attr-defined, union-attr]
+def _bookable_tutors() -> list[ColumnElement[bool]]:
+    return [col(Tutor.active).is_(True), col(Tutor.user_id).is_not(None)]
 
 
 def tutors(engine: Engine) -> list[tuple[int, str]]:
     """(id, name) of the tutors learners can book (active, with a Telegram account), by name."""
     with unit_of_work(engine) as session:
         rows = session.execute(
-            select(Tutor.id, Tutor.name).where(*_bookable_tutors()).order_by(Tutor.name)  # type: ignore[arg-type]
+            select(col(Tutor.id), col(Tutor.name))
+            .where(*_bookable_tutors())
+            .order_by(col(Tutor.name))
         ).all()
     return [(tutor_id, name) for tutor_id, name in rows]
 
@@ -101,7 +104,7 @@ def topics(engine: Engine, *, limit: int = 8) -> list[str]:
     """The topics of bookable tutors, the most shared first (then alphabetically), as written
     in the first tutor file that names them."""
     with unit_of_work(engine) as session:
-        rows = session.scalars(select(Tutor.topics).where(*_bookable_tutors())).all()  # type: ignore[arg-type]
+        rows = session.scalars(select(col(Tutor.topics)).where(*_bookable_tutors())).all()
     counts: Counter[str] = Counter()
     spelling: dict[str, str] = {}
     for text in rows:
@@ -123,15 +126,15 @@ def spaces_for_tutor(engine: Engine, *, tutor_id: int) -> list[tuple[int, str, s
     with unit_of_work(engine) as session:
         used = dict(
             session.execute(
-                select(AvailabilitySlot.space_id, func.count())
+                select(col(AvailabilitySlot.space_id), func.count())
                 .where(
-                    AvailabilitySlot.tutor_id == tutor_id,
-                    AvailabilitySlot.space_id.is_not(None),  # type: ignore[union-attr]
+                    col(AvailabilitySlot.tutor_id) == tutor_id,
+                    col(AvailabilitySlot.space_id).is_not(None),
                 )
-                .group_by(AvailabilitySlot.space_id)
+                .group_by(col(AvailabilitySlot.space_id))
             ).all()
         )
-        spaces = session.execute(select(Space.id, Space.name, Space.city)).all()
+        spaces = session.execute(select(col(Space.id), col(Space.name), col(Space.city))).all()
     return sorted(
         ((space_id, name, city) for space_id, name, city in spaces),
         key=lambda space: (-used.get(space[0], 0), space[2], space[1]),

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.db import unit_of_work
 from bot.mentoring.errors import AlreadyRequested, TooLate
@@ -53,14 +53,14 @@ def _cancel_held(
     NotPending when someone else changed it first."""
     if not transition(
         session,
-        appointment.id,  # type: ignore[arg-type]
+        appointment.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         HOLDING,
         status=Status.CANCELLED,
         decided_at=now,
-        ics_sequence=Appointment.ics_sequence + 1,
+        ics_sequence=col(Appointment.ics_sequence) + 1,
         **values,
     ):
-        raise refused(session, appointment.id)  # type: ignore[arg-type]
+        raise refused(session, appointment.id)  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
     free_seat(session, appointment.slot_id)
 
 
@@ -144,7 +144,7 @@ def reschedule(
             move_seat(session, old, new_slot_id, now)
             kept = was == Status.CONFIRMED
             if kept:
-                if session.get(Appointment, appointment_id).status != Status.CONFIRMED:  # type: ignore[union-attr]
+                if session.get(Appointment, appointment_id).status != Status.CONFIRMED:  # type: ignore[union-attr]  # the row was read above in this transaction
                     raise refused(session, appointment_id)
             else:
                 _cancel_held(session, old, now)
@@ -164,7 +164,7 @@ def reschedule(
             session.add(new)
             session.flush()
             old_view = appointment_view(session, appointment_id)
-            new_view = appointment_view(session, new.id)  # type: ignore[arg-type]
+            new_view = appointment_view(session, new.id)  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
     except IntegrityError as error:
         if not is_duplicate(error):
             raise

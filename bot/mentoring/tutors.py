@@ -12,6 +12,7 @@ import logging
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from bot.db import unit_of_work
 from bot.models import Role, RoleGrant, Tutor
@@ -28,18 +29,18 @@ def ensure_tutor(engine: Engine, *, user_id: int, name: str, organisation_id: in
     for _ in (1, 2):
         try:
             with unit_of_work(engine) as session:
-                tutor = session.scalars(select(Tutor).where(Tutor.user_id == user_id)).first()
+                tutor = session.scalars(select(Tutor).where(col(Tutor.user_id) == user_id)).first()
                 if tutor is not None:
                     if not tutor.active:
                         session.execute(
-                            update(Tutor).where(Tutor.id == tutor.id).values(active=True)
+                            update(Tutor).where(col(Tutor.id) == tutor.id).values(active=True)
                         )
-                    return tutor.id  # type: ignore[return-value]
+                    return tutor.id  # type: ignore[return-value]  # a stored row's id is set (None only before flush)
                 tutor = Tutor(name=name, organisation_id=organisation_id, user_id=user_id)
                 session.add(tutor)
                 session.flush()
                 logger.info("user %s is now tutor %s", user_id, tutor.id)
-                return tutor.id  # type: ignore[return-value]
+                return tutor.id  # type: ignore[return-value]  # a stored row's id is set (None only before flush)
         except IntegrityError:
             continue  # a concurrent insert for the same user: read it on the second pass
     raise RuntimeError(f"could not create the tutor of user {user_id}")
@@ -49,13 +50,13 @@ def tutor_id_for(engine: Engine, *, user_id: int, name: str) -> int | None:
     """The active tutor linked to this user; created from their tutor role grant when they
     have the role but no Tutor row yet; None when they are not a tutor."""
     with unit_of_work(engine) as session:
-        tutor = session.scalars(select(Tutor).where(Tutor.user_id == user_id)).first()
+        tutor = session.scalars(select(Tutor).where(col(Tutor.user_id) == user_id)).first()
         if tutor is not None:
             return tutor.id if tutor.active else None
         grant = session.scalars(
             select(RoleGrant)
-            .where(RoleGrant.user_id == user_id, RoleGrant.role == Role.TUTOR)
-            .order_by(RoleGrant.id)  # type: ignore[arg-type]
+            .where(col(RoleGrant.user_id) == user_id, col(RoleGrant.role) == Role.TUTOR)
+            .order_by(col(RoleGrant.id))
         ).first()
         if grant is None:
             return None

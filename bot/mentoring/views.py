@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.models import Appointment, AppointmentStatus, AvailabilitySlot, Space, Tutor, User
 
@@ -134,19 +134,19 @@ def _full_name(user: User) -> str:
     return " ".join(part for part in (user.first_name, user.last_name) if part) or str(user.id)
 
 
-def slot_query() -> Select[Any]:
+def slot_query() -> Select[AvailabilitySlot, Tutor, Space]:
     """Slots with their tutor and (for in-person ones) their space."""
     return (
         select(AvailabilitySlot, Tutor, Space)
-        .join(Tutor, AvailabilitySlot.tutor_id == Tutor.id)  # type: ignore[arg-type]
-        .join(Space, AvailabilitySlot.space_id == Space.id, isouter=True)  # type: ignore[arg-type]
+        .join(Tutor, col(AvailabilitySlot.tutor_id) == col(Tutor.id))
+        .join(Space, col(AvailabilitySlot.space_id) == col(Space.id), isouter=True)
     )
 
 
 def slot_view(slot: AvailabilitySlot, tutor: Tutor, space: Space | None) -> SlotView:
     return SlotView(
-        id=slot.id,  # type: ignore[arg-type]
-        tutor_id=tutor.id,  # type: ignore[arg-type]
+        id=slot.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
+        tutor_id=tutor.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         tutor_name=tutor.name,
         tutor_user_id=tutor.user_id,
         starts_at=slot.starts_at,
@@ -164,7 +164,7 @@ def slot_views(session: Session, *where: ColumnElement[bool]) -> list[SlotView]:
     rows = session.execute(
         slot_query()
         .where(*where)
-        .order_by(AvailabilitySlot.starts_at, AvailabilitySlot.id)
+        .order_by(col(AvailabilitySlot.starts_at), col(AvailabilitySlot.id))
         .execution_options(populate_existing=True)
     )
     return [slot_view(slot, tutor, space) for slot, tutor, space in rows]
@@ -179,12 +179,12 @@ def appointment_views(
     """The appointments matching `where` with slot, tutor, learner and place, in one query."""
     query = (
         select(Appointment, AvailabilitySlot, Tutor, _Learner, Space)
-        .join(AvailabilitySlot, Appointment.slot_id == AvailabilitySlot.id)  # type: ignore[arg-type]
-        .join(Tutor, Appointment.tutor_id == Tutor.id)  # type: ignore[arg-type]
-        .join(_Learner, Appointment.learner_id == _Learner.id)  # type: ignore[arg-type]
-        .join(Space, AvailabilitySlot.space_id == Space.id, isouter=True)  # type: ignore[arg-type]
+        .join(AvailabilitySlot, col(Appointment.slot_id) == col(AvailabilitySlot.id))
+        .join(Tutor, col(Appointment.tutor_id) == col(Tutor.id))
+        .join(_Learner, col(Appointment.learner_id) == col(_Learner.id))
+        .join(Space, col(AvailabilitySlot.space_id) == col(Space.id), isouter=True)
         .where(*where)
-        .order_by(*(order or (AvailabilitySlot.starts_at, Appointment.id)))
+        .order_by(*(order or (col(AvailabilitySlot.starts_at), col(Appointment.id))))
         # Guarded UPDATEs ran in this transaction: never trust rows cached in the session.
         .execution_options(populate_existing=True)
     )
@@ -218,7 +218,7 @@ def appointment_views(
 def appointment_view(session: Session, appointment_id: int) -> AppointmentView:
     """One appointment as it is now in this transaction (it must exist)."""
     session.flush()
-    [view] = appointment_views(session, Appointment.id == appointment_id)
+    [view] = appointment_views(session, col(Appointment.id) == appointment_id)
     return view
 
 

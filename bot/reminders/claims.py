@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from bot.db import unit_of_work
+from bot.db import rowcount, unit_of_work
 from bot.models import Reminder, ReminderStatus, User
 from bot.reminders.quiet import PARIS, QUIET_HOURS, quiet_hours_shift
 from bot.reminders.rows import ReminderView, row_view
@@ -51,11 +51,13 @@ class ClaimResult:
 
 
 def _due(now: datetime) -> ColumnElement[bool]:
-    return and_(Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= now)
+    return and_(col(Reminder.status) == ReminderStatus.PENDING, col(Reminder.due_at) <= now)
 
 
 def _stale(now: datetime, lease: timedelta) -> ColumnElement[bool]:
-    return and_(Reminder.status == ReminderStatus.SENDING, Reminder.claimed_at <= now - lease)
+    return and_(
+        col(Reminder.status) == ReminderStatus.SENDING, col(Reminder.claimed_at) <= now - lease
+    )
 
 
 def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
@@ -63,7 +65,7 @@ def _claimable(now: datetime, lease: timedelta) -> ColumnElement[bool]:
 
 
 def _past_deadline(now: datetime) -> ColumnElement[bool]:
-    return and_(Reminder.deadline_at.is_not(None), Reminder.deadline_at <= now)
+    return and_(col(Reminder.deadline_at).is_not(None), col(Reminder.deadline_at) <= now)
 
 
 def claim(
@@ -93,10 +95,10 @@ def claim(
         if not _take(session, reminder_id, worker, now, lease):
             return ClaimResult(ClaimOutcome.SKIPPED)
         row = session.get(Reminder, reminder_id)
-        user = session.get(User, row.recipient_id)  # type: ignore[union-attr]
+        user = session.get(User, row.recipient_id)  # type: ignore[union-attr]  # _take just claimed this row: it exists
         return ClaimResult(
             ClaimOutcome.CLAIMED,
-            row_view(row),  # type: ignore[arg-type]
+            row_view(row),  # type: ignore[arg-type]  # _take just claimed this row: it exists
             language=user.language if user else "fr",
             recipient_active=bool(user and user.is_active),
         )
@@ -106,10 +108,10 @@ def _expire(session: Session, reminder_id: int, now: datetime, lease: timedelta)
     """Mark it expired if it is claimable but past its deadline."""
     expired = session.execute(
         update(Reminder)
-        .where(Reminder.id == reminder_id, _claimable(now, lease), _past_deadline(now))
+        .where(col(Reminder.id) == reminder_id, _claimable(now, lease), _past_deadline(now))
         .values(**_EXPIRED)
     )
-    return expired.rowcount == 1
+    return rowcount(expired) == 1
 
 
 def _postpone(
@@ -120,17 +122,17 @@ def _postpone(
     postponed = session.execute(
         update(Reminder)
         .where(
-            Reminder.id == reminder_id,
+            col(Reminder.id) == reminder_id,
             _due(now),
-            Reminder.urgent.is_(False),
-            or_(Reminder.deadline_at.is_(None), Reminder.deadline_at > morning),
+            col(Reminder.urgent).is_(False),
+            or_(col(Reminder.deadline_at).is_(None), col(Reminder.deadline_at) > morning),
         )
         .values(due_at=morning)
         .execution_options(synchronize_session=False)
     )
-    if postponed.rowcount != 1:
+    if rowcount(postponed) != 1:
         return None
-    return row_view(session.get(Reminder, reminder_id))  # type: ignore[arg-type]
+    return row_view(session.get(Reminder, reminder_id))  # type: ignore[arg-type]  # the UPDATE just matched this row: it exists
 
 
 def _take(
@@ -143,13 +145,15 @@ def _take(
             status=ReminderStatus.SENDING,
             claimed_by=worker,
             claimed_at=now,
-            attempts=Reminder.attempts + 1,
+            attempts=col(Reminder.attempts) + 1,
         )
         .execution_options(synchronize_session=False)
     )
-    if session.execute(take.where(Reminder.id == reminder_id, _due(now))).rowcount == 1:
+    if rowcount(session.execute(take.where(col(Reminder.id) == reminder_id, _due(now)))) == 1:
         return True
-    won = session.execute(take.where(Reminder.id == reminder_id, _stale(now, lease))).rowcount
+    won = rowcount(
+        session.execute(take.where(col(Reminder.id) == reminder_id, _stale(now, lease)))
+    )
     if won != 1:
         return False
     logger.warning(
@@ -161,11 +165,11 @@ def _take(
 
 
 def _finish(engine: Engine, reminder_id: int, worker: str | None, **values: object) -> bool:
-    conditions = [Reminder.id == reminder_id, Reminder.status == ReminderStatus.SENDING]
+    conditions = [col(Reminder.id) == reminder_id, col(Reminder.status) == ReminderStatus.SENDING]
     if worker is not None:
-        conditions.append(Reminder.claimed_by == worker)
+        conditions.append(col(Reminder.claimed_by) == worker)
     with unit_of_work(engine) as session:
-        done = session.execute(update(Reminder).where(*conditions).values(**values)).rowcount
+        done = rowcount(session.execute(update(Reminder).where(*conditions).values(**values)))
     if done != 1:
         logger.warning("reminder %s was no longer ours to book as %s", reminder_id, values)
     return done == 1
@@ -203,6 +207,8 @@ def retry_delay(attempts: int) -> timedelta | None:
     if attempts >= MAX_ATTEMPTS:
         return None
     return BACKOFF[min(attempts, len(BACKOFF)) - 1]
+
+
 def release_for_retry(
     engine: Engine,
     *,
@@ -214,9 +220,9 @@ def release_for_retry(
 ) -> ReminderView | None:
     """Back to pending at `retry_at` after a transient error; failed for good once
     `max_attempts` tries were made (returns None then, or if the claim was lost)."""
-    conditions = [Reminder.id == reminder_id, Reminder.status == ReminderStatus.SENDING]
+    conditions = [col(Reminder.id) == reminder_id, col(Reminder.status) == ReminderStatus.SENDING]
     if worker is not None:
-        conditions.append(Reminder.claimed_by == worker)
+        conditions.append(col(Reminder.claimed_by) == worker)
     with unit_of_work(engine) as session:
         row = session.scalars(select(Reminder).where(*conditions).with_for_update()).first()
         if row is None:
@@ -253,30 +259,30 @@ def due_page(
 ) -> list[tuple[datetime, int]]:
     """(due_at, id) of reminders to send now, in that order, from just after `after`:
     pages through a backlog whose first rows may still be in flight."""
-    query = select(Reminder.due_at, Reminder.id).where(_claimable(now, lease))
+    query = select(col(Reminder.due_at), col(Reminder.id)).where(_claimable(now, lease))
     if after is not None:
         due_at, reminder_id = after
         query = query.where(
             or_(
-                Reminder.due_at > due_at,
-                and_(Reminder.due_at == due_at, Reminder.id > reminder_id),
+                col(Reminder.due_at) > due_at,
+                and_(col(Reminder.due_at) == due_at, col(Reminder.id) > reminder_id),
             )
         )
     with unit_of_work(engine) as session:
-        rows = session.execute(query.order_by(Reminder.due_at, Reminder.id).limit(limit))
+        rows = session.execute(query.order_by(col(Reminder.due_at), col(Reminder.id)).limit(limit))
         return [(due_at, reminder_id) for due_at, reminder_id in rows]
 
 
 def expire_overdue(engine: Engine, *, now: datetime) -> int:
     """Mark expired the pending reminders whose deadline passed; returns how many."""
     with unit_of_work(engine) as session:
-        count = session.execute(
-            update(Reminder)
-            .where(Reminder.status == ReminderStatus.PENDING, _past_deadline(now))
-            .values(**_EXPIRED)
-        ).rowcount
+        count = rowcount(
+            session.execute(
+                update(Reminder)
+                .where(col(Reminder.status) == ReminderStatus.PENDING, _past_deadline(now))
+                .values(**_EXPIRED)
+            )
+        )
     if count:
         logger.info("%s reminders expired: their deadline passed before they could go", count)
     return count
-
-

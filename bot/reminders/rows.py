@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from bot.db import unit_of_work
 from bot.models import Reminder, ReminderStatus
@@ -42,7 +43,7 @@ class ReminderView:
 def row_view(row: Reminder) -> ReminderView:
     """The row as plain values, usable once its session is closed."""
     return ReminderView(
-        id=row.id,  # type: ignore[arg-type]
+        id=row.id,  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         kind=row.kind,
         dedupe_key=row.dedupe_key,
         recipient_id=row.recipient_id,
@@ -108,7 +109,7 @@ def _upsert(
 ) -> ReminderView | None:
     with unit_of_work(engine) as session:
         row = session.scalars(
-            select(Reminder).where(Reminder.dedupe_key == dedupe_key).with_for_update()
+            select(Reminder).where(col(Reminder.dedupe_key) == dedupe_key).with_for_update()
         ).first()
         if row is not None and row.status in (ReminderStatus.SENT, ReminderStatus.SENDING):
             return row_view(row)
@@ -117,7 +118,7 @@ def _upsert(
                 row.status = ReminderStatus.EXPIRED
             return None
         if row is None:
-            row = Reminder(dedupe_key=dedupe_key, **values)  # type: ignore[arg-type]
+            row = Reminder(dedupe_key=dedupe_key, **values)  # type: ignore[arg-type]  # values holds Reminder's own columns
             session.add(row)
         else:
             for name, value in values.items():
@@ -143,21 +144,21 @@ def cancel_for(
     recipient's, or some kinds); returns their ids, so the caller can disarm them."""
     if appointment_id is None and session_id is None:
         raise ValueError("cancel_for needs an appointment_id or a session_id")
-    conditions = [Reminder.status == ReminderStatus.PENDING]
+    conditions = [col(Reminder.status) == ReminderStatus.PENDING]
     if appointment_id is not None:
-        conditions.append(Reminder.appointment_id == appointment_id)
+        conditions.append(col(Reminder.appointment_id) == appointment_id)
     if session_id is not None:
-        conditions.append(Reminder.session_id == session_id)
+        conditions.append(col(Reminder.session_id) == session_id)
     if recipient_id is not None:
-        conditions.append(Reminder.recipient_id == recipient_id)
+        conditions.append(col(Reminder.recipient_id) == recipient_id)
     if kinds is not None:
-        conditions.append(Reminder.kind.in_(list(kinds)))
+        conditions.append(col(Reminder.kind).in_(list(kinds)))
     with unit_of_work(engine) as session:
         result = session.execute(
             update(Reminder)
             .where(*conditions)
             .values(status=ReminderStatus.CANCELLED)
-            .returning(Reminder.id)
+            .returning(col(Reminder.id))
         )
         return sorted(result.scalars())
 
@@ -167,13 +168,13 @@ def upcoming(
 ) -> list[tuple[int, datetime]]:
     """(id, due_at) of pending reminders due in (after, until] (from the oldest when `after`
     is None), soonest first: the timers to set."""
-    query = select(Reminder.id, Reminder.due_at).where(
-        Reminder.status == ReminderStatus.PENDING, Reminder.due_at <= until
+    query = select(col(Reminder.id), col(Reminder.due_at)).where(
+        col(Reminder.status) == ReminderStatus.PENDING, col(Reminder.due_at) <= until
     )
     if after is not None:
-        query = query.where(Reminder.due_at > after)
+        query = query.where(col(Reminder.due_at) > after)
     with unit_of_work(engine) as session:
-        rows = session.execute(query.order_by(Reminder.due_at, Reminder.id).limit(limit))
+        rows = session.execute(query.order_by(col(Reminder.due_at), col(Reminder.id)).limit(limit))
         return [(reminder_id, due_at) for reminder_id, due_at in rows]
 
 
@@ -182,8 +183,8 @@ def pending(engine: Engine, *, limit: int | None = None) -> list[ReminderView]:
     with unit_of_work(engine) as session:
         query = (
             select(Reminder)
-            .where(Reminder.status.in_([ReminderStatus.PENDING, ReminderStatus.SENDING]))
-            .order_by(Reminder.due_at, Reminder.id)
+            .where(col(Reminder.status).in_([ReminderStatus.PENDING, ReminderStatus.SENDING]))
+            .order_by(col(Reminder.due_at), col(Reminder.id))
         )
         if limit is not None:
             query = query.limit(limit)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.db import unit_of_work
 from bot.models import Enrolment, EnrolmentStatus, SessionStatus, Space, TrainingSession
@@ -41,10 +42,10 @@ def session_brief(engine: Engine, *, session_id: int, user_id: int) -> SessionBr
         if space is None:
             return None
         enrolled = session.scalars(
-            select(Enrolment.id).where(
-                Enrolment.session_id == session_id,
-                Enrolment.user_id == user_id,
-                Enrolment.status == EnrolmentStatus.ENROLLED,
+            select(col(Enrolment.id)).where(
+                col(Enrolment.session_id) == session_id,
+                col(Enrolment.user_id) == user_id,
+                col(Enrolment.status) == EnrolmentStatus.ENROLLED,
             )
         ).first()
         town = " ".join(part for part in (space.postcode, space.city) if part)
@@ -77,11 +78,12 @@ def schedule_session_day_before(
         if training is None:
             return []
         starts_at = training.starts_at
-        query = select(Enrolment.user_id).where(
-            Enrolment.session_id == session_id, Enrolment.status == EnrolmentStatus.ENROLLED
+        query = select(col(Enrolment.user_id)).where(
+            col(Enrolment.session_id) == session_id,
+            col(Enrolment.status) == EnrolmentStatus.ENROLLED,
         )
         if user_id is not None:
-            query = query.where(Enrolment.user_id == user_id)
+            query = query.where(col(Enrolment.user_id) == user_id)
         learners = list(session.scalars(query))
     planned = []
     for learner in learners:

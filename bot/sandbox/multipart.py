@@ -79,15 +79,15 @@ def parse_multipart(
             name, _, value = line.partition(":")
             headers[name.strip().lower()] = value.strip()
         _, disposition = _header_params(headers.get("content-disposition", ""))
-        name = disposition.get("name")
-        if name is None:
+        field_name = disposition.get("name")
+        if field_name is None:
             continue
         if "filename" in disposition:
-            files[name] = UploadedFile(
-                name, disposition["filename"], headers.get("content-type"), content
+            files[field_name] = UploadedFile(
+                field_name, disposition["filename"], headers.get("content-type"), content
             )
         else:
-            fields[name] = content.decode("utf-8", "replace")
+            fields[field_name] = content.decode("utf-8", "replace")
     return fields, files
 
 

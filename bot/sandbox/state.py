@@ -135,10 +135,10 @@ class World:
                 if username and chat_id.lstrip("@").lower() == username.lower():
                     return chat
             raise ApiError(400, CHAT_NOT_FOUND)
-        chat = self.chats.get(chat_id)
-        if chat is None:
+        found = self.chats.get(chat_id)
+        if found is None:
             raise ApiError(400, CHAT_NOT_FOUND)
-        return chat
+        return found
 
     def add_entry(
         self,

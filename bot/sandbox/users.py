@@ -57,7 +57,7 @@ class UserActions:
         if user_id <= 0:
             raise ValueError("user ids are positive")
         candidate = SandboxUser(user_id, first_name, last_name, username, language_code)
-        candidate.sandbox = self  # type: ignore[assignment]
+        candidate.sandbox = self  # type: ignore[assignment]  # UserActions is only ever a BotApiSandbox's base
         return self._world.register_user(candidate)
 
     def group(self, chat_id: int, title: str) -> int:
@@ -135,7 +135,14 @@ class UserActions:
         chat_id: int | None = None,
     ) -> dict[str, Any]:
         location = {"latitude": latitude, "longitude": longitude}
-        return self._post(user, "location", {"location": location}, chat_id=chat_id, **location)
+        return self._post(
+            user,
+            "location",
+            {"location": location},
+            chat_id=chat_id,
+            latitude=latitude,
+            longitude=longitude,
+        )
 
     def _file_message(
         self,
@@ -152,7 +159,10 @@ class UserActions:
         with self._world.cond:
             self._resolve(user)
             stored = self._world.store_file(content, kind, file_name, mime_type)
-            info = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
+            info: dict[str, Any] = {
+                "file_id": stored.file_id,
+                "file_unique_id": stored.file_unique_id,
+            }
             info |= {"file_size": len(stored.content), **build}
             message: dict[str, Any] = {kind: [info] if kind == "photo" else info}
             if caption:

@@ -80,7 +80,7 @@ def effective_request(browse: Browse, *, now: datetime, tz: ZoneInfo) -> SearchR
         when = dataclasses.replace(request.when, start=start, end=end, phrases=())
         request = dataclasses.replace(request, when=when)
     if browse.modality is not None:
-        request = dataclasses.replace(request, modality=browse.modality)  # type: ignore[arg-type]
+        request = dataclasses.replace(request, modality=browse.modality)  # type: ignore[arg-type]  # a browse modality is one of the request's values
     return request
 
 

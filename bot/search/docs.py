@@ -15,10 +15,12 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.engine import Engine
+from sqlmodel import col
 
 from bot.db import reading
 from bot.models import Organisation, SessionStatus, Space, TrainingSession
@@ -186,18 +188,19 @@ class Bucket:
 def load_docs(engine: Engine, *, now: datetime) -> list[SessionDoc]:
     """The scheduled sessions starting after ``now``, with spaces and organisations (1 query)."""
     ts, sp, org = TrainingSession, Space, Organisation
-    stmt = (
+    stmt: Select[*tuple[Any, ...]] = (
         select(
-            ts.id, ts.external_id, ts.title, org.name.label("organisation"), ts.topics,
-            ts.description, ts.starts_at, ts.ends_at, ts.seats, ts.seats_taken,
-            ts.modality, ts.format, ts.price_eur, ts.cpf, ts.status, ts.url,
-            sp.id.label("space_id"), sp.name.label("space_name"), sp.city, sp.postcode,
-            sp.latitude, sp.longitude, sp.accessible,
-            sp.external_id.label("space_external_id"),
+            col(ts.id), col(ts.external_id), col(ts.title), col(org.name).label("organisation"),
+            col(ts.topics), col(ts.description), col(ts.starts_at), col(ts.ends_at),
+            col(ts.seats), col(ts.seats_taken), col(ts.modality), col(ts.format),
+            col(ts.price_eur), col(ts.cpf), col(ts.status), col(ts.url),
+            col(sp.id).label("space_id"), col(sp.name).label("space_name"), col(sp.city),
+            col(sp.postcode), col(sp.latitude), col(sp.longitude), col(sp.accessible),
+            col(sp.external_id).label("space_external_id"),
         )
-        .join(sp, sp.id == ts.space_id)
-        .join(org, org.id == ts.organisation_id)
-        .where(ts.status == SessionStatus.SCHEDULED, ts.starts_at > now)
+        .join(sp, col(sp.id) == ts.space_id)
+        .join(org, col(org.id) == ts.organisation_id)
+        .where(col(ts.status) == SessionStatus.SCHEDULED, col(ts.starts_at) > now)
     )  # fmt: skip
     with reading(engine) as session:
         rows = session.execute(stmt).all()

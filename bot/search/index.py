@@ -275,12 +275,12 @@ class SearchIndex:
                     bucket, group = self._all[cid], self._courses[cid].group
                     for k in bucket.matching(bucket.span(after, before), masks):
                         space = self._docs[bucket.ids[k]].space
-                        distance = distances.get(space.id)
-                        if distance is None:
-                            distance = distances[space.id] = haversine_km(
+                        km = distances.get(space.id)
+                        if km is None:
+                            km = distances[space.id] = haversine_km(
                                 *center, space.latitude, space.longitude
                             )
-                        groups.add(group, bucket.ids[k], distance, score)
+                        groups.add(group, bucket.ids[k], km, score)
             else:
                 for cid, score in scores.items():
                     self._soonest(groups, cid, score, after, before, masks)

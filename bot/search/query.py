@@ -177,8 +177,8 @@ def parse_request(
         place_candidates=tuple(candidates),
         unknown_place=unknown,
         when=when,
-        modality=filters.get("modality"),  # type: ignore[arg-type]
-        radius_km=filters.get("radius_km"),  # type: ignore[arg-type]
+        modality=filters.get("modality"),  # type: ignore[arg-type]  # filters were parsed to this field's values
+        radius_km=filters.get("radius_km"),  # type: ignore[arg-type]  # filters were parsed to this field's values
         cpf_only=bool(filters.get("cpf_only")),
         free_only=bool(filters.get("free_only")),
         accessible_only=bool(filters.get("accessible_only")),

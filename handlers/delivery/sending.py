@@ -79,12 +79,12 @@ def dispatcher(application: Any) -> Dispatcher:
     extras = services_of(application).extras
     if _STATE not in extras:
         extras[_STATE] = Dispatcher()
-    return extras[_STATE]  # type: ignore[no-any-return]
+    return extras[_STATE]
 
 
 def services_of(application: Any) -> Services:
     """The Services of an Application (or of anything holding its bot_data)."""
-    return application.bot_data["services"]  # type: ignore[no-any-return]
+    return application.bot_data["services"]
 
 
 # -- delivering one reminder ----------------------------------------------------------------

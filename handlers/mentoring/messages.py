@@ -14,7 +14,7 @@ from bot import reminders
 from bot.context import ProxiContext
 from bot.i18n import Translator, translator
 from bot.mentoring import lookup
-from bot.mentoring.ics import appointment_ics, ics_filename
+from bot.mentoring.ics import Method, appointment_ics, ics_filename
 from bot.mentoring.reminding import reminder_plan
 from bot.mentoring.views import AppointmentView
 from bot.users import language_of
@@ -47,7 +47,7 @@ async def t_for(context: ProxiContext, user_id: int) -> Translator:
 
 
 async def send_attachments(
-    context: ProxiContext, chat_id: int, view: AppointmentView, *, method: str
+    context: ProxiContext, chat_id: int, view: AppointmentView, *, method: Method
 ) -> None:
     """After the text: the pin (in-person, for a REQUEST) and the .ics file, silently."""
     services = context.services
@@ -64,7 +64,7 @@ async def send_attachments(
             )
         content = appointment_ics(
             view,
-            method=method,  # type: ignore[arg-type]
+            method=method,
             organizer_name=view.tutor_name,
             tz=services.settings.tz,
             stamp=services.clock.now(),

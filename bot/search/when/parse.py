@@ -27,7 +27,7 @@ def parse_when(words: Sequence[str], *, now: datetime, tz: ZoneInfo) -> tuple[Wh
     if now.tzinfo is None:
         raise ValueError("parse_when needs an aware 'now'")
     calendar = Calendar(now, tz)
-    when, used = When(), set()
+    when, used = When(), set[int]()
     i = 0
     while i < len(words):
         found = _match(words, i, calendar)
