@@ -6,6 +6,7 @@ named exceptions of :mod:`bot.mentoring.errors` and return the plain views of
 :mod:`bot.mentoring.views`, which the chat handlers render.
 
 * :mod:`~bot.mentoring.availability` – tutors add, list and remove slots (single or weekly);
+* :mod:`~bot.mentoring.removal` – a tutor removes a slot or a series (booked ones when forced);
 * :mod:`~bot.mentoring.drafts` – a slot described field by field, created in one call;
 * :mod:`~bot.mentoring.parsing` – the typed shortcut "mardi 14h-16h à Redon" (pure);
 * :mod:`~bot.mentoring.finder` – open slots for learners, by topic, tutor and distance;

@@ -14,7 +14,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.mentoring import errors
-from bot.mentoring.availability import list_slots, remove_series, remove_slot
+from bot.mentoring.availability import list_slots
+from bot.mentoring.removal import remove_series, remove_slot
 from bot.mentoring.views import AppointmentView, Removal, SlotView
 from bot.models import AppointmentStatus
 from handlers import buttons

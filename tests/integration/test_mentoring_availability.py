@@ -13,8 +13,6 @@ from bot.mentoring.availability import (
     add_slot,
     add_weekly,
     list_slots,
-    remove_series,
-    remove_slot,
     tutor_for_user,
 )
 from bot.mentoring.errors import (
@@ -26,6 +24,7 @@ from bot.mentoring.errors import (
     UnknownSpace,
 )
 from bot.mentoring.finder import open_slots
+from bot.mentoring.removal import remove_series, remove_slot
 from bot.models import AvailabilitySlot, Tutor
 from tests.factories import add_space, add_user
 
