@@ -12,7 +12,7 @@ from bot.i18n import LANGUAGES
 from bot.users import forget_user, set_language
 from handlers import buttons, menu
 from handlers.admin import current_roles
-from handlers.common import Handlers, call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore, pressed
 from handlers.enrolment import after_cancel
 from handlers.mentoring.appointments import tell_tutor_of_cancellation
 
@@ -85,10 +85,9 @@ async def forget_command(update: Update, context: ProxiContext) -> None:
 
 async def forget_answer(update: Update, context: ProxiContext) -> None:
     """Delete everything on "yes" (only the presser's own data), keep it on "no"."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     await query.answer()
     if buttons.FORGET.value(query.data) != "yes":
         await edit_or_ignore(query, context.t("forget.kept"))

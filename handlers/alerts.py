@@ -12,7 +12,7 @@ from bot.alerts import AlertError, delete_alert, list_alerts, save_alert
 from bot.context import ProxiContext
 from bot.search.browse import Browse
 from handlers import buttons
-from handlers.common import Handlers, call_service, edit_or_ignore, refuse
+from handlers.common import Handlers, call_service, edit_or_ignore, pressed, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -88,10 +88,9 @@ async def alerts_command(update: Update, context: ProxiContext) -> None:
 
 async def delete_pressed(update: Update, context: ProxiContext) -> None:
     """[Supprimer] on one of the learner's own alerts."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None or query.data is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     t = context.t
     try:
         alert_id = buttons.ALERT_DELETE.value(query.data)

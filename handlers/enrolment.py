@@ -43,10 +43,9 @@ OFFER_SWEEP_INTERVAL = timedelta(minutes=1)
 
 async def enrol_pressed(update: Update, context: ProxiContext) -> None:
     """[M'inscrire]: take a seat, or offer the waitlist when it just filled up."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     await _enrol(query, context, buttons.ENROL.value(query.data), user.id)
 
 
@@ -89,10 +88,9 @@ async def _enrol(
 
 async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
     """[Liste d'attente]: join it and say the position."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     services = context.services
     t = context.t
     session_id = buttons.WAITLIST.value(query.data)
@@ -211,10 +209,9 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
 
 async def offer_answered(update: Update, context: ProxiContext) -> None:
     """[Je prends la place] / [Je laisse la place] on an offer."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None or query.data is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     t = context.t
     services = context.services
     accept = buttons.OFFER_ACCEPT.matches(query.data)

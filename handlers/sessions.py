@@ -153,9 +153,7 @@ async def share(update: Update, context: ProxiContext) -> None:
     session_id = buttons.SHARE.value(query.data)
     link = create_deep_linked_url(context.bot.username, f"{SESSION_LINK_PREFIX}{session_id}")
     # Typing only: an InaccessibleMessage (a deleted card) still fails as before.
-    await cast(Message, query.message).reply_text(
-        context.t("card.share", link=html.escape(link))
-    )
+    await cast(Message, query.message).reply_text(context.t("card.share", link=html.escape(link)))
 
 
 def handlers() -> Handlers:

@@ -292,10 +292,9 @@ async def attendance_answered(update: Update, context: ProxiContext) -> None:
 
 async def rating_chosen(update: Update, context: ProxiContext) -> None:
     """A rating button (ap:s:<id>:<1..5>)."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     services = context.services
     appointment_id, stars = buttons.RATING.parse(query.data)
     try:

@@ -20,7 +20,7 @@ from bot.mentoring.views import AppointmentView, Removal, SlotView
 from bot.models import AppointmentStatus
 from handlers import buttons
 from handlers.buttons import Button, any_of
-from handlers.common import call_service, edit_or_ignore, refuse, send_to
+from handlers.common import call_service, edit_or_ignore, pressed, refuse, send_to
 from handlers.mentoring.access import current_tutor
 from handlers.mentoring.messages import cancel_reminders, send_attachments, t_for
 from handlers.mentoring.texts import place_short, when
@@ -135,10 +135,9 @@ def _line(t: Translator, number: int, slot: SlotView) -> str:
 
 async def remove_pressed(update: Update, context: ProxiContext) -> None:
     """[Supprimer n°N] (av:x:<slot>): removed at once when free, else asked first."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     t = context.t
     services = context.services
     slot_id = buttons.SLOT_REMOVE.value(query.data)
@@ -173,10 +172,9 @@ async def remove_pressed(update: Update, context: ProxiContext) -> None:
 
 async def remove_confirmed(update: Update, context: ProxiContext) -> None:
     """[Oui, supprimer] (av:xy:<slot>): the slot goes; its learners are told."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     t = context.t
     services = context.services
     try:
@@ -201,10 +199,9 @@ async def remove_confirmed(update: Update, context: ProxiContext) -> None:
 async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
     """[Supprimer toute la série] (av:xs:<slot>, or av:xsy:<slot> once confirmed): the
     future slots of the weekly series go; learners with a booking are told."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None or query.data is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     t = context.t
     services = context.services
     confirmed_press = buttons.SERIES_REMOVE_YES.matches(query.data)

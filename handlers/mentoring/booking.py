@@ -216,10 +216,9 @@ def _line(t: Translator, number: int, slot: SlotView) -> str:
 
 async def slot_picked(update: Update, context: ProxiContext) -> int:
     """A slot button (mn:s:<slot>): ask for a short message, or [Passer]."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or user is None:
+    if (found := pressed(update)) is None:
         return END
+    query, user = found
     t = context.t
     slot_id = buttons.MENTOR_SLOT.value(query.data)
     slot = await call_service(lookup.slot, context.services.engine, slot_id=slot_id)
