@@ -1,7 +1,12 @@
-"""Search benchmark: 1,500 spaces, 150,000 upcoming sessions, ~2,000 requests.
+"""Search benchmark: the realistic 2030 offer (bench/offer.py), then the old small set.
 
-    .venv/bin/python bench/bench_search.py [--sessions N] [--spaces N] [--queries N]
-        [--baseline-queries N] [--seed N]
+    .venv/bin/python bench/bench_search.py [--sessions N] [--spaces N] [--organisations N]
+        [--courses N] [--queries N] [--baseline-queries N] [--seed N] [--no-small]
+
+First case: :func:`offer.realistic_offer` (hundreds of organisations, tens of thousands of
+distinct titles) with :func:`offer.requests` (towns, postcodes, départements, long
+sentences, broad topics, no place, off-topic). Second, labelled case: the first benchmark's
+data, below, with only a few hundred distinct courses.
 
 Synthesises spaces in real small towns (gazetteer points) and sessions from the topic table
 (organisations each teaching a few concepts in the spaces of their area, the same course at
@@ -25,7 +30,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -39,6 +44,10 @@ from bot.search.index import SearchIndex, SessionDoc, SpaceDoc
 from bot.search.query import SearchRequest, parse_request
 from bot.search.service import search
 from bot.search.topics import TopicTable, default_topics, words
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from offer import dated_session, realistic_offer, town_spaces
+from offer import requests as offer_requests
 
 PARIS = ZoneInfo("Europe/Paris")
 NOW = datetime(2027, 1, 1, 9, 0, tzinfo=PARIS).astimezone(UTC)
@@ -56,25 +65,6 @@ TIMES = ("", "", "", "", " en mars", " la semaine prochaine", " le soir", " le s
          " avant l'été", " ce mois-ci", " en avril")  # fmt: skip
 OFF_TOPIC = ("plongée sous-marine", "pilote d'avion", "cours de cuisine japonaise", "yoga",
              "guitare", "permis bateau", "azerty", "danse salsa")  # fmt: skip
-
-
-def make_spaces(rng: random.Random, n: int) -> list[SpaceDoc]:
-    """Spaces in real towns of 1,500 to 20,000 inhabitants, across France."""
-    towns = [c for c in default_gazetteer().communes if 1_500 <= c.population <= 20_000]
-    picked = rng.sample(towns, n)
-    return [
-        SpaceDoc(
-            i,
-            f"Tiers-lieu de {c.name}",
-            c.name,
-            c.postcodes[0],
-            c.latitude,
-            c.longitude,
-            rng.random() < 0.7,
-            f"esp-{c.insee}",
-        )
-        for i, c in enumerate(picked, 1)
-    ]
 
 
 def make_sessions(
@@ -104,34 +94,12 @@ def make_sessions(
             courses.append((title, topics, description))
         organisations.append((f"Organisme {o:03}", area, courses))
     docs = []
-    modalities = ("presentiel",) * 8 + ("blended", "distanciel")
     for i in range(1, n + 1):
         name, area, courses = rng.choice(organisations)
         title, topics, description = rng.choice(courses)
         space = rng.choice(area)
-        day = NOW + timedelta(days=rng.randint(1, HORIZON_DAYS))
-        start = day.astimezone(PARIS).replace(hour=rng.choice((9, 9, 14, 18)), minute=0)
-        seats = rng.randint(4, 16)
-        docs.append(
-            SessionDoc(
-                id=i,
-                external_id=f"S{i:06}",
-                title=title,
-                organisation=name,
-                topics=topics,
-                description=description,
-                starts_at=start.astimezone(UTC),
-                ends_at=(start + timedelta(hours=3)).astimezone(UTC),
-                seats=seats,
-                seats_taken=rng.randint(0, seats),
-                modality=rng.choice(modalities),
-                format="formation",
-                price_eur=rng.choice((0.0, 150.0, 390.0)),
-                cpf=rng.random() < 0.3,
-                status="scheduled",
-                space=space,
-            )
-        )
+        course = (name, title, topics, description)
+        docs.append(dated_session(rng, i, course, space, HORIZON_DAYS, (0.0, 150.0, 390.0)))
     return docs
 
 
@@ -217,16 +185,71 @@ def percentiles(samples: list[float]) -> tuple[float, float, float]:
     return qs[49] * 1000, qs[94] * 1000, qs[98] * 1000
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--spaces", type=int, default=1_500)
-    parser.add_argument("--sessions", type=int, default=150_000)
-    parser.add_argument("--queries", type=int, default=2_000)
-    parser.add_argument("--baseline-queries", type=int, default=150)
-    parser.add_argument("--seed", type=int, default=2027)
-    args = parser.parse_args()
-    rng = random.Random(args.seed)
+def timed_searches(index: SearchIndex, requests: list[SearchRequest]) -> tuple[list[float], int]:
+    """Seconds per ``search()`` and how many found something (after a warm-up)."""
+    for request in requests[:50]:  # warm the typo-correction cache like a running bot
+        search(index, request, now=NOW)
+    timings, found = [], 0
+    for request in requests:
+        started = time.perf_counter()
+        outcome = search(index, request, now=NOW)
+        timings.append(time.perf_counter() - started)
+        found += bool(outcome.results)
+    return timings, found
+
+
+def run_case(
+    label: str, shape: str, docs: list[SessionDoc], queries: list[str], args: argparse.Namespace
+) -> None:
+    """Index ``docs``, time ``queries`` with search() and the baseline, print a table."""
     table = default_topics()
+    rng = random.Random(args.seed)
+    gc.collect()
+    started = time.perf_counter()
+    index = SearchIndex(docs, topics=table)
+    build_s = time.perf_counter() - started
+    del index
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    index = SearchIndex(docs, topics=table)
+    index_mb = (tracemalloc.get_traced_memory()[0] - before) / 1e6
+    tracemalloc.stop()
+    started = time.perf_counter()
+    gaz = default_gazetteer()
+    requests = [parse_request(q, now=NOW, tz=PARIS, gazetteer=gaz) for q in queries]
+    parse_ms = (time.perf_counter() - started) / len(queries) * 1000
+    timings, found = timed_searches(index, requests)
+    texts = [f"{d.title} {d.topics.replace(';', ' ')}" for d in docs]
+    subset = rng.sample(range(len(requests)), min(args.baseline_queries, len(requests)))
+    base_t, fast_t = [], []
+    for k in subset:
+        started = time.perf_counter()
+        naive_search(docs, texts, requests[k])
+        base_t.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        search(index, requests[k], now=NOW)
+        fast_t.append(time.perf_counter() - started)
+    p50, p95, p99 = percentiles(timings)
+    b50, b95, b99 = percentiles(base_t)
+    s50, s95, s99 = percentiles(fast_t)
+    print(f"\n## {label}\n\nData: {shape}; {len(queries):,} requests "
+          f"({found / len(requests):.0%} with results).\n")  # fmt: skip
+    print("| what | value |\n|---|---|")
+    print(f"| index build | {build_s:.2f} s |")
+    print(f"| index memory (tracemalloc, excluding the SessionDocs) | {index_mb:.1f} MB |")
+    print(f"| parse_request, mean | {parse_ms:.2f} ms |")
+    print(f"| search() p50 / p95 / p99 / worst, {len(requests):,} requests | "
+          f"{p50:.2f} / {p95:.2f} / {p99:.2f} / {max(timings) * 1000:.1f} ms |")  # fmt: skip
+    print(f"| naive baseline p50 / p95 / p99 / worst, {len(subset)} requests | "
+          f"{b50:.1f} / {b95:.1f} / {b99:.1f} / {max(base_t) * 1000:.1f} ms |")  # fmt: skip
+    print(f"| search() on the same {len(subset)} requests | "
+          f"{s50:.2f} / {s95:.2f} / {s99:.2f} / {max(fast_t) * 1000:.1f} ms |")  # fmt: skip
+    print(f"| speed-up (p50 / p95) | ×{b50 / s50:.0f} / ×{b95 / s95:.0f} |")
+
+
+def gazetteer_figures() -> None:
+    """Gazetteer load, typo resolution and a very long request."""
     started = time.perf_counter()
     Gazetteer.load()  # uncached: what the bot pays once at start
     gazetteer_s = time.perf_counter() - started
@@ -240,79 +263,41 @@ def main() -> int:
     started = time.perf_counter()
     parse_request("sst " * 1000, now=NOW, tz=PARIS, gazetteer=gaz)  # truncated, not quadratic
     long_parse_ms = (time.perf_counter() - started) * 1000
-
-    spaces = make_spaces(rng, args.spaces)
-    tracemalloc.start()
-    docs = make_sessions(rng, spaces, args.sessions, table)
-    docs_mb = tracemalloc.get_traced_memory()[0] / 1e6
-    tracemalloc.stop()
-    queries = make_queries(rng, docs, table, args.queries)
-
-    gc.collect()
-    started = time.perf_counter()
-    index = SearchIndex(docs, topics=table)
-    build_s = time.perf_counter() - started
-    courses = len({(d.organisation, d.title) for d in docs})
-    del index
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    index = SearchIndex(docs, topics=table)
-    index_mb = (tracemalloc.get_traced_memory()[0] - before) / 1e6
-    tracemalloc.stop()
-
-    started = time.perf_counter()
-    requests = [
-        parse_request(q, now=NOW, tz=PARIS, gazetteer=default_gazetteer()) for q in queries
-    ]
-    parse_ms = (time.perf_counter() - started) / len(queries) * 1000
-
-    for request in requests[:50]:  # warm the typo-correction cache like a running bot
-        search(index, request, now=NOW)
-    timings, found = [], 0
-    for request in requests:
-        started = time.perf_counter()
-        outcome = search(index, request, now=NOW)
-        timings.append(time.perf_counter() - started)
-        found += bool(outcome.results)
-
-    texts = [f"{d.title} {d.topics.replace(';', ' ')}" for d in docs]
-    subset = rng.sample(range(len(requests)), min(args.baseline_queries, len(requests)))
-    base_t, fast_t = [], []
-    for k in subset:
-        started = time.perf_counter()
-        naive_search(docs, texts, requests[k])
-        base_t.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        search(index, requests[k], now=NOW)
-        fast_t.append(time.perf_counter() - started)
-
-    p50, p95, p99 = percentiles(timings)
-    b50, b95, b99 = percentiles(base_t)
-    s50, s95, s99 = percentiles(fast_t)
-    print(f"# Search benchmark — {datetime.now(UTC):%Y-%m-%d}\n")
-    machine = f"{platform.platform()}, {os.cpu_count()} CPUs"
-    print(f"Machine: {machine}, Python {platform.python_version()}")
-    print(
-        f"Data: {len(spaces):,} spaces, {len(docs):,} upcoming sessions ({courses:,} distinct "
-        f"courses by 150 organisations), {len(queries):,} requests "
-        f"({found / len(requests):.0%} with results).\n"
-    )
     print("| what | value |\n|---|---|")
-    print(f"| index build | {build_s:.2f} s |")
-    print(f"| index memory (tracemalloc, excluding the SessionDocs) | {index_mb:.1f} MB |")
-    print(f"| the {len(docs):,} SessionDocs it holds (tracemalloc) | {docs_mb:.1f} MB |")
     print(f"| gazetteer load (uncached; target < 1 s) | {gazetteer_s:.2f} s |")
     print(f"| place resolution with typos, mean (target < 5 ms) | {resolve_ms:.2f} ms |")
-    print(f"| parse_request, mean | {parse_ms:.2f} ms |")
     print(f"| parse_request, 4,000 characters (target < 500 ms) | {long_parse_ms:.1f} ms |")
-    print(f"| search() p50 / p95 / p99, {len(requests):,} requests | "
-          f"{p50:.2f} / {p95:.2f} / {p99:.2f} ms |")  # fmt: skip
-    print(f"| naive baseline p50 / p95 / p99, {len(subset)} requests | "
-          f"{b50:.1f} / {b95:.1f} / {b99:.1f} ms |")  # fmt: skip
-    print(f"| search() on the same {len(subset)} requests | "
-          f"{s50:.2f} / {s95:.2f} / {s99:.2f} ms |")  # fmt: skip
-    print(f"| speed-up (p50 / p95) | ×{b50 / s50:.0f} / ×{b95 / s95:.0f} |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--spaces", type=int, default=1_500)
+    parser.add_argument("--sessions", type=int, default=150_000)
+    parser.add_argument("--organisations", type=int, default=400)
+    parser.add_argument("--courses", type=int, default=93_000)
+    parser.add_argument("--queries", type=int, default=2_000)
+    parser.add_argument("--baseline-queries", type=int, default=150)
+    parser.add_argument("--seed", type=int, default=2027)
+    parser.add_argument("--no-small", action="store_true", help="skip the old small case")
+    args = parser.parse_args()
+    print(f"# Search benchmark — {datetime.now(UTC):%Y-%m-%d}\n")
+    machine = f"{platform.platform()}, {os.cpu_count()} CPUs"
+    print(f"Machine: {machine}, Python {platform.python_version()}\n")
+    gazetteer_figures()
+    offer = realistic_offer(args.seed, spaces=args.spaces, sessions=args.sessions,
+                            organisations=args.organisations, courses=args.courses)  # fmt: skip
+    queries = offer_requests(random.Random(args.seed), offer, args.queries)
+    run_case("Realistic 2030 offer (bench/offer.py)", offer.shape(), offer.docs, queries, args)
+    del offer
+    if not args.no_small:
+        rng, table = random.Random(args.seed), default_topics()
+        spaces = town_spaces(rng, args.spaces, pvd=False)
+        docs = make_sessions(rng, spaces, args.sessions, table)
+        courses = len({(d.organisation, d.title) for d in docs})
+        shape = (f"{len(spaces):,} spaces, {len(docs):,} sessions, 150 organisations, "
+                 f"{courses:,} distinct courses")  # fmt: skip
+        queries = make_queries(rng, docs, table, args.queries)
+        run_case("Small generated set (the first benchmark's data)", shape, docs, queries, args)
     return 0
 
 
