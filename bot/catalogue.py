@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from bot.db import reading
@@ -112,44 +113,47 @@ class MyEnrolment:
 
 
 def my_enrolments(engine: Engine, *, user_id: int, now: datetime) -> list[MyEnrolment]:
-    """The learner's upcoming enrolments, offers and waitlist places, soonest first."""
+    """The learner's upcoming enrolments, offers and waitlist places, soonest first.
+
+    Two short reads, the learner's enrolments (by user) then their sessions (by id): joined in
+    one query, a planner may start from every scheduled session instead.
+    """
     with reading(engine) as session:
+        enrolments = {
+            e.session_id: e
+            for e in session.scalars(
+                select(Enrolment).where(
+                    col(Enrolment.user_id) == user_id,
+                    col(Enrolment.status) != EnrolmentStatus.CANCELLED,
+                )
+            )
+        }
+        if not enrolments:
+            return []
         rows = session.execute(
             select(
-                Enrolment,
+                col(TrainingSession.id),
                 col(TrainingSession.title),
                 col(TrainingSession.starts_at),
                 col(Space.city),
             )
-            .join(TrainingSession, col(Enrolment.session_id) == col(TrainingSession.id))
             .join(Space, col(TrainingSession.space_id) == col(Space.id))
             .where(
-                col(Enrolment.user_id) == user_id,
-                col(Enrolment.status) != EnrolmentStatus.CANCELLED,
+                col(TrainingSession.id).in_(sorted(enrolments)),
                 col(TrainingSession.status) == SessionStatus.SCHEDULED,
                 col(TrainingSession.ends_at) > now,
             )
-            .order_by(col(TrainingSession.starts_at))
+            .order_by(col(TrainingSession.starts_at), col(TrainingSession.id))
         ).all()
         result = []
-        for enrolment, title, starts_at, city in rows:
+        for session_id, title, starts_at, city in rows:
+            enrolment = enrolments[session_id]
             position = 0
             if enrolment.status == EnrolmentStatus.WAITING:
-                ahead = session.scalars(
-                    select(col(Enrolment.id)).where(
-                        col(Enrolment.session_id) == enrolment.session_id,
-                        col(Enrolment.status) == EnrolmentStatus.WAITING,
-                        (col(Enrolment.created_at) < enrolment.created_at)
-                        | (
-                            (col(Enrolment.created_at) == enrolment.created_at)
-                            & (col(Enrolment.id) < enrolment.id)
-                        ),
-                    )
-                ).all()
-                position = len(ahead) + 1
+                position = _waitlist_position(session, enrolment)
             result.append(
                 MyEnrolment(
-                    enrolment_id=enrolment.id,
+                    enrolment_id=enrolment.id,  # type: ignore[arg-type]  # read from the database: it has an id
                     session_id=enrolment.session_id,
                     title=title,
                     city=city,
@@ -160,6 +164,22 @@ def my_enrolments(engine: Engine, *, user_id: int, now: datetime) -> list[MyEnro
                 )
             )
     return result
+
+
+def _waitlist_position(session: Session, enrolment: Enrolment) -> int:
+    """1 for the first waiting learner of the session, and so on."""
+    ahead = session.scalars(
+        select(col(Enrolment.id)).where(
+            col(Enrolment.session_id) == enrolment.session_id,
+            col(Enrolment.status) == EnrolmentStatus.WAITING,
+            (col(Enrolment.created_at) < enrolment.created_at)
+            | (
+                (col(Enrolment.created_at) == enrolment.created_at)
+                & (col(Enrolment.id) < enrolment.id)
+            ),
+        )
+    ).all()
+    return len(ahead) + 1
 
 
 def enrolment_of(engine: Engine, *, enrolment_id: int, user_id: int) -> MyEnrolment:

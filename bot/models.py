@@ -164,7 +164,11 @@ class TrainingSession(SQLModel, table=True):
     """One dated occurrence of a training course or workshop in a space."""
 
     __tablename__ = "training_session"
-    __table_args__ = (Index("ix_training_session_status_start", "status", "starts_at"),)
+    __table_args__ = (
+        Index("ix_training_session_status_start", "status", "starts_at"),
+        # A course's other dates (catalogue.other_dates): equality on all but the order.
+        Index("ix_training_session_course", "organisation_id", "title", "status", "starts_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     external_id: str = Field(max_length=100, unique=True)
@@ -238,7 +242,10 @@ class AvailabilitySlot(SQLModel, table=True):
     """A time a tutor offers for appointments, in a space or online, for one or N learners."""
 
     __tablename__ = "availability_slot"
-    __table_args__ = (Index("ix_slot_tutor_start", "tutor_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_slot_tutor_start", "tutor_id", "starts_at"),
+        Index("ix_slot_start", "starts_at"),  # the finder: every tutor's slots in a window
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     tutor_id: int = Field(foreign_key="tutor.id")
@@ -294,7 +301,13 @@ class Appointment(SQLModel, table=True):
 class Reminder(SQLModel, table=True):
     """A message due at a time: the source of truth the JobQueue is re-armed from."""
 
-    __table_args__ = (Index("ix_reminder_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_reminder_status_due", "status", "due_at"),
+        # Cancelling the reminders of an appointment or a session, and forgetting a user.
+        Index("ix_reminder_appointment", "appointment_id"),
+        Index("ix_reminder_session", "session_id"),
+        Index("ix_reminder_recipient", "recipient_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
