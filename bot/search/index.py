@@ -64,6 +64,7 @@ Group = tuple[str, str]  # organisation, normalised title: what results collapse
 class _Course:
     group: Group
     feats: Features
+    profile: int  # courses with the same concepts share a profile: see SearchIndex.match
 
 
 class _Groups:
@@ -111,6 +112,7 @@ class SearchIndex:
         self._course_ids: dict[CourseKey, int] = {}
         self._next_course = itertools.count(1)
         self._feats_cache: dict[tuple[str, str, str], Features] = {}
+        self._profiles: dict[frozenset[tuple[str, float]], int] = {}
         self._concept_post: dict[str, set[int]] = {}
         self._word_post: dict[str, set[int]] = {}
         self._all: dict[int, Bucket] = {}
@@ -171,7 +173,9 @@ class SearchIndex:
         cid = next(self._next_course)
         strong = frozenset(w for w, weight in feats.words.items() if weight >= TOPICS)
         weak = frozenset(feats.words) - strong
-        self._courses[cid] = _Course((organisation, normalize(title)), feats)
+        concepts = frozenset(feats.concepts.items())
+        profile = self._profiles.setdefault(concepts, len(self._profiles))
+        self._courses[cid] = _Course((organisation, normalize(title)), feats, profile)
         self._course_ids[key] = cid
         # Only title and topic matches lead to a course: a description never qualifies one.
         for concept, weight in feats.concepts.items():
@@ -216,12 +220,25 @@ class SearchIndex:
                 else:
                     for concept in unit.accepts:
                         candidates.update(self._concept_post.get(concept, ()))
-            scores = {}
-            for cid in candidates:
-                value = relevance(query, self._courses[cid].feats)
-                if value > 0:
-                    scores[cid] = value
-            return scores
+            return self._scored(query, candidates)
+
+    def _scored(self, query: TopicQuery, candidates: set[int]) -> dict[int, float]:
+        """Relevance depends only on a course's concepts and on the weights of the request's
+        free words in it: tens of thousands of courses share a few hundred such keys, so
+        each key is scored once."""
+        free = [unit.key for unit in query.units if unit.kind == "free"]
+        memo: dict[tuple[int, tuple[float, ...]], float] = {}
+        scores = {}
+        for cid in candidates:
+            course = self._courses[cid]
+            words = course.feats.words
+            key = (course.profile, tuple(words.get(w, 0.0) for w in free))
+            value = memo.get(key)
+            if value is None:
+                value = memo[key] = relevance(query, course.feats)
+            if value > 0:
+                scores[cid] = value
+        return scores
 
     def spaces_within(self, lat: float, lon: float, radius_km: float) -> list[tuple[int, float]]:
         """(space id, distance) of the spaces within ``radius_km`` of a point."""
