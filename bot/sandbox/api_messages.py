@@ -8,7 +8,7 @@ import struct
 from typing import Any
 
 from bot.sandbox.errors import NOT_MODIFIED, QUERY_TOO_OLD, ApiError, bad_request
-from bot.sandbox.formatting import EntityParseError, render
+from bot.sandbox.formatting import EntityParseError, UnsupportedParseMode, render
 from bot.sandbox.markup import Markup, parse_markup
 from bot.sandbox.models import ChatRecord, Entry, StoredFile
 from bot.sandbox.params import Params, api_method
@@ -40,6 +40,8 @@ def _formatted(
         plain, entities = render(raw, p.text("parse_mode"))
     except EntityParseError as exc:
         raise bad_request(f"can't parse entities: {exc}") from None
+    except UnsupportedParseMode:
+        raise bad_request("unsupported parse_mode") from None
     if required and not plain.strip():
         raise bad_request("message text is empty")
     # Telegram counts characters after entity parsing; we count code points.
@@ -185,6 +187,8 @@ def _input_file(world: World, p: Params, field: str, kind: str) -> StoredFile:
     """An uploaded part, a known file_id, or (offline) a placeholder for an HTTP URL."""
     upload = p.file(field)
     if upload is not None:
+        if not upload.content:
+            raise bad_request("file must be non-empty")  # tdlib FileLoaderUtils.cpp
         mime = upload.content_type
         if mime in (None, "application/octet-stream"):
             mime = None  # let store_file guess from the file name
@@ -378,7 +382,7 @@ def delete_messages(world: World, p: Params) -> bool:
 @api_method("answerCallbackQuery")
 def answer_callback_query(world: World, p: Params) -> bool:
     record = world.callbacks.get(p.text("callback_query_id") or "")
-    if record is None or record.answered:
+    if record is None or record.answered or world.callback_expired(record):
         raise ApiError(400, QUERY_TOO_OLD)
     text = p.text("text")
     if text and len(text) > 200:

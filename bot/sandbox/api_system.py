@@ -8,6 +8,7 @@ import logging
 import re
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.sandbox.errors import ApiError, bad_request
 from bot.sandbox.models import WebhookConfig
@@ -24,6 +25,9 @@ POLL_CONFLICT = (
     "Conflict: terminated by other getUpdates request; "
     "make sure that only one bot instance is running"
 )
+MAX_DOWNLOAD_FILE_SIZE = 20 << 20  # telegram-bot-api Client.h, outside --local mode
+_CHAT_SCOPES = frozenset({"chat", "chat_administrators", "chat_member"})
+WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})  # telegram-bot-api WebhookActor.cpp
 _COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 _SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _SCOPES = frozenset(
@@ -75,14 +79,30 @@ def get_updates(world: World, p: Params) -> list[dict[str, Any]]:
     return copy.deepcopy(world.updates[:limit])
 
 
+def check_webhook_url(url: str) -> None:
+    """Refuse what telegram-bot-api refuses (Client.cpp process_set_webhook_query, then
+    WebhookActor.cpp): a URL without scheme is HTTPS; HTTP and other ports are refused.
+    Reach a local receiver through `BotApiSandbox.route_webhook`, as behind a proxy."""
+    try:
+        parts = urlsplit(url if "://" in url else f"https://{url}")
+        port = parts.port
+    except ValueError:
+        raise bad_request("invalid webhook URL specified") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise bad_request("invalid webhook URL specified")
+    if scheme == "http":
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    if (port or 443) not in WEBHOOK_PORTS:
+        raise bad_request("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+
+
 @api_method("setWebhook")
 def set_webhook(world: World, p: Params) -> bool:
     url = (p.text("url") or "").strip()
     if not url:
         return delete_webhook(world, p)  # Telegram: an empty url removes the webhook
-    # Real Telegram demands HTTPS on a public port; the sandbox also accepts local HTTP.
-    if not url.lower().startswith(("http://", "https://")):
-        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    check_webhook_url(url)
     secret = p.text("secret_token")
     if secret is not None and not _SECRET_RE.match(secret):
         raise bad_request("secret token contains unallowed characters")
@@ -132,13 +152,17 @@ def get_file(world: World, p: Params) -> dict[str, Any]:
     stored = world.files.get((p.text("file_id") or "").strip())
     if stored is None:
         raise bad_request("invalid file_id")
+    if len(stored.content) > MAX_DOWNLOAD_FILE_SIZE:
+        raise bad_request("file is too big")
     return stored.to_api()
 
 
-def _commands_key(p: Params) -> tuple[str, str]:
+def _commands_key(world: World, p: Params) -> tuple[str, str]:
     scope = p.json("scope", "BotCommandScope")
     if scope is not None and (not isinstance(scope, dict) or scope.get("type") not in _SCOPES):
         raise bad_request("can't parse BotCommandScope")
+    if scope is not None and scope["type"] in _CHAT_SCOPES:
+        world.chat(Params({"chat_id": str(scope.get("chat_id", ""))}).chat_id())
     language = p.text("language_code") or ""
     if language and not re.match(r"^[a-z]{2}$", language):
         raise bad_request("invalid language code specified")
@@ -158,7 +182,7 @@ def set_my_commands(world: World, p: Params) -> bool:
         if not 1 <= len(description.strip()) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
         cleaned.append({"command": item["command"], "description": description})
-    key = _commands_key(p)
+    key = _commands_key(world, p)
     if cleaned:
         world.commands[key] = cleaned
     else:
@@ -169,12 +193,12 @@ def set_my_commands(world: World, p: Params) -> bool:
 
 @api_method("getMyCommands")
 def get_my_commands(world: World, p: Params) -> list[dict[str, str]]:
-    return copy.deepcopy(world.commands.get(_commands_key(p), []))
+    return copy.deepcopy(world.commands.get(_commands_key(world, p), []))
 
 
 @api_method("deleteMyCommands")
 def delete_my_commands(world: World, p: Params) -> bool:
-    world.commands.pop(_commands_key(p), None)
+    world.commands.pop(_commands_key(world, p), None)
     world.notify()
     return True
 

@@ -44,6 +44,8 @@ _ENTITY_RE = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]{1,10});")
 _ATTR_RE = re.compile(
     r"""\s*([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>"']+))?"""
 )
+# An unquoted attribute value is an SGML name token (tdlib MessageEntity.cpp parse_html).
+_NAME_TOKEN_RE = re.compile(r"[A-Za-z0-9.-]*")
 _TAG_RE = re.compile(r"<[^>]*>")
 _TAG_NAME_RE = re.compile(r"[^\s>]*")
 
@@ -84,7 +86,8 @@ def _decode_entity(text: str, index: int) -> tuple[str, int] | None:
     return (char, match.end() - index) if char is not None else None
 
 
-def _parse_attrs(raw: str) -> dict[str, str] | None:
+def _parse_attrs(raw: str, where: int) -> dict[str, str] | None:
+    """Attributes of a start tag; `where` is the byte offset of `raw` in the message."""
     attrs: dict[str, str] = {}
     pos = 0
     raw = raw.rstrip()
@@ -95,6 +98,11 @@ def _parse_attrs(raw: str) -> dict[str, str] | None:
         value = match.group(2) or ""
         if value[:1] in ("'", '"'):
             value = value[1:-1]
+        elif _NAME_TOKEN_RE.fullmatch(value) is None:
+            start = where + _byte_offset(raw, match.start(2))
+            raise EntityParseError(f"Unexpected end of name token at byte offset {start}")
+        else:
+            value = value.lower()  # name tokens are not case sensitive
         attrs[match.group(1).lower()] = html.unescape(value)
         pos = match.end()
     return attrs
@@ -114,7 +122,7 @@ def _start_tag(text: str, index: int) -> tuple[_OpenTag, int]:
     end = text.find(">", name_end)
     if end == -1:
         raise EntityParseError(f"Can't find end of the tag starting at byte offset {where}")
-    attrs = _parse_attrs(text[name_end:end])
+    attrs = _parse_attrs(text[name_end:end], _byte_offset(text, name_end))
     if attrs is None:
         raise EntityParseError(f"Can't parse attributes of tag at byte offset {where}")
     if name == "span" and attrs.get("class") != "tg-spoiler":
@@ -229,8 +237,18 @@ def to_plain(text: str | None, parse_mode: str | None) -> str:
         return html.unescape(_TAG_RE.sub("", text))
 
 
+class UnsupportedParseMode(ValueError):
+    """A parse_mode Telegram does not know (Client.cpp get_formatted_text)."""
+
+
 def render(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """Plain text and entities for `text` sent with `parse_mode` (only HTML is parsed)."""
-    if (parse_mode or "").lower() == "html":
+    """Plain text and entities for `text` sent with `parse_mode`. HTML is parsed; Markdown
+    and MarkdownV2 are not modelled yet and refused rather than passed through."""
+    mode = (parse_mode or "").lower()
+    if not text or mode in ("", "none"):
+        return text, []
+    if mode == "html":
         return parse_html(text)
-    return text, []
+    if mode in ("markdown", "markdownv2"):
+        raise NotImplementedError(f"the sandbox does not parse {parse_mode} yet (issue 10)")
+    raise UnsupportedParseMode(parse_mode)

@@ -12,6 +12,11 @@ from bot.sandbox.models import Button
 logger = logging.getLogger(__name__)
 
 MAX_CALLBACK_DATA_BYTES = 64
+# Telegram's keyboard limits (tginfo/Telegram-Limits); beyond them the server answers
+# REPLY_MARKUP_TOO_LONG, which telegram-bot-api's Client.cpp words "reply markup is too long".
+MAX_INLINE_PER_ROW, MAX_INLINE_BUTTONS = 8, 100
+MAX_KEYBOARD_PER_ROW, MAX_KEYBOARD_BUTTONS = 12, 300
+TOO_LONG = "reply markup is too long"
 _INLINE_ACTIONS = (
     "callback_data",
     "url",
@@ -76,6 +81,11 @@ def _rows(value: Any, what: str) -> list[list[Any]]:
     return value
 
 
+def _check_size(rows: list[list[Any]], per_row: int, total: int) -> None:
+    if any(len(row) > per_row for row in rows) or sum(map(len, rows)) > total:
+        raise bad_request(TOO_LONG)
+
+
 def parse_markup(raw: Any) -> Markup | None:
     """Validate a decoded reply_markup; None when absent."""
     if raw is None:
@@ -84,10 +94,12 @@ def parse_markup(raw: Any) -> Markup | None:
         raise bad_request("can't parse reply keyboard markup JSON object")
     if "inline_keyboard" in raw:
         rows = _rows(raw["inline_keyboard"], "inline keyboard")
+        _check_size(rows, MAX_INLINE_PER_ROW, MAX_INLINE_BUTTONS)
         checked = [[_check_inline_button(b) for b in row] for row in rows]
         return Markup("inline", {**raw, "inline_keyboard": checked})
     if "keyboard" in raw:
         rows = _rows(raw["keyboard"], "keyboard")
+        _check_size(rows, MAX_KEYBOARD_PER_ROW, MAX_KEYBOARD_BUTTONS)
         normalized: list[list[dict[str, Any]]] = []
         for row in rows:
             new_row = []

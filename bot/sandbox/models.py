@@ -195,6 +195,7 @@ class CallbackRecord:
     message_id: int
     user_id: int
     data: str | None
+    pressed_at: float = 0.0  # sandbox clock time of the press
     answered: bool = False
     text: str | None = None
     show_alert: bool = False

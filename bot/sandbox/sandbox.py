@@ -25,6 +25,7 @@ from bot.sandbox import api_messages, api_system  # noqa: F401
 from bot.sandbox.api_system import scope_key
 from bot.sandbox.errors import ApiError, server_error
 from bot.sandbox.faults import Fault
+from bot.sandbox.flood import FloodLimits
 from bot.sandbox.models import ChatRecord, Entry, FailedCall
 from bot.sandbox.multipart import UploadedFile
 from bot.sandbox.params import Params, lookup
@@ -52,9 +53,15 @@ class BotApiSandbox(UserActions):
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Clock | None = None,
+        callback_query_ttl: float | None = None,
     ) -> None:
+        """`clock` drives message dates, update and callback expiry and flood control;
+        `callback_query_ttl` overrides Telegram's 150 s for presses left unfetched or
+        unanswered."""
         now = (lambda: clock.now().timestamp()) if clock is not None else None
         self._world = World(token, bot_username, now)
+        if callback_query_ttl is not None:
+            self._world.callback_query_ttl = callback_query_ttl
         self._host = host
         self._port = port
         self._http: HttpServerThread | None = None
@@ -147,6 +154,7 @@ class BotApiSandbox(UserActions):
                     delay = fault.delay
                 if error is not None:
                     raise error
+                world.flood.check(name, values.get("chat_id"), world.clock())
                 status, body = 200, {"ok": True, "result": handler(world, params)}
             except ApiError as exc:
                 status, body = exc.code, exc.payload()
@@ -219,12 +227,14 @@ class BotApiSandbox(UserActions):
     def take_updates(self) -> list[dict[str, Any]]:
         """Drain the pending updates (to feed `Application.process_update` directly)."""
         with self._world.cond:
+            self._world.drop_expired_updates()
             updates, self._world.updates = self._world.updates, []
             self._world.cond.notify_all()
             return updates
 
     def pending_update_count(self) -> int:
         with self._world.cond:
+            self._world.drop_expired_updates()
             return len(self._world.updates)
 
     def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
@@ -284,6 +294,13 @@ class BotApiSandbox(UserActions):
         with self._world.cond:
             return self._world.webhook.url if self._world.webhook else None
 
+    def route_webhook(self, public_prefix: str, local_prefix: str) -> None:
+        """Deliver webhook updates for URLs under `public_prefix` (the HTTPS address given to
+        setWebhook) to `local_prefix` (the bot's plain HTTP server), like a reverse proxy."""
+        with self._world.cond:
+            self._world.webhook_routes[public_prefix] = local_prefix
+            self._world.notify()
+
     # -- faults ---------------------------------------------------------------------------
     def inject_fault(
         self,
@@ -307,11 +324,43 @@ class BotApiSandbox(UserActions):
         with self._world.cond:
             self._world.faults.clear()
 
-    def block(self, user_id: int) -> None:
-        """The user blocks the bot: sends to their chat answer 403 until `unblock`."""
+    def enable_flood_control(self, limits: FloodLimits | None = None) -> None:
+        """Answer 429 with retry_after beyond Telegram's sending limits (off by default);
+        time is the sandbox clock, so tests advance a controllable clock, never sleep."""
         with self._world.cond:
-            self._world.faults.blocked.add(user_id)
+            self._world.flood.enable(limits or FloodLimits())
+
+    def disable_flood_control(self) -> None:
+        with self._world.cond:
+            self._world.flood.disable()
+
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: a `my_chat_member` update (member -> kicked), then sends
+        to their chat answer 403 until `unblock`."""
+        with self._world.cond:
+            if user_id not in self._world.faults.blocked:
+                self._world.faults.blocked.add(user_id)
+                self._member_update(user_id, "member", "kicked")
 
     def unblock(self, user_id: int) -> None:
+        """The user restarts the bot: a `my_chat_member` update (kicked -> member)."""
         with self._world.cond:
-            self._world.faults.blocked.discard(user_id)
+            if user_id in self._world.faults.blocked:
+                self._world.faults.blocked.discard(user_id)
+                self._member_update(user_id, "kicked", "member")
+
+    def _member_update(self, user_id: int, old: str, new: str) -> None:
+        world = self._world
+        user = world.users.get(user_id)
+        if user is None:
+            return  # blocking someone the sandbox never saw: no chat, no update
+        bot = world.bot_from()
+        kicked = {"until_date": 0}
+        change = {
+            "chat": world.chats[user_id].to_api(),
+            "from": user.to_api(),
+            "date": world.now(),
+            "old_chat_member": {"user": bot, "status": old, **(kicked if old == "kicked" else {})},
+            "new_chat_member": {"user": bot, "status": new, **(kicked if new == "kicked" else {})},
+        }
+        world.push_update({"my_chat_member": change})

@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.sandbox.errors import CHAT_NOT_FOUND, ApiError
 from bot.sandbox.faults import FaultRegistry
+from bot.sandbox.flood import FloodControl
 from bot.sandbox.models import (
     CallbackRecord,
     ChatRecord,
@@ -32,6 +33,10 @@ logger = logging.getLogger(__name__)
 
 # file_id prefixes loosely mimic Telegram's (they encode the file type there).
 _FILE_PREFIX = {"document": "BQAC", "photo": "AgAC", "sticker": "CAAC", "voice": "AwAC"}
+# How long Telegram keeps an update nobody fetched (telegram-bot-api Client.cpp, add_update):
+# a day for messages, 150 s for callback queries, which can no longer be answered after that.
+MESSAGE_UPDATE_TTL = 86_400.0
+CALLBACK_QUERY_TTL = 150.0
 MAX_RECORDED_CALLS = 50_000  # bounds `calls` when a bot polls in a tight loop for hours
 _FOLDERS = {"document": "documents", "photo": "photos", "sticker": "stickers", "voice": "voice"}
 
@@ -67,6 +72,8 @@ class World:
         self.users: dict[int, SandboxUser] = {}
         self.chats: dict[int, ChatRecord] = {}
         self.updates: list[dict[str, Any]] = []
+        self.update_deadlines: dict[int, float] = {}  # update_id -> clock time it expires
+        self.callback_query_ttl = CALLBACK_QUERY_TTL
         self.next_update_id = 1
         self.files: dict[str, StoredFile] = {}
         self.files_by_path: dict[str, StoredFile] = {}
@@ -76,15 +83,24 @@ class World:
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.webhook: WebhookConfig | None = None
         self.webhook_deliveries: list[tuple[int, int]] = []
+        self.webhook_routes: dict[str, str] = {}  # public URL prefix -> local URL prefix
         self.calls: list[tuple[str, dict[str, str], float]] = []
         self.failed_calls: list[FailedCall] = []
         self.faults = FaultRegistry()
+        self.flood = FloodControl()
         self.poll_generation = 0
         self._counter = itertools.count(1)
 
     # -- time, identity -------------------------------------------------------------------
     def now(self) -> int:
         return int(self._now())
+
+    def clock(self) -> float:
+        """The sandbox clock in seconds (the controllable clock given to the sandbox, if any)."""
+        return self._now()
+
+    def callback_expired(self, record: CallbackRecord) -> bool:
+        return self.clock() - record.pressed_at > self.callback_query_ttl
 
     def next_id(self) -> int:
         """A sandbox-wide counter for file ids, callback ids..."""
@@ -125,6 +141,14 @@ class World:
     def notify(self) -> None:
         with self.cond:
             self.cond.notify_all()
+
+    def webhook_target(self, url: str) -> str:
+        """Where a delivery to `url` really goes: through a route set by `route_webhook`
+        (a TLS-terminating reverse proxy in front of the bot), else `url` itself."""
+        for public, local in self.webhook_routes.items():
+            if url.startswith(public):
+                return local + url[len(public) :]
+        return url
 
     # -- chats and messages ---------------------------------------------------------------
     def chat(self, chat_id: int | str) -> ChatRecord:
@@ -189,17 +213,35 @@ class World:
             self.cond.notify_all()
 
     # -- updates --------------------------------------------------------------------------
-    def push_update(self, payload: dict[str, Any]) -> dict[str, Any]:
-        """Queue an update (`payload` is e.g. {"message": {...}}); returns a copy of it."""
+    def push_update(
+        self, payload: dict[str, Any], ttl: float = MESSAGE_UPDATE_TTL
+    ) -> dict[str, Any]:
+        """Queue an update (`payload` is e.g. {"message": {...}}) that expires unless fetched
+        within `ttl` seconds; returns a copy of it."""
         with self.cond:
             update = {"update_id": self.next_update_id, **copy.deepcopy(payload)}
             self.next_update_id += 1
             self.updates.append(update)
+            self.update_deadlines[update["update_id"]] = self.clock() + ttl
             self.cond.notify_all()
             return copy.deepcopy(update)
 
+    def drop_expired_updates(self) -> None:
+        """Forget updates nobody fetched in time, as Telegram's update queue does."""
+        now = self.clock()
+        deadlines = self.update_deadlines
+        self.updates = [u for u in self.updates if deadlines.get(u["update_id"], now) >= now]
+        # Keep deadlines of pending updates only, so the map stays as small as the queue.
+        self.update_deadlines = {
+            u["update_id"]: deadlines[u["update_id"]]
+            for u in self.updates
+            if u["update_id"] in deadlines
+        }
+
     def confirm_updates(self, offset: int | None) -> None:
-        """Apply getUpdates' offset: forget confirmed updates (negative: keep the last N)."""
+        """Apply getUpdates' offset: forget confirmed updates (negative: keep the last N),
+        and the expired ones."""
+        self.drop_expired_updates()
         if offset is None:
             return
         if offset < 0:

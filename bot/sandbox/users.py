@@ -190,6 +190,8 @@ class UserActions:
         chat_id: int | None = None,
     ) -> dict[str, Any]:
         """The user sends a file; the bot can getFile and download it."""
+        if not content:
+            raise ValueError("Telegram clients cannot send an empty file")
         mime = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
         build = {"file_name": file_name, "mime_type": mime}
         return self._file_message(
@@ -311,7 +313,7 @@ class UserActions:
                 data = button.callback_data
             query_id = f"{person.id}{world.next_id():06d}"
             world.callbacks[query_id] = CallbackRecord(
-                query_id, chat.id, entry.message_id, person.id, data
+                query_id, chat.id, entry.message_id, person.id, data, pressed_at=world.clock()
             )
             query = {
                 "id": query_id,
@@ -320,7 +322,7 @@ class UserActions:
                 "chat_instance": str(abs(chat.id) * 7919 + 17),
                 "data": data,
             }
-            return world.push_update({"callback_query": query})
+            return world.push_update({"callback_query": query}, ttl=world.callback_query_ttl)
 
     def _keyboard_message(self, chat: ChatRecord, message_id: int | None, forging: bool) -> Entry:
         if message_id is not None:

@@ -48,6 +48,7 @@ class WebhookPusher:
         with world.cond:
             while not world.stop_event.is_set():
                 hook = world.webhook
+                world.drop_expired_updates()
                 if hook is None or not world.updates:
                     world.cond.wait()
                     continue
@@ -55,7 +56,8 @@ class WebhookPusher:
                 if delay > 0:
                     world.cond.wait(delay)
                     continue
-                return hook.url, hook.secret_token, copy.deepcopy(world.updates[0])
+                target = world.webhook_target(hook.url)
+                return target, hook.secret_token, copy.deepcopy(world.updates[0])
         return None
 
     def _run(self) -> None:
@@ -93,7 +95,7 @@ class WebhookPusher:
                 return
         with world.cond:
             hook = world.webhook
-            if hook is not None and hook.url == url:
+            if hook is not None and world.webhook_target(hook.url) == url:
                 hook.last_error_date = world.now()
                 hook.last_error_message = error
                 hook.next_attempt = time.monotonic() + RETRY_INTERVAL

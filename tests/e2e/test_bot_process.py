@@ -34,8 +34,10 @@ def test_polling_conversation_and_clean_stop(sandbox, start_bot) -> None:
 
 def test_webhook_mode_refuses_requests_without_the_secret(sandbox, start_bot) -> None:
     port = free_port()
+    # Telegram only calls HTTPS on 443, 80, 88 or 8443: the sandbox plays the reverse proxy.
+    sandbox.route_webhook("https://proxi.example:8443", f"http://127.0.0.1:{port}")
     bot = start_bot(
-        WEBHOOK_URL=f"http://127.0.0.1:{port}/proxi-hook",
+        WEBHOOK_URL="https://proxi.example:8443/proxi-hook",
         WEBHOOK_SECRET="s3cret-token",
         WEBHOOK_LISTEN="127.0.0.1",
         WEBHOOK_PORT=str(port),

@@ -114,9 +114,16 @@ def test_second_poll_terminates_the_first(api: RawApi, sandbox: BotApiSandbox) -
     assert statuses == [409]
 
 
+def _public(sandbox: BotApiSandbox, local_url: str) -> str:
+    """The HTTPS address Telegram accepts for a local receiver, routed to it like a proxy."""
+    base, _, path = local_url.removeprefix("http://").partition("/")
+    sandbox.route_webhook("https://proxi.example:8443", f"http://{base}")
+    return f"https://proxi.example:8443/{path}"
+
+
 def test_webhook_push_with_secret(api: RawApi, sandbox: BotApiSandbox, receiver: Receiver) -> None:
     alice = sandbox.user(42)
-    assert api.ok("setWebhook", url=receiver.url, secret_token="s3cret-Token_1") is True
+    assert api.ok("setWebhook", url=_public(sandbox, receiver.url), secret_token="s3cret-Token_1")
     update = alice.send("par webhook")
     assert receiver.wait(1)
     body, secret = receiver.received[0]
@@ -132,7 +139,7 @@ def test_webhook_failures_are_retried_then_kept(
     monkeypatch.setattr(webhook, "RETRY_INTERVAL", 0.2)
     alice = sandbox.user(42)
     receiver.status = 500
-    api.ok("setWebhook", url=receiver.url)
+    api.ok("setWebhook", url=_public(sandbox, receiver.url))
     update = alice.send("échec")
     attempts = webhook.ATTEMPTS
     assert sandbox.wait_for(lambda: len(sandbox.webhook_deliveries) >= attempts)
@@ -146,7 +153,7 @@ def test_webhook_failures_are_retried_then_kept(
 
 def test_unreachable_webhook_then_back_to_polling(api: RawApi, sandbox: BotApiSandbox) -> None:
     alice = sandbox.user(42)
-    api.ok("setWebhook", url=f"http://127.0.0.1:{_free_port()}/nobody")
+    api.ok("setWebhook", url=_public(sandbox, f"http://127.0.0.1:{_free_port()}/nobody"))
     update = alice.send("perdu")
     assert sandbox.wait_for(lambda: len(sandbox.webhook_deliveries) >= webhook.ATTEMPTS)
     assert sandbox.webhook_deliveries[0] == (update["update_id"], webhook.CONNECTION_FAILED)
@@ -164,11 +171,11 @@ async def test_ptb_webhook_server(app: Application, sandbox: BotApiSandbox) -> N
         listen="127.0.0.1",
         port=port,
         url_path="tg",
-        webhook_url=f"http://127.0.0.1:{port}/tg",
+        webhook_url=_public(sandbox, f"http://127.0.0.1:{port}/tg"),
         secret_token="topsecret",
     )
     await app.start()
-    assert sandbox.webhook_url == f"http://127.0.0.1:{port}/tg"
+    assert sandbox.webhook_url == "https://proxi.example:8443/tg"
     alice.send("via tornado")
     assert await sandbox.wait_for_async(lambda: sandbox.last_bot_message(42) is not None)
     assert sandbox.last_bot_message(42).text == "echo: via tornado"  # type: ignore[union-attr]
