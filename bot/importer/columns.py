@@ -40,6 +40,7 @@ SPACE_COLUMNS: tuple[Column, ...] = (
     Column("address", True, 300),
     Column("postcode", True, 10),
     Column("city", True, 200),
+    Column("insee", False, 5),
     Column("latitude"),
     Column("longitude"),
     Column("accessible"),
@@ -81,11 +82,14 @@ COLUMNS: dict[Kind, tuple[Column, ...]] = {
 ALIASES: dict[str, str] = {
     "id_espace": "space_id", "espace_id": "space_id", "espace": "space_id",
     "identifiant_espace": "space_id", "id_lieu": "space_id", "lieu_id": "space_id",
-    "nom": "name", "nom_espace": "name",
-    "adresse": "address",
+    "nom": "name", "nom_espace": "name", "libelle": "name", "denomination": "name",
+    "adresse": "address", "adresse_postale": "address",
     "code_postal": "postcode", "codepostal": "postcode", "cp": "postcode",
     "postal_code": "postcode", "zip": "postcode",
-    "ville": "city", "commune": "city",
+    "ville": "city", "commune": "city", "lib_com": "city", "nom_commune": "city",
+    "libelle_commune": "city", "nom_com": "city",
+    "insee_com": "insee", "code_insee": "insee", "code_commune_insee": "insee",
+    "code_commune": "insee", "codgeo": "insee", "com_insee": "insee", "insee_commune": "insee",
     "lat": "latitude",
     "lon": "longitude", "lng": "longitude", "long": "longitude",
     "accessibilite": "accessible", "acces_pmr": "accessible", "pmr": "accessible",
@@ -136,6 +140,18 @@ def canonical_column(header: str) -> str | None:
     return key if key in _CANONICAL else ALIASES.get(key)
 
 
+def prefixed_column(header: str) -> str | None:
+    """Open-data place lists name their own id and label `id`, `id_<thing>`, `lib_<thing>`
+    (ANCT France Services: `id_fs`, `lib_fs`): the space's id and name, used only when the
+    file has no other header for them."""
+    key = header_key(header)
+    if key in ("id", "identifiant") or key.startswith(("id_", "identifiant_")):
+        return "space_id"
+    if key.startswith(("lib_", "libelle_", "nom_")):
+        return "name"
+    return None
+
+
 def kind_of_name(name: str | None) -> Kind | None:
     """The kind a sheet name or JSON key announces ("Espaces" → spaces), if any."""
     return KIND_NAMES.get(header_key(name)) if name else None
@@ -165,6 +181,11 @@ def map_columns(headers: list[str]) -> ColumnMap:
             raise FileProblem("duplicate_column", column=header, other=mapping[name])
         else:
             mapping[name] = header
+    for header in list(unknown):
+        name = prefixed_column(header)
+        if name and name not in mapping and not mapping.keys() & {"session_id", "tutor_id"}:
+            mapping[name] = header
+            unknown.remove(header)
     kind = _kind_of(mapping)
     missing = [c.name for c in COLUMNS[kind] if c.required and c.name not in mapping]
     if missing:

@@ -13,25 +13,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-from bot.gazetteer import Commune, Resolution, normalize
+from bot.gazetteer import Commune, normalize
 from bot.importer import values as v
 from bot.importer.columns import ColumnMap, Kind, map_columns
-from bot.importer.problems import BadValue, FileProblem, Problem, ProblemLog
+from bot.importer.locate import Located, Places, clean_town, locate
+from bot.importer.problems import PLACE, BadValue, FileProblem, Problem, ProblemLog
 from bot.importer.reader import Row, Table
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-class Places(Protocol):
-    """What validation needs from the gazetteer (a tiny fake will do in tests)."""
-
-    def by_postcode(self, code: str) -> list[Commune]: ...
-
-    def resolve(self, query: str, *, departement: str | None = None) -> Resolution: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +182,7 @@ class _Validator:
         self._first_session: dict[str, tuple[str, int, str]] = {}
         self._first_tutor: dict[str, tuple[str, int, str]] = {}
         self._first_telegram: dict[int, tuple[str, int, str]] = {}
-        self._communes: dict[tuple[str, str], Commune | None] = {}
+        self._communes: dict[tuple[object, ...], Located | None] = {}
         self._shared: dict[str, str] = {}  # one copy of repeated strings (150,000 rows...)
 
     def table(self, table: Table, source: Source) -> None:
@@ -236,18 +229,24 @@ class _Validator:
         address = c.get("address", v.text, 300, required=True)
         postcode = c.get("postcode", v.postcode, required=True)
         city = c.get("city", v.text, 200, required=True)
+        insee = c.get("insee", v.text, 5)
         latitude = c.get("latitude", v.coordinate, 90)
         longitude = c.get("longitude", v.coordinate, 180)
         accessible = c.get("accessible", v.yes_no)
         contact = c.get("contact", v.text, 200)
         if space_id:
+            if space_id in self.result.space_ids and c.source.unit == PLACE:
+                return  # the same LHEO place (an id derived from its address) in two files
             self.result.space_ids.add(space_id)
             self._duplicate(c, "space_id", space_id, self._first_space)
         if (latitude is None) != (longitude is None) and c.ok:
             c.fail("longitude" if longitude is None else "latitude", "coordinates_incomplete")
         commune = None
         if postcode and city:
-            commune = self._commune(c, postcode, city)
+            point = (
+                (latitude, longitude) if latitude is not None and longitude is not None else None
+            )
+            commune = self._commune(c, postcode, city, insee, point)
         if not c.ok or commune is None:
             return
         # c.ok: every required cell was read (a missing one failed the row).
@@ -263,7 +262,7 @@ class _Validator:
                 name=name,
                 address=address,
                 postcode=postcode,
-                city=city,
+                city=commune.name if city.isupper() or city != clean_town(city) else city,
                 insee=commune.insee,
                 latitude=latitude,
                 longitude=longitude,
@@ -272,22 +271,39 @@ class _Validator:
             )
         )
 
-    def _commune(self, c: _Cells, postcode: str, city: str) -> Commune | None:
-        """The commune of postcode + city, or a problem on the postcode or the city."""
-        key = (postcode, normalize(city))
+    def _commune(
+        self,
+        c: _Cells,
+        postcode: str,
+        city: str,
+        insee: str | None,
+        point: tuple[float, float] | None,
+    ) -> Commune | None:
+        """The commune of the place (see `locate`), or a problem on the postcode or the city."""
+        key = (postcode, normalize(city), insee, point)
         if key not in self._communes:
-            self._communes[key] = _geocode(self.places, postcode, city)
-        commune = self._communes[key]
-        if commune is None:
-            served = self.places.by_postcode(postcode)
-            if not served:
-                c.fail("postcode", "postcode_unknown", postcode=postcode, city=city)
-            else:
-                names = ", ".join(x.name for x in served[:5])
-                c.fail(
-                    "city", "city_not_in_postcode", postcode=postcode, city=city, communes=names
+            self._communes[key] = locate(
+                self.places, postcode=postcode, city=city, insee=insee, point=point
+            )
+        found = self._communes[key]
+        if found is not None:
+            if found.warning:
+                self.log.warn(
+                    c.source.problem(
+                        c.row.number,
+                        "postcode" if found.warning.startswith("postcode") else "city",
+                        found.warning,
+                        **found.params,
+                    )
                 )
-        return commune
+            return found.commune
+        served = self.places.by_postcode(postcode)
+        if not served:
+            c.fail("postcode", "postcode_unknown", postcode=postcode, city=city)
+        else:
+            names = ", ".join(x.name for x in served[:5])
+            c.fail("city", "city_not_in_postcode", postcode=postcode, city=city, communes=names)
+        return None
 
     def _session(self, c: _Cells) -> None:
         session_id = c.get("session_id", v.text, 100, required=True)
@@ -376,21 +392,3 @@ class _Validator:
                 active=True if active is None else active,
             )
         )
-
-
-def _geocode(places: Places, postcode: str, city: str) -> Commune | None:
-    """Among the communes of the postcode, the one the city names (accents, "St", former
-    names and small typos forgiven through the gazetteer)."""
-    served = places.by_postcode(postcode)
-    if not served:
-        return None
-    key = normalize(city)
-    for commune in served:
-        if normalize(commune.name) == key:
-            return commune
-    departement = postcode[:3] if postcode.startswith("97") else postcode[:2]
-    found = places.resolve(city, departement=departement)
-    for candidate in (found.commune, *found.candidates):
-        if candidate is not None and candidate in served:
-            return candidate
-    return None

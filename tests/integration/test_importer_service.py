@@ -137,7 +137,7 @@ def test_lheo_places_are_geocoded_and_ids_stable(engine, clock, gazetteer) -> No
     with Session(engine) as session:
         meen = session.exec(select(Space).where(Space.city == "Saint-Méen-le-Grand")).scalar_one()
     assert meen.insee == "35297" and 48.1 < meen.latitude < 48.3
-    closed = _sessions(engine)["S-SST-SMG-02"]
+    closed = _sessions(engine)["00000100800002:S-SST-SMG-02"]
     assert closed.status == "scheduled"  # recruitment closed: a warning, not a cancellation
     assert [w.code for w in again.warnings] == ["recruitment_closed", "recruitment_suspended"]
 

@@ -256,12 +256,13 @@ def test_lheo_sample_maps_places_and_sessions() -> None:
         "address": "3 place de l'Église",
         "postcode": "22600",
         "city": "Loudéac",
+        "insee": "22136",
         "latitude": "48.17791",
         "longitude": "-2.75305",
         "accessible": "oui",
         "contact": None,
     }
-    assert place["space_id"].startswith("lieu-22600-loudeac-")
+    assert place["space_id"].startswith("lieu-22136-loudeac-")
     assert {
         k: first[k]
         for k in (
@@ -277,7 +278,7 @@ def test_lheo_sample_maps_places_and_sessions() -> None:
             "status",
         )
     } == {
-        "session_id": "S-SST-LOU-01",
+        "session_id": "00000100800002:S-SST-LOU-01",
         "organisation": "Secours Formation Bretagne",
         "space_id": place["space_id"],
         "start": "2027-02-08 09:00",
@@ -285,13 +286,13 @@ def test_lheo_sample_maps_places_and_sessions() -> None:
         "seats": "10",
         "modality": "presentiel",
         "price_eur": "260.00",
-        "cpf": "oui",
+        "cpf": "non",  # certifiante is not CPF eligibility
         "status": "scheduled",
     }
     assert "sst" in first["topics"].split(";")
     assert [(w.code, w.row, w.params["id"]) for w in content.warnings] == [
-        ("recruitment_closed", 4, "S-SST-SMG-02"),
-        ("recruitment_suspended", 9, "S-HACCP-LAN-03"),
+        ("recruitment_closed", 4, "00000100800002:S-SST-SMG-02"),
+        ("recruitment_suspended", 9, "00000300400009:S-HACCP-LAN-03"),
     ]
     again = read_file("offre.lheo.xml", (SAMPLE / "offre.lheo.xml").read_bytes())
     assert next(again.tables[0].rows()).values["space_id"] == place["space_id"]  # stable
@@ -321,17 +322,13 @@ MINIMAL_LHEO = """<?xml version="1.0" encoding="UTF-8"?>
 def test_lheo_without_namespace_numbers_or_places() -> None:
     content = read_file("o.xml", MINIMAL_LHEO.format(modalite="2").encode())
     places, sessions = content.tables
-    assert next(places.rows()).values["space_id"] == "LIEU-7"
-    first, second = (r.values for r in sessions.rows())
+    # The place's numero is only unique within one feed: the id comes from the address.
+    assert next(places.rows()).values["space_id"].startswith("lieu-56800-ploermel-")
+    (first,) = (r.values for r in sessions.rows())
     assert (first["session_id"], first["start"], first["end"]) == (
-        "A1-1",
+        "langues-56:A1-1",  # no SIRET: the organisation's name namespaces the ids
         "2027-03-02 14:00",
         "2027-03-02 17:30",
-    )
-    assert (second["session_id"], second["start"], second["end"]) == (
-        "A1-2",
-        "00000000",
-        "2027-03-09 17:00",  # unknown date: passed on, refused later
     )
     assert (first["modality"], first["seats"], first["organisation"], first["cpf"]) == (
         "distanciel",
@@ -340,4 +337,10 @@ def test_lheo_without_namespace_numbers_or_places() -> None:
         "non",
     )
     assert first["topics"] == "31054;anglais;professionnel"
-    assert sorted(w.code for w in content.warnings) == ["default_seats", "recruitment_suspended"]
+    assert sorted((w.code, w.row) for w in content.warnings) == [
+        ("default_seats", None),
+        ("lheo_start_unknown", 2),  # 00000000: not loaded, named by id and element path
+        ("recruitment_suspended", 1),
+    ]
+    unknown = next(w for w in content.warnings if w.code == "lheo_start_unknown")
+    assert unknown.params == {"id": "langues-56:A1-2", "path": "session/periode/debut"}

@@ -275,15 +275,20 @@ def test_unknown_city_or_postcode(places) -> None:
         "E2,Relais,2 rue B,56800,Josselin,,",
         "E3,Relais,3 rue C,5680,Ploërmel,,",
     )
-    assert data.spaces == []
+    # Josselin is unambiguous in the Morbihan: found, with a warning on its postcode.
+    assert [s.space_id for s in data.spaces] == ["E2"]
     assert data.space_ids == {"E1", "E2", "E3"}  # sessions pointing at them get no 2nd error
     assert [(p.row, p.column, p.code) for p in log.errors] == [
-        (2, "postcode", "postcode_unknown"), (3, "city", "city_not_in_postcode"),
-        (4, "postcode", "postcode_unknown"),
+        (2, "postcode", "postcode_unknown"), (4, "postcode", "postcode_unknown"),
     ]  # fmt: skip
-    assert log.errors[1].params == {
-        "postcode": "56800", "city": "Josselin", "communes": "Ploërmel, Val d'Oust, Taupont"
-    }  # fmt: skip
+    assert [(p.row, p.column, p.code) for p in log.warnings] == [
+        (3, "postcode", "postcode_not_serving")
+    ]
+    assert log.warnings[0].params == {
+        "postcode": "56800",
+        "commune": "Josselin (56)",
+        "by": "name",
+    }
 
 
 def test_sample_unknown_city(places) -> None:
