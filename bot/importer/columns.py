@@ -171,6 +171,21 @@ class ColumnMap:
 
 def map_columns(headers: list[str]) -> ColumnMap:
     """Recognise the kind and map the headers, or raise FileProblem naming what is wrong."""
+    mapping, unknown = _known_headers(headers)
+    _map_prefixed(mapping, unknown)
+    kind = _kind_of(mapping)
+    missing = [c.name for c in COLUMNS[kind] if c.required and c.name not in mapping]
+    if missing:
+        raise FileProblem("missing_column", column=", ".join(missing), count=len(missing))
+    known = {c.name for c in COLUMNS[kind]}
+    # A spaces column in a sessions file (or the reverse) is as useless as an unknown one.
+    unknown += [header for name, header in mapping.items() if name not in known]
+    headers_by_name = {name: header for name, header in mapping.items() if name in known}
+    return ColumnMap(kind, headers_by_name, tuple(unknown))
+
+
+def _known_headers(headers: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The headers recognised by name (contract name → header), and the others."""
     mapping: dict[str, str] = {}
     unknown: list[str] = []
     for header in headers:
@@ -181,20 +196,19 @@ def map_columns(headers: list[str]) -> ColumnMap:
             raise FileProblem("duplicate_column", column=header, other=mapping[name])
         else:
             mapping[name] = header
+    return mapping, unknown
+
+
+def _map_prefixed(mapping: dict[str, str], unknown: list[str]) -> None:
+    """Open-data `id_*` / `lib_*` headers name a place's id and name, only when no other
+    column does, and never in a sessions or tutors file."""
+    if mapping.keys() & {"session_id", "tutor_id"}:
+        return
     for header in list(unknown):
         name = prefixed_column(header)
-        if name and name not in mapping and not mapping.keys() & {"session_id", "tutor_id"}:
+        if name and name not in mapping:
             mapping[name] = header
             unknown.remove(header)
-    kind = _kind_of(mapping)
-    missing = [c.name for c in COLUMNS[kind] if c.required and c.name not in mapping]
-    if missing:
-        raise FileProblem("missing_column", column=", ".join(missing), count=len(missing))
-    known = {c.name for c in COLUMNS[kind]}
-    # A spaces column in a sessions file (or the reverse) is as useless as an unknown one.
-    unknown += [header for name, header in mapping.items() if name not in known]
-    headers_by_name = {name: header for name, header in mapping.items() if name in known}
-    return ColumnMap(kind, headers_by_name, tuple(unknown))
 
 
 # The id column that tells a file's kind, checked in this order (a sessions file may also

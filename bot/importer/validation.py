@@ -239,14 +239,8 @@ class _Validator:
                 return  # the same LHEO place (an id derived from its address) in two files
             self.result.space_ids.add(space_id)
             self._duplicate(c, "space_id", space_id, self._first_space)
-        if (latitude is None) != (longitude is None) and c.ok:
-            c.fail("longitude" if longitude is None else "latitude", "coordinates_incomplete")
-        commune = None
-        if postcode and city:
-            point = (
-                (latitude, longitude) if latitude is not None and longitude is not None else None
-            )
-            commune = self._commune(c, postcode, city, insee, point)
+        point = _point(c, latitude, longitude)
+        commune = self._commune(c, postcode, city, insee, point) if postcode and city else None
         if not c.ok or commune is None:
             return
         # c.ok: every required cell was read (a missing one failed the row).
@@ -392,3 +386,14 @@ class _Validator:
                 active=True if active is None else active,
             )
         )
+
+
+def _point(
+    c: _Cells, latitude: float | None, longitude: float | None
+) -> tuple[float, float] | None:
+    """The file's coordinates of a place; one without the other fails the row."""
+    if latitude is not None and longitude is not None:
+        return latitude, longitude
+    if (latitude is None) != (longitude is None) and c.ok:
+        c.fail("longitude" if longitude is None else "latitude", "coordinates_incomplete")
+    return None
