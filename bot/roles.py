@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from bot.db import reading, rowcount, unit_of_work
 from bot.errors import DomainError
@@ -70,13 +70,15 @@ class Roles:
 def roles_of(engine: Engine, *, user_id: int, super_admins: frozenset[int]) -> Roles:
     """The roles of a user: ADMIN_IDS make super-admins; grants come from invites."""
     with reading(engine) as session:
-        rows = session.execute(
-            select(col(RoleGrant.role), col(Organisation.name))
-            .join(
-                Organisation, col(RoleGrant.organisation_id) == col(Organisation.id), isouter=True
-            )
-            .where(col(RoleGrant.user_id) == user_id)
-        ).all()
+        return _roles(session, user_id, super_admins)
+
+
+def _roles(session: Session, user_id: int, super_admins: frozenset[int]) -> Roles:
+    rows = session.execute(
+        select(col(RoleGrant.role), col(Organisation.name))
+        .join(Organisation, col(RoleGrant.organisation_id) == col(Organisation.id), isouter=True)
+        .where(col(RoleGrant.user_id) == user_id)
+    ).all()
     return Roles(
         super_admin=user_id in super_admins or any(role == Role.ADMIN for role, _ in rows),
         admin_of=frozenset(org for role, org in rows if role == Role.ORG_ADMIN and org),
@@ -107,13 +109,14 @@ def create_invite(
     engine: Engine,
     *,
     actor_id: int,
-    actor_roles: Roles,
+    super_admins: frozenset[int],
     role: Role,
     organisation_id: int | None,
     now: datetime,
 ) -> Invitation:
     """A one-time invite token: super-admins invite organisation admins and tutors;
-    organisation admins invite tutors of their own organisations."""
+    organisation admins invite tutors of their own organisations (the actor's roles are read
+    in the same transaction)."""
     if role not in (Role.ORG_ADMIN, Role.TUTOR):
         raise NotAllowed(f"cannot invite role {role}")
     token = secrets.token_urlsafe(16)  # 22 characters of A-Za-z0-9_- : fits a deep link
@@ -124,6 +127,7 @@ def create_invite(
             if found is None:
                 raise UnknownOrganisation(str(organisation_id))
             organisation = found.name
+        actor_roles = _roles(session, actor_id, super_admins)
         if not actor_roles.super_admin and not (
             role == Role.TUTOR and organisation in actor_roles.admin_of
         ):

@@ -23,7 +23,7 @@ from bot.roles import (
     roles_of,
 )
 from handlers import buttons, menu
-from handlers.common import Handlers, call_service, edit_or_ignore, refusal_text, refuse
+from handlers.common import Handlers, call_service, edit_or_ignore, pressed, refusal_text, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -89,20 +89,18 @@ async def invite_role_chosen(update: Update, context: ProxiContext) -> None:
 
 async def invite_org_chosen(update: Update, context: ProxiContext) -> None:
     """Create the invite and show its deep link."""
-    query = update.callback_query
-    user = update.effective_user
-    if query is None or query.data is None or user is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     code, org_id = buttons.INVITE_ORGANISATION.parse(query.data)
     services = context.services
     role = ROLE_CODES[code]
-    roles = await current_roles(update, context)
     try:
         invitation = await call_service(
             create_invite,
             services.engine,
             actor_id=user.id,
-            actor_roles=roles,
+            super_admins=services.settings.admin_ids,
             role=role,
             organisation_id=org_id,
             now=services.clock.now(),

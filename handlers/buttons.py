@@ -53,7 +53,7 @@ class Button:
         self.prefix = prefix
         self.fields = fields
         groups = "".join(f":({field.regex})" for field in fields)
-        self.pattern = f"^{re.escape(prefix)}{groups}$"
+        self.pattern = rf"^{re.escape(prefix)}{groups}\Z"
 
     def data(self, *values: object) -> str:
         """The callback data for these values (checked, so no keyboard carries bad data)."""

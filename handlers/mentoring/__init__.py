@@ -12,5 +12,5 @@ their appointments. The domain is `bot.mentoring`; its reminders render in
 - `appointments`: /mes_rdv, cancel, move, attendance and rating;
 - `conversation`: the ConversationHandler that takes typed answers;
 - shared: `state` (what is awaited, settings), `access` (what the presser may act on),
-  `messages` (to either side, with pin and .ics), `texts`, `keyboards`, `refusals`.
+  `messages` (to either side, with pin and .ics), `texts`, `keyboards`.
 """

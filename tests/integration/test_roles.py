@@ -17,7 +17,7 @@ from bot.roles import (
     roles_of,
 )
 
-SUPER = Roles(super_admin=True, admin_of=frozenset(), tutor=False)
+SUPER = frozenset({1})  # ADMIN_IDS: user 1 is a super-admin
 
 
 ORG = "Form'Ouest Conseil"
@@ -37,7 +37,7 @@ def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org) -
     token = create_invite(
         engine,
         actor_id=1,
-        actor_roles=SUPER,
+        super_admins=SUPER,
         role=Role.ORG_ADMIN,
         organisation_id=org,
         now=clock.now(),
@@ -58,7 +58,7 @@ def test_expired_invite_is_refused(engine, clock, org) -> None:
     token = create_invite(
         engine,
         actor_id=1,
-        actor_roles=SUPER,
+        super_admins=SUPER,
         role=Role.TUTOR,
         organisation_id=org,
         now=clock.now(),
@@ -71,7 +71,7 @@ def test_concurrent_redemptions_grant_once(engine, clock, org) -> None:
     token = create_invite(
         engine,
         actor_id=1,
-        actor_roles=SUPER,
+        super_admins=SUPER,
         role=Role.ORG_ADMIN,
         organisation_id=org,
         now=clock.now(),
@@ -90,43 +90,25 @@ def test_concurrent_redemptions_grant_once(engine, clock, org) -> None:
 
 
 def test_only_admins_invite(engine, clock, org) -> None:
-    learner = Roles(super_admin=False, admin_of=frozenset(), tutor=False)
-    with pytest.raises(NotAllowed):
-        create_invite(
+    def invite(actor_id: int, role: Role, organisation_id: int = org):
+        return create_invite(
             engine,
-            actor_id=9,
-            actor_roles=learner,
-            role=Role.TUTOR,
-            organisation_id=org,
+            actor_id=actor_id,
+            super_admins=SUPER,
+            role=role,
+            organisation_id=organisation_id,
             now=clock.now(),
         )
-    org_admin = Roles(super_admin=False, admin_of=frozenset({ORG}), tutor=False)
+
+    with pytest.raises(NotAllowed):  # a learner
+        invite(9, Role.TUTOR)
+    learner_made_org_admin = invite(1, Role.ORG_ADMIN).token
+    redeem_invite(engine, token=learner_made_org_admin, user_id=9, now=clock.now())
     with pytest.raises(NotAllowed):  # org admins invite tutors, not other admins
-        create_invite(
-            engine,
-            actor_id=9,
-            actor_roles=org_admin,
-            role=Role.ORG_ADMIN,
-            organisation_id=org,
-            now=clock.now(),
-        )
-    assert create_invite(
-        engine,
-        actor_id=9,
-        actor_roles=org_admin,
-        role=Role.TUTOR,
-        organisation_id=org,
-        now=clock.now(),
-    )
+        invite(9, Role.ORG_ADMIN)
+    assert invite(9, Role.TUTOR).organisation == ORG
     with pytest.raises(UnknownOrganisation):
-        create_invite(
-            engine,
-            actor_id=1,
-            actor_roles=SUPER,
-            role=Role.ORG_ADMIN,
-            organisation_id=999_999,
-            now=clock.now(),
-        )
+        invite(1, Role.ORG_ADMIN, organisation_id=999_999)
 
 
 def test_super_admins_come_from_settings(engine) -> None:
