@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update, User
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import BaseHandler
 
@@ -30,16 +30,57 @@ async def call_service(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) 
     return await asyncio.to_thread(func, *args, **kwargs)
 
 
+# Telegram's answers when a button's message cannot be edited: it was deleted, or it has no
+# text (a map pin, a document).
+_CANNOT_EDIT = ("message to edit not found", "there is no text in the message to edit")
+# answerCallbackQuery once the query expired (about 15 s) or was already answered.
+_QUERY_GONE = "query is too old"
+
+
+async def safe_answer(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answer a button; an expired query only loses its spinner or toast, never the work
+    behind it, so Telegram refusing the answer is logged and ignored."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        if _QUERY_GONE not in str(exc).lower():
+            raise
+        logger.info("button %r answered too late: %s", query.data, exc)
+
+
+def chat_of(query: CallbackQuery) -> int:
+    """The chat a button was pressed in (its message may be gone: then the presser's own)."""
+    return query.message.chat.id if query.message is not None else query.from_user.id
+
+
+async def reply(
+    query: CallbackQuery, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A new message in the button's chat, whether or not its message is still there."""
+    await query.get_bot().send_message(chat_of(query), text, reply_markup=reply_markup)
+
+
 async def edit_or_ignore(
     query: CallbackQuery, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Edit the message behind a button; a double tap ("message is not modified") is ignored."""
+    """Edit the message behind a button; a double tap ("message is not modified") is ignored,
+    and a message that is gone or has no text (a map pin) gets a fresh message instead."""
+    if not isinstance(query.message, Message):  # inaccessible: too old, or deleted
+        await reply(query, text, reply_markup=reply_markup)
+        return
     try:
         await query.edit_message_text(text, reply_markup=reply_markup)
     except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
+        reason = str(exc).lower()
+        if any(cannot in reason for cannot in _CANNOT_EDIT):
+            logger.info("button %r: message not editable (%s), sent anew", query.data, exc)
+            await reply(query, text, reply_markup=reply_markup)
+        elif "not modified" not in reason:
             raise
-        logger.debug("ignored a double tap: %s", exc)
+        else:
+            logger.debug("ignored a double tap: %s", exc)
 
 
 async def send_to(
@@ -75,7 +116,7 @@ def refusal_text(t: Translator, exc: DomainError) -> str:
 async def refuse(query: CallbackQuery, t: Translator, exc: DomainError) -> None:
     """Answer a button whose action the domain refused, as an alert."""
     logger.info("button %r refused for %s: %r", query.data, query.from_user.id, exc)
-    await query.answer(refusal_text(t, exc), show_alert=True)
+    await safe_answer(query, refusal_text(t, exc), show_alert=True)
 
 
 def pressed(update: Update) -> tuple[CallbackQuery, User] | None:
@@ -105,5 +146,5 @@ async def act(
     except DomainError as exc:
         await refuse(query, context.t, exc)
         return None
-    await query.answer()
+    await safe_answer(query)
     return result

@@ -29,7 +29,15 @@ from bot.enrolment import (
 from bot.models import EnrolmentStatus
 from handlers import buttons
 from handlers.buttons import any_of
-from handlers.common import Handlers, act, call_service, edit_or_ignore, pressed, refuse
+from handlers.common import (
+    Handlers,
+    act,
+    call_service,
+    edit_or_ignore,
+    pressed,
+    refuse,
+    safe_answer,
+)
 from handlers.delivery import notice
 from handlers.notices.waitlist import LAPSED, LAPSED_FREE, OFFER
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
@@ -63,7 +71,7 @@ async def _enrol(
             now=services.clock.now(),
         )
     except SessionFull:
-        await query.answer()
+        await safe_answer(query)
         keyboard = InlineKeyboardMarkup(
             [[buttons.WAITLIST.button(t("card.button_waitlist"), session_id)]]
         )
@@ -72,7 +80,7 @@ async def _enrol(
     except EnrolmentError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     services.search.seats_changed(session_id, taken.seats_taken)
     await plan_session_reminders(context, session_id, user_id=user_id)
     await edit_or_ignore(
@@ -109,7 +117,7 @@ async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
     except EnrolmentError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     await edit_or_ignore(query, t("enrol.waitlist_joined", position=position))
 
 
@@ -190,7 +198,7 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     query, user = found
     t = context.t
     if buttons.CANCEL_ENROLMENT_NO.matches(query.data):
-        await query.answer()
+        await safe_answer(query)
         await edit_or_ignore(query, t("mine.kept"))
         return
     outcome = await act(
@@ -237,13 +245,13 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
                 offer_ttl=services.settings.waitlist_offer_ttl,
             )
     except OfferExpired:
-        await query.answer()
+        await safe_answer(query)
         await edit_or_ignore(query, t("enrol.offer_expired"))
         return
     except EnrolmentError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     if isinstance(outcome, Taken):
         await edit_or_ignore(query, t("enrol.offer_taken", title=html.escape(outcome.title)))
         await plan_session_reminders(context, outcome.session_id, user_id=user.id)

@@ -17,7 +17,15 @@ from bot.mentoring.followup import expire_pending, tutor_history
 from bot.mentoring.views import AppointmentView
 from handlers import buttons
 from handlers.buttons import Button
-from handlers.common import act, call_service, edit_or_ignore, pressed, refuse, send_to
+from handlers.common import (
+    act,
+    call_service,
+    edit_or_ignore,
+    pressed,
+    refuse,
+    safe_answer,
+    send_to,
+)
 from handlers.mentoring.access import current_tutor, other_slots
 from handlers.mentoring.keyboards import decision_keyboard, slot_buttons
 from handlers.mentoring.messages import send_confirmation, send_proposal, t_for
@@ -159,9 +167,9 @@ async def other_pressed(update: Update, context: ProxiContext) -> None:
         return
     slots = await other_slots(context, view)
     if not slots:
-        await query.answer(t("mentoring.request.no_other"), show_alert=True)
+        await safe_answer(query, t("mentoring.request.no_other"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     rows = slot_buttons(t, slots, buttons.REQUEST_PROPOSE, view.id)
     rows.append([buttons.REQUEST_BACK.button(t("mentoring.button_back"), view.id)])
     text = t("mentoring.request.choose_other", learner=html.escape(view.learner_name))
