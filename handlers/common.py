@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import BaseHandler
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import ProxiContext
 from bot.errors import DomainError
@@ -104,6 +107,14 @@ async def send_to(
         logger.warning("could not send to %s: %s", chat_id, exc)
         return False
     return True
+
+
+def retry_delay(exc: RetryAfter) -> timedelta:
+    """How long Telegram's flood control asks to wait."""
+    with warnings.catch_warnings():  # an int today, a timedelta with PTB_TIMEDELTA=true
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 
 def refusal_text(t: Translator, exc: DomainError) -> str:

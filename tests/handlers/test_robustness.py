@@ -5,8 +5,10 @@ names with NUL characters, stickers."""
 import pytest
 from sqlmodel import Session, select
 
+from bot.application import post_init
 from bot.i18n import translator
 from bot.models import Organisation, Reminder, RoleGrant, TrainingSession
+from handlers import menu
 from tests.factories import add_session, add_user
 from tests.helpers import plain
 
@@ -84,3 +86,26 @@ async def test_menu_and_share_buttons_answer_with_a_new_message(
     assert f"start=s_{sid}" in shared.plain
     [helped] = await chat.press(anne, message_id=venue.message_id, data="menu:help")
     assert helped.plain == plain(FR("help.text"))
+
+
+@pytest.mark.expect_api_errors(429)
+async def test_flood_control_at_start_up_is_waited_out(application, sandbox) -> None:
+    """429 on setMyCommands, more times than the rate limiter retries: the start-up work
+    waits and publishes the menus all the same."""
+    await application.bot.delete_my_commands()
+    assert sandbox.commands_for() == []
+    sandbox.inject_fault("setMyCommands", "retry_after", times=3, retry_after=1)
+    await post_init(application)
+    assert [c["command"] for c in sandbox.commands_for()][:2] == ["start", "mentorat"]
+
+
+@pytest.mark.expect_api_errors(429)
+async def test_flood_control_that_lasts_never_stops_the_start(
+    application, sandbox, monkeypatch
+) -> None:
+    monkeypatch.setattr(menu, "MENU_ATTEMPTS", 1)
+    await application.bot.delete_my_commands()
+    sandbox.inject_fault("setMyCommands", "retry_after", times=3, retry_after=1)
+    await post_init(application)  # no exception: the default menu waits for the next start
+    assert sandbox.commands_for() == []
+    assert sandbox.commands_for(language_code="fr")  # the others went out
