@@ -138,7 +138,9 @@ async def open_card_from_link(update: Update, context: ProxiContext, payload: st
     if message is None:
         return
     # Deep-link payloads come from anywhere: only a plausible id reaches the database.
-    session_id = int(payload) if payload.isdigit() and len(payload) <= 9 else 0
+    # (isascii: "²" and other Unicode digits pass isdigit() but not int()).
+    plausible = payload.isascii() and payload.isdigit() and len(payload) <= 9
+    session_id = int(payload) if plausible else 0
     card = await load_card(context, session_id) if session_id > 0 else None
     if card is None:
         await message.reply_text(context.t("card.not_found"))

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from bot.application import post_init
 from bot.i18n import translator
-from bot.models import Organisation, Reminder, RoleGrant, TrainingSession
+from bot.models import Organisation, Reminder, RoleGrant, TrainingSession, User
 from handlers import menu
 from tests.factories import add_session, add_user
 from tests.helpers import plain
@@ -109,3 +109,37 @@ async def test_flood_control_that_lasts_never_stops_the_start(
     await post_init(application)  # no exception: the default menu waits for the next start
     assert sandbox.commands_for() == []
     assert sandbox.commands_for(language_code="fr")  # the others went out
+
+
+@pytest.mark.parametrize("payload", ["s_²", "s_" + "9" * 30, "s_", "s_-1", "s_١٢"])
+async def test_malformed_session_links_say_not_found(chat, payload) -> None:
+    [reply] = await chat.send(chat.user(), f"/start {payload}")
+    assert reply.plain == FR("card.not_found")
+
+
+@pytest.mark.parametrize(("latitude", "longitude"), [(999, 2.0), (48.0, -999), (-91, 0)])
+async def test_a_location_out_of_range_gets_a_clean_answer(chat, latitude, longitude) -> None:
+    anne = chat.user()
+    sent = await chat.do(anne, "share_location", latitude, longitude)
+    assert sent and FR("error.generic") not in [m.plain for m in sent]
+
+
+async def test_a_name_with_nul_characters_is_stored_without_them(chat, sqlite_engine) -> None:
+    anne = chat.user(42, "An\x00ne", language="fr")
+    [welcome] = await chat.send(anne, "/start")
+    assert welcome.plain.startswith("Bonjour An")
+    with Session(sqlite_engine) as session:
+        assert session.get(User, 42).first_name == "Anne"
+
+
+async def test_a_sticker_gets_the_text_only_answer(chat) -> None:
+    [reply] = await chat.do(chat.user(), "send_sticker")
+    assert reply.plain == plain(FR("fallback.media"))
+
+
+@pytest.mark.parametrize(
+    "text", ["Excel le ² mars", "Excel dans ³ km de Ploërmel", "Excel ١٢ mars"]
+)
+async def test_unicode_digits_in_a_request_are_no_numbers(chat, text) -> None:
+    sent = await chat.send(chat.user(), text)
+    assert sent and FR("error.generic") not in [m.plain for m in sent]
