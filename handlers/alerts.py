@@ -16,6 +16,7 @@ from handlers.common import (
     Handlers,
     call_service,
     edit_or_ignore,
+    fit_lines,
     pressed,
     refuse,
     reply,
@@ -92,7 +93,8 @@ async def alerts_command(update: Update, context: ProxiContext) -> None:
         rows.append(
             [buttons.ALERT_DELETE.button(t("alerts.button_delete", query=short), alert.id)]
         )
-    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+    text, shown = fit_lines(lines, t)  # many long alerts: the first ones, "… N de plus"
+    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows[: shown - 1]))
 
 
 async def delete_pressed(update: Update, context: ProxiContext) -> None:

@@ -33,6 +33,22 @@ async def call_service(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) 
     return await asyncio.to_thread(func, *args, **kwargs)
 
 
+# Telegram's limit is 4,096 characters once the HTML is parsed; the raw HTML a list is
+# measured in is never shorter, and this leaves room for a line added after the list.
+LIST_LIMIT = 3800
+
+
+def fit_lines(lines: list[str], t: Translator, *, limit: int = LIST_LIMIT) -> tuple[str, int]:
+    """Whole lines up to the limit, then "… N de plus" (cutting inside a line could break its
+    HTML); returns the text and how many of `lines` it shows."""
+    size = 0
+    for number, line in enumerate(lines):
+        size += len(line) + 1
+        if size > limit:
+            return "\n".join([*lines[:number], t("list.more", count=len(lines) - number)]), number
+    return "\n".join(lines), len(lines)
+
+
 # Telegram's answers when a button's message cannot be edited: it was deleted, or it has no
 # text (a map pin, a document).
 _CANNOT_EDIT = ("message to edit not found", "there is no text in the message to edit")

@@ -24,6 +24,7 @@ from handlers.common import (
     act,
     call_service,
     edit_or_ignore,
+    fit_lines,
     pressed,
     refuse,
     reply,
@@ -95,7 +96,8 @@ def _mine(
     if past:
         lines += ["", t("mentoring.mine.past_title")]
         lines += [_line(t, number, view, user_id) for number, view in enumerate(past, start=1)]
-    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+    # Upcoming ones come first and are few (MAX_LISTED): a long past is what gets cut.
+    return fit_lines(lines, t)[0], InlineKeyboardMarkup(rows) if rows else None
 
 
 def _line(t: Translator, number: int, view: AppointmentView, user_id: int) -> str:

@@ -21,6 +21,7 @@ from handlers.common import (
     act,
     call_service,
     edit_or_ignore,
+    fit_lines,
     pressed,
     refuse,
     safe_answer,
@@ -232,7 +233,8 @@ async def history_command(update: Update, context: ProxiContext) -> None:
         if view.rating is not None:
             line += t("mentoring.history.rating", stars=view.rating)
         lines.append(line)
-    lines.append("")
+    # The list is cut to fit ("… N de plus"); the totals below always show.
+    lines = [fit_lines(lines, t)[0], ""]
     lines.append(
         t(
             "mentoring.history.totals",
@@ -249,7 +251,7 @@ async def history_command(update: Update, context: ProxiContext) -> None:
                 average=t.number(history.average_rating),
             )
         )
-    await message.reply_text("\n".join(lines))
+    await message.reply_text(fit_lines(lines, t)[0])
 
 
 async def expire_requests_job(context: ProxiContext) -> None:
