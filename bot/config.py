@@ -9,9 +9,10 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,8 @@ logger = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "var" / "proxi.sqlite3"
 SUPPORTED_LANGUAGES = ("fr", "en")
+# The only ports Telegram delivers webhooks to (a local Bot API server accepts any).
+WEBHOOK_PORTS = (443, 80, 88, 8443)
 
 
 class ConfigError(Exception):
@@ -42,7 +45,8 @@ class Settings(BaseSettings):
     default_language: str = "fr"
     webhook_url: str | None = None
     webhook_secret: str | None = None
-    webhook_listen: str = "0.0.0.0"
+    # Where the webhook server listens: behind a reverse proxy (nginx) on this machine.
+    webhook_listen: str = "127.0.0.1"
     webhook_port: int = Field(default=8443, ge=1, le=65535)
     # Long-poll timeout in seconds; shutdown waits for the current poll to end.
     telegram_poll_timeout: int = Field(default=10, ge=0, le=50)
@@ -124,9 +128,27 @@ class Settings(BaseSettings):
     @field_validator("webhook_url")
     @classmethod
     def _check_webhook_url(cls, value: str | None) -> str | None:
-        if value and not value.startswith(("https://", "http://")):
+        value = (value or "").strip()
+        if value and (not value.startswith(("https://", "http://")) or _port(value) is None):
             raise ValueError("expected an https:// URL")
         return value or None
+
+    @model_validator(mode="after")
+    def _check_webhook_mode(self) -> Settings:
+        """Webhook mode is safe by default: a secret, and a URL Telegram accepts."""
+        if self.webhook_url is None:
+            return self
+        if self.webhook_secret is None:
+            raise ValueError(
+                "Invalid setting WEBHOOK_SECRET: required when WEBHOOK_URL is set, so that "
+                "only Telegram can post updates (e.g. the output of openssl rand -hex 32)."
+            )
+        if self.telegram_api_base_url is None and not _telegram_accepts(self.webhook_url):
+            raise ValueError(
+                "Invalid setting WEBHOOK_URL: expected an https:// URL on port 443, 80, 88 "
+                "or 8443 (the only ones Telegram calls)."
+            )
+        return self
 
     @field_validator("webhook_secret")
     @classmethod
@@ -153,12 +175,28 @@ class Settings(BaseSettings):
         return user_id in self.admin_ids
 
 
+def _port(url: str) -> int | None:
+    """The URL's port (the scheme's default when absent); None when it is not a valid one."""
+    try:
+        parsed = urlsplit(url)
+        return parsed.port or (443 if parsed.scheme == "https" else 80)
+    except ValueError:
+        return None
+
+
+def _telegram_accepts(url: str) -> bool:
+    """Whether Telegram's servers would deliver updates to this webhook URL."""
+    return url.startswith("https://") and _port(url) in WEBHOOK_PORTS
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build the settings, turning a validation error into one clear sentence."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]  # pydantic validates the overrides at run time
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
         message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:  # a check across settings says which one, in a whole sentence
+            raise ConfigError(message) from None
+        name = str(error["loc"][0]).upper()
         raise ConfigError(f"Invalid setting {name}: {message}.") from None

@@ -51,6 +51,11 @@ class UserProfile:
     is_new: bool
 
 
+def _without_nul(text: str | None) -> str | None:
+    """The text without NUL characters (None stays None)."""
+    return text.replace("\x00", "") if text is not None else None
+
+
 def touch_user(
     engine: Engine,
     *,
@@ -64,7 +69,13 @@ def touch_user(
     """Record that the user wrote: created at first contact (with `language`), else refreshed.
 
     The stored language wins over Telegram's after first contact: the user may have changed it.
+    Names lose any NUL character (PostgreSQL refuses them in text).
     """
+    first_name, last_name, username = (
+        _without_nul(first_name) or "?",
+        _without_nul(last_name),
+        _without_nul(username),
+    )
     now = clock.now()
     with unit_of_work(engine) as session:
         user = session.get(User, user_id)

@@ -12,7 +12,7 @@ from bot.i18n import LANGUAGES
 from bot.users import forget_user, set_language
 from handlers import buttons, menu
 from handlers.admin import current_roles
-from handlers.common import Handlers, call_service, edit_or_ignore, pressed
+from handlers.common import Handlers, call_service, edit_or_ignore, pressed, safe_answer
 from handlers.enrolment import after_cancel
 from handlers.mentoring.appointments import tell_tutor_of_cancellation
 
@@ -47,9 +47,9 @@ async def language_chosen(update: Update, context: ProxiContext) -> None:
         return
     language = buttons.LANGUAGE.value(query.data)
     if language not in LANGUAGES:
-        await query.answer(context.t("fallback.stale_button"), show_alert=True)
+        await safe_answer(query, context.t("fallback.stale_button"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     await call_service(
         set_language, context.services.engine, user_id=update.effective_user.id, language=language
     )
@@ -88,7 +88,7 @@ async def forget_answer(update: Update, context: ProxiContext) -> None:
     if (found := pressed(update)) is None:
         return
     query, user = found
-    await query.answer()
+    await safe_answer(query)
     if buttons.FORGET.value(query.data) != "yes":
         await edit_or_ignore(query, context.t("forget.kept"))
         return

@@ -23,7 +23,15 @@ from bot.roles import (
     roles_of,
 )
 from handlers import buttons, menu
-from handlers.common import Handlers, call_service, edit_or_ignore, pressed, refusal_text, refuse
+from handlers.common import (
+    Handlers,
+    call_service,
+    edit_or_ignore,
+    pressed,
+    refusal_text,
+    refuse,
+    safe_answer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +78,9 @@ async def invite_role_chosen(update: Update, context: ProxiContext) -> None:
     code = buttons.INVITE_ROLE.value(query.data)
     roles = await current_roles(update, context)
     if code not in ROLE_CODES or not roles.is_admin:
-        await query.answer(context.t("admin.not_allowed"), show_alert=True)
+        await safe_answer(query, context.t("admin.not_allowed"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     only = None if roles.super_admin else roles.admin_of
     organisations = await call_service(list_organisations, context.services.engine, only=only)
     if not organisations:
@@ -108,7 +116,7 @@ async def invite_org_chosen(update: Update, context: ProxiContext) -> None:
     except RoleError as exc:
         await refuse(query, context.t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     link = create_deep_linked_url(context.bot.username, f"{INVITE_PREFIX}{invitation.token}")
     await edit_or_ignore(
         query,

@@ -12,7 +12,16 @@ from bot.alerts import AlertError, delete_alert, list_alerts, save_alert
 from bot.context import ProxiContext
 from bot.search.browse import Browse
 from handlers import buttons
-from handlers.common import Handlers, call_service, edit_or_ignore, pressed, refuse
+from handlers.common import (
+    Handlers,
+    call_service,
+    edit_or_ignore,
+    fit_lines,
+    pressed,
+    refuse,
+    reply,
+    safe_answer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +38,7 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
     browse: Browse | None = context.user_data.get("alert")
     place = browse.request.place if browse is not None else None
     if browse is None or place is None:
-        await query.answer(t("search.stale"), show_alert=True)
+        await safe_answer(query, t("search.stale"), show_alert=True)
         return
     radius = int(context.user_data.get("radius_used") or DEFAULT_ALERT_RADIUS_KM)
     services = context.services
@@ -46,14 +55,15 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
     except AlertError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer()
-    await query.message.reply_text(  # type: ignore[union-attr]  # an InaccessibleMessage fails as before
+    await safe_answer(query)
+    await reply(
+        query,
         t(
             "alerts.saved",
             query=html.escape(alert.query),
             radius=alert.radius_km,
             place=html.escape(alert.place_label),
-        )
+        ),
     )
 
 
@@ -83,7 +93,8 @@ async def alerts_command(update: Update, context: ProxiContext) -> None:
         rows.append(
             [buttons.ALERT_DELETE.button(t("alerts.button_delete", query=short), alert.id)]
         )
-    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+    text, shown = fit_lines(lines, t)  # many long alerts: the first ones, "… N de plus"
+    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows[: shown - 1]))
 
 
 async def delete_pressed(update: Update, context: ProxiContext) -> None:
@@ -100,7 +111,7 @@ async def delete_pressed(update: Update, context: ProxiContext) -> None:
     except AlertError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     await edit_or_ignore(query, t("alerts.deleted"))
 
 

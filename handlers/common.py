@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update, User
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import BaseHandler
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.context import ProxiContext
 from bot.errors import DomainError
@@ -30,16 +33,73 @@ async def call_service(func: Callable[P, R], *args: P.args, **kwargs: P.kwargs) 
     return await asyncio.to_thread(func, *args, **kwargs)
 
 
+# Telegram's limit is 4,096 characters once the HTML is parsed; the raw HTML a list is
+# measured in is never shorter, and this leaves room for a line added after the list.
+LIST_LIMIT = 3800
+
+
+def fit_lines(lines: list[str], t: Translator, *, limit: int = LIST_LIMIT) -> tuple[str, int]:
+    """Whole lines up to the limit, then "… N de plus" (cutting inside a line could break its
+    HTML); returns the text and how many of `lines` it shows."""
+    size = 0
+    for number, line in enumerate(lines):
+        size += len(line) + 1
+        if size > limit:
+            return "\n".join([*lines[:number], t("list.more", count=len(lines) - number)]), number
+    return "\n".join(lines), len(lines)
+
+
+# Telegram's answers when a button's message cannot be edited: it was deleted, or it has no
+# text (a map pin, a document).
+_CANNOT_EDIT = ("message to edit not found", "there is no text in the message to edit")
+# answerCallbackQuery once the query expired (about 15 s) or was already answered.
+_QUERY_GONE = "query is too old"
+
+
+async def safe_answer(
+    query: CallbackQuery, text: str | None = None, *, show_alert: bool = False
+) -> None:
+    """Answer a button; an expired query only loses its spinner or toast, never the work
+    behind it, so Telegram refusing the answer is logged and ignored."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except BadRequest as exc:
+        if _QUERY_GONE not in str(exc).lower():
+            raise
+        logger.info("button %r answered too late: %s", query.data, exc)
+
+
+def chat_of(query: CallbackQuery) -> int:
+    """The chat a button was pressed in (its message may be gone: then the presser's own)."""
+    return query.message.chat.id if query.message is not None else query.from_user.id
+
+
+async def reply(
+    query: CallbackQuery, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A new message in the button's chat, whether or not its message is still there."""
+    await query.get_bot().send_message(chat_of(query), text, reply_markup=reply_markup)
+
+
 async def edit_or_ignore(
     query: CallbackQuery, text: str, *, reply_markup: InlineKeyboardMarkup | None = None
 ) -> None:
-    """Edit the message behind a button; a double tap ("message is not modified") is ignored."""
+    """Edit the message behind a button; a double tap ("message is not modified") is ignored,
+    and a message that is gone or has no text (a map pin) gets a fresh message instead."""
+    if not isinstance(query.message, Message):  # inaccessible: too old, or deleted
+        await reply(query, text, reply_markup=reply_markup)
+        return
     try:
         await query.edit_message_text(text, reply_markup=reply_markup)
     except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
+        reason = str(exc).lower()
+        if any(cannot in reason for cannot in _CANNOT_EDIT):
+            logger.info("button %r: message not editable (%s), sent anew", query.data, exc)
+            await reply(query, text, reply_markup=reply_markup)
+        elif "not modified" not in reason:
             raise
-        logger.debug("ignored a double tap: %s", exc)
+        else:
+            logger.debug("ignored a double tap: %s", exc)
 
 
 async def send_to(
@@ -65,6 +125,14 @@ async def send_to(
     return True
 
 
+def retry_delay(exc: RetryAfter) -> timedelta:
+    """How long Telegram's flood control asks to wait."""
+    with warnings.catch_warnings():  # an int today, a timedelta with PTB_TIMEDELTA=true
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value if isinstance(value, timedelta) else timedelta(seconds=value)
+
+
 def refusal_text(t: Translator, exc: DomainError) -> str:
     """The friendly text of an expected domain failure, in the reader's language."""
     refusal = exc.refusal()
@@ -75,7 +143,7 @@ def refusal_text(t: Translator, exc: DomainError) -> str:
 async def refuse(query: CallbackQuery, t: Translator, exc: DomainError) -> None:
     """Answer a button whose action the domain refused, as an alert."""
     logger.info("button %r refused for %s: %r", query.data, query.from_user.id, exc)
-    await query.answer(refusal_text(t, exc), show_alert=True)
+    await safe_answer(query, refusal_text(t, exc), show_alert=True)
 
 
 def pressed(update: Update) -> tuple[CallbackQuery, User] | None:
@@ -105,5 +173,5 @@ async def act(
     except DomainError as exc:
         await refuse(query, context.t, exc)
         return None
-    await query.answer()
+    await safe_answer(query)
     return result

@@ -6,10 +6,10 @@ import html
 import logging
 from datetime import timedelta
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.catalogue import enrolment_of, my_enrolments, session_card
+from bot.catalogue import MyEnrolment, enrolment_of, my_enrolments, session_card
 from bot.context import ProxiContext
 from bot.enrolment import (
     Cancelled,
@@ -26,10 +26,20 @@ from bot.enrolment import (
     expire_offers,
     join_waitlist,
 )
+from bot.i18n import Translator
 from bot.models import EnrolmentStatus
 from handlers import buttons
 from handlers.buttons import any_of
-from handlers.common import Handlers, act, call_service, edit_or_ignore, pressed, refuse
+from handlers.common import (
+    Handlers,
+    act,
+    call_service,
+    edit_or_ignore,
+    fit_lines,
+    pressed,
+    refuse,
+    safe_answer,
+)
 from handlers.delivery import notice
 from handlers.notices.waitlist import LAPSED, LAPSED_FREE, OFFER
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
@@ -63,7 +73,7 @@ async def _enrol(
             now=services.clock.now(),
         )
     except SessionFull:
-        await query.answer()
+        await safe_answer(query)
         keyboard = InlineKeyboardMarkup(
             [[buttons.WAITLIST.button(t("card.button_waitlist"), session_id)]]
         )
@@ -72,7 +82,7 @@ async def _enrol(
     except EnrolmentError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     services.search.seats_changed(session_id, taken.seats_taken)
     await plan_session_reminders(context, session_id, user_id=user_id)
     await edit_or_ignore(
@@ -109,7 +119,7 @@ async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
     except EnrolmentError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     await edit_or_ignore(query, t("enrol.waitlist_joined", position=position))
 
 
@@ -128,32 +138,37 @@ async def my_enrolments_command(update: Update, context: ProxiContext) -> None:
         await message.reply_text(t("mine.empty"))
         return
     lines = [t("mine.title")]
-    rows = []
+    per_item: list[list[list[InlineKeyboardButton]]] = []
     for item in mine:
-        title = html.escape(item.title)
-        common = {
-            "title": title,
-            "city": html.escape(item.city),
-            "when": t.datetime(item.starts_at),
-        }
-        if item.status == EnrolmentStatus.WAITING:
-            lines.append(t("mine.line_waiting", position=item.position, **common))
-        elif item.status == EnrolmentStatus.OFFERED and item.offer_expires_at is not None:
-            lines.append(
-                t("mine.line_offered", deadline=t.datetime(item.offer_expires_at), **common)
-            )
-            rows.append([buttons.OFFER_ACCEPT.button(t("enrol.offer_accept"), item.enrolment_id)])
-        else:
-            lines.append(t("mine.line_enrolled", **common))
-        short = item.title if len(item.title) <= 40 else item.title[:39] + "…"
-        rows.append(
-            [
-                buttons.CANCEL_ENROLMENT.button(
-                    t("mine.button_cancel", title=short), item.enrolment_id
-                )
-            ]
-        )
-    await message.reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
+        line, item_rows = _mine_item(t, item)
+        lines.append(line)
+        per_item.append(item_rows)
+    # Dozens of enrolments with long titles: the first ones, then "… N de plus".
+    text, shown = fit_lines(lines, t)
+    rows = [row for item_rows in per_item[: shown - 1] for row in item_rows]
+    await message.reply_text(text, reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _mine_item(t: Translator, item: MyEnrolment) -> tuple[str, list[list[InlineKeyboardButton]]]:
+    """One line of /mes_inscriptions and its buttons ([Accepter] for an offer, [Annuler])."""
+    common = {
+        "title": html.escape(item.title),
+        "city": html.escape(item.city),
+        "when": t.datetime(item.starts_at),
+    }
+    rows = []
+    if item.status == EnrolmentStatus.WAITING:
+        line = t("mine.line_waiting", position=item.position, **common)
+    elif item.status == EnrolmentStatus.OFFERED and item.offer_expires_at is not None:
+        line = t("mine.line_offered", deadline=t.datetime(item.offer_expires_at), **common)
+        rows.append([buttons.OFFER_ACCEPT.button(t("enrol.offer_accept"), item.enrolment_id)])
+    else:
+        line = t("mine.line_enrolled", **common)
+    short = item.title if len(item.title) <= 40 else item.title[:39] + "…"
+    rows.append(
+        [buttons.CANCEL_ENROLMENT.button(t("mine.button_cancel", title=short), item.enrolment_id)]
+    )
+    return line, rows
 
 
 async def cancel_pressed(update: Update, context: ProxiContext) -> None:
@@ -190,7 +205,7 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     query, user = found
     t = context.t
     if buttons.CANCEL_ENROLMENT_NO.matches(query.data):
-        await query.answer()
+        await safe_answer(query)
         await edit_or_ignore(query, t("mine.kept"))
         return
     outcome = await act(
@@ -237,13 +252,13 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
                 offer_ttl=services.settings.waitlist_offer_ttl,
             )
     except OfferExpired:
-        await query.answer()
+        await safe_answer(query)
         await edit_or_ignore(query, t("enrol.offer_expired"))
         return
     except EnrolmentError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     if isinstance(outcome, Taken):
         await edit_or_ignore(query, t("enrol.offer_taken", title=html.escape(outcome.title)))
         await plan_session_reminders(context, outcome.session_id, user_id=user.id)

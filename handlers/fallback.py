@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ProxiContext
-from handlers.common import Handlers
+from handlers.common import Handlers, safe_answer
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ async def stale_button(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is not None:
         logger.info("unknown callback data %r from %s", query.data, query.from_user.id)
-        await query.answer(context.t("fallback.stale_button"), show_alert=True)
+        await safe_answer(query, context.t("fallback.stale_button"), show_alert=True)
 
 
 def handlers() -> Handlers:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 
 from bot.i18n import LANGUAGES, translator
+from handlers.common import retry_delay
 
 logger = logging.getLogger(__name__)
 
@@ -53,20 +56,40 @@ def commands_for(language: str, roles: Iterable[str] = ()) -> list[BotCommand]:
     return [BotCommand(aliases.get(name, name), t(f"commands.{name}")) for name in names]
 
 
+# Flood control (429) on setMyCommands, beyond the rate limiter's own retries: waited out
+# this many more times, each wait at most this long; then the menu waits for the next start
+# (a menu is a convenience: the bot must start and answer whatever happens to it).
+MENU_ATTEMPTS = 3
+LONGEST_WAIT_SECONDS = 60.0
+
+
+async def _set_commands(bot: Bot, commands: list[BotCommand], **where: Any) -> None:
+    """setMyCommands, a 429 waited out a bounded number of times, never fatal."""
+    for attempt in range(1, MENU_ATTEMPTS + 1):
+        try:
+            await bot.set_my_commands(commands, **where)
+            return
+        except RetryAfter as exc:
+            wait = retry_delay(exc).total_seconds()
+            if attempt == MENU_ATTEMPTS or wait > LONGEST_WAIT_SECONDS:
+                logger.warning("command menu %s not published: %s", where, exc)
+                return
+            logger.info("command menu %s: flood control, retrying in %.0f s", where, wait)
+            await asyncio.sleep(wait)
+
+
 async def publish_default_menus(bot: Bot, default_language: str) -> None:
     """The learners' menu for everyone: one per language, the default one without a code."""
     scope = BotCommandScopeDefault()
-    await bot.set_my_commands(commands_for(default_language), scope=scope)
+    await _set_commands(bot, commands_for(default_language), scope=scope)
     for language in LANGUAGES:
-        await bot.set_my_commands(commands_for(language), scope=scope, language_code=language)
+        await _set_commands(bot, commands_for(language), scope=scope, language_code=language)
 
 
 async def publish_chat_menu(bot: Bot, chat_id: int, language: str, roles: Iterable[str]) -> None:
     """Tutors and admins see their extra commands in their own chat."""
     try:
-        await bot.set_my_commands(
-            commands_for(language, roles), scope=BotCommandScopeChat(chat_id)
-        )
+        await _set_commands(bot, commands_for(language, roles), scope=BotCommandScopeChat(chat_id))
     except BadRequest as exc:
         # An admin listed in ADMIN_IDS who never opened the bot has no chat yet.
         logger.info("no command menu for chat %s yet: %s", chat_id, exc)

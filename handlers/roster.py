@@ -10,11 +10,11 @@ from telegram.ext import CommandHandler
 
 from bot.catalogue import organisation_admins, rosters, session_card
 from bot.context import ProxiContext
-from bot.i18n import Translator, translator
+from bot.i18n import translator
 from bot.models import EnrolmentStatus
 from bot.users import display_name
 from handlers.admin import current_roles
-from handlers.common import Handlers, call_service, send_to
+from handlers.common import Handlers, call_service, fit_lines, send_to
 
 logger = logging.getLogger(__name__)
 
@@ -59,21 +59,7 @@ async def roster_command(update: Update, context: ProxiContext) -> None:
                 else "roster.person"
             )
             lines.append(t(key, name=html.escape(attendee.name)))
-    await message.reply_text(_fit(lines, t))
-
-
-def _fit(lines: list[str], t: Translator, limit: int = 3800) -> str:
-    """Whole lines up to Telegram's length limit, then how many were left out (cutting
-    inside a line could break its HTML)."""
-    kept: list[str] = []
-    size = 0
-    for number, line in enumerate(lines):
-        if size + len(line) + 1 > limit:
-            kept.append(t("roster.more", count=len(lines) - number))
-            break
-        kept.append(line)
-        size += len(line) + 1
-    return "\n".join(kept)
+    await message.reply_text(fit_lines(lines, t)[0])
 
 
 async def tell_admins(context: ProxiContext, session_id: int, learner_id: int, key: str) -> None:

@@ -23,7 +23,7 @@ from bot.search.browse import Browse, run
 from bot.search.query import Place, SearchRequest, parse_request
 from handlers import buttons, results
 from handlers.buttons import any_of
-from handlers.common import Handlers, call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore, safe_answer
 from handlers.fallback import MAX_REQUEST_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -99,9 +99,9 @@ async def refine(update: Update, context: ProxiContext) -> None:
         return
     browse: Browse | None = context.user_data.get("browse")
     if browse is None:
-        await query.answer(context.t("search.stale"), show_alert=True)
+        await safe_answer(query, context.t("search.stale"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     if buttons.RESULTS_PAGE.matches(query.data):
         browse = browse.on_page(buttons.RESULTS_PAGE.value(query.data))
     else:
@@ -124,9 +124,9 @@ async def place_chosen(update: Update, context: ProxiContext) -> None:
     commune = default_gazetteer().by_insee(buttons.PLACE.value(query.data))
     browse: Browse | None = context.user_data.get("browse") or context.user_data.get("pending")
     if commune is None or browse is None:
-        await query.answer(context.t("search.stale"), show_alert=True)
+        await safe_answer(query, context.t("search.stale"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     place = Place.from_commune(commune)
     await _remember_home(update, context, place)
     text, keyboard = await _render(context, browse.at(place))

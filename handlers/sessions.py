@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import cast
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 from telegram.helpers import create_deep_linked_url
 
 from bot.catalogue import SessionCard, other_dates, session_card
 from bot.context import ProxiContext
 from handlers import buttons
-from handlers.common import Handlers, call_service, edit_or_ignore
+from handlers.common import (
+    Handlers,
+    call_service,
+    chat_of,
+    edit_or_ignore,
+    reply,
+    safe_answer,
+)
 from handlers.render import card_text
 
 logger = logging.getLogger(__name__)
@@ -70,9 +76,9 @@ async def dates_pressed(update: Update, context: ProxiContext) -> None:
         other_dates, services.engine, session_id=session_id, now=services.clock.now()
     )
     if not found:
-        await query.answer(t("card.no_other_dates"), show_alert=True)
+        await safe_answer(query, t("card.no_other_dates"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     rows = [
         [
             buttons.CARD.button(
@@ -95,9 +101,10 @@ async def dates_pressed(update: Update, context: ProxiContext) -> None:
     )
 
 
-async def send_venue(message: Message, card: SessionCard) -> None:
+async def send_venue(bot: Bot, chat_id: int, card: SessionCard) -> None:
     """The venue as a map pin."""
-    await message.reply_venue(
+    await bot.send_venue(
+        chat_id,
         latitude=card.latitude,
         longitude=card.longitude,
         title=card.space_name,
@@ -108,13 +115,13 @@ async def send_venue(message: Message, card: SessionCard) -> None:
 async def open_card(update: Update, context: ProxiContext) -> None:
     """A result's button: the card replaces the list, then the venue pin follows."""
     query = update.callback_query
-    if query is None or query.data is None or query.message is None:
+    if query is None or query.data is None:
         return
     card = await load_card(context, buttons.CARD.value(query.data))
     if card is None:
-        await query.answer(context.t("card.not_found"), show_alert=True)
+        await safe_answer(query, context.t("card.not_found"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     others = await _count_other_dates(context, card.id)
     await edit_or_ignore(
         query,
@@ -122,7 +129,7 @@ async def open_card(update: Update, context: ProxiContext) -> None:
         reply_markup=card_keyboard(context, card, other_dates=others),
     )
     if card.bookable and card.modality != "distanciel":
-        await send_venue(query.message, card)  # type: ignore[arg-type]  # an InaccessibleMessage fails as before
+        await send_venue(context.bot, chat_of(query), card)
 
 
 async def open_card_from_link(update: Update, context: ProxiContext, payload: str) -> None:
@@ -131,7 +138,9 @@ async def open_card_from_link(update: Update, context: ProxiContext, payload: st
     if message is None:
         return
     # Deep-link payloads come from anywhere: only a plausible id reaches the database.
-    session_id = int(payload) if payload.isdigit() and len(payload) <= 9 else 0
+    # (isascii: "²" and other Unicode digits pass isdigit() but not int()).
+    plausible = payload.isascii() and payload.isdigit() and len(payload) <= 9
+    session_id = int(payload) if plausible else 0
     card = await load_card(context, session_id) if session_id > 0 else None
     if card is None:
         await message.reply_text(context.t("card.not_found"))
@@ -141,19 +150,18 @@ async def open_card_from_link(update: Update, context: ProxiContext, payload: st
         card_text(context.t, card), reply_markup=card_keyboard(context, card, other_dates=others)
     )
     if card.bookable and card.modality != "distanciel":
-        await send_venue(message, card)
+        await send_venue(context.bot, message.chat_id, card)
 
 
 async def share(update: Update, context: ProxiContext) -> None:
     """A deep link that opens this card, for a poster's QR code or a friend."""
     query = update.callback_query
-    if query is None or query.data is None or query.message is None:
+    if query is None or query.data is None:
         return
-    await query.answer()
+    await safe_answer(query)
     session_id = buttons.SHARE.value(query.data)
     link = create_deep_linked_url(context.bot.username, f"{SESSION_LINK_PREFIX}{session_id}")
-    # Typing only: an InaccessibleMessage (a deleted card) still fails as before.
-    await cast(Message, query.message).reply_text(context.t("card.share", link=html.escape(link)))
+    await reply(query, context.t("card.share", link=html.escape(link)))
 
 
 def handlers() -> Handlers:

@@ -20,7 +20,7 @@ from bot.gazetteer import default_gazetteer
 from bot.users import home_of, set_home
 from handlers import buttons, search
 from handlers.account import language_keyboard
-from handlers.common import Handlers, call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore, safe_answer
 from handlers.questions import AWAITING_HOME
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ async def language_button(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await safe_answer(query)
     await edit_or_ignore(
         query, context.t("language.choose"), reply_markup=language_keyboard(context)
     )
@@ -69,7 +69,7 @@ async def ask_home(update: Update, context: ProxiContext) -> int:
     """Ask for the home town (from /settings, or when a search needs a place)."""
     query = update.callback_query
     if query is not None:
-        await query.answer()
+        await safe_answer(query)
     if context.user_data is not None:
         context.user_data[AWAITING_HOME] = True
     if update.effective_message is not None:
@@ -107,7 +107,7 @@ async def home_chosen(update: Update, context: ProxiContext) -> int:
     query = update.callback_query
     if query is None or query.data is None:
         return ConversationHandler.END
-    await query.answer()
+    await safe_answer(query)
     insee = buttons.HOME.value(query.data)
     if default_gazetteer().by_insee(insee) is None:
         await edit_or_ignore(query, context.t("fallback.stale_button"))

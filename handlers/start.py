@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import html
 import logging
-from typing import cast
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
 from bot.roles import INVITE_PREFIX
 from handlers import admin, buttons, sessions
-from handlers.common import Handlers
+from handlers.common import Handlers, reply, safe_answer
 
 logger = logging.getLogger(__name__)
 
@@ -68,22 +67,19 @@ async def help_command(update: Update, context: ProxiContext) -> None:
 async def menu_button(update: Update, context: ProxiContext) -> None:
     """Answer the main menu's buttons."""
     query = update.callback_query
-    if query is None or query.message is None:
+    if query is None:
         return
-    await query.answer()
+    await safe_answer(query)
     from handlers.account import language_keyboard  # the language menu lives with /langue
 
     choice = buttons.MENU.value(query.data)
-    # Typing only: an InaccessibleMessage (a deleted menu) still fails as before.
-    message = cast(Message, query.message)
+    # A new message each time, even when the menu itself is gone.
     if choice == "help":
-        await message.reply_text(context.t("help.text"))
+        await reply(query, context.t("help.text"))
     elif choice == "lang":
-        await message.reply_text(
-            context.t("language.choose"), reply_markup=language_keyboard(context)
-        )
+        await reply(query, context.t("language.choose"), reply_markup=language_keyboard(context))
     else:
-        await message.reply_text(context.t("start.search_prompt"))
+        await reply(query, context.t("start.search_prompt"))
 
 
 def handlers() -> Handlers:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from bot.sandbox.errors import BLOCKED, ApiError, server_error
+from bot.sandbox.errors import BLOCKED, QUERY_TOO_OLD, ApiError, server_error
 
 logger = logging.getLogger(__name__)
 
-FAULT_KINDS = frozenset({"retry_after", "server_error", "timeout", "forbidden"})
+FAULT_KINDS = frozenset(
+    {"retry_after", "server_error", "timeout", "forbidden", "query_too_old"}
+)
 # Methods that reach a chat and therefore fail when the user blocked the bot.
 _CHAT_METHOD_PREFIXES = ("send", "edit", "copy", "forward", "pin", "unpin")
 
@@ -47,6 +49,8 @@ class Fault:
             return server_error(self.status)
         if self.kind == "forbidden":
             return ApiError(403, BLOCKED)
+        if self.kind == "query_too_old":  # answerCallbackQuery after Telegram's deadline
+            return ApiError(400, QUERY_TOO_OLD)
         return None
 
 

@@ -314,7 +314,8 @@ class BotApiSandbox(UserActions):
         delay: float = 0.0,
     ) -> None:
         """Make the next `times` calls of `method` (optionally to `chat_id`) fail with `kind`:
-        retry_after (429), server_error (5xx), timeout (late answer), forbidden (403)."""
+        retry_after (429), server_error (5xx), timeout (late answer), forbidden (403),
+        query_too_old (400, answerCallbackQuery after its deadline)."""
         fault = Fault(method, kind, times, chat_id, retry_after, status, delay)
         with self._world.cond:
             self._world.faults.add(fault)

@@ -14,7 +14,6 @@ import logging
 import os
 import secrets
 import socket
-import warnings
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -28,13 +27,13 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
-from telegram.warnings import PTBDeprecationWarning
 
 from bot import reminders
 from bot.context import Services
 from bot.i18n import translator
 from bot.reminders import ClaimOutcome, ReminderView
 from bot.users import mark_inactive
+from handlers.common import retry_delay
 from handlers.notices.base import RENDERERS, Message, Obsolete
 
 logger = logging.getLogger(__name__)
@@ -188,7 +187,7 @@ async def _send_and_book(application: Any, reminder: ReminderView, message: Mess
         await asyncio.to_thread(_blocked, services, reminder, worker, str(exc))
         return "failed"
     except RetryAfter as exc:
-        return await _retry(application, reminder, _retry_after(exc), f"flood control: {exc}")
+        return await _retry(application, reminder, retry_delay(exc), f"flood control: {exc}")
     except BadRequest as exc:
         logger.error("reminder %s refused by Telegram: %s", reminder.id, exc)
         await asyncio.to_thread(
@@ -250,13 +249,6 @@ def _blocked(services: Services, reminder: ReminderView, worker: str, error: str
     reminders.mark_failed(
         services.engine, reminder_id=reminder.id, error=f"forbidden: {error}", worker=worker
     )
-
-
-def _retry_after(exc: RetryAfter) -> timedelta:
-    with warnings.catch_warnings():  # an int today, a timedelta with PTB_TIMEDELTA=true
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
 
 async def _retry(

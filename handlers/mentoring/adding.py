@@ -22,7 +22,7 @@ from bot.mentoring import lookup
 from bot.mentoring.drafts import hhmm
 from bot.mentoring.timing import local_to_utc
 from handlers import buttons
-from handlers.common import call_service
+from handlers.common import call_service, safe_answer
 from handlers.mentoring.access import current_tutor
 from handlers.mentoring.creating import create
 from handlers.mentoring.messages import show
@@ -70,7 +70,7 @@ async def add_pressed(update: Update, context: ProxiContext) -> int:
     """[Ajouter un créneau]: a new draft; the day buttons, or type it all in one sentence."""
     query = update.callback_query
     if query is not None:
-        await query.answer()
+        await safe_answer(query)
     if await current_tutor(update, context) is None:
         await show(update, context.t("mentoring.availability.not_tutor"))
         return END
@@ -85,9 +85,9 @@ async def _set(update: Update, context: ProxiContext, **values: Any) -> None:
     assert query is not None
     draft = draft_of(context)
     if draft is None:
-        await query.answer(context.t("mentoring.availability.stale"), show_alert=True)
+        await safe_answer(query, context.t("mentoring.availability.stale"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     draft.update(values)
     await advance(update, context)
 
@@ -168,9 +168,9 @@ async def online_pressed(update: Update, context: ProxiContext) -> int:
     draft = draft_of(context)
     if query is None or draft is None:
         if query is not None:
-            await query.answer(context.t("mentoring.availability.stale"), show_alert=True)
+            await safe_answer(query, context.t("mentoring.availability.stale"), show_alert=True)
         return END
-    await query.answer()
+    await safe_answer(query)
     draft.update(online=True, space_id=None, online_url=None)
     return await advance(update, context)
 
@@ -180,9 +180,9 @@ async def other_place_pressed(update: Update, context: ProxiContext) -> int:
     query = update.callback_query
     if query is None or draft_of(context) is None:
         if query is not None:
-            await query.answer(context.t("mentoring.availability.stale"), show_alert=True)
+            await safe_answer(query, context.t("mentoring.availability.stale"), show_alert=True)
         return END
-    await query.answer()
+    await safe_answer(query)
     waiting(context, "place")
     await show(update, context.t("mentoring.availability.ask_place_name"))
     return AWAIT

@@ -8,7 +8,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
@@ -20,7 +20,17 @@ from bot.mentoring.moves import Cancelled, cancel, reschedule
 from bot.mentoring.views import HOLDING, AppointmentView
 from handlers import buttons
 from handlers.buttons import Button
-from handlers.common import act, call_service, edit_or_ignore, pressed, refuse, send_to
+from handlers.common import (
+    act,
+    call_service,
+    edit_or_ignore,
+    fit_lines,
+    pressed,
+    refuse,
+    reply,
+    safe_answer,
+    send_to,
+)
 from handlers.mentoring.access import other_slots
 from handlers.mentoring.keyboards import rating_keyboard, slot_buttons
 from handlers.mentoring.messages import (
@@ -86,7 +96,8 @@ def _mine(
     if past:
         lines += ["", t("mentoring.mine.past_title")]
         lines += [_line(t, number, view, user_id) for number, view in enumerate(past, start=1)]
-    return "\n".join(lines), InlineKeyboardMarkup(rows) if rows else None
+    # Upcoming ones come first and are few (MAX_LISTED): a long past is what gets cut.
+    return fit_lines(lines, t)[0], InlineKeyboardMarkup(rows) if rows else None
 
 
 def _line(t: Translator, number: int, view: AppointmentView, user_id: int) -> str:
@@ -114,9 +125,8 @@ async def _still_on(update: Update, context: ProxiContext, button: Button) -> Ap
 
 async def _reply(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
     """A new message under the pressed one (the confirmation stays as it is)."""
-    message = update.callback_query.message if update.callback_query else None
-    if isinstance(message, Message):
-        await message.reply_text(text, reply_markup=keyboard)
+    if update.callback_query is not None:  # sent even when the pressed one is gone
+        await reply(update.callback_query, text, reply_markup=keyboard)
 
 
 async def cancel_pressed(update: Update, context: ProxiContext) -> None:
@@ -130,7 +140,7 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     keyboard = InlineKeyboardMarkup(
         [
             [
@@ -153,7 +163,7 @@ async def cancel_kept(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await safe_answer(query)
     await edit_or_ignore(query, context.t("mentoring.cancel.kept"))
 
 
@@ -217,11 +227,11 @@ async def move_pressed(update: Update, context: ProxiContext) -> None:
         return
     slots = await other_slots(context, view)
     if not slots:
-        await query.answer(
-            t("mentoring.move.none", tutor=html.escape(view.tutor_name)), show_alert=True
+        await safe_answer(
+            query, t("mentoring.move.none", tutor=html.escape(view.tutor_name)), show_alert=True
         )
         return
-    await query.answer()
+    await safe_answer(query)
     text = t("mentoring.move.choose", tutor=html.escape(view.tutor_name), when=when(t, view))
     keyboard = InlineKeyboardMarkup(slot_buttons(t, slots, buttons.APPOINTMENT_MOVE_TO, view.id))
     await _reply(update, text, keyboard)
@@ -309,7 +319,7 @@ async def rating_chosen(update: Update, context: ProxiContext) -> None:
     except errors.MentoringError as exc:
         await refuse(query, context.t, exc)
         return
-    await query.answer()
+    await safe_answer(query)
     await edit_or_ignore(query, context.t("mentoring.rating.thanks", stars=stars))
 
 

@@ -20,7 +20,7 @@ from bot.mentoring.views import AppointmentView, Removal, SlotView
 from bot.models import AppointmentStatus
 from handlers import buttons
 from handlers.buttons import Button, any_of
-from handlers.common import call_service, edit_or_ignore, pressed, refuse, send_to
+from handlers.common import call_service, edit_or_ignore, pressed, refuse, safe_answer, send_to
 from handlers.mentoring.access import current_tutor
 from handlers.mentoring.messages import cancel_reminders, send_attachments, t_for
 from handlers.mentoring.texts import place_short, when
@@ -55,9 +55,9 @@ async def list_pressed(update: Update, context: ProxiContext) -> None:
         return
     tutor_id = await current_tutor(update, context)
     if tutor_id is None:
-        await query.answer(context.t("mentoring.availability.not_tutor"), show_alert=True)
+        await safe_answer(query, context.t("mentoring.availability.not_tutor"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     text, keyboard = await _page(context, tutor_id, buttons.SLOTS_LIST.value(query.data))
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
@@ -150,7 +150,7 @@ async def remove_pressed(update: Update, context: ProxiContext) -> None:
             now=services.clock.now(),
         )
     except errors.SlotBooked as exc:
-        await query.answer()
+        await safe_answer(query)
         keyboard = _confirm_keyboard(t, buttons.SLOT_REMOVE_YES, slot_id)
         # The appointments share their slot's times.
         text = t(
@@ -161,12 +161,12 @@ async def remove_pressed(update: Update, context: ProxiContext) -> None:
         await edit_or_ignore(query, text, reply_markup=keyboard)
         return
     except errors.SlotInPast:
-        await query.answer(t("mentoring.availability.remove_past"), show_alert=True)
+        await safe_answer(query, t("mentoring.availability.remove_past"), show_alert=True)
         return
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer(t("mentoring.availability.removed"))
+    await safe_answer(query, t("mentoring.availability.removed"))
     await _refresh(update, context)
 
 
@@ -187,12 +187,12 @@ async def remove_confirmed(update: Update, context: ProxiContext) -> None:
             now=services.clock.now(),
         )
     except errors.SlotInPast:
-        await query.answer(t("mentoring.availability.remove_past"), show_alert=True)
+        await safe_answer(query, t("mentoring.availability.remove_past"), show_alert=True)
         return
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer(t("mentoring.availability.removed"))
+    await safe_answer(query, t("mentoring.availability.removed"))
     await _after_removal(update, context, removed)
 
 
@@ -217,7 +217,7 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
             now=services.clock.now(),
         )
     except errors.SlotBooked as exc:
-        await query.answer()
+        await safe_answer(query)
         keyboard = _confirm_keyboard(t, buttons.SERIES_REMOVE_YES, slot_id)
         text = t("mentoring.availability.confirm_remove_series", count=len(exc.appointments))
         await edit_or_ignore(query, text, reply_markup=keyboard)
@@ -225,7 +225,7 @@ async def remove_series_pressed(update: Update, context: ProxiContext) -> None:
     except errors.MentoringError as exc:
         await refuse(query, t, exc)
         return
-    await query.answer(t("mentoring.availability.series_removed"))
+    await safe_answer(query, t("mentoring.availability.series_removed"))
     await _after_removal(update, context, removed)
 
 

@@ -21,7 +21,15 @@ from bot.mentoring.finder import open_slots
 from bot.mentoring.views import SlotView
 from bot.search.topics import default_topics, words
 from handlers import buttons
-from handlers.common import act, call_service, edit_or_ignore, pressed, refusal_text, send_to
+from handlers.common import (
+    act,
+    call_service,
+    edit_or_ignore,
+    pressed,
+    refusal_text,
+    safe_answer,
+    send_to,
+)
 from handlers.mentoring.keyboards import SLOT_BUTTONS, slot_buttons
 from handlers.mentoring.messages import send_confirmation, send_request, show, t_for
 from handlers.mentoring.state import AWAIT, awaited, config, waiting
@@ -106,9 +114,9 @@ async def topic_chosen(update: Update, context: ProxiContext) -> None:
     topics: Sequence[str] = (context.user_data or {}).get(TOPICS) or []
     index = buttons.MENTOR_TOPIC.value(query.data)
     if not 0 <= index < len(topics):
-        await query.answer(context.t("mentoring.stale_button"), show_alert=True)
+        await safe_answer(query, context.t("mentoring.stale_button"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     waiting(context, None)
     await _slots(update, context, topic=topics[index])
 
@@ -116,7 +124,7 @@ async def topic_chosen(update: Update, context: ProxiContext) -> None:
 async def all_pressed(update: Update, context: ProxiContext) -> None:
     """[Tous les créneaux] (mn:all)."""
     if update.callback_query is not None:
-        await update.callback_query.answer()
+        await safe_answer(update.callback_query)
     waiting(context, None)
     await _slots(update, context)
 
@@ -126,7 +134,7 @@ async def tutors_pressed(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await safe_answer(query)
     waiting(context, None)
     t = context.t
     tutors = await call_service(lookup.tutors, context.services.engine)
@@ -144,7 +152,7 @@ async def tutor_chosen(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None:
         return
-    await query.answer()
+    await safe_answer(query)
     await _slots(update, context, tutor_id=buttons.MENTOR_TUTOR.value(query.data))
 
 
@@ -223,16 +231,16 @@ async def slot_picked(update: Update, context: ProxiContext) -> int:
     slot_id = buttons.MENTOR_SLOT.value(query.data)
     slot = await call_service(lookup.slot, context.services.engine, slot_id=slot_id)
     if slot is None:
-        await query.answer(t("mentoring.stale_button"), show_alert=True)
+        await safe_answer(query, t("mentoring.stale_button"), show_alert=True)
         return END
     if slot.tutor_user_id == user.id:
-        await query.answer(t("mentoring.learner.own_slot"), show_alert=True)
+        await safe_answer(query, t("mentoring.learner.own_slot"), show_alert=True)
         return END
     if slot.cancelled or slot.seats_left == 0 or slot.starts_at <= context.services.clock.now():
-        await query.answer()
+        await safe_answer(query)
         await _taken(update, context, slot)
         return END
-    await query.answer()
+    await safe_answer(query)
     waiting(context, "message", slot=slot.id)
     keyboard = InlineKeyboardMarkup(
         [[buttons.MENTOR_SKIP.button(t("mentoring.learner.button_skip"), slot.id)]]
@@ -261,7 +269,7 @@ async def skip_pressed(update: Update, context: ProxiContext) -> int:
     query = update.callback_query
     if query is None:
         return END
-    await query.answer()
+    await safe_answer(query)
     return await _request(update, context, buttons.MENTOR_SKIP.value(query.data), "")
 
 

@@ -17,7 +17,16 @@ from bot.mentoring.followup import expire_pending, tutor_history
 from bot.mentoring.views import AppointmentView
 from handlers import buttons
 from handlers.buttons import Button
-from handlers.common import act, call_service, edit_or_ignore, pressed, refuse, send_to
+from handlers.common import (
+    act,
+    call_service,
+    edit_or_ignore,
+    fit_lines,
+    pressed,
+    refuse,
+    safe_answer,
+    send_to,
+)
 from handlers.mentoring.access import current_tutor, other_slots
 from handlers.mentoring.keyboards import decision_keyboard, slot_buttons
 from handlers.mentoring.messages import send_confirmation, send_proposal, t_for
@@ -159,9 +168,9 @@ async def other_pressed(update: Update, context: ProxiContext) -> None:
         return
     slots = await other_slots(context, view)
     if not slots:
-        await query.answer(t("mentoring.request.no_other"), show_alert=True)
+        await safe_answer(query, t("mentoring.request.no_other"), show_alert=True)
         return
-    await query.answer()
+    await safe_answer(query)
     rows = slot_buttons(t, slots, buttons.REQUEST_PROPOSE, view.id)
     rows.append([buttons.REQUEST_BACK.button(t("mentoring.button_back"), view.id)])
     text = t("mentoring.request.choose_other", learner=html.escape(view.learner_name))
@@ -224,7 +233,8 @@ async def history_command(update: Update, context: ProxiContext) -> None:
         if view.rating is not None:
             line += t("mentoring.history.rating", stars=view.rating)
         lines.append(line)
-    lines.append("")
+    # The list is cut to fit ("… N de plus"); the totals below always show.
+    lines = [fit_lines(lines, t)[0], ""]
     lines.append(
         t(
             "mentoring.history.totals",
@@ -241,7 +251,7 @@ async def history_command(update: Update, context: ProxiContext) -> None:
                 average=t.number(history.average_rating),
             )
         )
-    await message.reply_text("\n".join(lines))
+    await message.reply_text(fit_lines(lines, t)[0])
 
 
 async def expire_requests_job(context: ProxiContext) -> None:

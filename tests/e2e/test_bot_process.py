@@ -63,6 +63,13 @@ def test_webhook_mode_refuses_requests_without_the_secret(sandbox, start_bot) ->
     assert bot.stop() == 0
 
 
+def test_webhook_mode_refuses_to_start_without_a_secret(sandbox, start_bot) -> None:
+    bot = start_bot(WEBHOOK_URL=f"http://127.0.0.1:{free_port()}/proxi-hook")
+    assert bot.process.wait(WAIT) == 2
+    assert "Invalid setting WEBHOOK_SECRET: required when WEBHOOK_URL is set" in bot.output()
+    assert sandbox.webhook_url is None
+
+
 def test_demo_prints_the_welcome_and_help_from_piped_input(tmp_path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}
     env["PYTHONPATH"] = str(PROJECT_ROOT)

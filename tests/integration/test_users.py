@@ -28,6 +28,23 @@ def test_first_contact_creates_the_user_with_telegram_language(engine, clock) ->
     assert (again.is_new, again.language, again.first_name) == (False, "en", "Annie")
 
 
+def test_nul_characters_in_names_are_dropped(engine, clock) -> None:
+    """PostgreSQL refuses NUL in text; Telegram names may carry one."""
+    profile = touch_user(
+        engine,
+        user_id=42,
+        first_name="An\x00ne",
+        last_name="\x00",
+        username="a\x00b",
+        language="fr",
+        clock=clock,
+    )
+    assert profile.first_name == "Anne"
+    with Session(engine) as session:
+        user = session.get(User, 42)
+        assert (user.first_name, user.last_name, user.username) == ("Anne", "", "ab")
+
+
 def test_language_can_be_changed(engine, clock) -> None:
     _touch(engine, clock)
     set_language(engine, user_id=42, language="en")

@@ -15,6 +15,9 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         "DEFAULT_LANGUAGE",
         "WEBHOOK_URL",
         "WEBHOOK_SECRET",
+        "WEBHOOK_LISTEN",
+        "WEBHOOK_PORT",
+        "TELEGRAM_API_BASE_URL",
         "LOG_LEVEL",
     ):
         monkeypatch.delenv(name, raising=False)
@@ -99,3 +102,49 @@ def test_waitlist_offer_duration_is_configurable(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("WAITLIST_OFFER_HOURS", "0")
     with pytest.raises(ConfigError):
         load_settings()
+
+
+def test_webhook_defaults_listen_behind_a_local_reverse_proxy() -> None:
+    settings = load_settings()
+    assert (settings.webhook_listen, settings.webhook_port) == ("127.0.0.1", 8443)
+
+
+def test_webhook_mode_refuses_to_start_without_a_secret(monkeypatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org/proxi")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith(
+        "Invalid setting WEBHOOK_SECRET: required when WEBHOOK_URL is set"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://bot.example.org/proxi",  # Telegram only calls https
+        "https://bot.example.org:8080/proxi",  # nor any other port
+        "https://bot.example.org:99999/proxi",
+        "ftp://bot.example.org/proxi",
+    ],
+)
+def test_webhook_url_must_be_one_telegram_calls(monkeypatch, url) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", url)
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert str(caught.value).startswith("Invalid setting WEBHOOK_URL: expected an https:// URL")
+
+
+@pytest.mark.parametrize("port", ["", ":443", ":80", ":88", ":8443"])
+def test_webhook_urls_telegram_calls_are_accepted(monkeypatch, port) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", f"https://bot.example.org{port}/proxi")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    assert load_settings().webhook_url == f"https://bot.example.org{port}/proxi"
+
+
+def test_a_local_bot_api_server_may_call_any_local_url(monkeypatch) -> None:
+    """telegram-bot-api --local (or the sandbox) delivers over plain HTTP to any port."""
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", "http://127.0.0.1:8081/bot")
+    monkeypatch.setenv("WEBHOOK_URL", "http://127.0.0.1:9000/proxi")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    assert load_settings().webhook_url == "http://127.0.0.1:9000/proxi"
