@@ -102,7 +102,7 @@ HOME = Button("home", INSEE)
 # -- administrators ---------------------------------------------------------------------------
 INVITE_ROLE = Button("inv:r", choice("a", "t"))  # organisation admin, tutor
 INVITE_ORGANISATION = Button("inv:o", choice("a", "t"), ID)
-IMPORT = Button("imp", choice("ok", "no"), TOKEN)
+IMPORT = Button("imp", choice("ok", "no", "valid"), TOKEN)  # valid: skip the invalid rows
 
 # -- search results ---------------------------------------------------------------------------
 RESULTS_PAGE = Button("res:p", ID)

@@ -1,4 +1,7 @@
-"""Admins send a data file as a document: a preview with [Importer] [Annuler], then the load."""
+"""Admins send a data file as a document: a preview with [Importer] [Annuler], then the load.
+
+A refused preview with valid rows offers [Importer les N lignes valides] (the load with
+`skip_invalid`); a problem list too long for one message also comes as a CSV document."""
 
 from __future__ import annotations
 
@@ -7,19 +10,29 @@ import html
 import logging
 import secrets
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.announcements import import_announcements
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
+from bot.i18n import Translator
+from bot.importer.export import problems_csv
 from bot.importer.reader import MAX_FILE_BYTES
-from bot.importer.report import render_report
-from bot.importer.service import Actor, ImportResult, apply_plan, preview_import
+from bot.importer.report import MAX_LISTED, render_report
+from bot.importer.service import (
+    Actor,
+    ImportOutcome,
+    ImportPlan,
+    ImportResult,
+    apply_plan,
+    preview_import,
+    valid_rows,
+)
 from handlers import buttons
 from handlers.admin import current_roles
 from handlers.announce import announce
-from handlers.common import Handlers, call_service, edit_or_ignore
+from handlers.common import Handlers, call_service, edit_or_ignore, safe_answer
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
 
 logger = logging.getLogger(__name__)
@@ -58,22 +71,44 @@ async def document_received(update: Update, context: ProxiContext) -> None:
     assert context.user_data is not None
     # One pending preview per admin: a newer file replaces it, and its buttons go stale.
     context.user_data["import"] = {"token": token, "plan": plan}
-    keyboard = None
-    if plan.ok:
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    buttons.IMPORT.button(t("admin.button_import"), "ok", token),
-                    buttons.IMPORT.button(t("admin.button_cancel_import"), "no", token),
-                ]
-            ]
-        )
     report = render_report(plan, context.language, with_changes=True, max_chars=REPORT_MAX_CHARS)
-    await message.reply_text(html.escape(report, quote=False), reply_markup=keyboard)
+    await send_problems_document(message, plan, t, context.language)
+    await message.reply_text(
+        html.escape(report, quote=False), reply_markup=_preview_keyboard(plan, t, token)
+    )
+
+
+def _preview_keyboard(plan: ImportPlan, t: Translator, token: str) -> InlineKeyboardMarkup | None:
+    """[Importer] [Annuler]; after a refusal, [Importer les N lignes valides] if there are."""
+    cancel = buttons.IMPORT.button(t("admin.button_cancel_import"), "no", token)
+    if plan.ok:
+        return InlineKeyboardMarkup(
+            [[buttons.IMPORT.button(t("admin.button_import"), "ok", token), cancel]]
+        )
+    count = valid_rows(plan)
+    if not count:
+        return None
+    label = t("admin.button_import_valid", count=count)
+    return InlineKeyboardMarkup([[buttons.IMPORT.button(label, "valid", token)], [cancel]])
+
+
+async def send_problems_document(
+    message: Message, outcome: ImportOutcome, t: Translator, language: str
+) -> None:
+    """Every problem as a CSV document, when the list is longer than a message shows."""
+    count = outcome.problem_count + outcome.warning_count
+    if count <= MAX_LISTED:
+        return
+    await message.reply_document(
+        problems_csv(outcome, language),
+        filename=t("admin.problems_file_name"),
+        caption=t("admin.problems_document", count=count),
+    )
 
 
 async def import_answered(update: Update, context: ProxiContext) -> None:
-    """[Importer] writes the previewed file (validated again); [Annuler] drops it."""
+    """[Importer] writes the previewed file (validated again), [Importer les N lignes valides]
+    its valid rows; [Annuler] drops it."""
     query = update.callback_query
     if query is None or query.data is None:
         return
@@ -81,12 +116,12 @@ async def import_answered(update: Update, context: ProxiContext) -> None:
     answer, token = buttons.IMPORT.parse(query.data)
     pending = (context.user_data or {}).get("import")
     if not pending or pending.get("token") != token:
-        await query.answer(t("admin.import_expired"), show_alert=True)
+        await safe_answer(query, t("admin.import_expired"), show_alert=True)
         return
     assert context.user_data is not None
     context.user_data.pop("import", None)
-    await query.answer()
-    if answer != "ok":
+    await safe_answer(query)
+    if answer == "no":
         await edit_or_ignore(query, t("admin.import_cancelled"))
         return
     services = context.services
@@ -96,6 +131,7 @@ async def import_answered(update: Update, context: ProxiContext) -> None:
         pending["plan"],
         gazetteer=default_gazetteer(),
         now=services.clock.now(),
+        skip_invalid=answer == "valid",
     )
     # What was done is in the summary; the per-id lists belong to the preview ("à créer").
     report = render_report(result, context.language, max_chars=REPORT_MAX_CHARS)

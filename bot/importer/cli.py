@@ -1,13 +1,16 @@
-"""`python -m bot load FILE... [--dry-run] [--lang fr|en]`: load spaces, sessions and tutors.
+"""`python -m bot load FILE... [--dry-run] [--skip-invalid] [--report FILE.csv] [--json]
+[--lang fr|en]`: load spaces, sessions and tutors.
 
 Exit codes: 0 loaded (or, with --dry-run, loadable), 1 the data has problems (the report goes
-to stderr and nothing is written), 2 usage errors (a file that does not exist...).
+to stderr and nothing is written; with --skip-invalid the valid rows are written and the
+skipped ones listed), 2 usage errors (a file that does not exist...).
 `bot/cli.py` wires it: `add_parser(commands)` and, for the "load" command, `run(args, settings)`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from datetime import datetime
@@ -21,6 +24,7 @@ from bot.importer.problems import Problem
 from bot.importer.reader import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
+    from bot.importer.service import ImportOutcome
     from bot.importer.validation import Places
 
 logger = logging.getLogger(__name__)
@@ -33,11 +37,29 @@ def add_parser(subparsers: Any) -> None:
         help="load spaces, sessions and tutors from CSV, XLSX, JSON or LHEO XML files",
         description="Load spaces, sessions and tutors (in this order, whatever the order of "
         "the files). Every row is written, or none: a file with problems is reported and "
-        "nothing changes.",
+        "nothing changes (unless --skip-invalid). Exit codes: 0 loaded, 1 problems, 2 usage.",
     )
     parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="data files")
     parser.add_argument(
         "--dry-run", action="store_true", help="show what would change, write nothing"
+    )
+    parser.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="write the valid rows and list the skipped ones (a session whose space is skipped "
+        "is skipped too); exit code 1 when rows were skipped",
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="FILE.csv",
+        help="write every problem and warning to this CSV file (file, row, column, value, "
+        "problem, suggestion, severity)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as JSON on stdout (counts per kind, problems, warnings)",
     )
     parser.add_argument(
         "--lang", choices=LANGUAGES, default=None, help="report language (DEFAULT_LANGUAGE)"
@@ -71,7 +93,8 @@ def run(
 
         gazetteer = default_gazetteer()
     now = (clock or SystemClock()).now()
-    return _load(args.dry_run, settings, files, language, gazetteer=gazetteer, now=now)
+    outcome = _load(args, settings, files, gazetteer=gazetteer, now=now)
+    return _show(args, outcome, language, t)
 
 
 def _read_files(
@@ -106,37 +129,52 @@ def _too_large(path: Path, size: int) -> Problem:
 
 
 def _load(
-    dry_run: bool,
+    args: argparse.Namespace,
     settings: Settings,
     files: list[tuple[str, bytes]],
-    language: str,
     *,
     gazetteer: Places,
     now: datetime,
-) -> int:
-    """Preview (dry run) or apply the import and print the report; the exit code."""
+) -> ImportOutcome:
+    """Preview (dry run) or apply the import."""
     from bot.db import make_engine, upgrade_schema
-    from bot.importer.report import render_report, summary_line, warning_lines
     from bot.importer.service import Actor, apply_import, preview_import
 
     engine = make_engine(settings.effective_database_url)
     try:
         upgrade_schema(engine)
-        if dry_run:
-            plan = preview_import(engine, files, gazetteer=gazetteer, actor=Actor(), now=now)
-            print(
-                render_report(plan, language, with_changes=True),
-                file=sys.stdout if plan.ok else sys.stderr,
-            )
-            return 0 if plan.ok else 1
-        # apply_import validates as a preview would, and writes nothing when there are problems.
-        result = apply_import(engine, files, gazetteer=gazetteer, actor=Actor(), now=now)
+        if args.dry_run:
+            return preview_import(engine, files, gazetteer=gazetteer, actor=Actor(), now=now)
+        # apply_import validates as a preview would, and writes nothing when there are
+        # problems (unless skip_invalid: then the valid rows only).
+        return apply_import(
+            engine,
+            files,
+            gazetteer=gazetteer,
+            actor=Actor(),
+            now=now,
+            skip_invalid=args.skip_invalid,
+        )
     finally:
         engine.dispose()
-    if not result.applied:
-        print(render_report(result, language), file=sys.stderr)
-        return 1
-    print(summary_line(result, language))
-    if result.warning_count:
-        print(*warning_lines(result, language), sep="\n", file=sys.stderr)
-    return 0
+
+
+def _show(args: argparse.Namespace, outcome: ImportOutcome, language: str, t: Translator) -> int:
+    """Print the report (text or JSON), write the CSV report; the exit code."""
+    from bot.importer.export import problems_csv, summary_json
+    from bot.importer.report import render_report, summary_line, warning_lines
+
+    if args.report is not None:
+        args.report.write_bytes(problems_csv(outcome, language))
+        count = outcome.problem_count + outcome.warning_count
+        print(t("importer.cli.report_written", count=count, path=args.report), file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary_json(outcome, language), ensure_ascii=False, indent=2))
+    elif args.dry_run or not outcome.ok:
+        out = sys.stdout if outcome.ok else sys.stderr
+        print(render_report(outcome, language, with_changes=args.dry_run), file=out)
+    else:
+        print(summary_line(outcome, language))
+        if outcome.warning_count:
+            print(*warning_lines(outcome, language), sep="\n", file=sys.stderr)
+    return 0 if outcome.ok else 1

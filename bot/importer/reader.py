@@ -1,68 +1,56 @@
 """Reading a data file into tables of rows, whatever its format.
 
 `read_file(name, data)` looks at the size first (refused before parsing), then reads by
-extension: CSV (UTF-8 with or without BOM, else Windows-1252; `,`, `;` or tab), XLSX
-(cached values of formulas, never evaluated), JSON (a list of objects, or lists under
-"spaces"/"sessions"/"tutors") and LHEO XML (`lheo.py`). Rows carry the number the admin sees: the
-spreadsheet row (header = 1), or the position of the object in a JSON list.
+extension: CSV (`encoding.py`: UTF-8 with or without BOM, UTF-16 with BOM, else Windows-1252
+when the whole file is consistent with it; `,`, `;` or tab), XLSX (cached values of formulas,
+never evaluated), JSON (`jsonfile.py`) and LHEO XML (`lheo.py`). Rows carry the number the
+admin sees: the spreadsheet row (header = 1), or the position of the object in a JSON list.
 
 Rows are produced lazily (`Table.rows()` reads again each time): a 150,000-row file is
-validated row by row instead of sitting in memory as 150,000 dictionaries.
+validated row by row instead of sitting in memory as 150,000 dictionaries. At most `MAX_ROWS`
+data rows per table, counted while reading; XLSX sheets are streamed (openpyxl read-only) over
+their first `MAX_COLUMNS` columns, and a sheet declaring more rows than the limit is refused
+before any row is read.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import logging
 import re
 import zipfile
-from collections.abc import Callable, Generator, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterator
 from datetime import date, datetime, time
 from pathlib import PurePath
-from typing import Any, NamedTuple
+from typing import Any
 
-from bot.importer.columns import Kind, kind_of_name
-from bot.importer.problems import ITEM, LINE, FileProblem, Problem
-from bot.importer.values import FORMULA_WITHOUT_VALUE, Cell
+from bot.importer.columns import kind_of_name
+from bot.importer.encoding import decode_text
+from bot.importer.problems import FileProblem, Problem
+from bot.importer.tables import (
+    MAX_ROWS,
+    FileContent,
+    Row,
+    Table,
+    blank,
+    check_row_count,
+    clean_headers,
+)
+from bot.importer.values import FORMULA_WITHOUT_VALUE
+
+__all__ = ["MAX_FILE_BYTES", "MAX_ROWS", "FileContent", "Row", "Table", "read_file"]
 
 logger = logging.getLogger(__name__)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 # A 20 MB XLSX is a zip: refuse archives that would inflate beyond this (zip bombs).
 MAX_XLSX_UNCOMPRESSED = 300 * 1024 * 1024
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# openpyxl holds the shared strings in memory (sheets are streamed): keep them well below that.
+MAX_XLSX_SHARED_STRINGS = 64 * 1024 * 1024
+MAX_COLUMNS = 256  # columns read per sheet: a declared width of 16,384 is not padded to
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _PLAIN = (str, int, float, bool, datetime, date, time)
-
-
-class Row(NamedTuple):
-    number: int  # as the admin sees it: spreadsheet row, or position in a JSON list
-    values: dict[str, Cell]  # header as written → value
-
-
-@dataclass(slots=True)
-class Table:
-    """One table of a file: its headers and a way to read its rows (again)."""
-
-    file: str
-    headers: list[str]
-    source: Callable[[], Iterator[Row]] = field(repr=False)
-    unit: str = LINE
-    sheet: str | None = None
-    kind_hint: Kind | None = None
-
-    def rows(self) -> Iterator[Row]:
-        """The data rows, read lazily; may raise FileProblem when the file is damaged."""
-        return self.source()
-
-
-@dataclass(slots=True)
-class FileContent:
-    tables: list[Table]
-    warnings: list[Problem] = field(default_factory=list)
 
 
 def read_file(name: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> FileContent:
@@ -79,7 +67,9 @@ def read_file(name: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Fil
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(name, data)
     if suffix == ".json":
-        return FileContent(_json_tables(name, data))
+        from bot.importer.jsonfile import read_json
+
+        return read_json(name, data)
     if suffix == ".xml":
         from bot.importer.lheo import read_lheo
 
@@ -90,24 +80,6 @@ def read_file(name: str, data: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Fil
 
 
 # --- CSV -----------------------------------------------------------------------------------
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (BOM or not), else Windows-1252; refuse binaries and other encodings."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileProblem("encoding")  # UTF-16 ("Unicode text" in Excel)
-    if b"\x00" in data:
-        raise FileProblem("not_text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise FileProblem("encoding") from None
-    if _CONTROL_CHARS.search(text, 0, 65536):
-        raise FileProblem("not_text")
-    return text
 
 
 def _lines(text: str) -> Iterator[str]:
@@ -160,7 +132,7 @@ def _csv_table(name: str, data: bytes) -> Table:
     header_number, headers = 0, []
     for number, record in _records(text, separator):
         if any(cell.strip() for cell in record):
-            header_number, headers = number, _clean_headers(record)
+            header_number, headers = number, clean_headers(record)
             break
     del text  # decoded again when the rows are read: a 40 MB text is not kept meanwhile
     if not headers:
@@ -170,16 +142,10 @@ def _csv_table(name: str, data: bytes) -> Table:
         for number, record in _records(_csv_text(data), separator):
             if number <= header_number or not any(cell.strip() for cell in record):
                 continue
+            check_row_count(number, header_number)
             yield Row(number, dict(zip(headers, record, strict=False)))
 
     return Table(name, headers, rows)
-
-
-def _clean_headers(cells: Sequence[object]) -> list[str]:
-    headers = ["" if cell is None else str(cell).strip() for cell in cells]
-    while headers and not headers[-1]:
-        headers.pop()
-    return headers
 
 
 # --- XLSX ----------------------------------------------------------------------------------
@@ -213,17 +179,19 @@ def _xlsx_sheets(
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
-                raise FileProblem("xlsx_too_large", max_mb=MAX_XLSX_UNCOMPRESSED // 1_048_576)
+            _check_inflated_sizes(archive)
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
             try:
                 sheets = {
                     ws.title: (getattr(ws, "_worksheet_path", None), _has_content(ws))
                     for ws in workbook.worksheets
                 }
+                declared = {ws.title: getattr(ws, "max_row", None) for ws in workbook.worksheets}
             finally:
                 workbook.close()
             chosen = [title for title in sheets if kind_of_name(title)] or list(sheets)[:1]
+            for title in chosen:  # a declared dimension beyond the limit: refused unread
+                check_row_count(declared[title] or 0, 1)
             formulas = {title: _count_formulas(archive, sheets[title][0]) for title in chosen}
     except FileProblem:
         raise
@@ -231,6 +199,19 @@ def _xlsx_sheets(
         logger.info("unreadable xlsx %s: %s", name, exc)
         raise FileProblem("bad_xlsx") from None
     return sheets, chosen, formulas
+
+
+def _check_inflated_sizes(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook that would inflate beyond what can be read (zip bombs)."""
+    members = archive.infolist()
+    if sum(info.file_size for info in members) > MAX_XLSX_UNCOMPRESSED:
+        raise FileProblem("xlsx_too_large", max_mb=MAX_XLSX_UNCOMPRESSED // 1_048_576)
+    if any(
+        info.filename.lower().endswith("sharedstrings.xml")
+        and info.file_size > MAX_XLSX_SHARED_STRINGS
+        for info in members
+    ):
+        raise FileProblem("xlsx_too_large", max_mb=MAX_XLSX_SHARED_STRINGS // 1_048_576)
 
 
 def _has_content(ws: object) -> bool:
@@ -244,9 +225,16 @@ def _count_formulas(archive: zipfile.ZipFile, path: str | None) -> int:
     if path is None:
         return -1
     try:
-        return len(_FORMULA_TAG.findall(archive.read(path.lstrip("/"))))
+        stream = archive.open(path.lstrip("/"))
     except KeyError:
         return -1
+    count, tail = 0, b""
+    with stream:  # streamed: a sheet may inflate to hundreds of megabytes
+        while chunk := stream.read(1 << 20):
+            block = tail + chunk  # the tail: a tag cut in two by the chunking
+            count += sum(1 for m in _FORMULA_TAG.finditer(block) if m.end() > len(tail))
+            tail = block[-64:]
+    return count
 
 
 def _sheet_records(
@@ -271,11 +259,11 @@ def _sheet_cells(data: bytes, title: str, with_formulas: bool) -> Iterator[tuple
         load_workbook(io.BytesIO(data), read_only=True, data_only=False) if with_formulas else None
     )
     try:
-        values = values_book[title].iter_rows(values_only=True)
+        values = values_book[title].iter_rows(values_only=True, max_col=MAX_COLUMNS)
         if formula_book is None:
             yield from enumerate(values, start=1)
             return
-        formulas = formula_book[title].iter_rows(values_only=True)
+        formulas = formula_book[title].iter_rows(values_only=True, max_col=MAX_COLUMNS)
         for number, (record, raw) in enumerate(zip(values, formulas, strict=False), start=1):
             yield (
                 number,
@@ -301,8 +289,9 @@ def _sheet_table(name: str, data: bytes, title: str, *, with_formulas: bool) -> 
     records = _sheet_records(data, title, with_formulas)
     try:
         for number, record in records:
-            if any(not _blank(cell) for cell in record):
-                header_number, headers = number, _clean_headers(record)
+            check_row_count(number, 0)
+            if not _blank_record(record):
+                header_number, headers = number, clean_headers(record)
                 break
     finally:
         records.close()
@@ -311,55 +300,14 @@ def _sheet_table(name: str, data: bytes, title: str, *, with_formulas: bool) -> 
 
     def rows() -> Iterator[Row]:
         for number, record in _sheet_records(data, title, with_formulas):
-            if number <= header_number or all(_blank(cell) for cell in record):
+            check_row_count(number, header_number)  # blank rows too: they cost time
+            if number <= header_number or _blank_record(record):
                 continue
             yield Row(number, dict(zip(headers, record, strict=False)))
 
     return Table(name, headers, rows, sheet=title, kind_hint=kind_of_name(title))
 
 
-def _blank(cell: object) -> bool:
-    return cell is None or (isinstance(cell, str) and not cell.strip())
-
-
-# --- JSON ----------------------------------------------------------------------------------
-
-
-def _json_tables(name: str, data: bytes) -> list[Table]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FileProblem("encoding") from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FileProblem("bad_json", line=exc.lineno, column=exc.colno) from None
-    if isinstance(document, list):
-        return [_json_table(name, document, None)]
-    if isinstance(document, dict) and document:
-        tables = []
-        for key, items in document.items():
-            kind = kind_of_name(key)
-            if kind is None or not isinstance(items, list):
-                raise FileProblem("json_shape")
-            tables.append(_json_table(name, items, kind))
-        return tables
-    raise FileProblem("json_shape")
-
-
-def _json_table(name: str, items: list[object], kind: Kind | None) -> Table:
-    headers: dict[str, None] = {}
-    objects: list[dict[Any, Any]] = []  # parsed JSON objects
-    for index, item in enumerate(items, start=1):
-        if not isinstance(item, dict):
-            raise FileProblem("json_not_object", item=index)
-        objects.append(item)
-        headers.update(dict.fromkeys(str(key) for key in item))
-
-    def rows() -> Iterator[Row]:
-        for index, item in enumerate(objects, start=1):
-            values = {str(k): v for k, v in item.items()}
-            if any(not _blank(v) for v in values.values()):
-                yield Row(index, values)
-
-    return Table(name, list(headers), rows, unit=ITEM, kind_hint=kind)
+def _blank_record(record: tuple[Any, ...]) -> bool:
+    """Whether a row is empty; the common empty row (all None) is told at C speed."""
+    return record.count(None) == len(record) or all(blank(cell) for cell in record)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from bot.i18n import Translator, translator
 from bot.importer.problems import Problem
-from bot.importer.service import ImportOutcome, ImportPlan
+from bot.importer.service import ImportOutcome, ImportPlan, ImportResult
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def summary_line(outcome: ImportOutcome, language: str = "fr") -> str:
     `Aperçu de l'import : …` for a preview, or the number of problems when there are some."""
     t = translator(language)
     preview = isinstance(outcome, ImportPlan)
-    if not outcome.ok:
+    if not outcome.ok and not _partly_applied(outcome):
         key = "importer.summary.preview_failed" if preview else "importer.summary.failed"
         return t(key, count=outcome.problem_count)
     mode = "will" if preview else "did"
@@ -61,6 +61,11 @@ def summary_line(outcome: ImportOutcome, language: str = "fr") -> str:
         return t("importer.summary.nothing")
     details = t("importer.summary.group_separator").join(groups)
     return t("importer.summary.preview" if preview else "importer.summary.done", details=details)
+
+
+def _partly_applied(outcome: ImportOutcome) -> bool:
+    """Written with `skip_invalid`: the problems are the rows skipped."""
+    return isinstance(outcome, ImportResult) and outcome.applied and not outcome.ok
 
 
 def describe(problem: Problem, t: Translator, *, with_file: bool = True) -> str:
@@ -181,7 +186,8 @@ def _report(outcome: ImportOutcome, language: str, limit: int, with_changes: boo
     if with_changes and outcome.ok:
         lines += change_lines(outcome, language)
     if outcome.problem_count:
-        lines += ["", t("importer.report.problems")]
+        header = "skipped" if _partly_applied(outcome) else "problems"
+        lines += ["", t(f"importer.report.{header}")]
         lines += problem_lines(
             outcome.problems,
             outcome.problem_count,

@@ -120,8 +120,11 @@ def preview_import(
     date_shift_days: int = 0,
     max_bytes: int = MAX_FILE_BYTES,
 ) -> ImportPlan:
-    """What loading `files` (name, content) would create, update and cancel; writes nothing."""
+    """What loading `files` (name, content) would create, update and cancel; writes nothing.
+    With problems, the counts are those of the valid rows (what `skip_invalid` would load)."""
     data, log = _validate(files, gazetteer, now, date_shift_days, max_bytes)
+    if not log.ok:
+        _skip_orphans(data, None)
     changes = _plan_read_only(engine, data, actor, log)
     plan = ImportPlan(
         **_outcome(files, changes, log),
@@ -145,11 +148,17 @@ def apply_import(
     now: datetime,
     date_shift_days: int = 0,
     max_bytes: int = MAX_FILE_BYTES,
+    skip_invalid: bool = False,
 ) -> ImportResult:
     """Validate and write `files` in one transaction: everything, or nothing when any row has
-    a problem (then `result.applied` is False and `result.problems` says why)."""
+    a problem (then `result.applied` is False and `result.problems` says why).
+
+    `skip_invalid`: write the valid rows and report the others as skipped; a row that depends
+    on a skipped one (a session whose space was skipped) is skipped too, never half-applied."""
     data, log = _validate(files, gazetteer, now, date_shift_days, max_bytes)
-    if not log.ok:  # the files alone are wrong: report every problem, take no write lock
+    if skip_invalid:
+        _skip_orphans(data, log)
+    if not log.ok and not skip_invalid:  # the files alone are wrong: take no write lock
         changes = _plan_read_only(engine, data, actor, log)
     else:
         changes = Changes()
@@ -157,7 +166,7 @@ def apply_import(
             with unit_of_work(engine) as session:
                 conn = session.connection()
                 changes = plan_changes(conn, data, organisations=actor.organisation_names, log=log)
-                if log.ok:
+                if log.ok or skip_invalid:
                     write_changes(conn, changes, now=now, actor_id=actor.user_id)
                     _audit(conn, files, actor, now, _counts(changes))
                 else:
@@ -167,7 +176,8 @@ def apply_import(
             # loading the files again compares them with the new state.
             logger.warning("import of %s rolled back: %r", _names(files), exc)
             log.error(Problem("", None, None, "concurrent_change"))
-    result = ImportResult(**_outcome(files, changes, log), applied=log.ok)
+            skip_invalid = False
+    result = ImportResult(**_outcome(files, changes, log), applied=log.ok or skip_invalid)
     logger.info(
         "import of %s by %s: %s, %d problems, applied=%s",
         _names(files),
@@ -180,7 +190,12 @@ def apply_import(
 
 
 def apply_plan(
-    engine: Engine, plan: ImportPlan, *, gazetteer: Places, now: datetime
+    engine: Engine,
+    plan: ImportPlan,
+    *,
+    gazetteer: Places,
+    now: datetime,
+    skip_invalid: bool = False,
 ) -> ImportResult:
     """Apply a previewed load (re-validated against the database as it is now)."""
     return apply_import(
@@ -191,6 +206,7 @@ def apply_plan(
         now=now,
         date_shift_days=plan.date_shift_days,
         max_bytes=plan.max_bytes,
+        skip_invalid=skip_invalid,
     )
 
 
@@ -202,6 +218,35 @@ def _plan_read_only(engine: Engine, data: Validated, actor: Actor, log: ProblemL
         )
         session.rollback()
     return changes
+
+
+def valid_rows(outcome: ImportOutcome) -> int:
+    """How many rows a load with `skip_invalid` would write or find unchanged."""
+    c = outcome.counts
+    return (
+        c.spaces_created + c.spaces_updated + c.spaces_unchanged
+        + c.sessions_created + c.sessions_updated + c.sessions_cancelled + c.sessions_unchanged
+        + c.tutors_created + c.tutors_updated + c.tutors_deactivated + c.tutors_unchanged
+    )  # fmt: skip
+
+
+def _skip_orphans(data: Validated, log: ProblemLog | None) -> None:
+    """Sessions whose space row of the same load is skipped are skipped too (and reported,
+    given a `log`)."""
+    skipped = data.space_ids - {record.space_id for record in data.spaces}
+    if not skipped:
+        return
+    kept = []
+    for record in data.sessions:
+        if record.space_id not in skipped:
+            kept.append(record)
+        elif log is not None:
+            log.error(
+                record.source.problem(
+                    record.row, "space_id", "space_skipped", space_id=record.space_id
+                )
+            )
+    data.sessions = kept
 
 
 def _names(files: Sequence[tuple[str, bytes]]) -> str:

@@ -150,7 +150,7 @@ def shift_days(moment_utc: datetime, days: int) -> datetime:
 
 # --- numbers -------------------------------------------------------------------------------
 
-_INT = re.compile(r"[+-]?\d+")
+_INT = re.compile(r"[+-]?\d{1,18}")  # longer: not a count (and int() may refuse it)
 
 
 def _number(value: Cell) -> float | None:
@@ -158,7 +158,10 @@ def _number(value: Cell) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) else None
+        try:
+            return float(value) if math.isfinite(value) else None
+        except OverflowError:  # an integer of hundreds of digits
+            return None
     if not isinstance(value, str):
         return None
     raw = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
@@ -212,7 +215,7 @@ def price(value: Cell) -> float:
     return round(number, 2)
 
 
-_DIGITS = re.compile(r"\d+")
+_DIGITS = re.compile(r"\d{1,18}")
 # Telegram user ids have at most 52 significant bits: anything larger is a typo.
 MAX_TELEGRAM_ID = 2**52 - 1
 

@@ -1239,6 +1239,52 @@ def write_bad_files(rng: random.Random) -> None:
         encoding="utf-8",
     )
 
+    write_hostile_files()
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows([SESSION_COLUMNS, *rows])
+    return buffer.getvalue()
+
+
+def write_hostile_files() -> None:
+    """Garbled encodings and hostile structures (issue 9): each must be refused with a problem
+    that says where, never imported as mojibake nor answered with a traceback."""
+    valid = csv_text([bad_row("ENC-001"), bad_row("ENC-002")])
+    # One "–" pasted from Excel in Windows-1252 (byte 0x96) into a UTF-8 file, on line 3.
+    lines = valid.split("\n")
+    lines[2] = lines[2].replace("initiation :", "initiation –", 1)
+    stray = "\n".join(lines).encode("utf-8").replace("–".encode(), b"\x96")
+    (BAD / "stray_byte.csv").write_bytes(stray)
+    japanese = bad_row("ENC-001", title="エクセル研修の日程、会場は東京都千代田区。",
+                       topics="エクセル", description="初心者向けの研修です。")
+    (BAD / "shift_jis.csv").write_bytes(csv_text([japanese]).encode("shift_jis"))
+    (BAD / "utf16_no_bom.csv").write_bytes(valid.encode("utf-16-le"))
+    bell = bad_row("ENC-002", description="Texte copié avec un caractère \x07 invisible.")
+    (BAD / "control_char.csv").write_text(csv_text([bad_row("ENC-001"), bell]), encoding="utf-8")
+    (BAD / "deep.json").write_text("[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
+    (BAD / "huge_number.json").write_text(
+        '[{"session_id": "NUM-001", "seats": ' + "9" * 5000 + "}]\n", encoding="utf-8"
+    )
+    write_rows_bomb(BAD / "rows_bomb.xlsx")
+
+
+def write_rows_bomb(path: Path) -> None:
+    """A few kilobytes declaring 1,048,576 rows × 16,384 columns, with a last row that far."""
+    wb = new_workbook()
+    ws = wb.active
+    ws.title = "sessions"
+    ws.append(SESSION_COLUMNS)
+    ws.append(bad_row("BOMB-001"))
+    wb.save(path)
+    with zipfile.ZipFile(path) as src:
+        sheet = src.read("xl/worksheets/sheet1.xml")
+    sheet = re.sub(rb"<dimension[^>]*/>", b'<dimension ref="A1:XFD1048576"/>', sheet)
+    last = b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    freeze_xlsx(path, {"xl/worksheets/sheet1.xml": sheet.replace(b"</sheetData>", last +
+                                                                   b"</sheetData>")})
+
 
 # --------------------------------------------------------------------------------------------
 # Checks

@@ -38,14 +38,57 @@ async def test_admin_previews_then_imports_a_spreadsheet(chat, sqlite_engine) ->
     assert chat.sandbox.callback_answers(admin.id)[-1][1] == FR("admin.import_expired")
 
 
-async def test_a_bad_file_gets_the_report_and_no_import_button(chat, sqlite_engine) -> None:
+async def _bad_seats_after_spaces(chat):
+    """The spaces loaded, then bad_seats.csv sent: (the admin, the preview)."""
     admin = chat.user(SUPER_ADMIN, "Admin")
     await chat.do(admin, "upload_document", (SAMPLE / "spaces.csv").read_bytes(), "spaces.csv")
     await chat.press(admin, label=FR("admin.button_import"))
     bad = (SAMPLE / "bad" / "bad_seats.csv").read_bytes()
     [report] = await chat.do(admin, "upload_document", bad, "bad_seats.csv")
+    return admin, report
+
+
+async def test_a_bad_file_offers_only_its_valid_rows(chat, sqlite_engine) -> None:
+    _admin, report = await _bad_seats_after_spaces(chat)
     assert "« douze » n'est pas un nombre de places" in report.plain
+    # Line 2 is valid: it may be loaded alone; [Importer] is not offered.
+    assert [b.text for row in report.buttons for b in row] == [
+        FR("admin.button_import_valid", count=1),
+        FR("admin.button_cancel_import"),
+    ]
+    assert _count(sqlite_engine, TrainingSession) == 0
+
+
+async def test_the_valid_rows_of_a_refused_file_can_be_imported(chat, sqlite_engine) -> None:
+    admin, report = await _bad_seats_after_spaces(chat)
+    label = FR("admin.button_import_valid", count=1)
+    await chat.press(admin, label=label, message_id=report.message_id)
+    assert _count(sqlite_engine, TrainingSession) == 1
+    [done] = [e for e in chat.sandbox.transcript(admin.id) if e.message_id == report.message_id]
+    assert done.plain.startswith("Import terminé : 1 session créée ; 1 organisme créé.")
+    assert "Lignes ignorées :" in done.plain
+
+
+async def test_a_file_without_valid_rows_offers_no_button(chat, sqlite_engine) -> None:
+    admin = chat.user(SUPER_ADMIN, "Admin")
+    bad = (SAMPLE / "bad" / "bad_seats.csv").read_bytes()  # no space loaded: every row bad
+    [report] = await chat.do(admin, "upload_document", bad, "bad_seats.csv")
     assert report.buttons == []
+    assert _count(sqlite_engine, TrainingSession) == 0
+
+
+async def test_a_long_problem_list_comes_as_a_csv_document(chat, sqlite_engine) -> None:
+    admin = chat.user(SUPER_ADMIN, "Admin")
+    header, row = (SAMPLE / "bad" / "bad_seats.csv").read_text(encoding="utf-8").splitlines()[:2]
+    rows = [row.replace("SEATS-001", f"LONG-{i:03d}").replace(",8,", ",douze,") for i in range(40)]
+    data = "\n".join([header, *rows]).encode()
+    document, report = await chat.do(admin, "upload_document", data, "long.csv")
+    assert document.kind == "document"
+    assert document.file_name == "problemes-import.csv"
+    lines = document.file_bytes.decode("utf-8-sig").splitlines()
+    assert len(lines) == 1 + 40 + 0  # header, then every problem
+    assert lines[0] == "file,row,column,value,problem,suggestion,severity"
+    assert "… et " in report.plain  # the message lists the first ones only
     assert _count(sqlite_engine, TrainingSession) == 0
 
 

@@ -261,7 +261,9 @@ BAD_FILES = [
     "bad/empty.csv", "bad/header_only.csv", "bad/missing_column.csv", "bad/duplicate_ids.csv",
     "bad/bad_dates.csv", "bad/end_before_start.csv", "bad/bad_seats.csv",
     "bad/unknown_space.csv", "bad/unknown_city.csv", "bad/binary.csv",
-    "bad/billion_laughs.xml", "bad/external_entity.xml",
+    "bad/billion_laughs.xml", "bad/external_entity.xml", "bad/stray_byte.csv",
+    "bad/shift_jis.csv", "bad/utf16_no_bom.csv", "bad/control_char.csv", "bad/deep.json",
+    "bad/huge_number.json", "bad/rows_bomb.xlsx",
 ]  # fmt: skip
 
 
