@@ -11,6 +11,7 @@ weekday and minute, modality and price flags, :func:`passes`), so that "le samed
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,7 @@ __all__ = [
     "session_flags",
     "session_statement",
     "space_of",
+    "stream_rows",
 ]
 
 logger = logging.getLogger(__name__)
@@ -189,6 +191,13 @@ def read_rows(engine: Engine, stmt: Select[*tuple[Any, ...]]) -> list[Any]:
     """The rows of :func:`session_statement` (one short read)."""
     with reading(engine) as session:
         return list(session.execute(stmt).all())
+
+
+def stream_rows(engine: Engine, stmt: Select[*tuple[Any, ...]]) -> Iterator[Any]:
+    """The rows of :func:`session_statement`, a few thousand at a time (building the index
+    never holds 150,000 database rows at once)."""
+    with reading(engine) as session:
+        yield from session.execute(stmt.execution_options(yield_per=2_000))
 
 
 def space_of(r: Any, spaces: dict[int, SpaceDoc]) -> SpaceDoc:

@@ -38,14 +38,14 @@ from bot.search.docs import (
     Hit,
     SessionDoc,
     SpaceDoc,
-    read_rows,
     session_statement,
     space_of,
+    stream_rows,
 )
 from bot.search.matcher import TOPICS, Features, TopicQuery, Vocabulary, compile_query, features
 from bot.search.scores import Scores
 from bot.search.store import CourseText, Rows, RowValues
-from bot.search.topics import TopicTable, default_topics, normalized
+from bot.search.topics import TopicTable, default_topics, normalized, words
 
 __all__ = ["Filters", "Hit", "SearchIndex", "SessionDoc", "SpaceDoc"]
 
@@ -84,11 +84,10 @@ class SearchIndex:
         self.vocabulary = vocabulary or Vocabulary(self.topics)
         self.rows = Rows(tz)
         self.texts: list[CourseText] = []  # by course id
-        self.groups: list[Group] = []  # by group id
-        self.group_courses: list[list[int]] = []  # by group id
+        self.group_first = array("l")  # by group id: its first course
+        self.group_more: dict[int, list[int]] = {}  # groups of several courses: all of them
         self.course_group = array("l")
         self.course_profile = array("l")
-        self.course_title_words: list[frozenset[str]] = []
         self.course_text_features = array("l")  # index into self.text_features
         self.text_features: list[Features] = []  # of (topics, description)
         self.profiles: list[dict[str, float]] = []  # concept → weight, by profile id
@@ -101,6 +100,8 @@ class SearchIndex:
         self._profile_ids: dict[frozenset[tuple[str, float]], int] = {}
         self._text_ids: dict[tuple[str, str], int] = {}
         self._title_features: dict[str, Features] = {}
+        self._course_profiles: dict[tuple[frozenset[tuple[str, float]], int], int] = {}
+        self._text_words: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
         self._strong: Counter[str] = Counter()
         self._weak: Counter[str] = Counter()
         self._word_lists: dict[str, list[int]] = {}
@@ -122,7 +123,7 @@ class SearchIndex:
         index._setup(topics, PARIS, vocabulary)
         spaces: dict[int, SpaceDoc] = {}
         stmt = session_statement(now, *(() if conditions is None else (conditions,)))
-        for r in read_rows(engine, stmt):
+        for r in stream_rows(engine, stmt):
             text = CourseText(r.organisation, r.title, r.topics or "", r.description or "")
             row = RowValues(
                 r.id, r.external_id, r.starts_at.timestamp(), r.ends_at.timestamp(), r.seats,
@@ -146,7 +147,7 @@ class SearchIndex:
 
     def get(self, session_id: int) -> SessionDoc | None:
         """The indexed session with this database id, or None."""
-        r = self.rows.by_id.get(session_id)
+        r = self.rows.find(session_id)
         return None if r is None else self.doc(r)
 
     def doc(self, r: int) -> SessionDoc:
@@ -156,7 +157,7 @@ class SearchIndex:
 
     def set_seats_taken(self, session_id: int, seats_taken: int) -> None:
         """Refresh a seat count (after an enrolment or a cancellation)."""
-        r = self.rows.by_id.get(session_id)
+        r = self.rows.find(session_id)
         if r is not None:
             self.rows.taken[r] = seats_taken
 
@@ -179,10 +180,12 @@ class SearchIndex:
         group = (text.organisation, normalized(text.title))
         gid = self._group_ids.get(group)
         if gid is None:
-            gid = self._group_ids[group] = len(self.groups)
-            self.groups.append(group)
-            self.group_courses.append([])
-        self.group_courses[gid].append(cid)
+            gid = self._group_ids[group] = len(self.group_first)
+            self.group_first.append(cid)
+        elif gid in self.group_more:
+            self.group_more[gid].append(cid)
+        else:
+            self.group_more[gid] = [self.group_first[gid], cid]
         self.course_group.append(gid)
         title = self._title_features.get(text.title)
         if title is None:
@@ -192,9 +195,13 @@ class SearchIndex:
             tid = self._text_ids[text.topics, text.description] = len(self.text_features)
             self.text_features.append(features("", text.topics, text.description, self.topics))
         self.course_text_features.append(tid)
-        self.course_title_words.append(frozenset(title.words))
-        self.course_profile.append(self._profile(title, self.text_features[tid]))
-        self._count_words(cid, title, self.text_features[tid])
+        title_words = frozenset(title.words)
+        key = (frozenset(title.concepts.items()), tid)  # a few title concepts: levels, certs
+        pid = self._course_profiles.get(key)
+        if pid is None:
+            pid = self._course_profiles[key] = self._profile(title, self.text_features[tid])
+        self.course_profile.append(pid)
+        self._count_words(cid, title_words, tid)
         return cid
 
     def _profile(self, title: Features, rest: Features) -> int:
@@ -212,11 +219,15 @@ class SearchIndex:
                     self.concept_profiles.setdefault(concept, set()).add(pid)
         return pid
 
-    def _count_words(self, cid: int, title: Features, rest: Features) -> None:
-        strong = set(title.words)
-        strong.update(w for w, weight in rest.words.items() if weight >= TOPICS)
+    def _count_words(self, cid: int, title_words: frozenset[str], tid: int) -> None:
+        split = self._text_words.get(tid)
+        if split is None:
+            words = self.text_features[tid].words
+            strong_words = frozenset(w for w, weight in words.items() if weight >= TOPICS)
+            split = self._text_words[tid] = (strong_words, frozenset(words) - strong_words)
+        strong = title_words | split[0]
         self._strong.update(strong)
-        self._weak.update(w for w in rest.words if w not in strong)
+        self._weak.update(split[1] - strong)
         for w in strong:
             self._word_lists.setdefault(w, []).append(cid)
 
@@ -225,9 +236,12 @@ class SearchIndex:
         self.vocabulary.add_counts(self._strong, self._weak)
         self.word_courses = {w: array("l", cids) for w, cids in self._word_lists.items()}
         self._word_lists, self._strong, self._weak = {}, Counter(), Counter()
-        self._title_features = {}
+        self._title_features, self._course_profiles, self._text_words = {}, {}, {}
+        self._course_ids, self._group_ids = {}, {}
+        self.rows.finish()
         rows = self.rows
         order = rows.sorted_by_start(list(range(len(rows))))
+        self.all_rows = order  # every session in start order: requests with no topic
         by_course: list[list[int]] = [[] for _ in self.texts]
         by_profile: list[list[int]] = [[] for _ in self.profiles]
         by_space: dict[int, dict[int, list[int]]] = {}
@@ -237,13 +251,18 @@ class SearchIndex:
             by_course[cid].append(r)
             by_profile[pid].append(r)
             by_space.setdefault(rows.spaces[r], {}).setdefault(pid, []).append(r)
-        self.course_rows = [array("l", rs) for rs in by_course]
+        # The sessions of each course, course after course: course_rows() slices it.
+        self.course_offsets = array("l", [0])
+        self.course_order = array("l")
+        for rs in by_course:
+            self.course_order.extend(rs)
+            self.course_offsets.append(len(self.course_order))
         self.profile_rows = [array("l", rs) for rs in by_profile]
         self.space_rows = {
             sid: {pid: array("l", rs) for pid, rs in per.items()} for sid, per in by_space.items()
         }
         # Sessions of groups of several courses (see bot.search.retrieval).
-        multi = {gid for gid, cids in enumerate(self.group_courses) if len(cids) > 1}
+        multi = set(self.group_more)
         self.profile_multi_rows = [self._multi(rs, multi) for rs in self.profile_rows]
         self.space_multi_rows = {
             sid: {pid: m for pid, rs in per.items() if (m := self._multi(rs, multi))}
@@ -253,6 +272,19 @@ class SearchIndex:
     def _multi(self, rows: array[int], multi: set[int]) -> array[int]:
         courses, group = self.rows.courses, self.course_group
         return array("l", (r for r in rows if group[courses[r]] in multi))
+
+    def course_rows(self, cid: int) -> array[int]:
+        """The sessions of course ``cid``, in start order."""
+        return self.course_order[self.course_offsets[cid] : self.course_offsets[cid + 1]]
+
+    def group_courses(self, gid: int) -> list[int]:
+        """The courses of group ``gid``."""
+        return self.group_more.get(gid) or [self.group_first[gid]]
+
+    def group_key(self, gid: int) -> Group:
+        """(organisation, normalised title): what results collapse on."""
+        text = self.texts[self.group_first[gid]]
+        return text.organisation, normalized(text.title)
 
     def profile_courses(self, pid: int) -> set[int]:
         """The courses of a profile."""
@@ -280,11 +312,11 @@ class SearchIndex:
         """The relevance of each course to ``query`` (computed once per profile)."""
         return Scores.of(self, query)
 
-    def word_weight(self, cid: int, word: str) -> float:
-        """The best field weight of ``word`` in course ``cid`` (0 when absent)."""
-        if word in self.course_title_words[cid]:
-            return 1.0
-        return self.text_features[self.course_text_features[cid]].words.get(word, 0.0)
+    def word_weights(self, cid: int, free: tuple[str, ...]) -> tuple[float, ...]:
+        """The best field weight of each word of ``free`` in course ``cid`` (0 when absent)."""
+        title = words(self.texts[cid].title)
+        rest = self.text_features[self.course_text_features[cid]].words
+        return tuple(1.0 if w in title else rest.get(w, 0.0) for w in free)
 
     def spaces_within(self, lat: float, lon: float, radius_km: float) -> list[tuple[int, float]]:
         """(space id, distance) of the spaces within ``radius_km`` of a point."""

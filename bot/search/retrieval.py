@@ -119,9 +119,12 @@ class _Walk:
         index = self.index
         candidates = self.scores.best.keys()
         for t, profiles in self.scores.tiers().items():
-            lists = [index.profile_rows[pid] for pid in profiles]
-            # A group of several courses may be shown by a session of a less relevant one.
-            lists += [index.profile_multi_rows[pid] for pid in candidates - set(profiles)]
+            if self.scores.everything:
+                lists = [index.all_rows]
+            else:
+                lists = [index.profile_rows[pid] for pid in profiles]
+                # A group of several courses may be shown by a less relevant one's session.
+                lists += [index.profile_multi_rows[pid] for pid in candidates - set(profiles)]
             merged = heapq.merge(*(self._from_after(rows) for rows in lists if rows))
             for start, r in merged:
                 if self.before is not None and start >= self.before:
@@ -129,7 +132,7 @@ class _Walk:
                 if self.beaten(t, start):
                     self.stopped = True
                     return
-                self.meet(r)
+                self.meet(r, t)
             if self.beaten(t - 1, -1.0):
                 self.stopped = True
                 return
@@ -157,28 +160,32 @@ class _Walk:
                     return
                 per, multi = index.space_rows.get(sid, {}), index.space_multi_rows.get(sid, {})
                 for pid in per.keys() & wanted:
-                    self._meet_all(per[pid])
+                    self._meet_all(per[pid], t)
                 for pid in (multi.keys() & candidates) - wanted:
-                    self._meet_all(multi[pid])
+                    self._meet_all(multi[pid], t)
             if self.beaten(t - 1, -1.0):
                 self.stopped = True
                 return
 
-    def _meet_all(self, rows: array[int]) -> None:
+    def _meet_all(self, rows: array[int], t: int) -> None:
         starts = self.index.rows.starts
         for r in rows[self.starts_at(rows) :]:
             if self.before is not None and starts[r] >= self.before:
                 break
-            self.meet(r)
+            self.meet(r, t)
 
     # --- groups -----------------------------------------------------------------------------
 
-    def meet(self, r: int) -> None:
-        """Session ``r`` met during a walk: evaluate its group if new and ``r`` qualifies."""
+    def meet(self, r: int, t: int) -> None:
+        """Session ``r`` met during the walk of tier ``t``: evaluate its group if new and
+        ``r`` qualifies (a course of tier ``t``, or of any tier in a group of several)."""
         index, rows = self.index, self.index.rows
         cid = rows.courses[r]
         gid = index.course_group[cid]
-        if gid in self.seen or self.scores.course(cid) <= 0:
+        if gid in self.seen:
+            return
+        value = self.scores.course(cid)
+        if value <= 0 or (tier(value) != t and gid not in index.group_more):
             return
         if self.masks is not None and not passes(self.masks, rows.flags[r], rows.slots[r]):
             return
@@ -196,12 +203,12 @@ class _Walk:
         index, rows = self.index, self.index.rows
         best: tuple[bool, float, float, str] | None = None
         best_row, count, top = -1, 0, 0.0
-        for cid in index.group_courses[gid]:
+        for cid in index.group_courses(gid):
             value = self.scores.course(cid)
             if value <= 0:
                 continue
             n = 0
-            for r in self._passing(index.course_rows[cid]):
+            for r in self._passing(index.course_rows(cid)):
                 km = self._km(rows.spaces[r])
                 if km is None:
                     continue
@@ -214,7 +221,7 @@ class _Walk:
         if best is None:
             return None
         km = best[1] if self.center is not None else None
-        hit = Hit(index.groups[gid], index.doc(best_row), top, km, count)
+        hit = Hit(index.group_key(gid), index.doc(best_row), top, km, count)
         return rank_key(top, km, best[2], best[3]), hit
 
     def _passing(self, course_rows: array[int]) -> Iterator[int]:

@@ -79,7 +79,7 @@ class Scores:
             return self.base.get(pid, 0.0)
         if pid not in self.best or (self.courses is not None and cid not in self.courses):
             return 0.0
-        weights = tuple(index.word_weight(cid, w) for w in self.free)
+        weights = index.word_weights(cid, self.free)
         key = (pid, weights)
         value = self._memo.get(key)
         if value is None:

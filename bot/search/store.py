@@ -11,6 +11,7 @@ only for the few sessions a search returns.
 
 from __future__ import annotations
 
+import bisect
 import math
 from array import array
 from collections.abc import Callable
@@ -77,7 +78,8 @@ class Rows:
         self.prices = array("d")  # NaN: no price given
         self.kinds = array("H")  # index into self._kinds: (modality, format)
         self.urls: dict[int, str] = {}
-        self.by_id: dict[int, int] = {}
+        self._id_sorted = array("q")  # ids in order, and their rows: see find()
+        self._id_rows = array("l")
         self._kinds: list[tuple[str, str]] = []
         self._kind_ids: dict[tuple[str, str], int] = {}
         self._slots: dict[float, int] = {}
@@ -88,7 +90,6 @@ class Rows:
     def add(self, row: RowValues, course: int) -> int:
         """Append a session of ``course``; returns its row number."""
         r = len(self.ids)
-        self.by_id[row.id] = r
         self.ids.append(row.id)
         self.external_ids.append(row.external_id)
         self.courses.append(course)
@@ -113,6 +114,19 @@ class Rows:
         if row.url:
             self.urls[r] = row.url
         return r
+
+    def finish(self) -> None:
+        """Index the rows by id (two arrays: a tenth of a dict's memory)."""
+        order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
+        self._id_sorted = array("q", (self.ids[r] for r in order))
+        self._id_rows = array("l", order)
+
+    def find(self, session_id: int) -> int | None:
+        """The row of a session id, or None."""
+        i = bisect.bisect_left(self._id_sorted, session_id)
+        if i < len(self._id_sorted) and self._id_sorted[i] == session_id:
+            return self._id_rows[i]
+        return None
 
     def full(self, r: int) -> bool:
         return self.taken[r] >= self.seats[r]
