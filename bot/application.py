@@ -182,7 +182,8 @@ async def _post_init(application: ProxiApplication) -> None:
     await delivery.arm_pending(application)
     # The gazetteer (34,000 communes) loads once here, off the event loop.
     await asyncio.to_thread(default_gazetteer)
-    await asyncio.to_thread(services.search.rebuild, services.engine, now=services.clock.now())
+    # The search index builds in a thread: meanwhile searches read the database.
+    services.search.rebuild_in_background(services.engine, now=services.clock.now())
     await menu.publish_default_menus(application.bot, services.settings.default_language)
     for user_id, language, roles in _privileged_users(services):
         await menu.publish_chat_menu(application.bot, user_id, language, roles)

@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo
 
 from bot.search.index import SearchIndex
 from bot.search.query import Place, SearchRequest
-from bot.search.service import SearchOutcome, search
+from bot.search.service import IndexSource, SearchOutcome, search
 from bot.search.when import When
 
 PAGE_SIZE = 5
+# The list holds the best 50 (10 pages): found without ranking every match of a broad request
+# ("informatique" anywhere); the outcome's total_exact says whether there are more.
+MAX_RESULTS = 50
 RADII = (30, 50, 100)  # the radius button cycles through these (km)
 MONTHS_AHEAD = 4  # the month button cycles: any date, this month, ... 3 months ahead
 MODALITIES = (None, "presentiel", "distanciel")
@@ -84,7 +87,9 @@ def effective_request(browse: Browse, *, now: datetime, tz: ZoneInfo) -> SearchR
     return request
 
 
-def run(index: SearchIndex, browse: Browse, *, now: datetime, tz: ZoneInfo) -> SearchOutcome:
+def run(
+    index: SearchIndex | IndexSource, browse: Browse, *, now: datetime, tz: ZoneInfo
+) -> SearchOutcome:
     """Search with the refinements; an explicit radius is kept, the default one widens."""
     return search(
         index,
@@ -92,6 +97,7 @@ def run(index: SearchIndex, browse: Browse, *, now: datetime, tz: ZoneInfo) -> S
         now=now,
         radius_km=browse.radius_km,
         widen=browse.radius_km is None,
+        limit=MAX_RESULTS,
     )
 
 
@@ -102,4 +108,13 @@ def page_of(outcome: SearchOutcome, page: int) -> tuple[list[int], bool, bool]:
     return indexes, page > 0, start + PAGE_SIZE < len(outcome.results)
 
 
-__all__ = ["PAGE_SIZE", "Browse", "When", "effective_request", "month_window", "page_of", "run"]
+__all__ = [
+    "MAX_RESULTS",
+    "PAGE_SIZE",
+    "Browse",
+    "When",
+    "effective_request",
+    "month_window",
+    "page_of",
+    "run",
+]

@@ -110,14 +110,15 @@ def run(args: argparse.Namespace, settings: Settings, *, out: TextIO | None = No
         return 2
 
     from bot.db import make_engine
-    from bot.search.index import SearchIndex
+    from bot.search.prefilter import prefiltered_index
 
     request = parse_request(args.text, now=now, tz=settings.tz, gazetteer=default_gazetteer())
     if place is not None:
         request = request.with_place(place)
     engine = make_engine(settings.effective_database_url)
     try:
-        index = SearchIndex.from_engine(engine, now=now)
+        # Only the sessions this request can reach, not the whole index.
+        index = prefiltered_index(engine, request, now=now, radius_km=args.radius_km)
     except SQLAlchemyError as exc:
         print(
             f"Cannot read the sessions ({exc.__class__.__name__}); "

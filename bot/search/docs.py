@@ -1,17 +1,16 @@
-"""The plain rows search works on, read from the database in one query, and their buckets.
+"""The plain rows search works on, read from the database in one query, and their filters.
 
-:class:`SessionDoc` and :class:`SpaceDoc` are frozen dataclasses: the index, the service and
-the tests handle them without a database session. :func:`load_docs` is the only code that
-reads the schema. A :class:`Bucket` keeps sessions sorted by start time with, next to each,
-what the filters need as small integers (local weekday and minute, modality and price
-flags), so that "le samedi soir" or "gratuit" never converts a datetime per session.
+:class:`SessionDoc` and :class:`SpaceDoc` are frozen dataclasses: the service, the result
+lists and the tests handle them without a database session. :func:`session_statement` is
+the only code that reads the schema (:func:`load_docs` for whole lists, the index and the
+prefiltered search for rows). What the filters need is kept as small integers (local
+weekday and minute, modality and price flags, :func:`passes`), so that "le samedi soir" or
+"gratuit" never converts a datetime per session.
 """
 
 from __future__ import annotations
 
-import bisect
 import logging
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,7 +25,20 @@ from bot.db import reading
 from bot.models import Organisation, SessionStatus, Space, TrainingSession
 from bot.search.when import When
 
-__all__ = ["Bucket", "Filters", "Hit", "SessionDoc", "SpaceDoc", "load_docs", "local_slot"]
+__all__ = [
+    "Filters",
+    "Hit",
+    "SessionDoc",
+    "SpaceDoc",
+    "load_docs",
+    "local_slot",
+    "passes",
+    "read_rows",
+    "session_flags",
+    "session_statement",
+    "space_of",
+    "stream_rows",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -84,12 +96,17 @@ class SessionDoc:
 
     def flags(self) -> int:
         """The filter bits of this session."""
-        return (
-            _MODALITY_BITS.get(self.modality, 0)
-            | (CPF if self.cpf else 0)
-            | (FREE if not self.price_eur else 0)
-            | (ACCESSIBLE if self.space.accessible else 0)
-        )
+        return session_flags(self.modality, self.cpf, self.price_eur, self.space)
+
+
+def session_flags(modality: str, cpf: bool, price_eur: float | None, space: SpaceDoc) -> int:
+    """The filter bits of a session: modality, CPF, free, accessible."""
+    return (
+        _MODALITY_BITS.get(modality, 0)
+        | (CPF if cpf else 0)
+        | (FREE if not price_eur else 0)
+        | (ACCESSIBLE if space.accessible else 0)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,59 +153,25 @@ class Hit:
     count: int
 
 
-class Bucket:
-    """Sessions sorted by start, with their local slot and flags for quick filtering."""
-
-    __slots__ = ("flags", "ids", "slots", "starts")
-
-    def __init__(self) -> None:
-        self.starts = array("d")  # epoch seconds
-        self.ids = array("q")
-        self.slots = array("H")  # local weekday * 1440 + minute of the day
-        self.flags = array("B")
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-    def add(self, doc: SessionDoc, slot: int, flags: int) -> None:
-        """Insert ``doc``; ``slot`` is :func:`local_slot` of its start, ``flags`` its flags."""
-        start = doc.starts_at.timestamp()
-        i = bisect.bisect_right(self.starts, start)
-        self.starts.insert(i, start)
-        self.ids.insert(i, doc.id)
-        self.slots.insert(i, slot)
-        self.flags.insert(i, flags)
-
-    def span(self, after: float, before: float | None) -> range:
-        """Positions of the sessions starting in (after, before)."""
-        i = bisect.bisect_right(self.starts, after)
-        j = len(self.starts) if before is None else bisect.bisect_left(self.starts, before)
-        return range(i, j)
-
-    def matching(self, span: range, masks: Masks | None) -> Iterator[int]:
-        """Positions in ``span`` whose slot and flags pass ``masks`` (see Filters.masks)."""
-        if masks is None:
-            yield from span
-            return
-        any_of, all_of, weekdays, parts = masks
-        flags, slots = self.flags, self.slots
-        for k in span:
-            f = flags[k]
-            if (any_of and not f & any_of) or (f & all_of) != all_of:
-                continue
-            if weekdays or parts:
-                day, minute = divmod(slots[k], MINUTES_PER_DAY)
-                if weekdays and day not in weekdays:
-                    continue
-                if parts and not any(lo <= minute < hi for lo, hi in parts):
-                    continue
-            yield k
+def passes(masks: Masks, flags: int, slot: int) -> bool:
+    """Whether a session's flags and local slot pass ``masks`` (see Filters.masks)."""
+    any_of, all_of, weekdays, parts = masks
+    if (any_of and not flags & any_of) or (flags & all_of) != all_of:
+        return False
+    if weekdays or parts:
+        day, minute = divmod(slot, MINUTES_PER_DAY)
+        if weekdays and day not in weekdays:
+            return False
+        if parts and not any(lo <= minute < hi for lo, hi in parts):
+            return False
+    return True
 
 
-def load_docs(engine: Engine, *, now: datetime) -> list[SessionDoc]:
-    """The scheduled sessions starting after ``now``, with spaces and organisations (1 query)."""
+def session_statement(now: datetime, *conditions: Any) -> Select[*tuple[Any, ...]]:
+    """The scheduled sessions starting after ``now`` (and meeting ``conditions``), with their
+    space and organisation: what search reads."""
     ts, sp, org = TrainingSession, Space, Organisation
-    stmt: Select[*tuple[Any, ...]] = (
+    return (
         select(
             col(ts.id), col(ts.external_id), col(ts.title), col(org.name).label("organisation"),
             col(ts.topics), col(ts.description), col(ts.starts_at), col(ts.ends_at),
@@ -200,44 +183,62 @@ def load_docs(engine: Engine, *, now: datetime) -> list[SessionDoc]:
         )
         .join(sp, col(sp.id) == ts.space_id)
         .join(org, col(org.id) == ts.organisation_id)
-        .where(col(ts.status) == SessionStatus.SCHEDULED, col(ts.starts_at) > now)
+        .where(col(ts.status) == SessionStatus.SCHEDULED, col(ts.starts_at) > now, *conditions)
     )  # fmt: skip
+
+
+def read_rows(engine: Engine, stmt: Select[*tuple[Any, ...]]) -> list[Any]:
+    """The rows of :func:`session_statement` (one short read)."""
     with reading(engine) as session:
-        rows = session.execute(stmt).all()
-    spaces: dict[int, SpaceDoc] = {}
-    docs = []
-    for r in rows:
-        space = spaces.get(r.space_id)
-        if space is None:
-            space = spaces[r.space_id] = SpaceDoc(
-                id=r.space_id,
-                name=r.space_name,
-                city=r.city,
-                postcode=r.postcode,
-                latitude=r.latitude,
-                longitude=r.longitude,
-                accessible=r.accessible,
-                external_id=r.space_external_id,
-            )
-        docs.append(
-            SessionDoc(
-                id=r.id,
-                external_id=r.external_id,
-                title=r.title,
-                organisation=r.organisation,
-                topics=r.topics or "",
-                description=r.description or "",
-                starts_at=r.starts_at,
-                ends_at=r.ends_at,
-                seats=r.seats,
-                seats_taken=r.seats_taken,
-                modality=r.modality,
-                format=r.format,
-                price_eur=r.price_eur,
-                cpf=bool(r.cpf),
-                status=r.status,
-                space=space,
-                url=r.url,
-            )
+        return list(session.execute(stmt).all())
+
+
+def stream_rows(engine: Engine, stmt: Select[*tuple[Any, ...]]) -> Iterator[Any]:
+    """The rows of :func:`session_statement`, a few thousand at a time (building the index
+    never holds 150,000 database rows at once)."""
+    with reading(engine) as session:
+        yield from session.execute(stmt.execution_options(yield_per=2_000))
+
+
+def space_of(r: Any, spaces: dict[int, SpaceDoc]) -> SpaceDoc:
+    """The (shared) SpaceDoc of a row of :func:`session_statement`."""
+    space = spaces.get(r.space_id)
+    if space is None:
+        space = spaces[r.space_id] = SpaceDoc(
+            id=r.space_id,
+            name=r.space_name,
+            city=r.city,
+            postcode=r.postcode,
+            latitude=r.latitude,
+            longitude=r.longitude,
+            accessible=r.accessible,
+            external_id=r.space_external_id,
         )
-    return docs
+    return space
+
+
+def load_docs(engine: Engine, *, now: datetime) -> list[SessionDoc]:
+    """The scheduled sessions starting after ``now``, with spaces and organisations (1 query)."""
+    spaces: dict[int, SpaceDoc] = {}
+    return [
+        SessionDoc(
+            id=r.id,
+            external_id=r.external_id,
+            title=r.title,
+            organisation=r.organisation,
+            topics=r.topics or "",
+            description=r.description or "",
+            starts_at=r.starts_at,
+            ends_at=r.ends_at,
+            seats=r.seats,
+            seats_taken=r.seats_taken,
+            modality=r.modality,
+            format=r.format,
+            price_eur=r.price_eur,
+            cpf=bool(r.cpf),
+            status=r.status,
+            space=space_of(r, spaces),
+            url=r.url,
+        )
+        for r in read_rows(engine, session_statement(now))
+    ]

@@ -1,52 +1,51 @@
-"""In-memory search index over the upcoming sessions, built from plain :class:`SessionDoc` rows.
+"""In-memory search index over the upcoming sessions, stored as columns (:mod:`.store`).
 
 Sessions repeat: one organisation runs the same course (title, topics, description) at many
-dates and places. The index scores each distinct *course* once, then reaches its sessions
-through :class:`~bot.search.docs.Bucket`\\ s sorted by start time, one per (course, space)
-and one per course overall:
+dates and places, and courses written from templates share a few hundred *profiles* (the
+concepts they name, with the field each is found in). The index keeps:
 
-* topic: an inverted index concept id / word → courses, only for title and topic matches,
-  since a description alone never qualifies a session (:mod:`bot.search.matcher`);
-* place: spaces on a 0.5° grid, so a radius search measures a few dozen spaces, not all;
-* time: ``bisect`` on each bucket's sorted start times (``array('d')`` of epoch seconds);
-  weekday, time of day, modality, CPF, price and access are small integers next to them.
+* courses: text once, their result group (organisation, normalised title) and profile;
+* topic: concept id → profiles and word → courses, only for title and topic matches, since
+  a description alone never qualifies a session (:mod:`bot.search.matcher`); relevance is
+  computed once per profile (:class:`Scores`);
+* date: each profile's and each course's sessions in start order, each space's sessions per
+  profile; place: spaces on a 0.5° grid, so a radius search measures a few dozen spaces.
 
-Keeping it current: after a whole import, build a new index with
-:meth:`SearchIndex.from_engine` (about a second for 150,000 sessions) and swap it in
+:mod:`bot.search.retrieval` walks these in ranking order and stops once the best results
+can no longer be beaten, so a broad request ("informatique", no place) costs about as much
+as a precise one. Keeping it current: build a new index after a whole import and swap it in
 (:class:`bot.search.live.LiveIndex`); :meth:`SearchIndex.set_seats_taken` after an enrolment.
-Updates take an internal lock, so a search never sees a half-applied one.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import itertools
 import logging
 import math
-import threading
 import time
+from array import array
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.engine import Engine
 
-from bot.geo import haversine_km
 from bot.models import SessionStatus
+from bot.search import retrieval
 from bot.search.docs import (
-    Bucket,
     Filters,
     Hit,
-    Masks,
     SessionDoc,
     SpaceDoc,
-    load_docs,
-    local_slot,
+    session_statement,
+    space_of,
+    stream_rows,
 )
 from bot.search.matcher import TOPICS, Features, TopicQuery, Vocabulary, compile_query, features
-from bot.search.matcher import score as relevance
-from bot.search.topics import TopicTable, default_topics, normalize
+from bot.search.scores import Scores
+from bot.search.store import CourseText, Rows, RowValues
+from bot.search.topics import TopicTable, default_topics, normalized, words
 
 __all__ = ["Filters", "Hit", "SearchIndex", "SessionDoc", "SpaceDoc"]
 
@@ -56,40 +55,7 @@ PARIS = ZoneInfo("Europe/Paris")
 CELL_DEGREES = 0.5  # about 55 km north-south, 37 km east-west in France
 KM_PER_DEGREE_LAT = 111.2
 
-CourseKey = tuple[str, str, str, str]  # organisation, title, topics, description
 Group = tuple[str, str]  # organisation, normalised title: what results collapse on
-
-
-@dataclass(slots=True)
-class _Course:
-    group: Group
-    feats: Features
-    profile: int  # courses with the same concepts share a profile: see SearchIndex.match
-
-
-class _Groups:
-    """One :class:`Hit` per group: the best session (seats left, nearest, soonest) and a count."""
-
-    def __init__(self, docs: dict[int, SessionDoc]) -> None:
-        self.docs = docs
-        self.hits: dict[Group, Hit] = {}
-        self.keys: dict[Group, tuple[bool, float, float]] = {}
-
-    def add(
-        self, group: Group, sid: int, distance: float | None, score: float, n: int = 1
-    ) -> None:
-        doc = self.docs[sid]
-        key = (doc.full, distance or 0.0, doc.starts_at.timestamp())
-        hit = self.hits.get(group)
-        if hit is None:
-            self.hits[group] = Hit(group, doc, score, distance, n)
-            self.keys[group] = key
-            return
-        hit.count += n
-        hit.score = max(hit.score, score)
-        if key < self.keys[group]:
-            self.keys[group] = key
-            hit.doc, hit.distance_km = doc, distance
 
 
 class SearchIndex:
@@ -103,97 +69,226 @@ class SearchIndex:
         tz: ZoneInfo = PARIS,
     ) -> None:
         """Index ``docs`` (sessions that are not scheduled are skipped)."""
-        self.topics = topics or default_topics()
-        self.tz = tz
-        self.vocabulary = Vocabulary(self.topics)
-        self._lock = threading.RLock()
-        self._docs: dict[int, SessionDoc] = {}
-        self._courses: dict[int, _Course] = {}
-        self._course_ids: dict[CourseKey, int] = {}
-        self._next_course = itertools.count(1)
-        self._feats_cache: dict[tuple[str, str, str], Features] = {}
-        self._profiles: dict[frozenset[tuple[str, float]], int] = {}
-        self._concept_post: dict[str, set[int]] = {}
-        self._word_post: dict[str, set[int]] = {}
-        self._all: dict[int, Bucket] = {}
-        self._by_space: dict[int, dict[int, Bucket]] = {}
-        self._spaces: dict[int, SpaceDoc] = {}
-        self._grid: dict[tuple[int, int], set[int]] = {}
+        self._setup(topics, tz)
         for doc in docs:
             if doc.status == SessionStatus.SCHEDULED:
-                self._add(doc)
+                text = CourseText(doc.organisation, doc.title, doc.topics, doc.description)
+                self._add(text, RowValues.of(doc))
+        self._finish()
+
+    def _setup(
+        self, topics: TopicTable | None, tz: ZoneInfo, vocabulary: Vocabulary | None = None
+    ) -> None:
+        self.topics = topics or default_topics()
+        self.tz = tz
+        self.vocabulary = vocabulary or Vocabulary(self.topics)
+        self.rows = Rows(tz)
+        self.texts: list[CourseText] = []  # by course id
+        self.group_first = array("l")  # by group id: its first course
+        self.group_more: dict[int, list[int]] = {}  # groups of several courses: all of them
+        self.course_group = array("l")
+        self.course_profile = array("l")
+        self.course_text_features = array("l")  # index into self.text_features
+        self.text_features: list[Features] = []  # of (topics, description)
+        self.profiles: list[dict[str, float]] = []  # concept → weight, by profile id
+        self.concept_profiles: dict[str, set[int]] = {}
+        self.word_courses: dict[str, array[int]] = {}
+        self.spaces: dict[int, SpaceDoc] = {}
+        self.grid: dict[tuple[int, int], list[int]] = {}
+        self._course_ids: dict[CourseText, int] = {}
+        self._group_ids: dict[Group, int] = {}
+        self._profile_ids: dict[frozenset[tuple[str, float]], int] = {}
+        self._text_ids: dict[tuple[str, str], int] = {}
+        self._title_features: dict[str, Features] = {}
+        self._course_profiles: dict[tuple[frozenset[tuple[str, float]], int], int] = {}
+        self._text_words: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+        self._strong: Counter[str] = Counter()
+        self._weak: Counter[str] = Counter()
+        self._word_lists: dict[str, list[int]] = {}
 
     @classmethod
     def from_engine(
-        cls, engine: Engine, *, now: datetime, topics: TopicTable | None = None
+        cls,
+        engine: Engine,
+        *,
+        now: datetime,
+        topics: TopicTable | None = None,
+        vocabulary: Vocabulary | None = None,
+        conditions: ColumnElement[bool] | None = None,
     ) -> SearchIndex:
-        """Load the scheduled sessions starting after ``now``, with spaces and organisations."""
+        """Load the scheduled sessions starting after ``now`` (and meeting ``conditions``),
+        with spaces and organisations."""
         started = time.perf_counter()
-        index = cls(load_docs(engine, now=now), topics=topics)
+        index = cls.__new__(cls)
+        index._setup(topics, PARIS, vocabulary)
+        spaces: dict[int, SpaceDoc] = {}
+        stmt = session_statement(now, *(() if conditions is None else (conditions,)))
+        for r in stream_rows(engine, stmt):
+            text = CourseText(r.organisation, r.title, r.topics or "", r.description or "")
+            row = RowValues(
+                r.id, r.external_id, r.starts_at.timestamp(), r.ends_at.timestamp(), r.seats,
+                r.seats_taken, r.modality, r.format, r.price_eur, bool(r.cpf),
+                space_of(r, spaces), r.url,
+            )  # fmt: skip
+            index._add(text, row)
+        index._finish()
         logger.info(
-            "search index: %d sessions, %d courses, %d spaces in %.0f ms",
+            "search index: %d sessions, %d courses, %d profiles, %d spaces in %.0f ms",
             len(index),
-            len(index._courses),
-            len(index._spaces),
+            len(index.texts),
+            len(index.profiles),
+            len(index.spaces),
             (time.perf_counter() - started) * 1000,
         )
         return index
 
     def __len__(self) -> int:
-        return len(self._docs)
+        return len(self.rows)
 
     def get(self, session_id: int) -> SessionDoc | None:
         """The indexed session with this database id, or None."""
-        return self._docs.get(session_id)
+        r = self.rows.find(session_id)
+        return None if r is None else self.doc(r)
 
-    # --- updates ----------------------------------------------------------------------------
+    def doc(self, r: int) -> SessionDoc:
+        """Row ``r`` as a SessionDoc."""
+        rows = self.rows
+        return rows.doc(r, self.texts[rows.courses[r]], self.spaces[rows.spaces[r]])
 
     def set_seats_taken(self, session_id: int, seats_taken: int) -> None:
         """Refresh a seat count (after an enrolment or a cancellation)."""
-        with self._lock:
-            doc = self._docs.get(session_id)
-            if doc is not None:
-                self._docs[session_id] = dataclasses.replace(doc, seats_taken=seats_taken)
+        r = self.rows.find(session_id)
+        if r is not None:
+            self.rows.taken[r] = seats_taken
 
-    def _add(self, doc: SessionDoc) -> None:
-        key = (doc.organisation, doc.title, doc.topics, doc.description)
-        cid = self._course_ids.get(key) or self._new_course(key)
-        self._docs[doc.id] = doc
-        slot, flags = local_slot(doc.starts_at, self.tz), doc.flags()
-        self._all.setdefault(cid, Bucket()).add(doc, slot, flags)
-        self._by_space.setdefault(doc.space.id, {}).setdefault(cid, Bucket()).add(doc, slot, flags)
-        self._place_space(doc.space)
+    # --- building ---------------------------------------------------------------------------
 
-    def _new_course(self, key: CourseKey) -> int:
-        organisation, title, topics, description = key
-        fkey = (title, topics, description)
-        feats = self._feats_cache.get(fkey)
-        if feats is None:
-            feats = self._feats_cache[fkey] = features(title, topics, description, self.topics)
-        cid = next(self._next_course)
-        strong = frozenset(w for w, weight in feats.words.items() if weight >= TOPICS)
-        weak = frozenset(feats.words) - strong
-        concepts = frozenset(feats.concepts.items())
-        profile = self._profiles.setdefault(concepts, len(self._profiles))
-        self._courses[cid] = _Course((organisation, normalize(title)), feats, profile)
-        self._course_ids[key] = cid
-        # Only title and topic matches lead to a course: a description never qualifies one.
-        for concept, weight in feats.concepts.items():
-            if weight >= TOPICS:
-                self._concept_post.setdefault(concept, set()).add(cid)
-        for w in strong:
-            self._word_post.setdefault(w, set()).add(cid)
-        self.vocabulary.add(strong, weak)
+    def _add(self, text: CourseText, row: RowValues) -> None:
+        cid = self._course_ids.get(text)
+        if cid is None:
+            cid = self._new_course(text)
+        self.rows.add(row, cid)
+        if row.space.id not in self.spaces:
+            self.spaces[row.space.id] = row.space
+            self.grid.setdefault(self._cell(row.space.latitude, row.space.longitude), []).append(
+                row.space.id
+            )
+
+    def _new_course(self, text: CourseText) -> int:
+        cid = self._course_ids[text] = len(self.texts)
+        self.texts.append(text)
+        group = (text.organisation, normalized(text.title))
+        gid = self._group_ids.get(group)
+        if gid is None:
+            gid = self._group_ids[group] = len(self.group_first)
+            self.group_first.append(cid)
+        elif gid in self.group_more:
+            self.group_more[gid].append(cid)
+        else:
+            self.group_more[gid] = [self.group_first[gid], cid]
+        self.course_group.append(gid)
+        title = self._title_features.get(text.title)
+        if title is None:
+            title = self._title_features[text.title] = features(text.title, "", "", self.topics)
+        tid = self._text_ids.get((text.topics, text.description))
+        if tid is None:
+            tid = self._text_ids[text.topics, text.description] = len(self.text_features)
+            self.text_features.append(features("", text.topics, text.description, self.topics))
+        self.course_text_features.append(tid)
+        title_words = frozenset(title.words)
+        key = (frozenset(title.concepts.items()), tid)  # a few title concepts: levels, certs
+        pid = self._course_profiles.get(key)
+        if pid is None:
+            pid = self._course_profiles[key] = self._profile(title, self.text_features[tid])
+        self.course_profile.append(pid)
+        self._count_words(cid, title_words, tid)
         return cid
 
-    def _place_space(self, space: SpaceDoc) -> None:
-        old = self._spaces.get(space.id)
-        if old == space:
-            return
-        if old is not None:
-            self._grid.get(self._cell(old.latitude, old.longitude), set()).discard(space.id)
-        self._spaces[space.id] = space
-        self._grid.setdefault(self._cell(space.latitude, space.longitude), set()).add(space.id)
+    def _profile(self, title: Features, rest: Features) -> int:
+        concepts = dict(rest.concepts)
+        for concept, weight in title.concepts.items():
+            concepts[concept] = max(weight, concepts.get(concept, 0.0))
+        key = frozenset(concepts.items())
+        pid = self._profile_ids.get(key)
+        if pid is None:
+            pid = self._profile_ids[key] = len(self.profiles)
+            self.profiles.append(concepts)
+            # Only title and topic matches lead to a course: a description never qualifies one.
+            for concept, weight in concepts.items():
+                if weight >= TOPICS:
+                    self.concept_profiles.setdefault(concept, set()).add(pid)
+        return pid
+
+    def _count_words(self, cid: int, title_words: frozenset[str], tid: int) -> None:
+        split = self._text_words.get(tid)
+        if split is None:
+            words = self.text_features[tid].words
+            strong_words = frozenset(w for w, weight in words.items() if weight >= TOPICS)
+            split = self._text_words[tid] = (strong_words, frozenset(words) - strong_words)
+        strong = title_words | split[0]
+        self._strong.update(strong)
+        self._weak.update(split[1] - strong)
+        for w in strong:
+            self._word_lists.setdefault(w, []).append(cid)
+
+    def _finish(self) -> None:
+        """Order every list by start and turn the build's lists into arrays."""
+        self.vocabulary.add_counts(self._strong, self._weak)
+        self.word_courses = {w: array("l", cids) for w, cids in self._word_lists.items()}
+        self._word_lists, self._strong, self._weak = {}, Counter(), Counter()
+        self._title_features, self._course_profiles, self._text_words = {}, {}, {}
+        self._course_ids, self._group_ids = {}, {}
+        self.rows.finish()
+        rows = self.rows
+        order = rows.sorted_by_start(list(range(len(rows))))
+        self.all_rows = order  # every session in start order: requests with no topic
+        by_course: list[list[int]] = [[] for _ in self.texts]
+        by_profile: list[list[int]] = [[] for _ in self.profiles]
+        by_space: dict[int, dict[int, list[int]]] = {}
+        for r in order:
+            cid = rows.courses[r]
+            pid = self.course_profile[cid]
+            by_course[cid].append(r)
+            by_profile[pid].append(r)
+            by_space.setdefault(rows.spaces[r], {}).setdefault(pid, []).append(r)
+        # The sessions of each course, course after course: course_rows() slices it.
+        self.course_offsets = array("l", [0])
+        self.course_order = array("l")
+        for rs in by_course:
+            self.course_order.extend(rs)
+            self.course_offsets.append(len(self.course_order))
+        self.profile_rows = [array("l", rs) for rs in by_profile]
+        self.space_rows = {
+            sid: {pid: array("l", rs) for pid, rs in per.items()} for sid, per in by_space.items()
+        }
+        # Sessions of groups of several courses (see bot.search.retrieval).
+        multi = set(self.group_more)
+        self.profile_multi_rows = [self._multi(rs, multi) for rs in self.profile_rows]
+        self.space_multi_rows = {
+            sid: {pid: m for pid, rs in per.items() if (m := self._multi(rs, multi))}
+            for sid, per in self.space_rows.items()
+        }
+
+    def _multi(self, rows: array[int], multi: set[int]) -> array[int]:
+        courses, group = self.rows.courses, self.course_group
+        return array("l", (r for r in rows if group[courses[r]] in multi))
+
+    def course_rows(self, cid: int) -> array[int]:
+        """The sessions of course ``cid``, in start order."""
+        return self.course_order[self.course_offsets[cid] : self.course_offsets[cid + 1]]
+
+    def group_courses(self, gid: int) -> list[int]:
+        """The courses of group ``gid``."""
+        return self.group_more.get(gid) or [self.group_first[gid]]
+
+    def group_key(self, gid: int) -> Group:
+        """(organisation, normalised title): what results collapse on."""
+        text = self.texts[self.group_first[gid]]
+        return text.organisation, normalized(text.title)
+
+    def profile_courses(self, pid: int) -> set[int]:
+        """The courses of a profile."""
+        return {self.rows.courses[r] for r in self.profile_rows[pid]}
 
     @staticmethod
     def _cell(lat: float, lon: float) -> tuple[int, int]:
@@ -203,42 +298,25 @@ class SearchIndex:
 
     def compile(self, topic_words: Iterable[str]) -> TopicQuery:
         """The request's topic, with typos corrected against this index's words."""
-        with self._lock:
-            return compile_query(list(topic_words), self.topics, self.vocabulary)
+        return self.compile_with(self.vocabulary, self.topics, topic_words)
 
-    def match(self, query: TopicQuery) -> dict[int, float]:
-        """Course id → relevance in (0, 1], for the courses that qualify."""
-        with self._lock:
-            if query.empty:
-                return dict.fromkeys(self._courses, 1.0)
-            candidates: set[int] = set()
-            for unit in query.units:
-                if not unit.main:
-                    continue
-                if unit.kind == "free":
-                    candidates.update(self._word_post.get(unit.key, ()))
-                else:
-                    for concept in unit.accepts:
-                        candidates.update(self._concept_post.get(concept, ()))
-            return self._scored(query, candidates)
+    @staticmethod
+    def compile_with(
+        vocabulary: Vocabulary, table: TopicTable, topic_words: Iterable[str]
+    ) -> TopicQuery:
+        """A request's topic against ``vocabulary`` (the prefiltered search's, before its
+        index exists)."""
+        return compile_query(list(topic_words), table, vocabulary)
 
-    def _scored(self, query: TopicQuery, candidates: set[int]) -> dict[int, float]:
-        """Relevance depends only on a course's concepts and on the weights of the request's
-        free words in it: tens of thousands of courses share a few hundred such keys, so
-        each key is scored once."""
-        free = [unit.key for unit in query.units if unit.kind == "free"]
-        memo: dict[tuple[int, tuple[float, ...]], float] = {}
-        scores = {}
-        for cid in candidates:
-            course = self._courses[cid]
-            words = course.feats.words
-            key = (course.profile, tuple(words.get(w, 0.0) for w in free))
-            value = memo.get(key)
-            if value is None:
-                value = memo[key] = relevance(query, course.feats)
-            if value > 0:
-                scores[cid] = value
-        return scores
+    def match(self, query: TopicQuery) -> Scores:
+        """The relevance of each course to ``query`` (computed once per profile)."""
+        return Scores.of(self, query)
+
+    def word_weights(self, cid: int, free: tuple[str, ...]) -> tuple[float, ...]:
+        """The best field weight of each word of ``free`` in course ``cid`` (0 when absent)."""
+        title = words(self.texts[cid].title)
+        rest = self.text_features[self.course_text_features[cid]].words
+        return tuple(1.0 if w in title else rest.get(w, 0.0) for w in free)
 
     def spaces_within(self, lat: float, lon: float, radius_km: float) -> list[tuple[int, float]]:
         """(space id, distance) of the spaces within ``radius_km`` of a point."""
@@ -248,86 +326,25 @@ class SearchIndex:
         dlon = radius_km / (KM_PER_DEGREE_LAT * cos_lat)
         (i0, j0), (i1, j1) = self._cell(lat - dlat, lon - dlon), self._cell(lat + dlat, lon + dlon)
         found = []
-        with self._lock:
-            for i in range(i0, i1 + 1):
-                for j in range(j0, j1 + 1):
-                    for sid in self._grid.get((i, j), ()):
-                        space = self._spaces[sid]
-                        d = haversine_km(lat, lon, space.latitude, space.longitude)
-                        if d <= radius_km:
-                            found.append((sid, d))
+        for i in range(i0, i1 + 1):
+            for j in range(j0, j1 + 1):
+                for sid in self.grid.get((i, j), ()):
+                    space = self.spaces[sid]
+                    d = retrieval.distance(lat, lon, space)
+                    if d <= radius_km:
+                        found.append((sid, d))
         return found
 
     def retrieve(
         self,
-        scores: dict[int, float],
+        scores: Scores,
         filters: Filters,
         *,
         center: tuple[float, float] | None = None,
         radius_km: float | None = None,
-    ) -> list[Hit]:
-        """The sessions of the scored courses that pass ``filters``, one :class:`Hit` per group.
-
-        With ``radius_km`` (and ``center``), only spaces within the radius count and a
-        group's best session is the nearest, then the soonest; otherwise the soonest, with
-        distances from ``center`` when given. A session with seats left beats a full one.
-        """
-        after = filters.after.timestamp()
-        before = filters.before.timestamp() if filters.before is not None else None
-        masks = filters.masks()
-        with self._lock:
-            groups = _Groups(self._docs)
-            if radius_km is not None and center is not None:
-                for space_id, distance in self.spaces_within(*center, radius_km):
-                    by_course = self._by_space.get(space_id)
-                    if not by_course:
-                        continue
-                    for cid in by_course.keys() & scores.keys():
-                        bucket, group = by_course[cid], self._courses[cid].group
-                        for k in bucket.matching(bucket.span(after, before), masks):
-                            groups.add(group, bucket.ids[k], distance, scores[cid])
-            elif center is not None:
-                distances: dict[int, float] = {}
-                for cid, score in scores.items():
-                    bucket, group = self._all[cid], self._courses[cid].group
-                    for k in bucket.matching(bucket.span(after, before), masks):
-                        space = self._docs[bucket.ids[k]].space
-                        km = distances.get(space.id)
-                        if km is None:
-                            km = distances[space.id] = haversine_km(
-                                *center, space.latitude, space.longitude
-                            )
-                        groups.add(group, bucket.ids[k], km, score)
-            else:
-                for cid, score in scores.items():
-                    self._soonest(groups, cid, score, after, before, masks)
-            return list(groups.hits.values())
-
-    def _soonest(
-        self,
-        groups: _Groups,
-        cid: int,
-        score: float,
-        after: float,
-        before: float | None,
-        masks: Masks | None,
-    ) -> None:
-        """Without a place the bucket's order is the ranking: the first session with seats."""
-        bucket = self._all[cid]
-        span = bucket.span(after, before)
-        docs, ids = self._docs, bucket.ids
-        if masks is None:
-            count = len(span)
-            best = next((ids[k] for k in span if not docs[ids[k]].full), None)
-            if best is None and count:
-                best = ids[span[0]]
-        else:
-            count, best, first = 0, None, None
-            for k in bucket.matching(span, masks):
-                count += 1
-                first = ids[k] if first is None else first
-                if best is None and not docs[ids[k]].full:
-                    best = ids[k]
-            best = best if best is not None else first
-        if best is not None:
-            groups.add(self._courses[cid].group, best, None, score, count)
+        limit: int | None = None,
+    ) -> retrieval.Found:
+        """The best groups of sessions that pass ``filters`` (see :mod:`.retrieval`)."""
+        return retrieval.retrieve(
+            self, scores, filters, center=center, radius_km=radius_km, limit=limit
+        )

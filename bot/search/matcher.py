@@ -140,6 +140,12 @@ class Vocabulary:
         for w in weak:
             self._known[w] += 1
 
+    def add_counts(self, strong: Counter[str], weak: Counter[str]) -> None:
+        """Count many sessions' words at once (word → number of courses having it)."""
+        self._targets.update(strong)
+        self._known.update(weak)
+        self._invalidate()
+
     def _invalidate(self) -> None:
         self._buckets = None
         self._cache.clear()

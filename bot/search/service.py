@@ -13,12 +13,15 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.gazetteer import Commune
 from bot.search.index import Filters, Hit, SearchIndex, SessionDoc
 from bot.search.query import Place, SearchRequest
+from bot.search.retrieval import Found, rank_key
+from bot.search.scores import Scores
 
-__all__ = ["WIDENING_STEPS_KM", "SearchOutcome", "SearchResult", "search"]
+__all__ = ["WIDENING_STEPS_KM", "IndexSource", "SearchOutcome", "SearchResult", "search"]
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +52,8 @@ class SearchOutcome:
 
     request: SearchRequest
     results: tuple[SearchResult, ...] = ()
-    total: int = 0  # results before ``limit``
+    total: int = 0  # results before ``limit`` (at least ``limit`` when not ``total_exact``)
+    total_exact: bool = True  # False: the search stopped once the first ``limit`` were sure
     place: Place | None = None
     radius_km: float | None = None  # the radius used (after widening); None: no distance filter
     widened: bool = False
@@ -62,23 +66,21 @@ class SearchOutcome:
     corrections: tuple[tuple[str, str], ...] = ()  # typos corrected ("exel" → "excel")
 
 
-def _tier(relevance: float) -> int:
-    """Relevance in tenths: scores this close count as equal, so distance decides."""
-    return int(relevance * 10 + 1e-9)
-
-
 def _rank_key(hit: Hit) -> tuple[int, float, float, str]:
-    distance = hit.distance_km if hit.distance_km is not None else 0.0
-    return (
-        -_tier(hit.score),
-        round(distance, 1),
-        hit.doc.starts_at.timestamp(),
-        hit.doc.external_id,
-    )
+    doc = hit.doc
+    return rank_key(hit.score, hit.distance_km, doc.starts_at.timestamp(), doc.external_id)
+
+
+class IndexSource(Protocol):
+    """What builds an index for one request (:class:`bot.search.prefilter.DatabaseSource`)."""
+
+    def index_for(
+        self, request: SearchRequest, *, now: datetime, radius_km: float | None = None
+    ) -> SearchIndex: ...
 
 
 def search(
-    index: SearchIndex,
+    index: SearchIndex | IndexSource,
     request: SearchRequest,
     *,
     now: datetime,
@@ -90,6 +92,8 @@ def search(
 
     ``radius_km`` overrides the request's radius ("dans un rayon de 20 km") and the place's
     default (30 km, more for a département). ``widen=False`` keeps the radius as given.
+    ``limit`` returns only the best ``limit`` results, found without visiting the others.
+    ``index`` may be an :class:`IndexSource`, which builds a small index for this request.
     """
     if now.tzinfo is None:
         raise ValueError("search needs an aware 'now'")
@@ -97,17 +101,18 @@ def search(
         return SearchOutcome(request, unknown_place=request.unknown_place)
     if request.place is None and request.place_candidates:
         return SearchOutcome(request, place_candidates=request.place_candidates)
+    if not isinstance(index, SearchIndex):
+        index = index.index_for(request, now=now, radius_km=radius_km)
 
     query = index.compile(request.topic_words)
-    labels = tuple(index.topics.concepts[c].label for c in query.concept_ids)
-    labels_en = tuple(index.topics.concepts[c].label_en for c in query.concept_ids)
     scores = index.match(query)
+    concepts = [index.topics.concepts[c] for c in query.concept_ids]
     base = SearchOutcome(
         request,
         place=request.place,
         needs_place=request.place is None,
-        concepts=labels,
-        concepts_en=labels_en,
+        concepts=tuple(c.label for c in concepts),
+        concepts_en=tuple(c.label_en for c in concepts),
         corrections=query.corrections,
     )
     if not scores:
@@ -115,24 +120,19 @@ def search(
         return replace(base, no_topic_match=not query.empty)
 
     filters = _filters(request, now)
-    hits, used_radius, widened = _retrieve(
-        index, scores, filters, request, radius_km=radius_km, widen=widen
+    found, used_radius, widened = _retrieve(
+        index, scores, filters, request, radius_km=radius_km, widen=widen, limit=limit
     )
-    hits.sort(key=_rank_key)
+    hits = sorted(found.hits, key=_rank_key)
     shown = hits if limit is None else hits[: max(0, limit)]
-    place = request.place
-    logger.info(
-        "search %r near %s: %d results (radius %s km%s)",
-        request.topic,
-        place.label if place else "-",
-        len(hits),
-        used_radius,
-        ", widened" if widened else "",
-    )
+    where = request.place.label if request.place else "-"
+    logger.info("search %r near %s: %d results (radius %s km%s)", request.topic, where,
+                found.total, used_radius, ", widened" if widened else "")  # fmt: skip
     return replace(
         base,
         results=tuple(_result(h) for h in shown),
-        total=len(hits),
+        total=found.total,
+        total_exact=found.complete,
         radius_km=used_radius,
         widened=widened,
     )
@@ -155,27 +155,28 @@ def _filters(request: SearchRequest, now: datetime) -> Filters:
 
 def _retrieve(
     index: SearchIndex,
-    scores: dict[int, float],
+    scores: Scores,
     filters: Filters,
     request: SearchRequest,
     *,
     radius_km: float | None,
     widen: bool,
-) -> tuple[list[Hit], float | None, bool]:
-    """(hits, radius used, whether it was widened): the radius widens until something fits."""
+    limit: int | None,
+) -> tuple[Found, float | None, bool]:
+    """(found, radius used, whether it was widened): the radius widens until something fits."""
     place = request.place
     center = (place.latitude, place.longitude) if place else None
     if place is None or request.modality == "distanciel":
         # Online sessions can be followed from anywhere: distance only informs.
-        return index.retrieve(scores, filters, center=center), None, False
+        return index.retrieve(scores, filters, center=center, limit=limit), None, False
     first = radius_km or request.radius_km or place.default_radius_km
     steps = [first] + ([r for r in WIDENING_STEPS_KM if r > first] if widen else [])
-    hits, used_radius = [], first
+    found, used_radius = Found([], 0, True), first
     for used_radius in steps:
-        hits = index.retrieve(scores, filters, center=center, radius_km=used_radius)
-        if hits:
+        found = index.retrieve(scores, filters, center=center, radius_km=used_radius, limit=limit)
+        if found.hits:
             break
-    return hits, used_radius, used_radius != first
+    return found, used_radius, used_radius != first
 
 
 def _result(hit: Hit) -> SearchResult:

@@ -92,8 +92,31 @@ def stem(word: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The matching words of ``text``: normalised, stop words removed, stemmed."""
-    return [stem(w) for w in normalize(text).split() if w not in STOP_WORDS]
+    """The matching words of ``text``: normalised, stop words removed, stemmed.
+
+    Normalising is local to each whitespace-separated chunk (case, accents and punctuation
+    never cross a space), and catalogues repeat their chunks ("Excel", "niveau", "(14"):
+    each chunk is normalised once, which makes indexing 93,000 varied titles a few times
+    faster."""
+    out: list[str] = []
+    for chunk in text.split():
+        out.extend(_chunk_words(chunk))
+    return out
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _chunk_words(chunk: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in _chunk_normalized(chunk).split() if w not in STOP_WORDS)
+
+
+def normalized(text: str) -> str:
+    """:func:`bot.gazetteer.normalize`, one cached chunk at a time (see :func:`words`)."""
+    return " ".join(n for n in map(_chunk_normalized, text.split()) if n)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _chunk_normalized(chunk: str) -> str:
+    return normalize(chunk)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,7 +168,10 @@ class TopicTable:
             for child in concept.narrower:
                 if child not in self.concepts:
                     raise ValueError(f"topic table: {concept.id!r} → unknown {child!r}")
-        self._max_len = max((len(p) for p in self._phrases), default=1)
+        # First word → the longest term starting with it: most words start none.
+        self._starts: dict[str, int] = {}
+        for phrase in self._phrases:
+            self._starts[phrase[0]] = max(len(phrase), self._starts.get(phrase[0], 0))
         self._closures: dict[str, frozenset[str]] = {}
         # Every word of every term: typo correction aims at these (and at the sessions' words).
         self.vocabulary = frozenset(w for p in self._phrases for w in p)
@@ -195,9 +221,9 @@ class TopicTable:
     def segment(self, tokens: Sequence[str]) -> list[Segment]:
         """Split matching words into concept terms (longest first, from the left) and others."""
         out: list[Segment] = []
-        phrases, n, i = self._phrases, len(tokens), 0
+        phrases, starts, n, i = self._phrases, self._starts, len(tokens), 0
         while i < n:
-            for length in range(min(self._max_len, n - i), 0, -1):
+            for length in range(min(starts.get(tokens[i], 0), n - i), 0, -1):
                 concept = phrases.get(tuple(tokens[i : i + length]))
                 if concept is not None:
                     out.append(Segment(i, i + length, concept))

@@ -1,0 +1,156 @@
+"""The indexed sessions as columns: one row per session, arrays of numbers and shared strings.
+
+150,000 :class:`~bot.search.docs.SessionDoc` objects (two datetimes and a dozen fields each)
+took 137 MB; as columns they take about 15. A row holds what ranking and filtering read as
+numbers (start, seats, local slot, filter flags, space, course) and what a result line shows
+as indexes into small tables (formats, modalities) or shared strings (external id). The
+course's title, organisation, topics and description live once per course
+(:class:`~bot.search.index.SearchIndex`), and :meth:`Rows.doc` rebuilds a ``SessionDoc``
+only for the few sessions a search returns.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from bot.search.docs import CPF, SessionDoc, SpaceDoc, local_slot, session_flags
+
+__all__ = ["CourseText", "RowValues", "Rows"]
+
+
+@dataclass(frozen=True, slots=True)
+class CourseText:
+    """What sessions of one course share."""
+
+    organisation: str
+    title: str
+    topics: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class RowValues:
+    """One session as the index receives it (from a SessionDoc or a database row)."""
+
+    id: int
+    external_id: str
+    starts_at: float  # epoch seconds
+    ends_at: float
+    seats: int
+    seats_taken: int
+    modality: str
+    format: str
+    price_eur: float | None
+    cpf: bool
+    space: SpaceDoc
+    url: str | None
+
+    @classmethod
+    def of(cls, doc: SessionDoc) -> RowValues:
+        return cls(
+            doc.id, doc.external_id, doc.starts_at.timestamp(), doc.ends_at.timestamp(),
+            doc.seats, doc.seats_taken, doc.modality, doc.format, doc.price_eur, doc.cpf,
+            doc.space, doc.url,
+        )  # fmt: skip
+
+
+class Rows:
+    """Columns of the indexed sessions; row numbers are positions in every column."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.ids = array("q")
+        self.external_ids: list[str] = []
+        self.courses = array("l")
+        self.spaces = array("l")
+        self.starts = array("d")
+        self.ends = array("d")
+        self.seats = array("l")
+        self.taken = array("l")
+        self.slots = array("H")  # local weekday * 1440 + minute of the day
+        self.flags = array("B")  # see bot.search.docs: modality, CPF, free, accessible
+        self.prices = array("d")  # NaN: no price given
+        self.kinds = array("H")  # index into self._kinds: (modality, format)
+        self.urls: dict[int, str] = {}
+        self._id_sorted = array("q")  # ids in order, and their rows: see find()
+        self._id_rows = array("l")
+        self._kinds: list[tuple[str, str]] = []
+        self._kind_ids: dict[tuple[str, str], int] = {}
+        self._slots: dict[float, int] = {}
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def add(self, row: RowValues, course: int) -> int:
+        """Append a session of ``course``; returns its row number."""
+        r = len(self.ids)
+        self.ids.append(row.id)
+        self.external_ids.append(row.external_id)
+        self.courses.append(course)
+        self.spaces.append(row.space.id)
+        self.starts.append(row.starts_at)
+        self.ends.append(row.ends_at)
+        self.seats.append(row.seats)
+        self.taken.append(row.seats_taken)
+        slot = self._slots.get(row.starts_at)
+        if slot is None:
+            moment = datetime.fromtimestamp(row.starts_at, UTC)
+            slot = self._slots[row.starts_at] = local_slot(moment, self.tz)
+        self.slots.append(slot)
+        self.flags.append(session_flags(row.modality, row.cpf, row.price_eur, row.space))
+        self.prices.append(math.nan if row.price_eur is None else row.price_eur)
+        kind = (row.modality, row.format)
+        k = self._kind_ids.get(kind)
+        if k is None:
+            k = self._kind_ids[kind] = len(self._kinds)
+            self._kinds.append(kind)
+        self.kinds.append(k)
+        if row.url:
+            self.urls[r] = row.url
+        return r
+
+    def finish(self) -> None:
+        """Index the rows by id (two arrays: a tenth of a dict's memory)."""
+        order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
+        self._id_sorted = array("q", (self.ids[r] for r in order))
+        self._id_rows = array("l", order)
+
+    def find(self, session_id: int) -> int | None:
+        """The row of a session id, or None."""
+        i = bisect.bisect_left(self._id_sorted, session_id)
+        if i < len(self._id_sorted) and self._id_sorted[i] == session_id:
+            return self._id_rows[i]
+        return None
+
+    def full(self, r: int) -> bool:
+        return self.taken[r] >= self.seats[r]
+
+    def doc(self, r: int, course: CourseText, space: SpaceDoc) -> SessionDoc:
+        """Row ``r`` as the SessionDoc result lists and cards read."""
+        modality, fmt = self._kinds[self.kinds[r]]
+        price = self.prices[r]
+        return SessionDoc(
+            id=self.ids[r], external_id=self.external_ids[r], title=course.title,
+            organisation=course.organisation, topics=course.topics,
+            description=course.description,
+            starts_at=datetime.fromtimestamp(self.starts[r], UTC),
+            ends_at=datetime.fromtimestamp(self.ends[r], UTC), seats=self.seats[r],
+            seats_taken=self.taken[r], modality=modality, format=fmt,
+            price_eur=None if math.isnan(price) else price, cpf=bool(self.flags[r] & CPF),
+            status="scheduled", space=space, url=self.urls.get(r),
+        )  # fmt: skip
+
+    def sorted_by_start(self, rows: list[int]) -> array[int]:
+        """``rows`` ordered by start, then external id (a total order: ties never depend on
+        the order sessions were loaded in)."""
+        key: Callable[[int], tuple[float, str]] = lambda r: (  # noqa: E731
+            self.starts[r],
+            self.external_ids[r],
+        )
+        return array("l", sorted(rows, key=key))
