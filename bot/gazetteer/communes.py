@@ -80,6 +80,8 @@ class Commune:
     population: int
     latitude: float
     longitude: float
+    # One of the ANCT's Petites Villes de Demain (data/petites_villes_de_demain.csv).
+    pvd: bool = False
 
     @property
     def label(self) -> str:
@@ -140,6 +142,7 @@ def read_communes(path: Path) -> tuple[list[Commune], list[tuple[str, str]]]:
         i_dep, i_reg, i_pop = col["departement"], col["region"], col["population"]
         i_lat, i_lon = col["latitude"], col["longitude"]
         i_kind, i_cur = col["kind"], col["current_insee"]
+        i_pvd = col.get("pvd")
         for row in reader:
             if row[i_kind] == "former":
                 former.append((row[i_name], row[i_cur]))
@@ -159,6 +162,7 @@ def read_communes(path: Path) -> tuple[list[Commune], list[tuple[str, str]]]:
                     int(row[i_pop] or 0),
                     float(row[i_lat]),
                     float(row[i_lon]),
+                    i_pvd is not None and row[i_pvd] == "1",
                 )
             )
     logger.debug(
