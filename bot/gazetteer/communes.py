@@ -8,6 +8,7 @@ place, and the CSV reader behind :meth:`~bot.gazetteer.resolution.Gazetteer.load
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 import re
 import unicodedata
@@ -19,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 # data/ sits at the repository root, next to bot/ (read in place, not shipped as package data).
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "communes.csv"
+# ANCT's list of the Petites Villes de Demain (see data/README.md); also the ``pvd`` column.
+PVD_PATH = DEFAULT_PATH.parent / "petites_villes_de_demain.csv"
 
 ARTICLES = frozenset({"le", "la", "les", "l"})
 # Common French words and training topics that find_in_text never takes for a place (alone
@@ -118,6 +121,20 @@ def strip_article(key: str) -> str:
     """Drop one leading article of a normalized name ("le mans" → "mans")."""
     head, _, rest = key.partition(" ")
     return rest if head in ARTICLES and rest else key
+
+
+@functools.lru_cache(maxsize=1)
+def _pvd_codes() -> frozenset[str]:
+    with PVD_PATH.open(encoding="utf-8", newline="") as fh:
+        return frozenset(row["insee"] for row in csv.DictReader(fh))
+
+
+def is_petite_ville_de_demain(insee: str | None) -> bool:
+    """True when the commune of this INSEE code is one of the Petites Villes de Demain.
+
+    Reads the 1,606 codes only (not the whole gazetteer): session cards ask it.
+    """
+    return insee is not None and insee.strip().upper() in _pvd_codes()
 
 
 def by_population(communes: Iterable[Commune]) -> list[Commune]:
