@@ -60,7 +60,8 @@ _STOP_WORDS_TEXT = """
     aime allons aucun bonne bonnes bon grand grande long moyen simple vue sens contre
     corps force frais chance change plan plaisir rang riche vert vieux parce viens irai
     serez soyons sache sure sus lire lue ver fins prince
-    fille hommes femmes parent pere mere marie mathieu romain rene
+    fille hommes femmes parent pere mere marie mathieu romain rene valentin
+    ciel cellule charmant saints
     piano bus bar avion ballon chant danse theatre peinture dessin musique
     bois mer mont pont port
 """

@@ -123,6 +123,14 @@ def test_former_name_wins_over_smaller_communes_starting_with_it(gaz: Gazetteer)
     assert gaz.resolve("Hesdin-l'Abbé").commune == gaz.by_insee("62448")
 
 
+@pytest.mark.parametrize(
+    "sentence", ["un atelier à ciel ouvert", "un charmant atelier", "une cellule emploi"]
+)
+def test_former_names_that_are_common_words_are_not_places(gaz: Gazetteer, sentence: str) -> None:
+    # Ciel, Charmant and Cellule are former communes of the older COG.
+    assert gaz.find_in_text(sentence) == (None, [], "")
+
+
 def test_former_name_is_still_a_choice_when_a_larger_town_starts_with_it(
     gaz: Gazetteer,
 ) -> None:
