@@ -13,6 +13,7 @@ from sqlmodel import col
 
 from bot.db import reading
 from bot.enrolment import NotYourEnrolment
+from bot.gazetteer import is_petite_ville_de_demain
 from bot.models import (
     Enrolment,
     EnrolmentStatus,
@@ -55,6 +56,7 @@ class SessionCard:
     latitude: float
     longitude: float
     accessible: bool | None
+    pvd: bool = False  # the space is in one of the Petites Villes de Demain
 
     @property
     def bookable(self) -> bool:
@@ -97,6 +99,7 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
         latitude=space.latitude,
         longitude=space.longitude,
         accessible=space.accessible,
+        pvd=is_petite_ville_de_demain(space.insee),
     )
 
 

@@ -68,6 +68,7 @@ def card_text(t: Translator, card: SessionCard) -> str:
                 postcode=card.postcode,
                 city=card.city,
             )
+            + (t("card.where_pvd") if card.pvd else "")
         ),
         details=" · ".join(details),
         seats=seats,

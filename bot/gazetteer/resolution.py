@@ -214,10 +214,11 @@ class Gazetteer:
     def exact_hits(self, key: str, fold: str, dept: str | None) -> list[Commune]:
         """Exact normalized name: current names first, then former names.
 
-        A former commune (with the communes that share a name prefix with it, "Vire" →
-        Vire Normandie, "Boulogne" → also Boulogne-Billancourt...) only counts when no
-        current commune bears the name, so a current commune always wins over a former
-        one of the same name.
+        A former commune only counts when no current commune bears the name, so a current
+        commune always wins over a former one of the same name. Its own name wins over the
+        smaller communes whose name starts with it ("Hesdin" → Hesdin-la-Forêt, not also
+        Hesdin-l'Abbé); a larger one makes it a choice ("Boulogne" → Boulogne-Billancourt,
+        Boulogne-sur-Mer, or Essarts-en-Bocage where the former Boulogne lies).
         """
 
         def pick(entries: list[tuple[Commune, str]]) -> tuple[list[Commune], bool]:
@@ -228,7 +229,9 @@ class Gazetteer:
         current, current_accented = pick(self._current.get(key, []))
         former, former_accented = pick(self._former.get(key, []))
         if former and ((former_accented and not current_accented) or not current):
-            return former + self.prefix_hits(key, dept)
+            largest = max(c.population for c in former)
+            prefixed = self.prefix_hits(key, dept)
+            return former + prefixed if any(c.population > largest for c in prefixed) else former
         return current
 
     def loose_hits(self, key: str, dept: str | None) -> list[Commune]:
@@ -320,7 +323,8 @@ class Gazetteer:
         Accepts a name (accents, case, hyphens, "St", small typos), a former commune name,
         a postal code (the most populous commune it serves wins), an INSEE code, and an
         optional département hint ("Saint-Martin 32", "Saint-Martin (32)" or the
-        ``departement`` argument). A hint that matches nothing is ignored.
+        ``departement`` argument). A hint that matches nothing only lets an exact name
+        elsewhere through.
         """
         query = query.strip()
         if not query:
@@ -336,7 +340,10 @@ class Gazetteer:
             found = self.match_name(name, dept)
             if found.found or found.ambiguous:
                 return found
-        return self.match_name(name)
+        found = self.match_name(name)
+        # Elsewhere than the département named, only the exact name ("Redon 56" is Redon,
+        # 35); a typo correction there is another town ("Bruis (05)" is not Le Buis, 87).
+        return Resolution() if dept is not None and found.corrected else found
 
     def _resolve_code(self, query: str) -> Resolution | None:
         """A query holding a known postal code, or an INSEE code; None for anything else."""
