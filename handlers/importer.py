@@ -1,4 +1,8 @@
-"""Admins send a data file as a document: a preview with [Importer] [Annuler], then the load."""
+"""Admins send a data file as a document: a preview with [Importer] [Annuler], then the load.
+
+The file waits in the database under the buttons' token (`bot.importer.uploads`), and the
+chat remembers only the token: [Importer] still works after a restart.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +17,10 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot.announcements import import_announcements
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
+from bot.importer import uploads
 from bot.importer.reader import MAX_FILE_BYTES
 from bot.importer.report import render_report
-from bot.importer.service import Actor, ImportResult, apply_plan, preview_import
+from bot.importer.service import Actor, ImportResult, apply_import, preview_import
 from handlers import buttons
 from handlers.admin import current_roles
 from handlers.announce import announce
@@ -57,9 +62,19 @@ async def document_received(update: Update, context: ProxiContext) -> None:
     token = secrets.token_hex(4)
     assert context.user_data is not None
     # One pending preview per admin: a newer file replaces it, and its buttons go stale.
-    context.user_data["import"] = {"token": token, "plan": plan}
+    context.user_data.pop("import", None)
     keyboard = None
     if plan.ok:
+        await call_service(
+            uploads.keep,
+            services.engine,
+            token=token,
+            user_id=user.id,
+            file_name=name,
+            data=data,
+            now=services.clock.now(),
+        )
+        context.user_data["import"] = {"token": token}
         keyboard = InlineKeyboardMarkup(
             [
                 [
@@ -75,7 +90,8 @@ async def document_received(update: Update, context: ProxiContext) -> None:
 async def import_answered(update: Update, context: ProxiContext) -> None:
     """[Importer] writes the previewed file (validated again); [Annuler] drops it."""
     query = update.callback_query
-    if query is None or query.data is None:
+    user = update.effective_user
+    if query is None or query.data is None or user is None:
         return
     t = context.t
     answer, token = buttons.IMPORT.parse(query.data)
@@ -86,15 +102,24 @@ async def import_answered(update: Update, context: ProxiContext) -> None:
     assert context.user_data is not None
     context.user_data.pop("import", None)
     await query.answer()
+    services = context.services
+    found = await call_service(
+        uploads.fetch, services.engine, token=token, user_id=user.id, now=services.clock.now()
+    )
+    await call_service(uploads.drop, services.engine, token=token)
     if answer != "ok":
         await edit_or_ignore(query, t("admin.import_cancelled"))
         return
-    services = context.services
+    roles = await current_roles(update, context)
+    if found is None or not roles.is_admin:
+        await edit_or_ignore(query, t("admin.import_expired"))
+        return
     result = await call_service(
-        apply_plan,
+        apply_import,
         services.engine,
-        pending["plan"],
+        [found],
         gazetteer=default_gazetteer(),
+        actor=Actor(user.id, None if roles.super_admin else roles.admin_of),
         now=services.clock.now(),
     )
     # What was done is in the summary; the per-id lists belong to the preview ("à créer").
