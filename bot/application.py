@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -89,7 +90,14 @@ def build_application(
         .rate_limiter(AIORateLimiter(max_retries=settings.rate_limit_max_retries))
         .post_init(_post_init)
         # Conversations, drafts, result lists and previews survive a restart (bot/persistence.py).
-        .persistence(DatabasePersistence(engine, clock.now))
+        .persistence(
+            DatabasePersistence(
+                engine,
+                clock.now,
+                refreshed=users.REFRESHED,
+                conversation_timeout=timedelta(seconds=conversation.TIMEOUT),
+            )
+        )
         .application_class(FlushingApplication)
     )
     if settings.telegram_api_base_url:

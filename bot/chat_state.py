@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from bot.db import reading, unit_of_work
+from bot.db import reading, rowcount, unit_of_work
 from bot.models import ChatState
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,18 @@ def load(engine: Engine, *, kind: str, name: str = "") -> dict[str, Any]:
             )
         )
         return {key: json.loads(data) for key, data in rows}
+
+
+def expire(engine: Engine, *, kind: str, before: datetime) -> int:
+    """Forget the rows of a kind last written before `before`; returns how many."""
+    with unit_of_work(engine) as session:
+        return rowcount(
+            session.execute(
+                delete(ChatState).where(
+                    col(ChatState.kind) == kind, col(ChatState.updated_at) < before
+                )
+            )
+        )
 
 
 def save(engine: Engine, *, kind: str, key: str, data: str, now: datetime, name: str = "") -> None:

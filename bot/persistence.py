@@ -6,7 +6,9 @@ stored. `FlushingApplication` writes what an update changed as soon as it is pro
 SIGKILL right after an answer loses nothing (PTB's own loop writes every `update_interval`
 seconds, which stays as a safety net for changes made outside updates).
 
-Only what changed since the last write is written: each row's last JSON is remembered.
+Only what changed since the last write is written: each row's last JSON is remembered, and
+user_data keys copied from the database on every update (language, home town) are left out,
+so a person with nothing pending has no row.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -34,13 +36,25 @@ Data = dict[str, Any]
 class DatabasePersistence(BasePersistence[Data, Data, Data]):
     """user_data, chat_data and conversations in the `chat_state` table."""
 
-    def __init__(self, engine: Engine, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        now: Callable[[], datetime],
+        *,
+        refreshed: Iterable[str] = (),
+        conversation_timeout: timedelta | None = None,
+    ) -> None:
+        """`refreshed`: user_data keys rebuilt from the database on every update, not stored.
+        `conversation_timeout`: a conversation idle longer than this at start-up is over (PTB
+        does not keep the timers that would have ended it)."""
         super().__init__(
             store_data=PersistenceInput(bot_data=False, callback_data=False),
             update_interval=SAFETY_INTERVAL,
         )
         self.engine = engine
         self._now = now
+        self._refreshed = frozenset(refreshed)
+        self._conversation_timeout = conversation_timeout
         self._written: dict[tuple[str, str, str], str] = {}
 
     async def _load(self, kind: str, name: str = "") -> dict[str, Any]:
@@ -49,11 +63,13 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             self._written[(kind, name, key)] = chat_state.encode(data)
         return rows
 
-    async def _write(self, kind: str, key: str, data: Any, name: str = "") -> None:
-        """Store one row if it changed; empty data is no row at all."""
+    async def _write(
+        self, kind: str, key: str, data: Any, name: str = "", *, touch: bool = False
+    ) -> None:
+        """Store one row if it changed (or `touch`: its time matters); empty data is no row."""
         encoded = chat_state.encode(data)  # a TypeError reaches the error handler: a bug
         ident = (kind, name, key)
-        if self._written.get(ident, "{}") == encoded:
+        if self._written.get(ident, "{}") == encoded and not (touch and encoded != "null"):
             return
         if encoded in ("{}", "null"):
             await asyncio.to_thread(chat_state.drop, self.engine, kind=kind, key=key, name=name)
@@ -82,16 +98,24 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
         return None  # callback data is plain short strings (handlers/buttons.py)
 
     async def get_conversations(self, name: str) -> ConversationDict:
+        if self._conversation_timeout is not None:
+            before = self._now() - self._conversation_timeout
+            await asyncio.to_thread(
+                chat_state.expire, self.engine, kind=chat_state.CONVERSATION, before=before
+            )
         rows = await self._load(chat_state.CONVERSATION, name)
         return {tuple(json.loads(key)): state for key, state in rows.items()}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        await self._write(chat_state.CONVERSATION, _conversation_key(key), new_state, name)
+        # Always written: its time says when the conversation was last active.
+        key_text = _conversation_key(key)
+        await self._write(chat_state.CONVERSATION, key_text, new_state, name, touch=True)
 
     async def update_user_data(self, user_id: int, data: Data) -> None:
-        await self._write(chat_state.USER, str(user_id), data)
+        kept = {key: value for key, value in data.items() if key not in self._refreshed}
+        await self._write(chat_state.USER, str(user_id), kept)
 
     async def update_chat_data(self, chat_id: int, data: Data) -> None:
         await self._write(chat_state.CHAT, str(chat_id), data)

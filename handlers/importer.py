@@ -59,32 +59,40 @@ async def document_received(update: Update, context: ProxiContext) -> None:
         actor=actor,
         now=services.clock.now(),
     )
-    token = secrets.token_hex(4)
     assert context.user_data is not None
     # One pending preview per admin: a newer file replaces it, and its buttons go stale.
-    context.user_data.pop("import", None)
-    keyboard = None
-    if plan.ok:
-        await call_service(
-            uploads.keep,
-            services.engine,
-            token=token,
-            user_id=user.id,
-            file_name=name,
-            data=data,
-            now=services.clock.now(),
-        )
-        context.user_data["import"] = {"token": token}
-        keyboard = InlineKeyboardMarkup(
-            [
-                [
-                    buttons.IMPORT.button(t("admin.button_import"), "ok", token),
-                    buttons.IMPORT.button(t("admin.button_cancel_import"), "no", token),
-                ]
-            ]
-        )
+    if (older := context.user_data.pop("import", None)) is not None:
+        await call_service(uploads.drop, services.engine, token=older["token"])
+    keyboard = await _awaiting_answer(context, user.id, name, data) if plan.ok else None
     report = render_report(plan, context.language, with_changes=True, max_chars=REPORT_MAX_CHARS)
     await message.reply_text(html.escape(report, quote=False), reply_markup=keyboard)
+
+
+async def _awaiting_answer(
+    context: ProxiContext, user_id: int, name: str, data: bytes
+) -> InlineKeyboardMarkup:
+    """Keep the file under a new token (the chat remembers the token only): its buttons."""
+    services, t = context.services, context.t
+    token = secrets.token_hex(4)
+    await call_service(
+        uploads.keep,
+        services.engine,
+        token=token,
+        user_id=user_id,
+        file_name=name,
+        data=data,
+        now=services.clock.now(),
+    )
+    assert context.user_data is not None
+    context.user_data["import"] = {"token": token}
+    return InlineKeyboardMarkup(
+        [
+            [
+                buttons.IMPORT.button(t("admin.button_import"), "ok", token),
+                buttons.IMPORT.button(t("admin.button_cancel_import"), "no", token),
+            ]
+        ]
+    )
 
 
 async def import_answered(update: Update, context: ProxiContext) -> None:

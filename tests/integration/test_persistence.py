@@ -84,3 +84,29 @@ def test_an_import_preview_keeps_its_file_until_answered_replaced_or_too_old(eng
     assert uploads.fetch(engine, token="t1", user_id=1000, now=NOW) is None  # replaced
     uploads.drop(engine, token="t2")
     assert uploads.fetch(engine, token="t2", user_id=1000, now=NOW) is None
+
+
+async def test_what_every_update_copies_from_the_database_is_not_stored(engine) -> None:
+    persistence = DatabasePersistence(engine, lambda: NOW, refreshed=("language", "home_insee"))
+    await persistence.update_user_data(42, {"language": "fr", "home_insee": "56165"})
+    assert _rows(engine) == []  # nothing pending: no row
+    await persistence.update_user_data(42, {"language": "fr", "point": [47.9, -2.4]})
+    assert await DatabasePersistence(engine, lambda: NOW).get_user_data() == {
+        42: {"point": [47.9, -2.4]}
+    }
+
+
+async def test_a_conversation_idle_past_its_timeout_is_over_at_start_up(engine) -> None:
+    clock = [NOW]
+    first = DatabasePersistence(engine, lambda: clock[0])
+    await first.update_conversation("home", (42, 42), 1)
+    await first.update_conversation("home", (43, 43), 1)
+    clock[0] = NOW + timedelta(minutes=10)
+    await first.update_conversation("home", (43, 43), 1)  # still answering: its time moves
+
+    clock[0] = NOW + timedelta(minutes=20)
+    restarted = DatabasePersistence(
+        engine, lambda: clock[0], conversation_timeout=timedelta(minutes=15)
+    )
+    assert await restarted.get_conversations("home") == {(43, 43): 1}
+    assert _rows(engine) == [("conversation", "home", "[43,43]")]
