@@ -16,13 +16,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from telegram.ext import Application, BasePersistence, PersistenceInput
-from telegram.ext._utils.types import CDCData, ConversationDict, ConversationKey
 
 from bot import chat_state
 
@@ -31,6 +30,11 @@ logger = logging.getLogger(__name__)
 SAFETY_INTERVAL = 5.0  # seconds: PTB's periodic write, for changes made outside updates
 
 Data = dict[str, Any]
+# PTB's own aliases (telegram.ext._utils.types), spelled here rather than imported from a
+# private module.
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 
 
 class DatabasePersistence(BasePersistence[Data, Data, Data]):
