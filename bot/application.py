@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.gazetteer import default_gazetteer
 from bot.models import RoleGrant, User
+from bot.persistence import DatabasePersistence, FlushingApplication
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
     account,
@@ -78,6 +80,8 @@ def build_application(
     """Build the bot's Application from settings; tests pass their own engine and clock."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
+    engine = engine or make_engine(settings.effective_database_url)
+    clock = clock or SystemClock()
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
@@ -85,6 +89,16 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         .rate_limiter(AIORateLimiter(max_retries=settings.rate_limit_max_retries))
         .post_init(_post_init)
+        # Conversations, drafts, result lists and previews survive a restart (bot/persistence.py).
+        .persistence(
+            DatabasePersistence(
+                engine,
+                clock.now,
+                refreshed=users.REFRESHED,
+                conversation_timeout=timedelta(seconds=conversation.TIMEOUT),
+            )
+        )
+        .application_class(FlushingApplication)
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
@@ -98,8 +112,8 @@ def build_application(
 
     application.bot_data["services"] = Services(
         settings=settings,
-        engine=engine or make_engine(settings.effective_database_url),
-        clock=clock or SystemClock(),
+        engine=engine,
+        clock=clock,
     )
     _register_handlers(application)
     # Every kind of reminder and notice has its renderer before the first sweep (importing

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -325,3 +325,27 @@ class Reminder(SQLModel, table=True):
     claimed_at: datetime | None = _ts(default=None)
     sent_at: datetime | None = _ts(default=None)
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class ChatState(SQLModel, table=True):
+    """What the chat remembers between two updates, as JSON (`bot.chat_state`): a person's
+    or a chat's data (pending question, mentoring draft, result list), or the state of one
+    named conversation. Written after every update, so a restart continues the conversation."""
+
+    __tablename__ = "chat_state"
+    kind: str = Field(primary_key=True, max_length=20)  # "user", "chat" or "conversation"
+    name: str = Field(default="", primary_key=True, max_length=64)  # the conversation's name
+    key: str = Field(primary_key=True, max_length=100)  # the user or chat id, or "[chat, user]"
+    data: str = Field(sa_type=Text)
+    updated_at: datetime = _ts(default_factory=utcnow)
+
+
+class ImportUpload(SQLModel, table=True):
+    """A data file an admin sent, kept while its preview waits for [Importer] or [Annuler]."""
+
+    __tablename__ = "import_upload"
+    token: str = Field(primary_key=True, max_length=32)  # the preview buttons' token
+    user_id: int = Field(sa_type=BigInteger, index=True)
+    file_name: str = Field(max_length=300)
+    data: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = _ts(default_factory=utcnow)

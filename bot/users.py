@@ -12,6 +12,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from bot import chat_state
 from bot.clock import Clock
 from bot.db import unit_of_work
 from bot.enrolment import Cancelled, cancel
@@ -26,6 +27,7 @@ from bot.models import (
     AvailabilitySlot,
     Enrolment,
     EnrolmentStatus,
+    ImportUpload,
     Reminder,
     RoleGrant,
     Tutor,
@@ -181,6 +183,8 @@ def forget_user(engine: Engine, *, user_id: int, now: datetime) -> Forgotten | N
         session.execute(delete(Alert).where(col(Alert.user_id) == user_id))
         session.execute(delete(RoleGrant).where(col(RoleGrant.user_id) == user_id))
         session.execute(update(Tutor).where(col(Tutor.user_id) == user_id).values(user_id=None))
+        session.execute(delete(ImportUpload).where(col(ImportUpload.user_id) == user_id))
+        chat_state.forget_user(session, user_id=user_id)
         session.execute(delete(User).where(col(User.id) == user_id))
         session.add(
             AuditEntry(at=now, actor_id=user_id, action="forget", detail="user data deleted")

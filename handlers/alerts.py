@@ -35,7 +35,7 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
     if query is None or user is None or context.user_data is None:
         return
     t = context.t
-    browse: Browse | None = context.user_data.get("alert")
+    browse = Browse.from_dict(context.user_data.get("alert"))
     place = browse.request.place if browse is not None else None
     if browse is None or place is None:
         await safe_answer(query, t("search.stale"), show_alert=True)

@@ -1,7 +1,11 @@
 """Admins send a data file as a document: a preview with [Importer] [Annuler], then the load.
 
 A refused preview with valid rows offers [Importer les N lignes valides] (the load with
-`skip_invalid`); a problem list too long for one message also comes as a CSV document."""
+`skip_invalid`); a problem list too long for
+one message also comes as a CSV document. The file waits in the database under the buttons'
+token (`bot.importer.uploads`), and the chat remembers only the token: [Importer] still works
+after a restart, and the file is validated again with the admin's roles at that moment.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from bot.announcements import import_announcements
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
 from bot.i18n import Translator
+from bot.importer import uploads
 from bot.importer.export import problems_csv
 from bot.importer.reader import MAX_FILE_BYTES
 from bot.importer.report import MAX_LISTED, render_report
@@ -25,14 +30,14 @@ from bot.importer.service import (
     ImportOutcome,
     ImportPlan,
     ImportResult,
-    apply_plan,
+    apply_import,
     preview_import,
     valid_rows,
 )
 from handlers import buttons
 from handlers.admin import current_roles
 from handlers.announce import announce
-from handlers.common import Handlers, call_service, edit_or_ignore, safe_answer
+from handlers.common import Handlers, call_service, edit_or_ignore, pressed, safe_answer
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
 
 logger = logging.getLogger(__name__)
@@ -67,28 +72,45 @@ async def document_received(update: Update, context: ProxiContext) -> None:
         actor=actor,
         now=services.clock.now(),
     )
-    token = secrets.token_hex(4)
     assert context.user_data is not None
     # One pending preview per admin: a newer file replaces it, and its buttons go stale.
-    context.user_data["import"] = {"token": token, "plan": plan}
+    if (older := context.user_data.pop("import", None)) is not None:
+        await call_service(uploads.drop, services.engine, token=older["token"])
+    keyboard = None
+    if plan.ok or valid_rows(plan):
+        token = await _keep(context, user.id, name, data)
+        keyboard = _preview_keyboard(plan, t, token)
     report = render_report(plan, context.language, with_changes=True, max_chars=REPORT_MAX_CHARS)
     await send_problems_document(message, plan, t, context.language)
-    await message.reply_text(
-        html.escape(report, quote=False), reply_markup=_preview_keyboard(plan, t, token)
+    await message.reply_text(html.escape(report, quote=False), reply_markup=keyboard)
+
+
+async def _keep(context: ProxiContext, user_id: int, name: str, data: bytes) -> str:
+    """Keep the file under a new token (the chat remembers the token only)."""
+    services = context.services
+    token = secrets.token_hex(4)
+    await call_service(
+        uploads.keep,
+        services.engine,
+        token=token,
+        user_id=user_id,
+        file_name=name,
+        data=data,
+        now=services.clock.now(),
     )
+    assert context.user_data is not None
+    context.user_data["import"] = {"token": token}
+    return token
 
 
-def _preview_keyboard(plan: ImportPlan, t: Translator, token: str) -> InlineKeyboardMarkup | None:
-    """[Importer] [Annuler]; after a refusal, [Importer les N lignes valides] if there are."""
+def _preview_keyboard(plan: ImportPlan, t: Translator, token: str) -> InlineKeyboardMarkup:
+    """[Importer] [Annuler]; after a refusal, [Importer les N lignes valides] [Annuler]."""
     cancel = buttons.IMPORT.button(t("admin.button_cancel_import"), "no", token)
     if plan.ok:
         return InlineKeyboardMarkup(
             [[buttons.IMPORT.button(t("admin.button_import"), "ok", token), cancel]]
         )
-    count = valid_rows(plan)
-    if not count:
-        return None
-    label = t("admin.button_import_valid", count=count)
+    label = t("admin.button_import_valid", count=valid_rows(plan))
     return InlineKeyboardMarkup([[buttons.IMPORT.button(label, "valid", token)], [cancel]])
 
 
@@ -109,9 +131,9 @@ async def send_problems_document(
 async def import_answered(update: Update, context: ProxiContext) -> None:
     """[Importer] writes the previewed file (validated again), [Importer les N lignes valides]
     its valid rows; [Annuler] drops it."""
-    query = update.callback_query
-    if query is None or query.data is None:
+    if (found := pressed(update)) is None:
         return
+    query, user = found
     t = context.t
     answer, token = buttons.IMPORT.parse(query.data)
     pending = (context.user_data or {}).get("import")
@@ -121,15 +143,24 @@ async def import_answered(update: Update, context: ProxiContext) -> None:
     assert context.user_data is not None
     context.user_data.pop("import", None)
     await safe_answer(query)
+    services = context.services
+    file = await call_service(
+        uploads.fetch, services.engine, token=token, user_id=user.id, now=services.clock.now()
+    )
+    await call_service(uploads.drop, services.engine, token=token)
     if answer == "no":
         await edit_or_ignore(query, t("admin.import_cancelled"))
         return
-    services = context.services
+    roles = await current_roles(update, context)
+    if file is None or not roles.is_admin:
+        await edit_or_ignore(query, t("admin.import_expired"))
+        return
     result = await call_service(
-        apply_plan,
+        apply_import,
         services.engine,
-        pending["plan"],
+        [file],
         gazetteer=default_gazetteer(),
+        actor=Actor(user.id, None if roles.super_admin else roles.admin_of),
         now=services.clock.now(),
         skip_invalid=answer == "valid",
     )

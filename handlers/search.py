@@ -1,7 +1,8 @@
 """Free-text search: a learner writes what they want, gets the nearest fitting sessions.
 
-State (the current result list) lives in `context.user_data["browse"]`; every refinement
-button searches again, so seats and dates are never stale.
+State (the current result list) lives in `context.user_data["browse"]` as plain data
+(`Browse.to_dict`, so it survives a restart); every refinement button searches again, so
+seats and dates are never stale.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ async def search_text(update: Update, context: ProxiContext) -> None:
     services = context.services
     now = services.clock.now()
     request = parse_request(text, now=now, tz=services.settings.tz, gazetteer=default_gazetteer())
-    pending: Browse | None = context.user_data.get("pending")
+    pending = Browse.from_dict(context.user_data.get("pending"))
     if pending is not None and not request.topic_words and request.place is not None:
         # The answer to "around which town?": the place for the waiting request.
         context.user_data.pop("pending", None)
@@ -65,7 +66,7 @@ async def _search_somewhere(
         place = _default_place(context)
         if place is None:
             assert context.user_data is not None
-            context.user_data["pending"] = Browse(request)
+            context.user_data["pending"] = Browse(request).to_dict()
             await _ask_place(message, context)
             return
         request = request.with_place(place)
@@ -78,8 +79,8 @@ async def location_shared(update: Update, context: ProxiContext) -> None:
     if message is None or message.location is None or context.user_data is None:
         return
     place = _point(context, message.location.latitude, message.location.longitude)
-    context.user_data["point"] = (place.latitude, place.longitude)
-    pending: Browse | None = context.user_data.pop("pending", None)
+    context.user_data["point"] = [place.latitude, place.longitude]
+    pending = Browse.from_dict(context.user_data.pop("pending", None))
     if pending is None:
         await message.reply_text(context.t("search.location_noted"))
         return
@@ -97,7 +98,7 @@ async def refine(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None or query.data is None or context.user_data is None:
         return
-    browse: Browse | None = context.user_data.get("browse")
+    browse = Browse.from_dict(context.user_data.get("browse"))
     if browse is None:
         await safe_answer(query, context.t("search.stale"), show_alert=True)
         return
@@ -122,7 +123,8 @@ async def place_chosen(update: Update, context: ProxiContext) -> None:
     if query is None or query.data is None or context.user_data is None:
         return
     commune = default_gazetteer().by_insee(buttons.PLACE.value(query.data))
-    browse: Browse | None = context.user_data.get("browse") or context.user_data.get("pending")
+    stored = context.user_data.get("browse") or context.user_data.get("pending")
+    browse = Browse.from_dict(stored)
     if commune is None or browse is None:
         await safe_answer(query, context.t("search.stale"), show_alert=True)
         return
@@ -143,12 +145,12 @@ async def _render(
         run, services.search.current, browse, now=now, tz=services.settings.tz
     )
     assert context.user_data is not None
-    context.user_data["browse"] = browse
+    context.user_data["browse"] = browse.to_dict()
     context.user_data["results"] = [r.session.id for r in outcome.results]
     context.user_data["radius_used"] = outcome.radius_km
     answer = results.render(context.t, browse, outcome, now)
     if answer.alert:
-        context.user_data["alert"] = browse
+        context.user_data["alert"] = browse.to_dict()
     return answer.text, answer.keyboard
 
 

@@ -14,6 +14,10 @@ from handlers.common import Handlers, call_service
 
 logger = logging.getLogger(__name__)
 
+# Copied from the database into user_data on every update: never worth storing again
+# (bot/persistence.py leaves them out, so a person with nothing pending has no row).
+REFRESHED = ("language", "home_insee")
+
 
 async def track_user(update: Update, context: ProxiContext) -> None:
     """Record the user (language from Telegram at first contact) and refuse group chats."""
@@ -33,7 +37,7 @@ async def track_user(update: Update, context: ProxiContext) -> None:
         clock=services.clock,
     )
     if context.user_data is not None:
-        context.user_data["language"] = profile.language
+        context.user_data["language"] = profile.language  # both in REFRESHED
         context.user_data["home_insee"] = profile.home_insee
     if chat is not None and chat.type != Chat.PRIVATE:
         await _answer_group_once(update, context)

@@ -6,18 +6,19 @@ with `mark_sent`, `mark_failed` or `release_for_retry`. Nothing here knows about
 sender (`handlers.delivery`) turns rows into messages.
 
 Delivery guarantee. A row is sent only by whoever moved it from `pending` to `sending`, so two
-tasks or two bot processes sharing the database never both send it. A process killed while rows
-are `pending` loses nothing: the rows are re-armed at start-up. A process killed *between* the
-claim and the answer of Telegram leaves the row in `sending`; we do not know whether the message
-went out. After `LEASE` such a row is claimed again (at-least-once), because a lost appointment
+tasks or two bot processes sharing the database never both send it. A process killed while rows are
+`pending` loses nothing: the rows are re-armed at start-up. A process killed *between* the claim
+and the answer of Telegram leaves the row in `sending`; we do not know whether the message went
+out. After `LEASE` such a row is claimed again (at-least-once), or at once when its holder is known
+dead (`holders`: a new run on the same host releases them at start-up), because a lost appointment
 reminder costs more than a rare duplicate; the same holds for a timed-out send, which Telegram may
 have delivered. A live process never holds a claim that long: the sender bounds each send well
 below the lease.
 
-Modules: `rows` (the view, planning, cancelling, reading), `claims` (the guarded claim, the
-lease and how a send is booked), `quiet` (quiet hours), `sessions` (the day-before reminder
-of a training session), `cli` (`python -m bot reminders`). Every public name is re-exported
-here, so callers keep writing `reminders.schedule(...)`.
+Modules: `rows` (the view, planning, cancelling, reading), `claims` (the guarded claim, the lease
+and how a send is booked), `holders` (which process holds a claim), `quiet` (quiet hours),
+`sessions` (the day-before reminder of a training session), `cli` (`python -m bot reminders`).
+Every public name is re-exported here, so callers keep writing `reminders.schedule(...)`.
 """
 
 
@@ -37,6 +38,7 @@ from bot.reminders.claims import (
     release_for_retry,
     retry_delay,
 )
+from bot.reminders.holders import new_worker_id, release_dead
 from bot.reminders.quiet import PARIS, QUIET_HOURS, quiet_hours_shift, send_time
 from bot.reminders.rows import ReminderView, cancel_for, get, pending, schedule, upcoming
 from bot.reminders.sessions import (
@@ -66,8 +68,10 @@ __all__ = [
     "mark_cancelled",
     "mark_failed",
     "mark_sent",
+    "new_worker_id",
     "pending",
     "quiet_hours_shift",
+    "release_dead",
     "release_for_retry",
     "retry_delay",
     "schedule",

@@ -1,20 +1,26 @@
 """A learner's result list as it is refined with buttons: radius, month, modality, page.
 
-Pure: the state is a small dataclass kept in the chat's user data; `run` searches again with
-the refinements applied, so every button press shows fresh seats and never a stale list.
+Pure: the state is a small dataclass kept in the chat's user data (as `to_dict`'s plain data,
+so it survives a restart); `run` searches again with the refinements applied, so every button
+press shows fresh seats and never a stale list.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.plain import from_plain, to_plain
 from bot.search.index import SearchIndex
 from bot.search.query import Place, SearchRequest
 from bot.search.service import IndexSource, SearchOutcome, search
 from bot.search.when import When
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 5
 # The list holds the best 50 (10 pages): found without ranking every match of a broad request
@@ -62,6 +68,24 @@ class Browse:
 
     def on_page(self, page: int) -> Browse:
         return dataclasses.replace(self, page=max(page, 0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data: what the chat stores (it survives a restart)."""
+        data: dict[str, Any] = to_plain(self)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Browse | None:
+        """The stored state back, or None when there is none or it no longer fits (a list
+        stored before a deploy that changed its shape is dropped, never half-read)."""
+        if data is None:
+            return None
+        try:
+            browse: Browse = from_plain(cls, data)
+        except (TypeError, ValueError, KeyError):
+            logger.warning("a stored result list no longer fits Browse: dropped")
+            return None
+        return browse
 
 
 def month_window(now: datetime, tz: ZoneInfo, offset: int) -> tuple[datetime, datetime]:

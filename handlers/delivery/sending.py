@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
-import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -49,7 +46,7 @@ class Dispatcher:
     the bound on concurrent sends, the reminders in flight, and one sweep at a time."""
 
     def __init__(self, concurrency: int = CONCURRENCY) -> None:
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"[:100]
+        self.worker = reminders.new_worker_id()
         self.sending = asyncio.Semaphore(concurrency)
         self.sweeping = asyncio.Lock()
         self.in_flight: set[int] = set()

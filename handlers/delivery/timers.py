@@ -74,13 +74,17 @@ def _armed(job_queue: JobQueue[Any], reminder_id: int) -> bool:
 
 
 async def arm_pending(application: Any) -> int:
-    """At start-up (post_init): expire what is no longer useful, then arm every pending
+    """At start-up (post_init): release the claims of dead runs, expire what is no longer
+    useful, then arm every pending
     reminder due before now + ARM_WINDOW (at most ARM_LIMIT, soonest first; the sweep arms the
     rest as they come closer). Returns how many timers were set."""
     services = services_of(application)
     now = services.clock.now()
+    worker = dispatcher(application).worker
 
     def load() -> list[tuple[int, datetime]]:
+        # Claims of an earlier run that died are sent now, not after the lease.
+        reminders.release_dead(services.engine, worker=worker)
         reminders.expire_overdue(services.engine, now=now)
         return reminders.upcoming(
             services.engine, after=None, until=now + ARM_WINDOW, limit=ARM_LIMIT

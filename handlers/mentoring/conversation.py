@@ -98,6 +98,7 @@ def conversation() -> ConversationHandler[ProxiContext]:
             },
             fallbacks=[CommandHandler(["annuler", "cancel"], stop)],
             name="mentoring",
-            conversation_timeout=TIMEOUT,
+            persistent=True,  # a restart continues the conversation (bot/persistence.py)
+        conversation_timeout=TIMEOUT,
             allow_reentry=True,
         )

@@ -7,6 +7,7 @@ The process uses the real clock, so the reminders are due a few seconds ahead of
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -90,3 +91,36 @@ def test_killed_with_reminders_pending_then_restarted_delivers_each_once(
         assert [(r.status, r.attempts) for r in rows] == [("sent", 1)] * 3
     engine.dispose()
     assert "Traceback" not in first.output() + second.output()
+
+
+def test_a_claim_held_by_a_process_that_died_is_sent_at_the_next_start(
+    sandbox, start_bot, bot_env
+) -> None:
+    """Killed between the claim and Telegram's answer: the row stays `sending`. The next start
+    on this host knows its holder is gone and sends it at once, not after the 5-minute lease."""
+    engine = make_engine(bot_env["DATABASE_URL"])
+    upgrade_schema(engine)
+    now = datetime.now(UTC)
+    session_id = add_session(engine, now=now, starts_in=timedelta(days=1))
+    sandbox.user(42, "Learner 42")
+    add_user(engine, 42)
+    with Session(engine) as session:
+        session.add(Enrolment(session_id=session_id, user_id=42, status="enrolled"))
+        session.commit()
+    reminder_id = _plan(engine, session_id, 42, now, now + timedelta(days=1))
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    holder = reminders.new_worker_id(pid=gone.pid)
+    claimed = reminders.claim(engine, reminder_id=reminder_id, worker=holder, now=now)
+    assert claimed.outcome == reminders.ClaimOutcome.CLAIMED
+
+    bot = start_bot()
+    started = time.monotonic()
+    assert sandbox.wait_for(lambda: _texts(sandbox, 42) == 1, WAIT), bot.output()
+    assert time.monotonic() - started < reminders.LEASE.total_seconds()
+    assert bot.stop() == 0, bot.output()
+    with Session(engine) as session:
+        row = session.get(Reminder, reminder_id)
+        assert (row.status, row.attempts) == ("sent", 2)
+    engine.dispose()
+    assert "claimed by processes that died" in bot.output()

@@ -5,7 +5,7 @@ from pathlib import Path
 from sqlmodel import Session, func, select
 
 from bot.i18n import translator
-from bot.models import Space, TrainingSession
+from bot.models import ImportUpload, Space, TrainingSession
 
 FR = translator("fr")
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
@@ -90,6 +90,22 @@ async def test_a_long_problem_list_comes_as_a_csv_document(chat, sqlite_engine) 
     assert lines[0] == "file,row,column,value,problem,suggestion,severity"
     assert "… et " in report.plain  # the message lists the first ones only
     assert _count(sqlite_engine, TrainingSession) == 0
+
+
+async def test_a_newer_file_makes_the_older_preview_stale_and_drops_its_file(
+    chat, sqlite_engine
+) -> None:
+    admin = chat.user(SUPER_ADMIN, "Admin")
+    [preview] = await chat.do(
+        admin, "upload_document", (SAMPLE / "spaces.csv").read_bytes(), "spaces.csv"
+    )
+    assert _count(sqlite_engine, ImportUpload) == 1  # the file waits in the database
+    bad = (SAMPLE / "bad" / "bad_seats.csv").read_bytes()
+    await chat.do(admin, "upload_document", bad, "bad_seats.csv")
+    assert _count(sqlite_engine, ImportUpload) == 0  # a bad file has no buttons to wait for
+    await chat.press(admin, label=FR("admin.button_import"), message_id=preview.message_id)
+    assert chat.sandbox.callback_answers(admin.id)[-1][1] == FR("admin.import_expired")
+    assert _count(sqlite_engine, Space) == 0
 
 
 async def test_cancel_writes_nothing(chat, sqlite_engine) -> None:
