@@ -55,6 +55,10 @@ class SessionCard:
     latitude: float
     longitude: float
     accessible: bool | None
+    times_known: bool = True  # False: the file gave days only (shown without times)
+    permanent_entry: bool = False  # join any day until `ends_at`
+    open_end: bool = False  # permanent entry without an end date (`ends_at`: the horizon)
+    hours: float | None = None  # total hours of the course
 
     @property
     def bookable(self) -> bool:
@@ -89,7 +93,8 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
         seats=training.seats,
         seats_left=max(training.seats - training.seats_taken, 0),
         cancelled=training.status == SessionStatus.CANCELLED,
-        past=training.starts_at <= now,
+        # Permanent entry: one may join until the end.
+        past=(training.ends_at if training.permanent_entry else training.starts_at) <= now,
         space_name=space.name,
         address=space.address,
         postcode=space.postcode,
@@ -97,6 +102,10 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
         latitude=space.latitude,
         longitude=space.longitude,
         accessible=space.accessible,
+        times_known=training.times_known,
+        permanent_entry=training.permanent_entry,
+        open_end=training.open_end,
+        hours=training.hours,
     )
 
 

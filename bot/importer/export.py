@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.i18n import translator
 from bot.importer.problems import Problem
-from bot.importer.report import describe
+from bot.importer.report import describe, where
 from bot.importer.service import ImportOutcome, ImportResult
 from bot.importer.values import spreadsheet_safe
 
@@ -32,12 +32,12 @@ def problem_rows(outcome: ImportOutcome, language: str = "fr") -> list[dict[str,
     for severity, problems in (("error", outcome.problems), ("warning", outcome.warnings)):
         for problem in problems:
             row = problem.row
-            where = "" if row is None else t(f"importer.where.{problem.unit}", row=row)
+            place = "" if row is None else where(problem, t)
             message = describe(replace(problem, file="", row=None, column=None), t)
             rows.append(
                 {
                     "file": problem.file,
-                    "row": where,
+                    "row": place,
                     "column": problem.column or "",
                     "value": _param(problem, "value"),
                     "problem": message,

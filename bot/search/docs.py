@@ -73,6 +73,9 @@ class SessionDoc:
     status: str
     space: SpaceDoc
     url: str | None = None
+    times_known: bool = True  # the result line shows the day only when False
+    permanent_entry: bool = False
+    open_end: bool = False
 
     @property
     def seats_left(self) -> int:
@@ -194,6 +197,7 @@ def load_docs(engine: Engine, *, now: datetime) -> list[SessionDoc]:
             col(ts.topics), col(ts.description), col(ts.starts_at), col(ts.ends_at),
             col(ts.seats), col(ts.seats_taken), col(ts.modality), col(ts.format),
             col(ts.price_eur), col(ts.cpf), col(ts.status), col(ts.url),
+            col(ts.times_known), col(ts.permanent_entry), col(ts.open_end),
             col(sp.id).label("space_id"), col(sp.name).label("space_name"), col(sp.city),
             col(sp.postcode), col(sp.latitude), col(sp.longitude), col(sp.accessible),
             col(sp.external_id).label("space_external_id"),
@@ -238,6 +242,9 @@ def load_docs(engine: Engine, *, now: datetime) -> list[SessionDoc]:
                 status=r.status,
                 space=space,
                 url=r.url,
+                times_known=bool(r.times_known),
+                permanent_entry=bool(r.permanent_entry),
+                open_end=bool(r.open_end),
             )
         )
     return docs
