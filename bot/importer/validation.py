@@ -39,6 +39,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+# The column a locating warning points at (else the city).
+_WARNED_COLUMN = {"postcode_not_serving": "postcode", "commune_former_insee": "insee"}
 
 
 def validate_tables(tables: list[Table], *, places: Places, log: ProblemLog) -> Validated:
@@ -219,7 +221,7 @@ class _Validator:
                 self.log.warn(
                     c.source.problem(
                         c.row.number,
-                        "postcode" if found.warning.startswith("postcode") else "city",
+                        _WARNED_COLUMN.get(found.warning, "city"),
                         found.warning,
                         **found.params,
                     )

@@ -80,9 +80,12 @@ def test_france_services_list(engine, clock, gazetteer) -> None:
         "FS-2": "14762",  # Vire, now Vire Normandie
         "FS-3": "56091",  # Josselin, though 56800 does not serve it
         "FS-4": "75056",  # Paris 17e Arrondissement, 75017
+        "FS-5": "01138",  # 01039, the former Béon's own code → Culoz-Béon
     }
     assert spaces["FS-1"].name == "France Services Marseille 2e"
-    assert sorted(w.code for w in result.warnings) == [
-        "commune_former_name",
-        "postcode_not_serving",
+    assert sorted((w.code, w.column) for w in result.warnings) == [
+        ("commune_former_insee", "insee_com"),
+        ("commune_former_name", "lib_com"),
+        ("postcode_not_serving", "code_postal"),
     ]
+    assert spaces["FS-5"].city == "Culoz-Béon"  # BEON in capitals: the commune's name

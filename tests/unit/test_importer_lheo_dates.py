@@ -107,3 +107,13 @@ def test_card_and_line_show_days_only_or_permanent_entry() -> None:
     open_end = _card(permanent_entry=True, open_end=True)
     assert "pas de date de fin" in period(t, open_end)
     assert starts(t, open_end) == "entrées permanentes depuis le mardi 2 mars"
+
+
+def test_former_insee_codes_from_the_gazetteer_file(tmp_path) -> None:
+    from bot.importer.former import former_codes
+
+    assert former_codes()["01039"] == "01138"  # Béon, merged into Culoz-Béon
+    assert "14762" not in former_codes()  # Vire kept its code: the current commune has it
+    other = tmp_path / "communes.csv"
+    other.write_text("insee,name\n01001,X\n", encoding="utf-8")
+    assert former_codes(other) == {}  # a file without the columns: no codes, no error
