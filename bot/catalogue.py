@@ -93,8 +93,8 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
         seats=training.seats,
         seats_left=max(training.seats - training.seats_taken, 0),
         cancelled=training.status == SessionStatus.CANCELLED,
-        # Permanent entry: one may join until the end.
-        past=(training.ends_at if training.permanent_entry else training.starts_at) <= now,
+        # Permanent entry too: search, enrolment and waitlist offers all stop at the start.
+        past=training.starts_at <= now,
         space_name=space.name,
         address=space.address,
         postcode=space.postcode,
