@@ -57,6 +57,10 @@ class SessionCard:
     longitude: float
     accessible: bool | None
     pvd: bool = False  # the space is in one of the Petites Villes de Demain
+    times_known: bool = True  # False: the file gave days only (shown without times)
+    permanent_entry: bool = False  # join any day until `ends_at`
+    open_end: bool = False  # permanent entry without an end date (`ends_at`: the horizon)
+    hours: float | None = None  # total hours of the course
 
     @property
     def bookable(self) -> bool:
@@ -91,6 +95,7 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
         seats=training.seats,
         seats_left=max(training.seats - training.seats_taken, 0),
         cancelled=training.status == SessionStatus.CANCELLED,
+        # Permanent entry too: search, enrolment and waitlist offers all stop at the start.
         past=training.starts_at <= now,
         space_name=space.name,
         address=space.address,
@@ -100,6 +105,10 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
         longitude=space.longitude,
         accessible=space.accessible,
         pvd=is_petite_ville_de_demain(space.insee),
+        times_known=training.times_known,
+        permanent_entry=training.permanent_entry,
+        open_end=training.open_end,
+        hours=training.hours,
     )
 
 

@@ -187,6 +187,16 @@ class TrainingSession(SQLModel, table=True):
     description: str = Field(default="", max_length=5000)
     url: str | None = Field(default=None, max_length=500)
     status: str = Field(default=SessionStatus.SCHEDULED, max_length=20)
+    # Dates as LHEO gives them (0005): a feed without times gives days only; the stored
+    # 09:00/17:00 then only order and anchor reminders and are never shown.
+    times_known: bool = Field(default=True, sa_column_kwargs={"server_default": text("true")})
+    # Permanent entry (`modalites-entrees-sorties` = 1): join any day until `ends_at`;
+    # `open_end`: the feed gave no end (99999999), `ends_at` is the import's horizon.
+    permanent_entry: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
+    open_end: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    hours: float | None = None  # total hours of the course (`nombre-heures-total`)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
 

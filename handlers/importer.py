@@ -1,8 +1,8 @@
 """Admins send a data file as a document: a preview with [Importer] [Annuler], then the load.
 
 A refused preview with valid rows offers [Importer les N lignes valides] (the load with
-`skip_invalid`); a problem list too long for
-one message also comes as a CSV document. The file waits in the database under the buttons'
+`skip_invalid`, then the rows skipped come as a CSV document); a problem list too long
+for one message also comes as a CSV document. The file waits in the database under the buttons'
 token (`bot.importer.uploads`), and the chat remembers only the token: [Importer] still works
 after a restart, and the file is validated again with the admin's roles at that moment.
 """
@@ -167,6 +167,14 @@ async def import_answered(update: Update, context: ProxiContext) -> None:
     # What was done is in the summary; the per-id lists belong to the preview ("à créer").
     report = render_report(result, context.language, max_chars=REPORT_MAX_CHARS)
     await edit_or_ignore(query, html.escape(report, quote=False))
+    if result.applied and result.problem_count and update.effective_chat is not None:
+        # The rows skipped, every one with its problem: to fix and send again.
+        await context.bot.send_document(
+            update.effective_chat.id,
+            problems_csv(result, context.language, warnings=False),
+            filename=t("admin.skipped_file_name"),
+            caption=t("admin.skipped_document", count=result.problem_count),
+        )
     if result.applied:
         await after_import(context, result)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from typing import Protocol
 
 from bot.catalogue import SessionCard
 from bot.i18n import Translator
@@ -25,6 +26,44 @@ def when(t: Translator, starts_at: datetime, ends_at: datetime) -> str:
     return t("card.when_multi_day", start=t.datetime(starts_at), end=t.datetime(ends_at))
 
 
+class Dated(Protocol):
+    """A session's dates as the file gave them (`SessionCard`, `SessionDoc`)."""
+
+    @property
+    def starts_at(self) -> datetime: ...
+    @property
+    def ends_at(self) -> datetime: ...
+    @property
+    def times_known(self) -> bool: ...
+    @property
+    def permanent_entry(self) -> bool: ...
+    @property
+    def open_end(self) -> bool: ...
+
+
+def period(t: Translator, dated: Dated) -> str:
+    """The card's "Quand": with times when the file gave them, else the day(s) only; a
+    permanent entry as such ("entrées et sorties permanentes jusqu'au …")."""
+    start, end = t.date(dated.starts_at), t.date(dated.ends_at)
+    if dated.permanent_entry:
+        key = "card.when_permanent_open" if dated.open_end else "card.when_permanent"
+        return t(key, start=start, end=end)
+    if dated.times_known:
+        return when(t, dated.starts_at, dated.ends_at)
+    if start == end:
+        return t("card.when_day", day=start)
+    return t("card.when_days", start=start, end=end)
+
+
+def starts(t: Translator, dated: Dated) -> str:
+    """When a session starts, for a line of a list: its day and time, its day only when the
+    file gave no times, or its permanent entry."""
+    if dated.permanent_entry:
+        key = "search.when_permanent_open" if dated.open_end else "search.when_permanent"
+        return t(key, start=t.date(dated.starts_at), end=t.date(dated.ends_at))
+    return t.datetime(dated.starts_at) if dated.times_known else t.date(dated.starts_at)
+
+
 def price(t: Translator, amount: float | None) -> str | None:
     if amount is None:
         return None
@@ -42,6 +81,8 @@ def card_text(t: Translator, card: SessionCard) -> str:
         details.append(shown)
     if card.cpf:
         details.append(t("card.cpf_yes"))
+    if card.hours:
+        details.append(t("card.hours", hours=t.number(card.hours)))
     if card.accessible is not None:
         details.append(t("card.accessible_yes" if card.accessible else "card.accessible_no"))
     if card.cancelled:
@@ -59,7 +100,7 @@ def card_text(t: Translator, card: SessionCard) -> str:
         "card.text",
         title=html.escape(card.title),
         organisation=html.escape(card.organisation),
-        when=when(t, card.starts_at, card.ends_at),
+        when=period(t, card),
         where=html.escape(
             t(
                 "card.where",

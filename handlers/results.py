@@ -16,6 +16,7 @@ from bot.search.browse import Browse, month_window, page_of
 from bot.search.query import Place
 from bot.search.service import SearchOutcome, SearchResult
 from handlers import buttons
+from handlers.render import starts
 
 FEW_RESULTS = 3  # at most this many: offer an alert too
 TITLE_BUTTON_LENGTH = 38
@@ -141,7 +142,7 @@ def _line(t: Translator, number: int, result: SearchResult) -> str:
         title=html.escape(session.title),
         city=html.escape(session.space.city),
         distance=distance,
-        when=t.datetime(session.starts_at),
+        when=starts(t, session),
         seats=seats,
     )
     if result.other_dates:

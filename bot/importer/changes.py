@@ -47,7 +47,16 @@ _SPACE_OPTIONAL = {
 }
 SPACE_ALWAYS = ("name", "address", "postcode", "city", "insee")
 SPACE_ALL = (*SPACE_ALWAYS, "latitude", "longitude", "accessible", "contact")
-SESSION_ALWAYS = ("title", "organisation_id", "space_id", "starts_at", "ends_at", "seats")
+# times_known always: a file with times (every CSV) makes a date-only session timed again.
+SESSION_ALWAYS = (
+    "title",
+    "organisation_id",
+    "space_id",
+    "starts_at",
+    "ends_at",
+    "seats",
+    "times_known",
+)
 SESSION_OPTIONAL = (
     "topics",
     "modality",
@@ -57,6 +66,9 @@ SESSION_OPTIONAL = (
     "description",
     "url",
     "status",
+    "hours",
+    "permanent_entry",
+    "open_end",
 )
 TUTOR_ALWAYS = ("name", "organisation_id")
 TUTOR_OPTIONAL = ("topics", "active")  # written only when the file has the column

@@ -62,6 +62,10 @@ SESSION_COLUMNS: tuple[Column, ...] = (
     Column("description", False, 5000),
     Column("url", False, 500),
     Column("status", False, 20),
+    Column("hours"),
+    Column("times_known"),
+    Column("permanent_entry"),
+    Column("open_end"),
 )
 TUTOR_COLUMNS: tuple[Column, ...] = (
     Column("tutor_id", True, 100),
@@ -107,6 +111,10 @@ ALIASES: dict[str, str] = {
     "eligible_cpf": "cpf",
     "lien": "url", "site": "url",
     "statut": "status", "etat": "status",
+    "heures": "hours", "nombre_heures": "hours", "nombre_heures_total": "hours",
+    "duree_heures": "hours", "horaires_connus": "times_known",
+    "entrees_sorties_permanentes": "permanent_entry", "entree_permanente": "permanent_entry",
+    "fin_ouverte": "open_end",
     "id_tuteur": "tutor_id", "tuteur_id": "tutor_id", "identifiant_tuteur": "tutor_id",
     "nom_tuteur": "name", "nom_complet": "name",
     "telegram_id": "telegram_user_id", "id_telegram": "telegram_user_id",

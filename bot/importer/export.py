@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.i18n import translator
 from bot.importer.problems import Problem
-from bot.importer.report import describe
+from bot.importer.report import describe, where
 from bot.importer.service import ImportOutcome, ImportResult
 from bot.importer.values import spreadsheet_safe
 
@@ -25,19 +25,23 @@ REPORT_COLUMNS = ("file", "row", "column", "value", "problem", "suggestion", "se
 _KINDS = ("spaces", "sessions", "tutors", "organisations")
 
 
-def problem_rows(outcome: ImportOutcome, language: str = "fr") -> list[dict[str, str]]:
-    """One row per error, then per warning, in the admin's language."""
+def problem_rows(
+    outcome: ImportOutcome, language: str = "fr", *, warnings: bool = True
+) -> list[dict[str, str]]:
+    """One row per error, then per warning (unless `warnings` is False), in the admin's
+    language."""
     t = translator(language)
     rows = []
-    for severity, problems in (("error", outcome.problems), ("warning", outcome.warnings)):
+    kinds = [("error", outcome.problems), ("warning", outcome.warnings if warnings else [])]
+    for severity, problems in kinds:
         for problem in problems:
             row = problem.row
-            where = "" if row is None else t(f"importer.where.{problem.unit}", row=row)
+            place = "" if row is None else where(problem, t)
             message = describe(replace(problem, file="", row=None, column=None), t)
             rows.append(
                 {
                     "file": problem.file,
-                    "row": where,
+                    "row": place,
                     "column": problem.column or "",
                     "value": _param(problem, "value"),
                     "problem": message,
@@ -53,12 +57,13 @@ def _param(problem: Problem, name: str) -> str:
     return "" if value is None else str(value)
 
 
-def problems_csv(outcome: ImportOutcome, language: str = "fr") -> bytes:
-    """Every problem as CSV (UTF-8 with BOM, which Excel opens with the accents right)."""
+def problems_csv(outcome: ImportOutcome, language: str = "fr", *, warnings: bool = True) -> bytes:
+    """Every problem as CSV (UTF-8 with BOM, which Excel opens with the accents right); after
+    a partial import, `warnings=False` gives the rows skipped and why."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, REPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    for row in problem_rows(outcome, language):
+    for row in problem_rows(outcome, language, warnings=warnings):
         writer.writerow({key: spreadsheet_safe(text) for key, text in row.items()})
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 

@@ -1,7 +1,8 @@
 """Which commune a place is in: INSEE code first, then the file's coordinates (when they fall
 in or near the commune the file names), then postcode + town name.
 
-Real place lists bring CEDEX and special postcodes, Paris/Lyon/Marseille arrondissements
+A former commune's own INSEE code (`former.py`) finds the commune it was merged into, with
+a warning. Real place lists bring CEDEX and special postcodes, Paris/Lyon/Marseille arrondissements
 ("Marseille 2e", "Paris 17e Arrondissement", 75017, 13202), former names of merged communes
 and postcodes that do not serve the commune: when the name or the INSEE code is unambiguous
 the place is found and a warning says how (never a refusal).
@@ -17,6 +18,7 @@ from typing import Protocol
 
 from bot.gazetteer import Commune, Resolution, normalize
 from bot.gazetteer.communes import strip_article
+from bot.importer.former import former_codes
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +69,7 @@ def locate(
 ) -> Located | None:
     """The commune of a place, with a warning when it was found despite its postcode."""
     town = clean_town(city)
-    commune = _by_insee(places, insee) if insee else None
+    commune, former = _by_insee(places, insee) if insee else (None, None)
     by = "INSEE"
     if commune is None and point is not None:
         commune, by = _by_point(places, point, postcode, town), "coordinates"
@@ -81,15 +83,24 @@ def locate(
     if postcode not in commune.postcodes and places.by_postcode(postcode):
         params = {"postcode": postcode, "commune": commune.label, "by": by}
         return Located(commune, "postcode_not_serving", params)
+    if former is not None:
+        return Located(
+            commune, "commune_former_insee", {"insee": former, "commune": commune.label}
+        )
     return _named(commune, town)
 
 
-def _by_insee(places: Places, insee: str) -> Commune | None:
+def _by_insee(places: Places, insee: str) -> tuple[Commune | None, str | None]:
+    """The commune of an INSEE code (an arrondissement's is its city's), and the code when
+    it was a former commune's (merged into the commune returned)."""
     code = insee.strip().upper()
     for prefix, commune in _ARRONDISSEMENTS:
         if code.startswith(prefix) and code != commune:
             code = commune
-    return places.by_insee(code)
+    found = places.by_insee(code)
+    if found is None and code in former_codes():
+        return places.by_insee(former_codes()[code]), code
+    return found, None
 
 
 def _by_point(

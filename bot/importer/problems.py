@@ -27,6 +27,9 @@ class Problem:
     code: str
     params: Mapping[str, object] = field(default_factory=dict)
     unit: str = LINE
+    # LHEO: the `numero` of the session (or of the place's action); `column` is then the
+    # element path (`formation/action/session/periode/debut`).
+    position: str | None = None
 
 
 class FileProblem(Exception):

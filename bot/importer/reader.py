@@ -50,6 +50,7 @@ MAX_XLSX_UNCOMPRESSED = 300 * 1024 * 1024
 MAX_XLSX_SHARED_STRINGS = 64 * 1024 * 1024
 MAX_COLUMNS = 256  # columns read per sheet: a declared width of 16,384 is not padded to
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _PLAIN = (str, int, float, bool, datetime, date, time)
 
 
@@ -177,6 +178,9 @@ def _xlsx_sheets(
     formula counts; a damaged or oversized workbook is refused here, before any row is read."""
     from openpyxl import load_workbook
 
+    from bot.importer import xlsxsize
+
+    xlsxsize.install()  # a sheet without <dimension> is not parsed whole when opened
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_inflated_sizes(archive)
@@ -192,7 +196,10 @@ def _xlsx_sheets(
             chosen = [title for title in sheets if kind_of_name(title)] or list(sheets)[:1]
             for title in chosen:  # a declared dimension beyond the limit: refused unread
                 check_row_count(declared[title] or 0, 1)
-            formulas = {title: _count_formulas(archive, sheets[title][0]) for title in chosen}
+            formulas = {}
+            for title in chosen:
+                formulas[title], rows = _scan_sheet(archive, sheets[title][0])
+                check_row_count(rows, 1)  # more <row> elements than the limit: refused unread
     except FileProblem:
         raise
     except Exception as exc:  # openpyxl raises many kinds of errors for a damaged file
@@ -220,21 +227,24 @@ def _has_content(ws: object) -> bool:
     return bool(max_row and max_col and (max_row > 1 or max_col > 1))
 
 
-def _count_formulas(archive: zipfile.ZipFile, path: str | None) -> int:
-    """Formula cells of a sheet (`<f>` elements), or -1 when the sheet cannot be found."""
+def _scan_sheet(archive: zipfile.ZipFile, path: str | None) -> tuple[int, int]:
+    """Formula cells (`<f>` elements; -1 when the sheet cannot be found) and `<row>` elements
+    of a sheet, in one streamed pass: a sheet of millions of rows that declares no size is
+    refused here in seconds, before openpyxl parses a row."""
     if path is None:
-        return -1
+        return -1, 0
     try:
         stream = archive.open(path.lstrip("/"))
     except KeyError:
-        return -1
-    count, tail = 0, b""
+        return -1, 0
+    formulas, rows, tail = 0, 0, b""
     with stream:  # streamed: a sheet may inflate to hundreds of megabytes
         while chunk := stream.read(1 << 20):
             block = tail + chunk  # the tail: a tag cut in two by the chunking
-            count += sum(1 for m in _FORMULA_TAG.finditer(block) if m.end() > len(tail))
+            formulas += sum(1 for m in _FORMULA_TAG.finditer(block) if m.end() > len(tail))
+            rows += sum(1 for m in _ROW_TAG.finditer(block) if m.end() > len(tail))
             tail = block[-64:]
-    return count
+    return formulas, rows
 
 
 def _sheet_records(

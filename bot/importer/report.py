@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.i18n import Translator, translator
-from bot.importer.problems import Problem
+from bot.importer.problems import PLACE, SESSION, Problem
 from bot.importer.service import ImportOutcome, ImportPlan, ImportResult
 
 logger = logging.getLogger(__name__)
@@ -73,19 +73,33 @@ def describe(problem: Problem, t: Translator, *, with_file: bool = True) -> str:
     # Sizes and prices in the language's style ("20,5 Mo"); ids and row numbers stay as is.
     params = {k: t.number(x) if isinstance(x, float) else x for k, x in problem.params.items()}
     if "first_row" in params:  # where the duplicated id was seen first
-        where = t(f"importer.where.{params.pop('first_unit', 'line')}", row=params["first_row"])
-        params["first"] = t("importer.where.first", file=params["first_file"], where=where)
+        first = t(f"importer.where.{params.pop('first_unit', 'line')}", row=params["first_row"])
+        params["first"] = t("importer.where.first", file=params["first_file"], where=first)
     message = t(f"importer.problem.{problem.code}", **params)
     location = []
     if problem.file and (with_file or problem.row is None):
         location.append(problem.file)
     if problem.row is not None:
-        location.append(t(f"importer.where.{problem.unit}", row=problem.row))
+        location.append(where(problem, t))
     if problem.column:
-        location.append(t("importer.where.column", column=problem.column))
+        location.append(column(problem, t))
     if not location:
         return message
     return t("importer.problem_line", location=", ".join(location), message=message)
+
+
+def where(problem: Problem, t: Translator) -> str:
+    """ "ligne 14", or for LHEO "session « S-12 » (n° 3)" (its `numero` when it has one)."""
+    if problem.position:
+        return t(f"importer.where.{problem.unit}_numero", row=problem.row, numero=problem.position)
+    return t(f"importer.where.{problem.unit}", row=problem.row)
+
+
+def column(problem: Problem, t: Translator) -> str:
+    """ "colonne « seats »", or for LHEO "élément « formation/action/session/periode/debut »"."""
+    if problem.unit in (SESSION, PLACE):
+        return t("importer.where.element", path=problem.column)
+    return t("importer.where.column", column=problem.column)
 
 
 def problem_lines(

@@ -36,6 +36,9 @@ class Table:
     unit: str = LINE
     sheet: str | None = None
     kind_hint: Kind | None = None
+    # Row number and contract column → (position, element path): LHEO tables name their
+    # values by `numero` and path, not by the CSV-like columns they are read into.
+    element: Callable[[int, str | None], tuple[str | None, str | None]] | None = None
 
     def rows(self) -> Iterator[Row]:
         """The data rows, read lazily; may raise FileProblem when the file is damaged."""

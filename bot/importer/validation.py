@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 
 from bot.gazetteer import Commune, normalize
 from bot.importer import values as v
@@ -21,90 +19,28 @@ from bot.importer.columns import ColumnMap, Kind, map_columns
 from bot.importer.locate import Located, Places, clean_town, locate
 from bot.importer.problems import PLACE, BadValue, FileProblem, Problem, ProblemLog
 from bot.importer.reader import Row, Table
+from bot.importer.records import (
+    SessionRecord,
+    Source,
+    SpaceRecord,
+    TutorRecord,
+    Validated,
+)
+
+__all__ = [
+    "SessionRecord",
+    "Source",
+    "SpaceRecord",
+    "TutorRecord",
+    "Validated",
+    "validate_tables",
+]
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """The table records come from: to point problems found later at the right cell."""
-
-    file: str
-    unit: str
-    columns: ColumnMap
-
-    def header(self, name: str) -> str:
-        return self.columns.headers.get(name, name)
-
-    def problem(self, row: int | None, name: str | None, code: str, **params: object) -> Problem:
-        column = self.header(name) if name else None
-        return Problem(self.file, row, column, code, params, self.unit)
-
-
-@dataclass(slots=True)
-class SpaceRecord:
-    source: Source
-    row: int
-    space_id: str
-    name: str
-    address: str
-    postcode: str
-    city: str
-    insee: str | None
-    latitude: float
-    longitude: float
-    accessible: bool | None
-    contact: str | None
-
-
-@dataclass(slots=True)
-class SessionRecord:
-    source: Source
-    row: int
-    session_id: str
-    title: str
-    organisation: str
-    space_id: str
-    starts_at: datetime
-    ends_at: datetime
-    seats: int
-    topics: str
-    modality: str
-    format: str
-    price_eur: float | None
-    cpf: bool
-    description: str
-    url: str | None
-    status: str
-
-
-@dataclass(slots=True)
-class TutorRecord:
-    source: Source
-    row: int
-    tutor_id: str
-    name: str
-    organisation: str
-    topics: str
-    telegram_user_id: int | None  # None: the file says nothing (an existing link is kept)
-    active: bool
-
-    @property
-    def first_name(self) -> str:
-        """What a Telegram account created for this tutor is called until its owner writes."""
-        return self.name.split()[0]  # `name` is required: never blank
-
-
-@dataclass(slots=True)
-class Validated:
-    spaces: list[SpaceRecord] = field(default_factory=list)
-    sessions: list[SessionRecord] = field(default_factory=list)
-    tutors: list[TutorRecord] = field(default_factory=list)
-    # Every space id of the load, valid row or not: a session pointing at a space whose row
-    # has an error gets no second, misleading "unknown space" error.
-    space_ids: set[str] = field(default_factory=set)
+# The column a locating warning points at (else the city).
+_WARNED_COLUMN = {"postcode_not_serving": "postcode", "commune_former_insee": "insee"}
 
 
 def validate_tables(tables: list[Table], *, places: Places, log: ProblemLog) -> Validated:
@@ -127,7 +63,7 @@ def validate_tables(tables: list[Table], *, places: Places, log: ProblemLog) -> 
     for kind in (Kind.SPACES, Kind.SESSIONS, Kind.TUTORS):
         for table, columns in mapped:
             if columns.kind is kind:
-                validator.table(table, Source(table.file, table.unit, columns))
+                validator.table(table, Source(table.file, table.unit, columns, table.element))
     return validator.result
 
 
@@ -285,7 +221,7 @@ class _Validator:
                 self.log.warn(
                     c.source.problem(
                         c.row.number,
-                        "postcode" if found.warning.startswith("postcode") else "city",
+                        _WARNED_COLUMN.get(found.warning, "city"),
                         found.warning,
                         **found.params,
                     )
@@ -315,6 +251,7 @@ class _Validator:
         description = c.get("description", v.text, 5000) or ""
         url = c.get("url", v.url, 500)
         status = c.get("status", v.status) or "scheduled"
+        extra = _session_extra(c)
         if session_id:
             self._duplicate(c, "session_id", session_id, self._first_session)
         if starts_at and ends_at and ends_at <= starts_at:
@@ -347,6 +284,7 @@ class _Validator:
                 description=share(description),
                 url=url,
                 status=status,
+                **extra,
             )
         )
 
@@ -386,6 +324,24 @@ class _Validator:
                 active=True if active is None else active,
             )
         )
+
+
+class _Extra(TypedDict):
+    times_known: bool
+    permanent_entry: bool
+    open_end: bool
+    hours: float | None
+
+
+def _session_extra(c: _Cells) -> _Extra:
+    """What LHEO says beyond the contract: days only, permanent entry, open end, hours."""
+    times_known = c.get("times_known", v.yes_no)
+    return {
+        "times_known": True if times_known is None else times_known,
+        "permanent_entry": c.get("permanent_entry", v.yes_no) or False,
+        "open_end": c.get("open_end", v.yes_no) or False,
+        "hours": c.get("hours", v.hours),
+    }
 
 
 def _point(

@@ -215,6 +215,18 @@ def price(value: Cell) -> float:
     return round(number, 2)
 
 
+MAX_HOURS = 10_000  # a two-year full-time course is about 3,200 hours
+
+
+def hours(value: Cell) -> float:
+    """A course's total hours ("35", "10,5", "35 h"), from 0 to MAX_HOURS."""
+    raw = value.casefold().rstrip(" h").replace("heures", "") if isinstance(value, str) else value
+    number = _number(raw)
+    if number is None or not 0 <= number <= MAX_HOURS:
+        raise BadValue("hours_invalid", value=shown(value), max=MAX_HOURS)
+    return round(number, 1)
+
+
 _DIGITS = re.compile(r"\d{1,18}")
 # Telegram user ids have at most 52 significant bits: anything larger is a typo.
 MAX_TELEGRAM_ID = 2**52 - 1

@@ -85,6 +85,9 @@ class SessionDoc:
     status: str
     space: SpaceDoc
     url: str | None = None
+    times_known: bool = True  # the result line shows the day only when False
+    permanent_entry: bool = False
+    open_end: bool = False
 
     @property
     def seats_left(self) -> int:
@@ -177,6 +180,7 @@ def session_statement(now: datetime, *conditions: Any) -> Select[*tuple[Any, ...
             col(ts.topics), col(ts.description), col(ts.starts_at), col(ts.ends_at),
             col(ts.seats), col(ts.seats_taken), col(ts.modality), col(ts.format),
             col(ts.price_eur), col(ts.cpf), col(ts.status), col(ts.url),
+            col(ts.times_known), col(ts.permanent_entry), col(ts.open_end),
             col(sp.id).label("space_id"), col(sp.name).label("space_name"), col(sp.city),
             col(sp.postcode), col(sp.latitude), col(sp.longitude), col(sp.accessible),
             col(sp.external_id).label("space_external_id"),
@@ -239,6 +243,9 @@ def load_docs(engine: Engine, *, now: datetime) -> list[SessionDoc]:
             status=r.status,
             space=space_of(r, spaces),
             url=r.url,
+            times_known=bool(r.times_known),
+            permanent_entry=bool(r.permanent_entry),
+            open_end=bool(r.open_end),
         )
         for r in read_rows(engine, session_statement(now))
     ]

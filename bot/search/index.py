@@ -129,6 +129,7 @@ class SearchIndex:
                 r.id, r.external_id, r.starts_at.timestamp(), r.ends_at.timestamp(), r.seats,
                 r.seats_taken, r.modality, r.format, r.price_eur, bool(r.cpf),
                 space_of(r, spaces), r.url,
+                (bool(r.times_known), bool(r.permanent_entry), bool(r.open_end)),
             )  # fmt: skip
             index._add(text, row)
         index._finish()

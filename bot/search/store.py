@@ -50,13 +50,15 @@ class RowValues:
     cpf: bool
     space: SpaceDoc
     url: str | None
+    # How the dates read (LHEO): (times_known, permanent_entry, open_end); rare otherwise.
+    dating: tuple[bool, bool, bool] = (True, False, False)
 
     @classmethod
     def of(cls, doc: SessionDoc) -> RowValues:
         return cls(
             doc.id, doc.external_id, doc.starts_at.timestamp(), doc.ends_at.timestamp(),
             doc.seats, doc.seats_taken, doc.modality, doc.format, doc.price_eur, doc.cpf,
-            doc.space, doc.url,
+            doc.space, doc.url, (doc.times_known, doc.permanent_entry, doc.open_end),
         )  # fmt: skip
 
 
@@ -78,6 +80,7 @@ class Rows:
         self.prices = array("d")  # NaN: no price given
         self.kinds = array("H")  # index into self._kinds: (modality, format)
         self.urls: dict[int, str] = {}
+        self.datings: dict[int, tuple[bool, bool, bool]] = {}  # only rows off the default
         self._id_sorted = array("q")  # ids in order, and their rows: see find()
         self._id_rows = array("l")
         self._kinds: list[tuple[str, str]] = []
@@ -113,6 +116,8 @@ class Rows:
         self.kinds.append(k)
         if row.url:
             self.urls[r] = row.url
+        if row.dating != (True, False, False):
+            self.datings[r] = row.dating
         return r
 
     def finish(self) -> None:
@@ -135,6 +140,7 @@ class Rows:
         """Row ``r`` as the SessionDoc result lists and cards read."""
         modality, fmt = self._kinds[self.kinds[r]]
         price = self.prices[r]
+        times_known, permanent_entry, open_end = self.datings.get(r, (True, False, False))
         return SessionDoc(
             id=self.ids[r], external_id=self.external_ids[r], title=course.title,
             organisation=course.organisation, topics=course.topics,
@@ -143,7 +149,8 @@ class Rows:
             ends_at=datetime.fromtimestamp(self.ends[r], UTC), seats=self.seats[r],
             seats_taken=self.taken[r], modality=modality, format=fmt,
             price_eur=None if math.isnan(price) else price, cpf=bool(self.flags[r] & CPF),
-            status="scheduled", space=space, url=self.urls.get(r),
+            status="scheduled", space=space, url=self.urls.get(r), times_known=times_known,
+            permanent_entry=permanent_entry, open_end=open_end,
         )  # fmt: skip
 
     def sorted_by_start(self, rows: list[int]) -> array[int]:

@@ -13,7 +13,7 @@ from bot.reminders import ReminderView
 from handlers import buttons
 from handlers.notices.base import Message, Obsolete, renderer
 from handlers.notices.sessions import card_of
-from handlers.render import when
+from handlers.render import period
 
 ALERT = "alert_match"
 
@@ -32,7 +32,7 @@ def render_alert(reminder: ReminderView, services: Services, t: Translator) -> M
         query=html.escape(query),
         title=html.escape(card.title),
         city=html.escape(card.city),
-        when=when(t, card.starts_at, card.ends_at),
+        when=period(t, card),
     )
     keyboard = InlineKeyboardMarkup([[buttons.CARD.button(t("alerts.button_open"), card.id)]])
     return Message(text=text, keyboard=keyboard)

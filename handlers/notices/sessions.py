@@ -12,7 +12,7 @@ from bot.context import Services
 from bot.i18n import Translator
 from bot.reminders import ReminderView
 from handlers.notices.base import Message, Obsolete, Venue, renderer
-from handlers.render import when
+from handlers.render import period as render_period
 
 CHANGES = ("session_moved", "session_rescheduled", "session_cancelled")
 # A change to a booked session is urgent (sound, no quiet hours) when the session is close.
@@ -63,7 +63,7 @@ def render_change(reminder: ReminderView, services: Services, t: Translator) -> 
     """A booked session moved, rescheduled or cancelled: what changed, in one message."""
     card = card_of(reminder, services)
     title = html.escape(card.title)
-    period = when(t, card.starts_at, card.ends_at)
+    period = render_period(t, card)
     if reminder.kind == "session_moved":
         place = html.escape(
             t(

@@ -13,7 +13,7 @@ from bot.reminders import ReminderView
 from handlers import buttons
 from handlers.notices.base import Message, Obsolete, renderer
 from handlers.notices.sessions import card_of
-from handlers.render import when
+from handlers.render import period
 
 OFFER = "waitlist_offer"
 LAPSED = "offer_lapsed"
@@ -39,7 +39,7 @@ def render_offer(reminder: ReminderView, services: Services, t: Translator) -> M
     text = t(
         "enrol.offer",
         title=html.escape(card.title),
-        when=when(t, card.starts_at, card.ends_at),
+        when=period(t, card),
         deadline=t.datetime(deadline),
     )
     return Message(text=text, keyboard=keyboard)

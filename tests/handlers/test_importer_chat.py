@@ -67,6 +67,13 @@ async def test_the_valid_rows_of_a_refused_file_can_be_imported(chat, sqlite_eng
     [done] = [e for e in chat.sandbox.transcript(admin.id) if e.message_id == report.message_id]
     assert done.plain.startswith("Import terminé : 1 session créée ; 1 organisme créé.")
     assert "Lignes ignorées :" in done.plain
+    document = chat.last(admin)  # the rows skipped, to fix and send again
+    assert (document.kind, document.file_name) == ("document", FR("admin.skipped_file_name"))
+    lines = document.file_bytes.decode("utf-8-sig").splitlines()
+    assert lines[0] == "file,row,column,value,problem,suggestion,severity"
+    assert len(lines) == 1 + 4  # SEATS-002 to 005: empty, 0, -3, "douze"
+    assert lines[1].startswith("bad_seats.csv,ligne 3,seats,,")
+    assert lines[4].startswith("bad_seats.csv,ligne 6,seats,douze,")
 
 
 async def test_a_file_without_valid_rows_offers_no_button(chat, sqlite_engine) -> None:

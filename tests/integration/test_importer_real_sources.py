@@ -32,7 +32,12 @@ def _rows(engine, model):
 def test_carif_feed_two_places_dates_seats_cpf(engine, clock, gazetteer) -> None:
     result = _load(engine, clock, gazetteer, "carif-2.3.xml")
     assert result.applied, result.problems
-    assert [w.code for w in result.warnings if w.code.startswith("lheo")] == ["lheo_end_open"]
+    horizon = [w for w in result.warnings if w.code.startswith("lheo")]
+    assert [w.code for w in horizon] == ["lheo_open_horizon"]  # 17: open end, permanent entry
+    assert (horizon[0].position, horizon[0].column) == (
+        "17",
+        "formation/action/session/periode/fin",
+    )
     spaces = {s.insee: s for s in _rows(engine, Space)}
     assert set(spaces) == {"29233", "56165"}
     quimperle = spaces["29233"]
@@ -43,18 +48,26 @@ def test_carif_feed_two_places_dates_seats_cpf(engine, clock, gazetteer) -> None
     )
     assert (quimperle.latitude, quimperle.longitude) == (47.882108, -3.5526545)
     sessions = sorted(_rows(engine, TrainingSession), key=lambda s: s.external_id)
-    assert len(sessions) == 2  # session 16 in two places; 17 (open end) not loaded
-    assert all(s.external_id.startswith("19290076900014:16@") for s in sessions)
-    first = sessions[0]
+    assert len(sessions) == 4  # sessions 16 and 17, each in two places
+    assert [s.external_id[:18] for s in sessions] == ["19290076900014:16@"] * 2 + [
+        "19290076900014:17@"
+    ] * 2
+    first, open_ended = sessions[0], sessions[2]
     assert (first.seats, first.cpf, first.url) == (10, True, "https://example.org/sessions/16")
     assert first.starts_at.date().isoformat() == "2027-03-01"  # 20270300: the month
+    # No `horaires`: days only; permanent entry until the end the feed gives; 35 hours.
+    assert (first.times_known, first.permanent_entry, first.open_end) == (False, True, False)
+    assert first.ends_at.date().isoformat() == "2027-06-30"
+    assert first.hours == 35
+    assert (open_ended.permanent_entry, open_ended.open_end) == (True, True)
+    assert open_ended.ends_at.date().isoformat() == "2028-08-31"  # 365 days after 2027-09-01
     assert "<" not in first.description
-    assert "Durée : 35 heures" in first.description
-    assert "Entrées et sorties permanentes jusqu'au 30/06/2027" in first.description
+    assert "heures" not in first.description and "permanentes" not in first.description
     assert "- formules\n- tableaux croisés" in first.description
     assert "Attestation de fin de formation" in first.description
     again = _load(engine, clock, gazetteer, "carif-2.3.xml")  # same place: no duplicate
     assert again.applied, again.problems
+    assert again.counts.sessions_unchanged == 4
     assert len(_rows(engine, Space)) == 2
 
 
@@ -67,9 +80,12 @@ def test_france_services_list(engine, clock, gazetteer) -> None:
         "FS-2": "14762",  # Vire, now Vire Normandie
         "FS-3": "56091",  # Josselin, though 56800 does not serve it
         "FS-4": "75056",  # Paris 17e Arrondissement, 75017
+        "FS-5": "01138",  # 01039, the former Béon's own code → Culoz-Béon
     }
     assert spaces["FS-1"].name == "France Services Marseille 2e"
-    assert sorted(w.code for w in result.warnings) == [
-        "commune_former_name",
-        "postcode_not_serving",
+    assert sorted((w.code, w.column) for w in result.warnings) == [
+        ("commune_former_insee", "insee_com"),
+        ("commune_former_name", "lib_com"),
+        ("postcode_not_serving", "code_postal"),
     ]
+    assert spaces["FS-5"].city == "Culoz-Béon"  # BEON in capitals: the commune's name

@@ -186,6 +186,41 @@ def test_xlsx_with_a_far_row_and_no_dimension_is_refused_while_reading() -> None
     assert (problem.code, problem.params) == ("too_many_rows", {"max": tables.MAX_ROWS})
 
 
+def test_xlsx_of_many_rows_without_dimension_is_refused_unread(monkeypatch) -> None:
+    """The 1 MB file inflating to 280 MB (issue 9): no <dimension>, millions of <row>s. The
+    rows are counted in the streamed scan, before openpyxl opens the sheet (which, looking
+    for a <dimension>, used to parse it whole at each opening)."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    monkeypatch.setattr(tables, "MAX_ROWS", 5)
+    row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>' * 20
+    data = _xlsx_bomb(dimension=None)  # the far row becomes 20 rows
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                body = re.sub(rb'<row r="1048576">.*?</row>', row, body)
+            target.writestr(info.filename, body)
+    opened: list[str] = []
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", lambda *a, **k: opened.append("x"))
+    problem = _refused("bomb.xlsx", out.getvalue())
+    assert (problem.code, opened) == ("too_many_rows", [])
+
+
+def test_declared_xlsx_size_is_read_from_the_sheet_head() -> None:
+    from openpyxl import load_workbook
+
+    from bot.importer import xlsxsize
+
+    xlsxsize.install()
+    sheet = load_workbook(io.BytesIO(_xlsx_bomb(dimension="A1:O3")), read_only=True).active
+    assert (sheet.min_row, sheet.min_column, sheet.max_row, sheet.max_column) == (1, 1, 3, 15)
+    sheet = load_workbook(io.BytesIO(_xlsx_bomb(dimension=None)), read_only=True).active
+    assert sheet.max_row is None  # unknown: the rows are streamed and counted
+
+
 def test_xlsx_rows_are_read_over_a_bounded_number_of_columns() -> None:
     rows = read_file("wide.xlsx", _xlsx_bomb(dimension="A1:XFD3")).tables[0].rows()
     first = next(rows)

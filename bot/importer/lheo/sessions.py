@@ -3,15 +3,20 @@
 * id: the session's `numero` (else the action's numero and the session's rank), namespaced by
   the organisation (`SIRET`, else its numero or name): `19290076900014:16`; an action given in
   two places gives each session once per place (`…:16@<place>`);
-* dates: `periode/debut|fin` (see `dates`), hours from an `horaires` extra, else 09:00–17:00
-  Paris; a session whose start is unknown (00000000) or whose end is open (99999999) is not
-  loaded (a warning names it); `AAAAMM00` stands for the month;
+* dates: `periode/debut|fin` (see `dates`), times from an `horaires` extra; without one the
+  session is stored with `times_known` = non (09:00–17:00 Paris only order it and anchor its
+  reminders: it is shown by its days); `AAAAMM00` stands for the month; a session whose start
+  is unknown (00000000) is not loaded, nor one whose end is open (99999999) unless its action
+  has permanent entry (`modalites-entrees-sorties` = 1): it is then loaded until
+  `OPEN_END_HORIZON_DAYS` after its start, flagged `open_end` (shown without an end date),
+  with a warning; every skipped session is named in a warning;
+* permanent entry → `permanent_entry` (shown as "entrées et sorties permanentes jusqu'au …");
+* hours: `nombre-heures-total` of the action → `hours`;
 * seats: a `places` extra, else `nb-places` of the session, else the sum of the action's
   `organisme-financeur/nb-places-financees`, else a default (warned);
 * CPF only when the file says so (an `eligibilite-cpf` extra, or a financer coded "CPF"),
   never from `certifiante`;
-* description: objective, expected results, content (plain text, see `text`), with the total
-  hours (`nombre-heures-total`) and the permanent entry (`modalites-entrees-sorties` = 1);
+* description: objective, expected results, content (plain text, see `text`);
 * url: `url-session`, else `url-action`, else `url-formation`.
 """
 
@@ -20,13 +25,20 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from xml.etree.ElementTree import Element
 
-from bot.i18n import translator
-from bot.importer.columns import SESSION_COLUMNS, SPACE_COLUMNS, Kind
+from bot.importer.columns import SESSION_COLUMNS, SPACE_COLUMNS, Column, Kind
 from bot.importer.lheo.dates import kind_of, read_date
 from bot.importer.lheo.document import parse
 from bot.importer.lheo.places import places_of, text_of
+from bot.importer.lheo.positions import (
+    PLACE_PATHS,
+    SESSION_ELEMENT,
+    SESSION_PATHS,
+    ElementHook,
+    element_of,
+)
 from bot.importer.lheo.text import plain_text
 from bot.importer.problems import PLACE, SESSION, FileProblem, Problem
 from bot.importer.reader import FileContent, Row, Table
@@ -34,7 +46,8 @@ from bot.importer.values import fold
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_HOURS = ("09:00", "17:00")
+DEFAULT_HOURS = ("09:00", "17:00")  # stored, never shown: `times_known` is then "non"
+OPEN_END_HORIZON_DAYS = 365  # a permanent-entry action with an open end: shown for a year
 DEFAULT_SEATS = 12
 MODALITIES = {"0": "presentiel", "1": "blended", "2": "distanciel"}
 RECRUITMENT_CLOSED = {"2": "recruitment_closed", "3": "recruitment_suspended"}
@@ -53,6 +66,7 @@ _HOURS_INFO = {"horaires", "heures", "hours"}
 _CPF_INFO = {"eligibilite cpf", "eligible cpf", "cpf", "eligibilite au cpf"}
 _YES = {"1", "oui", "o", "true", "yes", "vrai"}
 _SKIPPED_DATES = {"unknown": "lheo_start_unknown", "open": "lheo_end_open"}
+_DATE_COLUMNS = {"periode/debut": "start", "periode/fin": "end"}
 Values = dict[str, str | None]
 
 
@@ -62,7 +76,9 @@ class _Offer:
     def __init__(self, name: str) -> None:
         self.name = name
         self.spaces: dict[str, Values] = {}
+        self.place_positions: dict[str, str | None] = {}  # space id → its action's numero
         self.sessions: list[Values] = []
+        self.session_positions: list[str | None] = []  # the session's numero, by row
         self.warnings: list[Problem] = []
         self.default_seats = 0
         self.read = 0  # sessions met, loaded or not: the report's "session n°"
@@ -71,10 +87,11 @@ class _Offer:
         places = places_of(action)
         for place in places:
             self.spaces.setdefault(str(place["space_id"]), place)
+            self.place_positions.setdefault(str(place["space_id"]), action.get("numero"))
         for rank, session in enumerate(action.findall("session"), start=1):
             self.read += 1
             base = _session_id(formation, action, session, action_rank, rank)
-            if self._skipped(session, base):
+            if self._skipped(action, session, base):
                 continue
             where: list[Values | None] = list(places) or [None]
             for at in where:
@@ -86,14 +103,22 @@ class _Offer:
                 )
                 self._add(session, row)
 
-    def _skipped(self, session: Element, base: str) -> bool:
-        """A warning, and True, for a session without a known start or with an open end."""
+    def _skipped(self, action: Element, session: Element, base: str) -> bool:
+        """A warning, and True, for a session without a known start or with an open end (an
+        open end with permanent entry is loaded until the horizon, with a warning)."""
         for path in ("periode/debut", "periode/fin"):
             kind = kind_of(text_of(session, path))
-            if kind in _SKIPPED_DATES:
+            where = (self.name, self.read, SESSION_PATHS[_DATE_COLUMNS[path]])
+            position = base.partition(":")[2]
+            if kind == "open" and _permanent(action):
+                params = {"id": base, "path": f"session/{path}", "days": OPEN_END_HORIZON_DAYS}
+                self.warnings.append(
+                    Problem(*where, "lheo_open_horizon", params, SESSION, position)
+                )
+            elif kind in _SKIPPED_DATES:
                 params = {"id": base, "path": f"session/{path}"}
                 self.warnings.append(
-                    Problem(self.name, self.read, None, _SKIPPED_DATES[kind], params, SESSION)
+                    Problem(*where, _SKIPPED_DATES[kind], params, SESSION, position)
                 )
                 return True
         return False
@@ -102,12 +127,22 @@ class _Offer:
         if row.pop("_default_seats", None):
             self.default_seats += 1
         state = text_of(session, "etat-recrutement")
+        position = str(row["session_id"]).partition(":")[2]
         if state in RECRUITMENT_CLOSED:
             params = {"id": row["session_id"]}
             self.warnings.append(
-                Problem(self.name, self.read, None, RECRUITMENT_CLOSED[state], params, SESSION)
+                Problem(
+                    self.name,
+                    self.read,
+                    f"{SESSION_ELEMENT}/etat-recrutement",
+                    RECRUITMENT_CLOSED[state],
+                    params,
+                    SESSION,
+                    position,
+                )
             )
         self.sessions.append(row)
+        self.session_positions.append(position)
 
     def content(self) -> FileContent:
         if not self.sessions and not self.warnings:
@@ -116,11 +151,11 @@ class _Offer:
             params = {"count": self.default_seats, "seats": DEFAULT_SEATS}
             self.warnings.append(Problem(self.name, None, None, "default_seats", params))
         spaces = list(self.spaces.values())
+        places = element_of(list(self.place_positions.values()), PLACE_PATHS)
+        sessions = element_of(self.session_positions, SESSION_PATHS)
         tables = [
-            _table(self.name, [c.name for c in SPACE_COLUMNS], spaces, Kind.SPACES, PLACE),
-            _table(
-                self.name, [c.name for c in SESSION_COLUMNS], self.sessions, Kind.SESSIONS, SESSION
-            ),
+            _table(self.name, SPACE_COLUMNS, spaces, Kind.SPACES, PLACE, places),
+            _table(self.name, SESSION_COLUMNS, self.sessions, Kind.SESSIONS, SESSION, sessions),
         ]
         return FileContent([t for t in tables if t is not None], self.warnings)
 
@@ -139,7 +174,12 @@ def read_lheo(name: str, data: bytes) -> FileContent:
 
 
 def _table(
-    name: str, headers: list[str], rows: list[Values], kind: Kind, unit: str
+    name: str,
+    columns: tuple[Column, ...],
+    rows: list[Values],
+    kind: Kind,
+    unit: str,
+    element: ElementHook,
 ) -> Table | None:
     if not rows:
         return None
@@ -148,7 +188,8 @@ def _table(
         for number, values in enumerate(rows, start=1):
             yield Row(number, dict(values))
 
-    return Table(name, headers, source, unit=unit, kind_hint=kind)
+    headers = [c.name for c in columns]
+    return Table(name, headers, source, unit=unit, kind_hint=kind, element=element)
 
 
 def _extras(*elements: Element) -> dict[str, str]:
@@ -188,7 +229,8 @@ def _session(
     formation: Element, action: Element, session: Element, place: Values | None
 ) -> Values:
     extras = _extras(session, action)
-    start_hour, end_hour = _hours(extras)
+    start_hour, end_hour, times_known = _hours(extras)
+    start, end = text_of(session, "periode/debut"), text_of(session, "periode/fin")
     seats = _seats(extras, session, action)
     title = text_of(formation, "intitule-formation")
     row: Values = {
@@ -196,8 +238,8 @@ def _session(
         "title": _cut(title, 300),
         "organisation": _organisation(formation),
         "space_id": place["space_id"] if place else None,
-        "start": _moment(text_of(session, "periode/debut"), start_hour, end=False),
-        "end": _moment(text_of(session, "periode/fin"), end_hour, end=True),
+        "start": _moment(start, start_hour, end=False),
+        "end": _horizon(start, end_hour) if kind_of(end) == "open" else _moment(end, end_hour),
         "seats": seats or str(DEFAULT_SEATS),
         "topics": _topics(formation, title),
         "modality": MODALITIES.get(text_of(action, "modalites-enseignement") or ""),
@@ -209,6 +251,10 @@ def _session(
         or text_of(action, "url-action/urlweb")
         or text_of(formation, "url-formation/urlweb"),
         "status": "scheduled",
+        "hours": text_of(action, "nombre-heures-total"),
+        "times_known": "oui" if times_known else "non",
+        "permanent_entry": "oui" if _permanent(action) else "non",
+        "open_end": "oui" if kind_of(end) == "open" else "non",
     }
     if seats is None:
         row["_default_seats"] = "1"
@@ -241,21 +287,16 @@ def _cpf(extras: dict[str, str], action: Element) -> bool:
     return any(fold(code or "") == "cpf" for code in codes)
 
 
+def _permanent(action: Element) -> bool:
+    return text_of(action, "modalites-entrees-sorties") == "1"
+
+
 def _description(formation: Element, action: Element, session: Element) -> str:
-    t = translator("fr")
-    facts = []
-    hours = text_of(action, "nombre-heures-total")
-    if hours:
-        facts.append(t("importer.lheo.hours", hours=hours))
-    if text_of(action, "modalites-entrees-sorties") == "1":
-        end = read_date(text_of(session, "periode/fin"), end=True)
-        until = end.day.strftime("%d/%m/%Y") if end else ""
-        facts.append(t("importer.lheo.permanent", until=until))
     parts = [
         plain_text(_raw(formation, tag))
         for tag in ("objectif-formation", "resultats-attendus", "contenu-formation")
     ]
-    return "\n\n".join(p for p in ["\n".join(facts), *parts] if p)
+    return "\n\n".join(p for p in parts if p)
 
 
 def _raw(element: Element, path: str) -> str | None:
@@ -263,14 +304,15 @@ def _raw(element: Element, path: str) -> str | None:
     return found.text if found is not None else None
 
 
-def _hours(extras: dict[str, str]) -> tuple[str, str]:
-    """Start and end ("09:30") from an `horaires` extra such as "9h30-12h", else the default."""
+def _hours(extras: dict[str, str]) -> tuple[str, str, bool]:
+    """Start and end ("09:30") from an `horaires` extra such as "9h30-12h", and True; else
+    the default hours and False (days only)."""
     hours = next((extras[k] for k in _HOURS_INFO if k in extras), None)
     match = _HOURS.search(hours or "")
     if not match:
-        return DEFAULT_HOURS
+        return (*DEFAULT_HOURS, False)
     h1, m1, h2, m2 = match.groups()
-    return f"{int(h1):02d}:{m1 or '00'}", f"{int(h2):02d}:{m2 or '00'}"
+    return f"{int(h1):02d}:{m1 or '00'}", f"{int(h2):02d}:{m2 or '00'}", True
 
 
 def _organisation(formation: Element) -> str | None:
@@ -279,7 +321,16 @@ def _organisation(formation: Element) -> str | None:
     return next((n for n in names if n and n.strip("-. ")), None)
 
 
-def _moment(day: str | None, hour: str, *, end: bool) -> str | None:
+def _horizon(start: str | None, hour: str) -> str | None:
+    """The stored end of an open-ended permanent entry: `OPEN_END_HORIZON_DAYS` after the
+    start (the start is checked first: an unknown one is skipped)."""
+    first = read_date(start, end=False)
+    if first is None:
+        return start
+    return f"{(first.day + timedelta(days=OPEN_END_HORIZON_DAYS)).isoformat()} {hour}"
+
+
+def _moment(day: str | None, hour: str, *, end: bool = True) -> str | None:
     """A day `20270208` and `09:00` → `2027-02-08 09:00` (`202703 00` → the month's first or
     last day); anything else is passed on as is, to be refused by validation as written."""
     found = read_date(day, end=end)

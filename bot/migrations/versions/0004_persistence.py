@@ -13,7 +13,7 @@ from alembic import op
 
 from bot.models import UTCDateTime
 
-revision: str = "0004_persistence"
+revision: str = "0004"
 down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
