@@ -132,25 +132,26 @@ async def open_card(update: Update, context: ProxiContext) -> None:
         await send_venue(context.bot, chat_of(query), card)
 
 
-async def open_card_from_link(update: Update, context: ProxiContext, payload: str) -> None:
-    """/start s_<id>: the deep link of a poster's QR code opens the card directly."""
+async def open_card_from_link(update: Update, context: ProxiContext, payload: str) -> bool:
+    """/start s_<id>: the deep link of a poster's QR code opens the card directly; False when
+    it leads to no session (/start then answers as for any broken link)."""
     message = update.effective_message
     if message is None:
-        return
+        return True
     # Deep-link payloads come from anywhere: only a plausible id reaches the database.
     # (isascii: "²" and other Unicode digits pass isdigit() but not int()).
     plausible = payload.isascii() and payload.isdigit() and len(payload) <= 9
     session_id = int(payload) if plausible else 0
     card = await load_card(context, session_id) if session_id > 0 else None
     if card is None:
-        await message.reply_text(context.t("card.not_found"))
-        return
+        return False
     others = await _count_other_dates(context, card.id)
     await message.reply_text(
         card_text(context.t, card), reply_markup=card_keyboard(context, card, other_dates=others)
     )
     if card.bookable and card.modality != "distanciel":
         await send_venue(context.bot, message.chat_id, card)
+    return True
 
 
 async def share(update: Update, context: ProxiContext) -> None:

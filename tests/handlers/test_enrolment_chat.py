@@ -170,8 +170,8 @@ async def test_cancelled_session_link_shows_it_cancelled(chat, sqlite_engine, cl
     [card] = await chat.send(chat.user(), f"/start s_{sid}")
     assert "Session annulée." in card.plain
     assert _labels(card) == [FR("card.button_share")]
-    [missing] = await chat.send(chat.user(), "/start s_999999")
-    assert missing.plain == FR("card.not_found")
+    missing, _menu = await chat.send(chat.user(), "/start s_999999")
+    assert missing.plain == FR("start.bad_link")
 
 
 async def test_forgetting_gives_the_seat_to_the_next_learner(chat, sqlite_engine, clock) -> None:
@@ -202,8 +202,8 @@ async def test_an_old_waitlist_button_enrols_when_a_seat_freed(chat, sqlite_engi
 
 async def test_huge_or_forged_ids_get_a_clear_answer(chat, sqlite_engine, clock) -> None:
     anne = chat.user()
-    [reply] = await chat.send(anne, "/start s_99999999999999999999999")
-    assert reply.plain == FR("card.not_found")
+    _, reply = await chat.send(anne, "/start s_99999999999999999999999")
+    assert reply.plain.startswith("Bonjour Anne")
     for data in ("enr:99999999999999999999", "wl:1e5", "card:-1", "cxl:99999999999999999999"):
         await chat.press(anne, message_id=reply.message_id, data=data)
     answers = [text for _, text, _ in chat.sandbox.callback_answers(anne.id)]
