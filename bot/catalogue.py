@@ -1,4 +1,5 @@
-"""What learners and admins see of sessions: cards, their enrolments, enrolled lists."""
+"""What learners see of sessions: cards (with where the reader stands), their enrolments,
+other dates of a course. What admins see (who is enrolled) is in `bot.rosters`."""
 
 from __future__ import annotations
 
@@ -17,12 +18,9 @@ from bot.models import (
     Enrolment,
     EnrolmentStatus,
     Organisation,
-    Role,
-    RoleGrant,
     SessionStatus,
     Space,
     TrainingSession,
-    User,
 )
 
 logger = logging.getLogger(__name__)
@@ -55,14 +53,27 @@ class SessionCard:
     latitude: float
     longitude: float
     accessible: bool | None
+    learner: LearnerSeat | None = None  # the reader's own enrolment, when they have one
 
     @property
     def bookable(self) -> bool:
         return not self.cancelled and not self.past
 
 
-def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCard | None:
-    """The card of a session, or None when it does not exist."""
+@dataclass(frozen=True, slots=True)
+class LearnerSeat:
+    """Where the reader stands on a session: enrolled, waiting (at a position) or offered."""
+
+    enrolment_id: int
+    status: str
+    position: int = 0  # on the waitlist; 0 otherwise
+    offer_expires_at: datetime | None = None
+
+
+def session_card(
+    engine: Engine, *, session_id: int, now: datetime, user_id: int | None = None
+) -> SessionCard | None:
+    """The card of a session (None when it does not exist), with where `user_id` stands."""
     with reading(engine) as session:
         row = session.execute(
             select(TrainingSession, Space, col(Organisation.name))
@@ -70,6 +81,7 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
             .join(Organisation, col(TrainingSession.organisation_id) == col(Organisation.id))
             .where(col(TrainingSession.id) == session_id)
         ).first()
+        learner = _learner_seat(session, session_id, user_id) if user_id else None
     if row is None:
         return None
     training, space, organisation = row
@@ -97,6 +109,26 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
         latitude=space.latitude,
         longitude=space.longitude,
         accessible=space.accessible,
+        learner=learner,
+    )
+
+
+def _learner_seat(session: Session, session_id: int, user_id: int) -> LearnerSeat | None:
+    enrolment = session.scalars(
+        select(Enrolment).where(
+            col(Enrolment.session_id) == session_id,
+            col(Enrolment.user_id) == user_id,
+            col(Enrolment.status) != EnrolmentStatus.CANCELLED,
+        )
+    ).first()
+    if enrolment is None or enrolment.id is None:
+        return None
+    waiting = enrolment.status == EnrolmentStatus.WAITING
+    return LearnerSeat(
+        enrolment_id=enrolment.id,
+        status=enrolment.status,
+        position=_waitlist_position(session, enrolment) if waiting else 0,
+        offer_expires_at=enrolment.offer_expires_at,
     )
 
 
@@ -209,97 +241,6 @@ def enrolment_of(engine: Engine, *, enrolment_id: int, user_id: int) -> MyEnrolm
         offer_expires_at=enrolment.offer_expires_at,
         position=0,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Attendee:
-    name: str
-    username: str | None
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRoster:
-    session_id: int
-    title: str
-    city: str
-    starts_at: datetime
-    seats: int
-    attendees: list[Attendee]
-
-
-def rosters(
-    engine: Engine, *, organisations: frozenset[str] | None, now: datetime, limit: int = 20
-) -> list[SessionRoster]:
-    """Upcoming sessions of these organisations (None: all) with who is enrolled or waiting."""
-    with reading(engine) as session:
-        query = (
-            select(TrainingSession, col(Space.city))
-            .join(Space, col(TrainingSession.space_id) == col(Space.id))
-            .join(Organisation, col(TrainingSession.organisation_id) == col(Organisation.id))
-            .where(
-                col(TrainingSession.status) == SessionStatus.SCHEDULED,
-                col(TrainingSession.ends_at) > now,
-                col(TrainingSession.seats_taken) > 0,
-            )
-            .order_by(col(TrainingSession.starts_at))
-            .limit(limit)
-        )
-        if organisations is not None:
-            query = query.where(col(Organisation.name).in_(sorted(organisations)))
-        result = []
-        for training, city in session.execute(query).all():
-            people = session.execute(
-                select(
-                    col(User.first_name),
-                    col(User.last_name),
-                    col(User.username),
-                    col(Enrolment.status),
-                )
-                .join(User, col(Enrolment.user_id) == col(User.id))
-                .where(
-                    col(Enrolment.session_id) == training.id,
-                    col(Enrolment.status) != EnrolmentStatus.CANCELLED,
-                )
-                .order_by(col(Enrolment.status), col(Enrolment.created_at))
-            ).all()
-            result.append(
-                SessionRoster(
-                    session_id=training.id,
-                    title=training.title,
-                    city=city,
-                    starts_at=training.starts_at,
-                    seats=training.seats,
-                    attendees=[
-                        Attendee(
-                            name=" ".join(p for p in (first, last) if p),
-                            username=username,
-                            status=status,
-                        )
-                        for first, last, username, status in people
-                    ],
-                )
-            )
-    return result
-
-
-def organisation_admins(engine: Engine, *, session_id: int) -> list[tuple[int, str]]:
-    """(user id, language) of the admins of the session's organisation, to tell them news."""
-    with reading(engine) as session:
-        rows = session.execute(
-            select(col(User.id), col(User.language))
-            .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
-            .join(
-                TrainingSession,
-                col(TrainingSession.organisation_id) == col(RoleGrant.organisation_id),
-            )
-            .where(
-                col(TrainingSession.id) == session_id,
-                col(RoleGrant.role) == Role.ORG_ADMIN,
-                col(User.is_active).is_(True),
-            )
-        ).all()
-    return [(user_id, language) for user_id, language in rows]
 
 
 @dataclass(frozen=True, slots=True)

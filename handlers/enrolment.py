@@ -183,17 +183,23 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
     )
     if item is None:
         return
+    waiting = item.status == EnrolmentStatus.WAITING  # leaving the waitlist, not a seat
+    yes = t("mine.button_confirm_leave" if waiting else "mine.button_confirm_cancel")
     keyboard = InlineKeyboardMarkup(
         [
             [
-                buttons.CANCEL_ENROLMENT_YES.button(t("mine.button_confirm_cancel"), enrolment_id),
+                buttons.CANCEL_ENROLMENT_YES.button(yes, enrolment_id),
                 buttons.CANCEL_ENROLMENT_NO.button(t("mine.button_keep")),
             ]
         ]
     )
     await edit_or_ignore(
         query,
-        t("mine.confirm_cancel", title=html.escape(item.title), when=t.datetime(item.starts_at)),
+        t(
+            "mine.confirm_leave" if waiting else "mine.confirm_cancel",
+            title=html.escape(item.title),
+            when=t.datetime(item.starts_at),
+        ),
         reply_markup=keyboard,
     )
 
@@ -218,7 +224,8 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     )
     if outcome is None:
         return
-    await edit_or_ignore(query, t("mine.cancelled", title=html.escape(outcome.title)))
+    left = "mine.left_waitlist" if outcome.was == EnrolmentStatus.WAITING else "mine.cancelled"
+    await edit_or_ignore(query, t(left, title=html.escape(outcome.title)))
     await after_cancel(context, outcome, user.id)
 
 

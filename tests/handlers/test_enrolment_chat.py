@@ -262,3 +262,55 @@ async def test_an_offer_taken_after_its_session_was_cancelled_is_refused(
     with Session(sqlite_engine) as session:
         bruno_row = session.exec(select(Enrolment).where(Enrolment.user_id == 43)).one()
         assert bruno_row.status == "offered"  # nothing taken
+
+
+async def test_a_card_knows_where_its_reader_stands(chat, sqlite_engine, clock) -> None:
+    sid = add_session(sqlite_engine, now=clock.now(), seats=1)
+    anne, bruno = await anne_enrolled_bruno_waiting(chat, sid)
+
+    [enrolled] = await chat.send(anne, f"/start s_{sid}")  # the pin came with the first view
+    assert enrolled.plain.endswith(plain(FR("card.you_enrolled")))
+    assert _labels(enrolled) == [FR("card.button_unenrol"), FR("card.button_share")]
+
+    [waiting] = await chat.send(bruno, f"/start s_{sid}")
+    assert waiting.plain.endswith(plain(FR("card.you_waiting", position=1)))
+    assert _labels(waiting) == [FR("card.button_leave_waitlist"), FR("card.button_share")]
+
+    chloe = chat.user(44, "Chloé")
+    full, _venue = await chat.send(chloe, f"/start s_{sid}")
+    assert "complet" in full.plain and FR("card.you_enrolled") not in full.plain
+    assert _labels(full) == [FR("card.button_waitlist"), FR("card.button_share")]
+
+    # Leaving the waitlist from the card says so (not "your enrolment is cancelled").
+    await chat.press(bruno, label=FR("card.button_leave_waitlist"), message_id=waiting.message_id)
+    [asked] = [e for e in chat.sandbox.transcript(bruno.id) if e.message_id == waiting.message_id]
+    assert asked.plain.startswith("Quitter la liste d'attente de Excel initiation")
+    await chat.press(bruno, label=FR("mine.button_confirm_leave"), message_id=waiting.message_id)
+    assert chat.last(bruno).plain == plain(FR("mine.left_waitlist", title="Excel initiation"))
+
+    # Chloé waits, Anne unenrols from her card: Chloé's card now holds the seat for her.
+    await chat.press(chloe, label=FR("card.button_waitlist"), message_id=full.message_id)
+    await chat.press(anne, label=FR("card.button_unenrol"), message_id=enrolled.message_id)
+    await chat.press(anne, label=FR("mine.button_confirm_cancel"), message_id=enrolled.message_id)
+    assert chat.last(anne).plain == plain(FR("mine.cancelled", title="Excel initiation"))
+    [held] = [m for m in await chat.send(chloe, f"/start s_{sid}") if m.kind == "text"]
+    assert "Une place vous est réservée jusqu'au" in held.plain
+    assert _labels(held) == [
+        FR("enrol.offer_accept"),
+        FR("enrol.offer_decline"),
+        FR("card.button_share"),
+    ]
+
+
+async def test_the_venue_pin_comes_once_per_card(chat, sqlite_engine, clock) -> None:
+    first = add_session(sqlite_engine, now=clock.now())
+    second = add_session(sqlite_engine, now=clock.now(), title="Word initiation")
+    anne = chat.user()
+    assert [m.kind for m in await chat.send(anne, f"/start s_{first}")] == ["text", "venue"]
+    assert [m.kind for m in await chat.send(anne, f"/start s_{first}")] == ["text"]
+    other, venue = await chat.send(anne, f"/start s_{second}")
+    assert venue.kind == "venue"
+    # A card opened from a button (a result, another date) sends no pin it already sent.
+    assert await chat.press(anne, data=f"card:{first}", message_id=other.message_id) == []
+    [shown] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == other.message_id]
+    assert shown.plain.startswith("Excel initiation")
