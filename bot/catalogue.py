@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from bot.db import reading
 from bot.enrolment import NotYourEnrolment
+from bot.geo import haversine_km
 from bot.models import (
     Enrolment,
     EnrolmentStatus,
@@ -249,19 +250,29 @@ class OtherDate:
     starts_at: datetime
     city: str
     seats_left: int
+    distance_km: float | None = None  # from the reader's place, when it is known
+
+
+NEAREST_AMONG = 500  # the soonest other dates sorted by distance (a course has a few dozen)
 
 
 def other_dates(
-    engine: Engine, *, session_id: int, now: datetime, limit: int = 12
+    engine: Engine,
+    *,
+    session_id: int,
+    now: datetime,
+    limit: int = 12,
+    near: tuple[float, float] | None = None,
 ) -> list[OtherDate]:
-    """The same course (title and organisation) at other upcoming dates or places, soonest
-    first: the result list shows one of them, the card leads to the others."""
+    """The same course (title and organisation) at other upcoming dates or places: soonest
+    first, or nearest `near` (latitude, longitude) first, then soonest, with the distance.
+    The result list shows one of them, the card leads to the others."""
     with reading(engine) as session:
         this = session.get(TrainingSession, session_id)
         if this is None:
             return []
         rows = session.execute(
-            select(TrainingSession, col(Space.city))
+            select(TrainingSession, col(Space.city), col(Space.latitude), col(Space.longitude))
             .join(Space, col(TrainingSession.space_id) == col(Space.id))
             .where(
                 col(TrainingSession.title) == this.title,
@@ -271,17 +282,20 @@ def other_dates(
                 col(TrainingSession.starts_at) > now,
             )
             .order_by(col(TrainingSession.starts_at))
-            .limit(limit)
+            .limit(limit if near is None else NEAREST_AMONG)
         ).all()
-    return [
+    found = [
         OtherDate(
             session_id=training.id,
             starts_at=training.starts_at,
             city=city,
             seats_left=max(training.seats - training.seats_taken, 0),
+            distance_km=None if near is None else haversine_km(*near, latitude, longitude),
         )
-        for training, city in rows
+        for training, city, latitude, longitude in rows
     ]
+    found.sort(key=lambda item: (round(item.distance_km or 0.0), item.starts_at))
+    return found[:limit]
 
 
 def offer_of(engine: Engine, *, session_id: int, user_id: int) -> tuple[int, datetime] | None:

@@ -178,12 +178,27 @@ async def _render(
     context.user_data["results"] = [r.session.id for r in outcome.results]
     context.user_data["radius_used"] = outcome.radius_km
     context.user_data["other_topics"] = [fr for fr, _ in found.other_topics]
+    if (place := outcome.place) is not None:  # plain values: user_data may be persisted
+        context.user_data["place"] = {
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "label": place.label,
+        }
     shown = results.render(context.t, browse, outcome, now, found.other_topics)
     if shown.alert:
         context.user_data["alert"] = browse
     if choosing is not None and shown.keyboard is not None:
         return shown.text, results.choosing(context.t, browse, outcome, now, choosing)
     return shown.text, shown.keyboard
+
+
+def learner_place(context: ProxiContext) -> Place | None:
+    """Where the learner is looking: the last place searched around, else the shared point
+    or the home town."""
+    last = (context.user_data or {}).get("place")
+    if last:
+        return Place.from_point(last["latitude"], last["longitude"], last["label"])
+    return _default_place(context)
 
 
 def _default_place(context: ProxiContext) -> Place | None:

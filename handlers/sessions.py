@@ -9,7 +9,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler
 from telegram.helpers import create_deep_linked_url
 
-from bot.catalogue import SessionCard, other_dates, session_card
+from bot.catalogue import OtherDate, SessionCard, other_dates, session_card
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from bot.models import EnrolmentStatus
@@ -24,6 +24,7 @@ from handlers.common import (
     safe_answer,
 )
 from handlers.render import card_text
+from handlers.search import learner_place
 
 logger = logging.getLogger(__name__)
 
@@ -119,40 +120,46 @@ async def _count_other_dates(context: ProxiContext, session_id: int) -> int:
 
 
 async def dates_pressed(update: Update, context: ProxiContext) -> None:
-    """[Autres dates]: the same course at its other dates and places, one button each."""
+    """[Autres dates]: the same course at its other dates and places, one button each, the
+    nearest to the learner's place first (with the distance), else the soonest first."""
     query = update.callback_query
     if query is None or query.data is None:
         return
     services = context.services
     t = context.t
     session_id = buttons.OTHER_DATES.value(query.data)
+    place = learner_place(context)
     found = await call_service(
-        other_dates, services.engine, session_id=session_id, now=services.clock.now()
+        other_dates,
+        services.engine,
+        session_id=session_id,
+        now=services.clock.now(),
+        near=(place.latitude, place.longitude) if place is not None else None,
     )
     if not found:
         await safe_answer(query, t("card.no_other_dates"), show_alert=True)
         return
     await safe_answer(query)
-    rows = [
-        [
-            buttons.CARD.button(
-                t(
-                    "card.other_date",
-                    when=t.datetime(item.starts_at),
-                    city=item.city,
-                    seats=t("card.seats_short", count=item.seats_left)
-                    if item.seats_left
-                    else t("card.full_short"),
-                ),
-                item.session_id,
-            )
-        ]
-        for item in found
-    ]
+    rows = [[buttons.CARD.button(_other_date(t, item), item.session_id)] for item in found]
     rows.append([buttons.CARD.button(t("card.button_back_to_card"), session_id)])
-    await edit_or_ignore(
-        query, t("card.other_dates_title"), reply_markup=InlineKeyboardMarkup(rows)
+    title = (
+        t("card.other_dates_title_near", place=html.escape(place.label))
+        if place is not None
+        else t("card.other_dates_title")
     )
+    await edit_or_ignore(query, title, reply_markup=InlineKeyboardMarkup(rows))
+
+
+def _other_date(t: Translator, item: OtherDate) -> str:
+    """ "Redon (12 km) — mardi 2 mars à 09:00 — 3 places" (the distance when it is known)."""
+    seats = t("card.seats_short", count=item.seats_left) if item.seats_left else t(
+        "card.full_short"
+    )
+    when = t.datetime(item.starts_at)
+    if item.distance_km is None:
+        return t("card.other_date", when=when, city=item.city, seats=seats)
+    km = t.number(round(item.distance_km))
+    return t("card.other_date_near", when=when, city=item.city, km=km, seats=seats)
 
 
 async def send_venue(bot: Bot, chat_id: int, card: SessionCard) -> None:

@@ -6,7 +6,7 @@ from sqlmodel import Session, select
 
 from bot.i18n import translator
 from bot.models import Enrolment, Organisation, RoleGrant, TrainingSession
-from tests.factories import add_session, add_user
+from tests.factories import add_session, add_space, add_user
 from tests.helpers import plain
 
 FR = translator("fr")
@@ -314,3 +314,46 @@ async def test_the_venue_pin_comes_once_per_card(chat, sqlite_engine, clock) -> 
     assert await chat.press(anne, data=f"card:{first}", message_id=other.message_id) == []
     [shown] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == other.message_id]
     assert shown.plain.startswith("Excel initiation")
+
+
+async def test_other_dates_come_nearest_first_with_their_distance(
+    chat, sqlite_engine, clock
+) -> None:
+    now = clock.now()
+    spaces = {
+        city: add_space(sqlite_engine, name=city, city=city, latitude=lat, longitude=lon)
+        for city, lat, lon in [
+            ("Rennes", 48.111, -1.680),
+            ("Redon", 47.650, -2.084),
+            ("Josselin", 47.953, -2.548),
+        ]
+    }
+    first = add_session(sqlite_engine, now=now, title="SST initial")
+    for days, city in [(10, "Rennes"), (20, "Redon"), (30, "Josselin")]:
+        add_session(
+            sqlite_engine,
+            now=now,
+            title="SST initial",
+            starts_in=timedelta(days=days),
+            space_id=spaces[city],
+        )
+    anne = chat.user()
+    card, _ = await chat.send(anne, f"/start s_{first}")
+    await chat.press(anne, label="Autres dates (3)", message_id=card.message_id)
+    [soonest] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == card.message_id]
+    assert soonest.plain == FR("card.other_dates_title")  # no place known: soonest first
+    cities = [b.split(" — ")[1] for b in soonest.button_texts[:3]]
+    assert cities == ["Rennes", "Redon", "Josselin"]
+
+    chat.application.bot_data["services"].search.rebuild(sqlite_engine, now=now)
+    await chat.send(anne, "secourisme près de Redon")  # the learner's place: Redon
+    [card] = await chat.send(anne, f"/start s_{first}")  # the pin came with the first view
+    await chat.press(anne, label="Autres dates (3)", message_id=card.message_id)
+    [nearest] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == card.message_id]
+    assert nearest.plain == plain(FR("card.other_dates_title_near", place="Redon (35)"))
+    assert [b.split(" — ")[0] for b in nearest.button_texts[:3]] == [
+        "Redon (0 km)",
+        "Josselin (48 km)",
+        "Rennes (59 km)",
+    ]
+    assert nearest.button_texts[3] == FR("card.button_back_to_card")
