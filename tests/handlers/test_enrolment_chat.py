@@ -1,15 +1,18 @@
 """Learners open a card, enrol, wait for a seat, cancel; admins see who is enrolled."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.i18n import translator
-from bot.models import Enrolment, Organisation, RoleGrant, TrainingSession
+from bot.models import Enrolment, Organisation, Reminder, RoleGrant, TrainingSession
 from tests.factories import add_session, add_space, add_user
 from tests.helpers import plain
 
 FR = translator("fr")
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def _labels(entry) -> list[str]:
@@ -86,7 +89,8 @@ async def test_waitlist_then_offer_when_a_seat_frees(chat, sqlite_engine, clock)
     assert offer.plain.startswith("Une place s'est libérée pour Excel initiation")
     assert _labels(offer) == [FR("enrol.offer_accept"), FR("enrol.offer_decline")]
     await chat.press(bruno, label=FR("enrol.offer_accept"), message_id=offer.message_id)
-    assert chat.last(bruno).plain == plain(FR("enrol.offer_taken", title="Excel initiation"))
+    assert chat.last(bruno).plain.startswith("Parfait, la place est à vous")
+    assert "Je vous enverrai un rappel le " in chat.last(bruno).plain
     with Session(sqlite_engine) as session:
         statuses = {e.user_id: e.status for e in session.exec(select(Enrolment))}
         assert statuses == {42: "cancelled", 43: "enrolled"}
@@ -357,3 +361,31 @@ async def test_other_dates_come_nearest_first_with_their_distance(
         "Rennes (59 km)",
     ]
     assert nearest.button_texts[3] == FR("card.button_back_to_card")
+
+
+@pytest.mark.parametrize(
+    ("paris_now", "starts_in", "promised"),
+    [
+        # 22:00 for 09:00 next morning: the reminder waits out the quiet hours, until 08:00.
+        ("2026-11-25 22:00", timedelta(hours=11), "un rappel le jeudi 26 novembre à 08:00."),
+        # A week ahead: the day before, at the session's time.
+        ("2026-11-25 10:00", timedelta(days=7), "un rappel le mardi 1er décembre à 10:00."),
+        # 15:00 for 09:00 next morning: the day-before moment is past, it goes out at once.
+        ("2026-11-25 15:00", timedelta(hours=18), "Je vous envoie tout de suite un rappel"),
+    ],
+)
+async def test_the_confirmation_promises_the_reminder_actually_planned(
+    chat, sqlite_engine, clock, paris_now, starts_in, promised
+) -> None:
+    clock.set(datetime.fromisoformat(paris_now).replace(tzinfo=PARIS).astimezone(UTC))
+    sid = add_session(sqlite_engine, now=clock.now(), starts_in=starts_in)
+    anne = chat.user()
+    card, _ = await chat.send(anne, f"/start s_{sid}")
+    await chat.press(anne, label=FR("card.button_enrol"), message_id=card.message_id)
+    [done] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == card.message_id]
+    assert promised in done.plain
+    assert "la veille" not in done.plain
+    with Session(sqlite_engine) as session:
+        [row] = session.exec(select(Reminder).where(Reminder.recipient_id == anne.id)).all()
+    if "tout de suite" not in promised:
+        assert FR.time(row.due_at.replace(tzinfo=UTC)) in promised
