@@ -116,13 +116,13 @@ def _out_of_reach(
 ) -> Answer:
     """Nothing even within the largest radius: no wider search, but the topics taught there,
     the month and modality, and the alert."""
-    topic = _topic(t, browse, outcome)
+    topic = topic_label(t, browse, outcome)
     assert outcome.place is not None
     lines = [
         t(
             "search.none_within_reach",
             topic=topic,
-            place=_around(t, outcome.place),
+            place=around(t, outcome.place),
             radius=_radius(outcome),
         ),
         *_notes(t, browse, outcome),
@@ -147,7 +147,8 @@ def alert_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[buttons.ALERT_NEW.button(t("search.button_alert"))]])
 
 
-def _topic(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
+def topic_label(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
+    """The topic understood, in the reader's language ("Excel", "First aid"), HTML-escaped."""
     labels = outcome.concepts_en if t.language == "en" else outcome.concepts
     return html.escape(", ".join(labels) or browse.request.topic or t("search.everything"))
 
@@ -176,19 +177,19 @@ def _notes(t: Translator, browse: Browse, outcome: SearchOutcome) -> list[str]:
 
 def _nothing(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
     radius = _radius(outcome)
-    topic = _topic(t, browse, outcome)
+    topic = topic_label(t, browse, outcome)
     if radius and outcome.place is not None:
-        place = _around(t, outcome.place)
+        place = around(t, outcome.place)
         return t("search.none_nearby", topic=topic, radius=radius, place=place)
     return t("search.none_anywhere", topic=topic)
 
 
 def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime) -> Answer:
     count = len(outcome.results)
-    topic = _topic(t, browse, outcome)
+    topic = topic_label(t, browse, outcome)
     radius = _radius(outcome)
     if radius and outcome.place is not None:
-        place = _around(t, outcome.place)
+        place = around(t, outcome.place)
         header = t("search.results_header", count=count, topic=topic, place=place, radius=radius)
     else:
         header = t("search.results_header_anywhere", count=count, topic=topic)
@@ -203,7 +204,7 @@ def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetim
     return Answer("\n".join(lines), keyboard, alert=few)
 
 
-def _around(t: Translator, place: Place) -> str:
+def around(t: Translator, place: Place) -> str:
     """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), or "dans
     le département Morbihan (56)"."""
     label = place.label

@@ -187,6 +187,8 @@ async def _render(
     shown = results.render(context.t, browse, outcome, now, found.other_topics)
     if shown.alert:
         context.user_data["alert"] = browse
+        # What [M'alerter] will confirm: the topic understood, not the whole sentence.
+        context.user_data["alert_topic"] = results.topic_label(context.t, browse, outcome)
     if choosing is not None and shown.keyboard is not None:
         return shown.text, results.choosing(context.t, browse, outcome, now, choosing)
     return shown.text, shown.keyboard

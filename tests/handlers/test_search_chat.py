@@ -78,7 +78,8 @@ async def test_off_topic_request_says_so_and_offers_an_alert(loaded, sqlite_engi
     assert reply.plain.startswith("Je n'ai trouvé aucune formation sur")
     assert _labels(reply) == [FR("search.button_alert")]
     [saved] = await chat.press(anne, label=FR("search.button_alert"), message_id=reply.message_id)
-    assert saved.plain.startswith("C'est noté : je vous écrirai")
+    assert saved.plain.startswith("C'est noté, alerte créée")
+    assert "autour de Redon (35), 30 km" in saved.plain
     [listing] = await chat.send(anne, "/alertes")
     assert "plongée sous-marine" in listing.plain
     await chat.press(anne, index=1, message_id=listing.message_id)
