@@ -1,4 +1,5 @@
-"""What learners and admins see of sessions: cards, their enrolments, enrolled lists."""
+"""What learners see of sessions: cards (with where the reader stands), their enrolments,
+other dates of a course. What admins see (who is enrolled) is in `bot.rosters`."""
 
 from __future__ import annotations
 
@@ -14,16 +15,14 @@ from sqlmodel import col
 from bot.db import reading
 from bot.enrolment import NotYourEnrolment
 from bot.gazetteer import is_petite_ville_de_demain
+from bot.geo import haversine_km
 from bot.models import (
     Enrolment,
     EnrolmentStatus,
     Organisation,
-    Role,
-    RoleGrant,
     SessionStatus,
     Space,
     TrainingSession,
-    User,
 )
 
 logger = logging.getLogger(__name__)
@@ -61,14 +60,27 @@ class SessionCard:
     permanent_entry: bool = False  # join any day until `ends_at`
     open_end: bool = False  # permanent entry without an end date (`ends_at`: the horizon)
     hours: float | None = None  # total hours of the course
+    learner: LearnerSeat | None = None  # the reader's own enrolment, when they have one
 
     @property
     def bookable(self) -> bool:
         return not self.cancelled and not self.past
 
 
-def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCard | None:
-    """The card of a session, or None when it does not exist."""
+@dataclass(frozen=True, slots=True)
+class LearnerSeat:
+    """Where the reader stands on a session: enrolled, waiting (at a position) or offered."""
+
+    enrolment_id: int
+    status: str
+    position: int = 0  # on the waitlist; 0 otherwise
+    offer_expires_at: datetime | None = None
+
+
+def session_card(
+    engine: Engine, *, session_id: int, now: datetime, user_id: int | None = None
+) -> SessionCard | None:
+    """The card of a session (None when it does not exist), with where `user_id` stands."""
     with reading(engine) as session:
         row = session.execute(
             select(TrainingSession, Space, col(Organisation.name))
@@ -76,6 +88,7 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
             .join(Organisation, col(TrainingSession.organisation_id) == col(Organisation.id))
             .where(col(TrainingSession.id) == session_id)
         ).first()
+        learner = _learner_seat(session, session_id, user_id) if user_id else None
     if row is None:
         return None
     training, space, organisation = row
@@ -109,6 +122,26 @@ def session_card(engine: Engine, *, session_id: int, now: datetime) -> SessionCa
         permanent_entry=training.permanent_entry,
         open_end=training.open_end,
         hours=training.hours,
+        learner=learner,
+    )
+
+
+def _learner_seat(session: Session, session_id: int, user_id: int) -> LearnerSeat | None:
+    enrolment = session.scalars(
+        select(Enrolment).where(
+            col(Enrolment.session_id) == session_id,
+            col(Enrolment.user_id) == user_id,
+            col(Enrolment.status) != EnrolmentStatus.CANCELLED,
+        )
+    ).first()
+    if enrolment is None or enrolment.id is None:
+        return None
+    waiting = enrolment.status == EnrolmentStatus.WAITING
+    return LearnerSeat(
+        enrolment_id=enrolment.id,
+        status=enrolment.status,
+        position=_waitlist_position(session, enrolment) if waiting else 0,
+        offer_expires_at=enrolment.offer_expires_at,
     )
 
 
@@ -224,115 +257,34 @@ def enrolment_of(engine: Engine, *, enrolment_id: int, user_id: int) -> MyEnrolm
 
 
 @dataclass(frozen=True, slots=True)
-class Attendee:
-    name: str
-    username: str | None
-    status: str
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRoster:
-    session_id: int
-    title: str
-    city: str
-    starts_at: datetime
-    seats: int
-    attendees: list[Attendee]
-
-
-def rosters(
-    engine: Engine, *, organisations: frozenset[str] | None, now: datetime, limit: int = 20
-) -> list[SessionRoster]:
-    """Upcoming sessions of these organisations (None: all) with who is enrolled or waiting."""
-    with reading(engine) as session:
-        query = (
-            select(TrainingSession, col(Space.city))
-            .join(Space, col(TrainingSession.space_id) == col(Space.id))
-            .join(Organisation, col(TrainingSession.organisation_id) == col(Organisation.id))
-            .where(
-                col(TrainingSession.status) == SessionStatus.SCHEDULED,
-                col(TrainingSession.ends_at) > now,
-                col(TrainingSession.seats_taken) > 0,
-            )
-            .order_by(col(TrainingSession.starts_at))
-            .limit(limit)
-        )
-        if organisations is not None:
-            query = query.where(col(Organisation.name).in_(sorted(organisations)))
-        result = []
-        for training, city in session.execute(query).all():
-            people = session.execute(
-                select(
-                    col(User.first_name),
-                    col(User.last_name),
-                    col(User.username),
-                    col(Enrolment.status),
-                )
-                .join(User, col(Enrolment.user_id) == col(User.id))
-                .where(
-                    col(Enrolment.session_id) == training.id,
-                    col(Enrolment.status) != EnrolmentStatus.CANCELLED,
-                )
-                .order_by(col(Enrolment.status), col(Enrolment.created_at))
-            ).all()
-            result.append(
-                SessionRoster(
-                    session_id=training.id,
-                    title=training.title,
-                    city=city,
-                    starts_at=training.starts_at,
-                    seats=training.seats,
-                    attendees=[
-                        Attendee(
-                            name=" ".join(p for p in (first, last) if p),
-                            username=username,
-                            status=status,
-                        )
-                        for first, last, username, status in people
-                    ],
-                )
-            )
-    return result
-
-
-def organisation_admins(engine: Engine, *, session_id: int) -> list[tuple[int, str]]:
-    """(user id, language) of the admins of the session's organisation, to tell them news."""
-    with reading(engine) as session:
-        rows = session.execute(
-            select(col(User.id), col(User.language))
-            .join(RoleGrant, col(RoleGrant.user_id) == col(User.id))
-            .join(
-                TrainingSession,
-                col(TrainingSession.organisation_id) == col(RoleGrant.organisation_id),
-            )
-            .where(
-                col(TrainingSession.id) == session_id,
-                col(RoleGrant.role) == Role.ORG_ADMIN,
-                col(User.is_active).is_(True),
-            )
-        ).all()
-    return [(user_id, language) for user_id, language in rows]
-
-
-@dataclass(frozen=True, slots=True)
 class OtherDate:
     session_id: int
     starts_at: datetime
     city: str
     seats_left: int
+    distance_km: float | None = None  # from the reader's place, when it is known
+
+
+NEAREST_AMONG = 500  # the soonest other dates sorted by distance (a course has a few dozen)
 
 
 def other_dates(
-    engine: Engine, *, session_id: int, now: datetime, limit: int = 12
+    engine: Engine,
+    *,
+    session_id: int,
+    now: datetime,
+    limit: int = 12,
+    near: tuple[float, float] | None = None,
 ) -> list[OtherDate]:
-    """The same course (title and organisation) at other upcoming dates or places, soonest
-    first: the result list shows one of them, the card leads to the others."""
+    """The same course (title and organisation) at other upcoming dates or places: soonest
+    first, or nearest `near` (latitude, longitude) first, then soonest, with the distance.
+    The result list shows one of them, the card leads to the others."""
     with reading(engine) as session:
         this = session.get(TrainingSession, session_id)
         if this is None:
             return []
         rows = session.execute(
-            select(TrainingSession, col(Space.city))
+            select(TrainingSession, col(Space.city), col(Space.latitude), col(Space.longitude))
             .join(Space, col(TrainingSession.space_id) == col(Space.id))
             .where(
                 col(TrainingSession.title) == this.title,
@@ -342,17 +294,20 @@ def other_dates(
                 col(TrainingSession.starts_at) > now,
             )
             .order_by(col(TrainingSession.starts_at))
-            .limit(limit)
+            .limit(limit if near is None else NEAREST_AMONG)
         ).all()
-    return [
+    found = [
         OtherDate(
             session_id=training.id,
             starts_at=training.starts_at,
             city=city,
             seats_left=max(training.seats - training.seats_taken, 0),
+            distance_km=None if near is None else haversine_km(*near, latitude, longitude),
         )
-        for training, city in rows
+        for training, city, latitude, longitude in rows
     ]
+    found.sort(key=lambda item: (round(item.distance_km or 0.0), item.starts_at))
+    return found[:limit]
 
 
 def offer_of(engine: Engine, *, session_id: int, user_id: int) -> tuple[int, datetime] | None:

@@ -28,7 +28,6 @@ from handlers.common import (
     call_service,
     edit_or_ignore,
     pressed,
-    refusal_text,
     refuse,
     safe_answer,
 )
@@ -130,20 +129,21 @@ async def invite_org_chosen(update: Update, context: ProxiContext) -> None:
     )
 
 
-async def redeem(update: Update, context: ProxiContext, token: str) -> None:
-    """/start i_<token>: grant the invited role and show the new commands."""
+async def redeem(update: Update, context: ProxiContext, token: str) -> bool:
+    """/start i_<token>: grant the invited role and show the new commands; False when the
+    invite is unknown, used or expired (/start then answers as for any broken link)."""
     message = update.effective_message
     user = update.effective_user
     if message is None or user is None:
-        return
+        return True
     services = context.services
     try:
         granted = await call_service(
             redeem_invite, services.engine, token=token, user_id=user.id, now=services.clock.now()
         )
-    except InviteInvalid as exc:
-        await message.reply_text(refusal_text(context.t, exc))
-        return
+    except InviteInvalid:
+        logger.info("invite link refused for %s", user.id)
+        return False
     roles = await current_roles(update, context)
     await menu.publish_chat_menu(context.bot, user.id, context.language, roles.names)
     await message.reply_text(
@@ -153,6 +153,7 @@ async def redeem(update: Update, context: ProxiContext, token: str) -> None:
             organisation=html.escape(granted.organisation or ""),
         )
     )
+    return True
 
 
 def handlers() -> Handlers:

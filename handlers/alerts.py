@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.alerts import AlertError, delete_alert, list_alerts, save_alert
 from bot.context import ProxiContext
+from bot.reminders import QUIET_HOURS
 from bot.search.browse import Browse
 from handlers import buttons
 from handlers.common import (
@@ -22,6 +23,7 @@ from handlers.common import (
     reply,
     safe_answer,
 )
+from handlers.results import around
 
 logger = logging.getLogger(__name__)
 
@@ -56,13 +58,16 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
         await refuse(query, t, exc)
         return
     await safe_answer(query)
+    quiet_start, quiet_end = QUIET_HOURS
     await reply(
         query,
         t(
             "alerts.saved",
-            query=html.escape(alert.query),
+            topic=context.user_data.get("alert_topic") or html.escape(browse.request.topic),
+            place=around(t, place),
             radius=alert.radius_km,
-            place=html.escape(alert.place_label),
+            quiet_start=f"{quiet_start:02d}:00",
+            quiet_end=f"{quiet_end:02d}:00",
         ),
     )
 

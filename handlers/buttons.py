@@ -107,6 +107,9 @@ IMPORT = Button("imp", choice("ok", "no", "valid"), TOKEN)  # valid: skip the in
 # -- search results ---------------------------------------------------------------------------
 RESULTS_PAGE = Button("res:p", ID)
 RESULTS_REFINE = Button("res", choice("r", "m", "o", "back"))  # radius, month, modality, back
+RESULTS_RADIUS = Button("res:km", ID)  # a radius chosen among the choices
+RESULTS_MONTH = Button("res:mo", Field(r"\d|asked|all"))  # a month offset, as asked, every date
+RESULTS_TOPIC = Button("res:t", DIGIT)  # one of the other topics taught nearby
 PLACE = Button("plc", INSEE)
 ALERT_NEW = Button("alrt:new")
 ALERT_DELETE = Button("alrt:del", ID)

@@ -28,6 +28,7 @@ from bot.enrolment import (
 )
 from bot.i18n import Translator
 from bot.models import EnrolmentStatus
+from bot.reminders import ReminderView, reminder_promise
 from handlers import buttons
 from handlers.buttons import any_of
 from handlers.common import (
@@ -84,16 +85,27 @@ async def _enrol(
         return
     await safe_answer(query)
     services.search.seats_changed(session_id, taken.seats_taken)
-    await plan_session_reminders(context, session_id, user_id=user_id)
+    planned = await plan_session_reminders(context, session_id, user_id=user_id)
     await edit_or_ignore(
         query,
         t(
             "enrol.done",
             title=html.escape(taken.title),
             when=when(t, taken.starts_at, taken.ends_at),
+            reminder=_reminder_sentence(context, planned),
         ),
     )
     await tell_admins(context, session_id, user_id, "roster.new_enrolment")
+
+
+def _reminder_sentence(context: ProxiContext, planned: list[ReminderView]) -> str:
+    """What the confirmation promises about the reminder: the time of the row planned (quiet
+    hours included), at once, or none."""
+    t = context.t
+    promise = reminder_promise(planned, now=context.services.clock.now())
+    if promise.at is not None:
+        return t("enrol.reminder_at", when=t.datetime(promise.at))
+    return t("enrol.reminder_now" if promise.kind == "now" else "enrol.reminder_none")
 
 
 async def waitlist_pressed(update: Update, context: ProxiContext) -> None:
@@ -183,17 +195,23 @@ async def cancel_pressed(update: Update, context: ProxiContext) -> None:
     )
     if item is None:
         return
+    waiting = item.status == EnrolmentStatus.WAITING  # leaving the waitlist, not a seat
+    yes = t("mine.button_confirm_leave" if waiting else "mine.button_confirm_cancel")
     keyboard = InlineKeyboardMarkup(
         [
             [
-                buttons.CANCEL_ENROLMENT_YES.button(t("mine.button_confirm_cancel"), enrolment_id),
+                buttons.CANCEL_ENROLMENT_YES.button(yes, enrolment_id),
                 buttons.CANCEL_ENROLMENT_NO.button(t("mine.button_keep")),
             ]
         ]
     )
     await edit_or_ignore(
         query,
-        t("mine.confirm_cancel", title=html.escape(item.title), when=t.datetime(item.starts_at)),
+        t(
+            "mine.confirm_leave" if waiting else "mine.confirm_cancel",
+            title=html.escape(item.title),
+            when=t.datetime(item.starts_at),
+        ),
         reply_markup=keyboard,
     )
 
@@ -218,7 +236,8 @@ async def cancel_confirmed(update: Update, context: ProxiContext) -> None:
     )
     if outcome is None:
         return
-    await edit_or_ignore(query, t("mine.cancelled", title=html.escape(outcome.title)))
+    left = "mine.left_waitlist" if outcome.was == EnrolmentStatus.WAITING else "mine.cancelled"
+    await edit_or_ignore(query, t(left, title=html.escape(outcome.title)))
     await after_cancel(context, outcome, user.id)
 
 
@@ -260,8 +279,11 @@ async def offer_answered(update: Update, context: ProxiContext) -> None:
         return
     await safe_answer(query)
     if isinstance(outcome, Taken):
-        await edit_or_ignore(query, t("enrol.offer_taken", title=html.escape(outcome.title)))
-        await plan_session_reminders(context, outcome.session_id, user_id=user.id)
+        planned = await plan_session_reminders(context, outcome.session_id, user_id=user.id)
+        reminder = _reminder_sentence(context, planned)
+        await edit_or_ignore(
+            query, t("enrol.offer_taken", title=html.escape(outcome.title), reminder=reminder)
+        )
         await tell_admins(context, outcome.session_id, user.id, "roster.new_enrolment")
         return
     next_key = "enrol.offer_declined" if outcome.offer else "enrol.offer_declined_free"

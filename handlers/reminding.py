@@ -5,7 +5,12 @@ from __future__ import annotations
 import logging
 
 from bot.context import ProxiContext
-from bot.reminders import SESSION_DAY_BEFORE, cancel_for, schedule_session_day_before
+from bot.reminders import (
+    SESSION_DAY_BEFORE,
+    ReminderView,
+    cancel_for,
+    schedule_session_day_before,
+)
 from handlers import delivery
 from handlers.common import call_service
 
@@ -14,8 +19,9 @@ logger = logging.getLogger(__name__)
 
 async def plan_session_reminders(
     context: ProxiContext, session_id: int, *, user_id: int | None = None
-) -> None:
-    """The day-before reminder of a session, for one learner or all its learners."""
+) -> list[ReminderView]:
+    """The day-before reminder of a session, for one learner or all its learners; returns
+    the rows planned (what a confirmation may promise)."""
     services = context.services
     views = await call_service(
         schedule_session_day_before,
@@ -28,6 +34,7 @@ async def plan_session_reminders(
     if context.job_queue is not None:
         for view in views:
             delivery.arm(context.job_queue, view)
+    return views
 
 
 async def cancel_session_reminders(

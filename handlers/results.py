@@ -1,6 +1,10 @@
 """The result list of a search as a message: the header, notes (typos corrected, radius
 widened), one line per session of the page, and the keyboard (a button per session, pages,
-radius, month, modality, and [M'alerter] when there is little or nothing)."""
+radius, month, modality, and [M'alerter] when there is little or nothing).
+
+[Rayon] and [Mois] open their choices in the same message (`choosing`), the one in use marked;
+nothing within the largest radius offers the alert and the topics taught nearby instead of a
+wider search."""
 
 from __future__ import annotations
 
@@ -12,7 +16,17 @@ from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import Translator
-from bot.search.browse import Browse, month_window, page_of
+from bot.search.browse import (
+    ALL_DATES,
+    ASKED,
+    Browse,
+    Choice,
+    month_choices,
+    month_window,
+    nothing_within_reach,
+    page_of,
+    radius_choices,
+)
 from bot.search.query import Place
 from bot.search.service import SearchOutcome, SearchResult
 from handlers import buttons
@@ -22,6 +36,7 @@ FEW_RESULTS = 3  # at most this many: offer an alert too
 TITLE_BUTTON_LENGTH = 38
 PAGE_SIZE = 5
 PLACE_CHOICES = 8
+CHOICES_PER_ROW = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +48,13 @@ class Answer:
     alert: bool = False
 
 
-def render(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime) -> Answer:
+def render(
+    t: Translator,
+    browse: Browse,
+    outcome: SearchOutcome,
+    now: datetime,
+    other_topics: tuple[tuple[str, str], ...] = (),
+) -> Answer:
     """The answer to a search: a question about the place, nothing found, or the results."""
     if outcome.unknown_place:
         return Answer(t("search.unknown_place", place=html.escape(outcome.unknown_place)))
@@ -47,10 +68,79 @@ def render(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime)
         # The learner's own words (accents and all), not the normalised ones.
         text = t("search.no_topic", topic=html.escape(_shorten(browse.request.text, 60)))
         return Answer(text, alert_keyboard(t), alert=True)
+    if nothing_within_reach(outcome):
+        return _out_of_reach(t, browse, outcome, now, other_topics)
     if not outcome.results:
         text = "\n".join([_nothing(t, browse, outcome), *_notes(t, browse, outcome)])
         return Answer(text, _keyboard(t, browse, outcome, [], now, alert=True), alert=True)
     return _results(t, browse, outcome, now)
+
+
+def choosing(
+    t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime, what: str
+) -> InlineKeyboardMarkup:
+    """The choices of [Rayon] ("r") or [Mois] ("m"), the one in use marked, then [Retour]."""
+    if what == "r":
+        items = [
+            (_marked(t, t("search.choice_km", km=c.value), c), buttons.RESULTS_RADIUS, c)
+            for c in radius_choices(outcome.radius_km)
+        ]
+    else:
+        items = [
+            (_marked(t, _month_choice(t, c), c), buttons.RESULTS_MONTH, c)
+            for c in month_choices(browse, now=now, tz=t.tz)
+        ]
+    made = [button.button(label, c.value) for label, button, c in items]
+    rows = [made[i : i + CHOICES_PER_ROW] for i in range(0, len(made), CHOICES_PER_ROW)]
+    rows.append([buttons.RESULTS_REFINE.button(t("search.button_back_to_list"), "back")])
+    return InlineKeyboardMarkup(rows)
+
+
+def _marked(t: Translator, label: str, choice: Choice) -> str:
+    return t("search.choice_current", label=label) if choice.current else label
+
+
+def _month_choice(t: Translator, choice: Choice) -> str:
+    if choice.value == ASKED:
+        return t("search.choice_asked")
+    if choice.value == ALL_DATES or choice.month_start is None:
+        return t("search.choice_all")
+    return format_date(choice.month_start.astimezone(t.tz), "MMMM", locale=t.locale)
+
+
+def _out_of_reach(
+    t: Translator,
+    browse: Browse,
+    outcome: SearchOutcome,
+    now: datetime,
+    other_topics: tuple[tuple[str, str], ...],
+) -> Answer:
+    """Nothing even within the largest radius: no wider search, but the topics taught there,
+    the month and modality, and the alert."""
+    topic = topic_label(t, browse, outcome)
+    assert outcome.place is not None
+    lines = [
+        t(
+            "search.none_within_reach",
+            topic=topic,
+            place=around(t, outcome.place),
+            radius=_radius(outcome),
+        ),
+        *_notes(t, browse, outcome),
+        t(
+            "search.taught_nearby" if other_topics else "search.alert_offer",
+            topic=topic,
+            button=t("search.button_alert"),
+        ),
+    ]
+    english = t.language == "en"
+    rows = [
+        [buttons.RESULTS_TOPIC.button(en if english else fr, number)]
+        for number, (fr, en) in enumerate(other_topics)
+    ]
+    keyboard = _keyboard(t, browse, outcome, [], now, alert=True, radius=False)
+    rows += [list(row) for row in keyboard.inline_keyboard]
+    return Answer("\n".join(lines), InlineKeyboardMarkup(rows), alert=True)
 
 
 def alert_keyboard(t: Translator) -> InlineKeyboardMarkup:
@@ -58,7 +148,8 @@ def alert_keyboard(t: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[buttons.ALERT_NEW.button(t("search.button_alert"))]])
 
 
-def _topic(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
+def topic_label(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
+    """The topic understood, in the reader's language ("Excel", "First aid"), HTML-escaped."""
     labels = outcome.concepts_en if t.language == "en" else outcome.concepts
     return html.escape(", ".join(labels) or browse.request.topic or t("search.everything"))
 
@@ -87,19 +178,19 @@ def _notes(t: Translator, browse: Browse, outcome: SearchOutcome) -> list[str]:
 
 def _nothing(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
     radius = _radius(outcome)
-    topic = _topic(t, browse, outcome)
+    topic = topic_label(t, browse, outcome)
     if radius and outcome.place is not None:
-        place = _around(t, outcome.place)
+        place = around(t, outcome.place)
         return t("search.none_nearby", topic=topic, radius=radius, place=place)
     return t("search.none_anywhere", topic=topic)
 
 
 def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime) -> Answer:
     count = len(outcome.results)
-    topic = _topic(t, browse, outcome)
+    topic = topic_label(t, browse, outcome)
     radius = _radius(outcome)
     if radius and outcome.place is not None:
-        place = _around(t, outcome.place)
+        place = around(t, outcome.place)
         header = t("search.results_header", count=count, topic=topic, place=place, radius=radius)
     else:
         header = t("search.results_header_anywhere", count=count, topic=topic)
@@ -114,7 +205,7 @@ def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetim
     return Answer("\n".join(lines), keyboard, alert=few)
 
 
-def _around(t: Translator, place: Place) -> str:
+def around(t: Translator, place: Place) -> str:
     """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), or "dans
     le département Morbihan (56)"."""
     label = place.label
@@ -158,6 +249,7 @@ def _keyboard(
     now: datetime,
     *,
     alert: bool,
+    radius: bool = True,
 ) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     for i in indexes:
@@ -174,7 +266,7 @@ def _keyboard(
         nav.append(buttons.RESULTS_PAGE.button(t("search.button_next"), browse.page + 1))
     if nav:
         rows.append(nav)
-    rows.append(_refine_row(t, browse, outcome, now))
+    rows.append(_refine_row(t, browse, outcome, now, radius=radius))
     shown = browse.modality or browse.request.modality  # what the request said, if nothing set
     shown = shown if shown in ("presentiel", "distanciel") else None
     bottom = [buttons.RESULTS_REFINE.button(t(f"search.button_modality_{shown or 'any'}"), "o")]
@@ -185,21 +277,23 @@ def _keyboard(
 
 
 def _refine_row(
-    t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime
+    t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime, *, radius: bool
 ) -> list[InlineKeyboardButton]:
-    """[Rayon : 30 km] (when there is a place) and [Mois]."""
+    """[Rayon : 30 km] (when there is a place, and a choice of radius can help) and [Mois]."""
     row = []
-    if outcome.place is not None:
-        radius = int(outcome.radius_km or 30)
-        row.append(buttons.RESULTS_REFINE.button(t("search.button_radius", radius=radius), "r"))
+    if outcome.place is not None and radius:
+        km = int(outcome.radius_km or 30)
+        row.append(buttons.RESULTS_REFINE.button(t("search.button_radius", radius=km), "r"))
     row.append(buttons.RESULTS_REFINE.button(_month_label(t, browse, now), "m"))
     return row
 
 
 def _month_label(t: Translator, browse: Browse, now: datetime) -> str:
-    if browse.month_offset is None:
-        asked = browse.request.when.start is not None or browse.request.when.end is not None
-        return t("search.button_month_asked" if asked else "search.button_month_any")
-    start, _ = month_window(now, t.tz, browse.month_offset)
+    value = browse.month_in_use()
+    if value == ASKED:
+        return t("search.button_month_asked")
+    if value == ALL_DATES:
+        return t("search.button_month_any")
+    start, _ = month_window(now, t.tz, int(value))
     month = format_date(start.astimezone(t.tz), "MMMM", locale=t.locale)
     return t("search.button_month", month=month)

@@ -8,10 +8,11 @@ import logging
 from telegram import Update
 from telegram.ext import CommandHandler
 
-from bot.catalogue import organisation_admins, rosters, session_card
+from bot.catalogue import session_card
 from bot.context import ProxiContext
 from bot.i18n import translator
 from bot.models import EnrolmentStatus
+from bot.rosters import organisation_admins, rosters
 from bot.users import display_name
 from handlers.admin import current_roles
 from handlers.common import Handlers, call_service, fit_lines, send_to

@@ -20,7 +20,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
-from bot.search.browse import Browse, run
+from bot.search.browse import Browse, answer
 from bot.search.query import Place, SearchRequest, parse_request
 from handlers import buttons, results
 from handlers.buttons import any_of
@@ -94,7 +94,8 @@ async def show(message: Message, context: ProxiContext, browse: Browse) -> None:
 
 
 async def refine(update: Update, context: ProxiContext) -> None:
-    """Page, radius, month, modality, back: search again and edit the same message."""
+    """Page, radius, month, modality, back: search again and edit the same message ([Rayon]
+    and [Mois] open their choices; a choice searches with it)."""
     query = update.callback_query
     if query is None or query.data is None or context.user_data is None:
         return
@@ -103,17 +104,45 @@ async def refine(update: Update, context: ProxiContext) -> None:
         await safe_answer(query, context.t("search.stale"), show_alert=True)
         return
     await safe_answer(query)
-    if buttons.RESULTS_PAGE.matches(query.data):
-        browse = browse.on_page(buttons.RESULTS_PAGE.value(query.data))
-    else:
-        action = buttons.RESULTS_REFINE.value(query.data)
-        if action == "r":
-            browse = browse.next_radius(context.user_data.get("radius_used"))
-        elif action == "m":
-            browse = browse.next_month()
-        elif action == "o":
-            browse = browse.next_modality()
-    text, keyboard = await _render(context, browse)
+    browse, choosing = _refined(browse, query.data)
+    text, keyboard = await _render(context, browse, choosing=choosing)
+    await edit_or_ignore(query, text, reply_markup=keyboard)
+
+
+def _refined(browse: Browse, data: str) -> tuple[Browse, str | None]:
+    """The list after a refinement button, and which choices to show ("r", "m" or None)."""
+    if buttons.RESULTS_PAGE.matches(data):
+        return browse.on_page(buttons.RESULTS_PAGE.value(data)), None
+    if buttons.RESULTS_RADIUS.matches(data):
+        return browse.with_radius(buttons.RESULTS_RADIUS.value(data)), None
+    if buttons.RESULTS_MONTH.matches(data):
+        return browse.with_month(buttons.RESULTS_MONTH.value(data)), None
+    action = buttons.RESULTS_REFINE.value(data)
+    if action == "o":
+        return browse.next_modality(), None
+    return browse, action if action in ("r", "m") else None
+
+
+async def topic_chosen(update: Update, context: ProxiContext) -> None:
+    """One of the topics taught nearby, offered when nothing was found: search it there."""
+    query = update.callback_query
+    if query is None or query.data is None or context.user_data is None:
+        return
+    browse = Browse.from_dict(context.user_data.get("browse"))
+    topics: list[str] = context.user_data.get("other_topics") or []
+    number = buttons.RESULTS_TOPIC.value(query.data)
+    if browse is None or browse.request.place is None or number >= len(topics):
+        await safe_answer(query, context.t("search.stale"), show_alert=True)
+        return
+    await safe_answer(query)
+    services = context.services
+    request = parse_request(
+        topics[number],
+        now=services.clock.now(),
+        tz=services.settings.tz,
+        gazetteer=default_gazetteer(),
+    )
+    text, keyboard = await _render(context, Browse(request.with_place(browse.request.place)))
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
 
@@ -136,22 +165,44 @@ async def place_chosen(update: Update, context: ProxiContext) -> None:
 
 
 async def _render(
-    context: ProxiContext, browse: Browse
+    context: ProxiContext, browse: Browse, *, choosing: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    """Search again (seats and dates are never stale) and remember the list for its buttons."""
+    """Search again (seats and dates are never stale) and remember the list for its buttons;
+    `choosing` shows the choices of [Rayon] ("r") or [Mois] ("m") under the same text."""
     services = context.services
     now = services.clock.now()
-    outcome = await call_service(
-        run, services.search.current, browse, now=now, tz=services.settings.tz
+    found = await call_service(
+        answer, services.search.current, browse, now=now, tz=services.settings.tz
     )
+    outcome = found.outcome
     assert context.user_data is not None
     context.user_data["browse"] = browse.to_dict()
     context.user_data["results"] = [r.session.id for r in outcome.results]
     context.user_data["radius_used"] = outcome.radius_km
-    answer = results.render(context.t, browse, outcome, now)
-    if answer.alert:
+    context.user_data["other_topics"] = [fr for fr, _ in found.other_topics]
+    if (place := outcome.place) is not None:  # plain values: user_data may be persisted
+        context.user_data["place"] = {
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "label": place.label,
+        }
+    shown = results.render(context.t, browse, outcome, now, found.other_topics)
+    if shown.alert:
         context.user_data["alert"] = browse.to_dict()
-    return answer.text, answer.keyboard
+        # What [M'alerter] will confirm: the topic understood, not the whole sentence.
+        context.user_data["alert_topic"] = results.topic_label(context.t, browse, outcome)
+    if choosing is not None and shown.keyboard is not None:
+        return shown.text, results.choosing(context.t, browse, outcome, now, choosing)
+    return shown.text, shown.keyboard
+
+
+def learner_place(context: ProxiContext) -> Place | None:
+    """Where the learner is looking: the last place searched around, else the shared point
+    or the home town."""
+    last = (context.user_data or {}).get("place")
+    if last:
+        return Place.from_point(last["latitude"], last["longitude"], last["label"])
+    return _default_place(context)
 
 
 def _default_place(context: ProxiContext) -> Place | None:
@@ -198,7 +249,16 @@ def handlers() -> Handlers:
     """The result list's buttons (typed requests and shared locations are registered last,
     by `text_handlers`, so that commands and conversations see them first)."""
     return [
-        CallbackQueryHandler(refine, pattern=any_of(buttons.RESULTS_PAGE, buttons.RESULTS_REFINE)),
+        CallbackQueryHandler(
+            refine,
+            pattern=any_of(
+                buttons.RESULTS_PAGE,
+                buttons.RESULTS_REFINE,
+                buttons.RESULTS_RADIUS,
+                buttons.RESULTS_MONTH,
+            ),
+        ),
+        CallbackQueryHandler(topic_chosen, pattern=buttons.RESULTS_TOPIC.pattern),
         CallbackQueryHandler(place_chosen, pattern=buttons.PLACE.pattern),
     ]
 

@@ -37,21 +37,27 @@ async def start(update: Update, context: ProxiContext) -> None:
     if message is None or user is None:
         return
     payload = context.args[0] if context.args else ""
-    if payload.startswith(INVITE_PREFIX):
-        await admin.redeem(update, context, payload.removeprefix(INVITE_PREFIX))
-        return
-    if payload.startswith(sessions.SESSION_LINK_PREFIX):
-        await sessions.open_card_from_link(
-            update, context, payload.removeprefix(sessions.SESSION_LINK_PREFIX)
-        )
-        return
     if payload:
-        # An unknown payload means a bad or old link: say so, then show the menu.
+        if await _follow(update, context, payload):
+            return
+        # A link that leads nowhere (unknown, mistyped, used, expired, a session gone): the
+        # same friendly answer whatever the payload, then the menu.
         await message.reply_text(context.t("start.bad_link"))
     await message.reply_text(
         context.t("start.welcome", name=html.escape(user.first_name)),
         reply_markup=main_menu(context),
     )
+
+
+async def _follow(update: Update, context: ProxiContext, payload: str) -> bool:
+    """Open what a deep link points to; False when it points to nothing."""
+    if payload.startswith(INVITE_PREFIX):
+        return await admin.redeem(update, context, payload.removeprefix(INVITE_PREFIX))
+    if payload.startswith(sessions.SESSION_LINK_PREFIX):
+        return await sessions.open_card_from_link(
+            update, context, payload.removeprefix(sessions.SESSION_LINK_PREFIX)
+        )
+    return False
 
 
 async def help_command(update: Update, context: ProxiContext) -> None:

@@ -43,7 +43,9 @@ from bot.reminders.quiet import PARIS, QUIET_HOURS, quiet_hours_shift, send_time
 from bot.reminders.rows import ReminderView, cancel_for, get, pending, schedule, upcoming
 from bot.reminders.sessions import (
     SESSION_DAY_BEFORE,
+    Promise,
     SessionBrief,
+    reminder_promise,
     schedule_session_day_before,
     session_brief,
 )
@@ -57,6 +59,7 @@ __all__ = [
     "SESSION_DAY_BEFORE",
     "ClaimOutcome",
     "ClaimResult",
+    "Promise",
     "ReminderView",
     "SessionBrief",
     "cancel_for",
@@ -73,6 +76,7 @@ __all__ = [
     "quiet_hours_shift",
     "release_dead",
     "release_for_retry",
+    "reminder_promise",
     "retry_delay",
     "schedule",
     "schedule_session_day_before",

@@ -101,3 +101,22 @@ def schedule_session_day_before(
         if view is not None:
             planned.append(view)
     return planned
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """What an enrolment's confirmation may promise about its reminder, read from the rows
+    actually planned: "at" a time, "now" (due already: it goes out at once), or "none"."""
+
+    kind: str
+    at: datetime | None = None
+
+
+def reminder_promise(planned: list[ReminderView], *, now: datetime) -> Promise:
+    """The promise of the learner's day-before reminder (its row moved by quiet hours, or
+    none at all when the session starts too soon to be worth one)."""
+    due = [view.due_at for view in planned if view.kind == SESSION_DAY_BEFORE]
+    if not due:
+        return Promise("none")
+    when = min(due)
+    return Promise("now") if when <= now else Promise("at", when)

@@ -18,6 +18,7 @@ from bot.plain import from_plain, to_plain
 from bot.search.index import SearchIndex
 from bot.search.query import Place, SearchRequest
 from bot.search.service import IndexSource, SearchOutcome, search
+from bot.search.topics import words
 from bot.search.when import When
 
 logger = logging.getLogger(__name__)
@@ -26,9 +27,21 @@ PAGE_SIZE = 5
 # The list holds the best 50 (10 pages): found without ranking every match of a broad request
 # ("informatique" anywhere); the outcome's total_exact says whether there are more.
 MAX_RESULTS = 50
-RADII = (30, 50, 100)  # the radius button cycles through these (km)
-MONTHS_AHEAD = 4  # the month button cycles: any date, this month, ... 3 months ahead
+RADII = (10, 30, 50, 100)  # the radius choices (km)
+MAX_RADIUS_KM = RADII[-1]  # nothing within it: no wider search is offered
+MONTHS_AHEAD = 4  # the month choices: this month and the next three
 MODALITIES = (None, "presentiel", "distanciel")
+SUGGESTED_TOPICS = 4  # other topics offered when nothing is found within the largest radius
+ASKED, ALL_DATES = "asked", "all"  # the month choices besides the months themselves
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One choice of a refinement ([10 km], [mars], [tous]...) and whether it is in use."""
+
+    value: str  # what its button carries: km, a month offset, "asked" or "all"
+    current: bool
+    month_start: datetime | None = None  # a month choice: the first day of the month (UTC)
 
 
 @dataclass(frozen=True)
@@ -37,25 +50,36 @@ class Browse:
 
     request: SearchRequest
     radius_km: float | None = None  # None: the search's default, widened automatically
-    month_offset: int | None = None  # None: any date (or what the request said)
+    month_offset: int | None = None  # None: what the request said, or any date (any_date)
     modality: str | None = None  # None: what the request said
     page: int = 0
+    any_date: bool = False  # "tous": every date, even when the request named a time
 
-    def next_radius(self, current: float | None) -> Browse:
-        """The next radius after the one in use (30 → 50 → 100 → 30)."""
-        shown = int(current or RADII[0])
-        larger = [r for r in RADII if r > shown]
-        return dataclasses.replace(self, radius_km=larger[0] if larger else RADII[0], page=0)
+    @property
+    def asked_when(self) -> bool:
+        """Whether the request itself named a time ("en mars", "le samedi")."""
+        when = self.request.when
+        return when.start is not None or when.end is not None or bool(when.weekdays)
 
-    def next_month(self) -> Browse:
-        """Any date → this month → next month → ... → any date."""
-        if self.month_offset is None:
-            offset: int | None = 0
-        elif self.month_offset + 1 < MONTHS_AHEAD:
-            offset = self.month_offset + 1
-        else:
-            offset = None
-        return dataclasses.replace(self, month_offset=offset, page=0)
+    def with_radius(self, km: int) -> Browse:
+        """The radius the learner chose (one of RADII; anything else is the nearest one)."""
+        chosen = min(RADII, key=lambda r: abs(r - km))
+        return dataclasses.replace(self, radius_km=chosen, page=0)
+
+    def with_month(self, value: str) -> Browse:
+        """A month offset, "asked" (the request's own time) or "all" (every date)."""
+        if value in (ASKED, ALL_DATES):
+            return dataclasses.replace(
+                self, month_offset=None, any_date=value == ALL_DATES, page=0
+            )
+        offset = min(max(int(value), 0), MONTHS_AHEAD - 1)
+        return dataclasses.replace(self, month_offset=offset, any_date=False, page=0)
+
+    def month_in_use(self) -> str:
+        """The month choice in use: an offset, "asked" or "all"."""
+        if self.month_offset is not None:
+            return str(self.month_offset)
+        return ASKED if self.asked_when and not self.any_date else ALL_DATES
 
     def next_modality(self) -> Browse:
         current = MODALITIES.index(self.modality) if self.modality in MODALITIES else 0
@@ -88,6 +112,33 @@ class Browse:
         return browse
 
 
+def radius_choices(used: float | None) -> list[Choice]:
+    """[10 km] [30 km] [50 km] [100 km], the radius in use marked."""
+    shown = int(used) if used else None
+    return [Choice(str(km), km == shown) for km in RADII]
+
+
+def month_choices(browse: Browse, *, now: datetime, tz: ZoneInfo) -> list[Choice]:
+    """ "comme demandé" (when the request named a time), "tous", then this month and the next
+    ones, the choice in use marked."""
+    current = browse.month_in_use()
+    values = ([ASKED] if browse.asked_when else []) + [ALL_DATES]
+    choices = [Choice(value, value == current) for value in values]
+    for offset in range(MONTHS_AHEAD):
+        start, _ = month_window(now, tz, offset)
+        choices.append(Choice(str(offset), str(offset) == current, month_start=start))
+    return choices
+
+
+def nothing_within_reach(outcome: SearchOutcome) -> bool:
+    """Nothing found within the largest radius: widening further is not offered."""
+    return (
+        not outcome.results
+        and outcome.place is not None
+        and (outcome.radius_km or 0) >= MAX_RADIUS_KM
+    )
+
+
 def month_window(now: datetime, tz: ZoneInfo, offset: int) -> tuple[datetime, datetime]:
     """The calendar month `offset` months after the current one, as aware UTC bounds."""
     local = now.astimezone(tz)
@@ -102,7 +153,9 @@ def month_window(now: datetime, tz: ZoneInfo, offset: int) -> tuple[datetime, da
 def effective_request(browse: Browse, *, now: datetime, tz: ZoneInfo) -> SearchRequest:
     """The request with the learner's refinements applied."""
     request = browse.request
-    if browse.month_offset is not None:
+    if browse.any_date:
+        request = dataclasses.replace(request, when=When())
+    elif browse.month_offset is not None:
         start, end = month_window(now, tz, browse.month_offset)
         when = dataclasses.replace(request.when, start=start, end=end, phrases=())
         request = dataclasses.replace(request, when=when)
@@ -125,6 +178,58 @@ def run(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A search with the refinements, and other topics taught nearby when nothing is."""
+
+    outcome: SearchOutcome
+    other_topics: tuple[tuple[str, str], ...] = ()  # (French, English) concept labels
+
+
+def answer(
+    index: SearchIndex | IndexSource, browse: Browse, *, now: datetime, tz: ZoneInfo
+) -> Answer:
+    """`run`, and when nothing is found within the largest radius, what else is taught there."""
+    outcome = run(index, browse, now=now, tz=tz)
+    restricted = browse.month_in_use() != ALL_DATES  # nothing in that month: not the topic
+    if not nothing_within_reach(outcome) or outcome.no_topic_match or restricted:
+        return Answer(outcome)
+    return Answer(outcome, other_topics(index, browse, now=now, tz=tz))
+
+
+def other_topics(
+    index: SearchIndex | IndexSource, browse: Browse, *, now: datetime, tz: ZoneInfo
+) -> tuple[tuple[str, str], ...]:
+    """What is taught within the largest radius of the place, to offer when the topic asked
+    for is not: the concept of the first topic of the nearest courses (French and English
+    labels), at most SUGGESTED_TOPICS."""
+    request = dataclasses.replace(
+        effective_request(browse, now=now, tz=tz), topic_words=(), when=When()
+    )
+    if not isinstance(index, SearchIndex):  # the index is still building: the request's own
+        index = index.index_for(request, now=now, radius_km=MAX_RADIUS_KM)
+    outcome = search(index, request, now=now, radius_km=MAX_RADIUS_KM, widen=False)
+    found: dict[tuple[str, str], None] = {}
+    for result in sorted(outcome.results, key=lambda r: r.distance_km or 0.0):
+        if (labels := _topic_labels(index, result.session.topics)) is not None:
+            found.setdefault(labels)
+        if len(found) == SUGGESTED_TOPICS:
+            break
+    return tuple(found)
+
+
+def _topic_labels(index: SearchIndex, topics: str) -> tuple[str, str] | None:
+    """The labels of the concept of a course's first topic ("sst" → "SST", "First aid")."""
+    first = topics.split(";")[0].strip()
+    if not first:
+        return None
+    for segment in index.topics.segment(words(first)):
+        if segment.concept is not None:
+            concept = index.topics.concepts[segment.concept]
+            return concept.label, concept.label_en
+    return first, first
+
+
 def page_of(outcome: SearchOutcome, page: int) -> tuple[list[int], bool, bool]:
     """Indexes of the results on `page`, and whether there are pages before and after."""
     start = page * PAGE_SIZE
@@ -135,10 +240,17 @@ def page_of(outcome: SearchOutcome, page: int) -> tuple[list[int], bool, bool]:
 __all__ = [
     "MAX_RESULTS",
     "PAGE_SIZE",
+    "Answer",
     "Browse",
+    "Choice",
     "When",
+    "answer",
     "effective_request",
+    "month_choices",
     "month_window",
+    "nothing_within_reach",
+    "other_topics",
     "page_of",
+    "radius_choices",
     "run",
 ]

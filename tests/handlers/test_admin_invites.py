@@ -41,8 +41,9 @@ async def test_invite_link_grants_the_role_once(chat, sqlite_engine) -> None:
     assert "inviter" in [c["command"] for c in menu]
 
     carl = chat.user(78, "Carl")
-    [refused] = await chat.send(carl, f"/start {link.group(1)}")
-    assert refused.plain == FR("admin.invite_invalid")
+    refused, menu_again = await chat.send(carl, f"/start {link.group(1)}")  # already used
+    assert refused.plain == FR("start.bad_link")
+    assert menu_again.plain.startswith("Bonjour Carl")
 
 
 async def test_org_admin_can_only_invite_tutors(chat, sqlite_engine) -> None:

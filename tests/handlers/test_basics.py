@@ -42,13 +42,27 @@ async def test_names_are_escaped_in_html(chat) -> None:
     assert welcome.plain.startswith("Bonjour <b>Eve</b> & co !")
 
 
-async def test_start_with_unknown_deep_link_says_so_then_welcomes(chat) -> None:
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "zzz_unknown",  # no such kind of link
+        "s_999999",  # a session that does not exist (any more)
+        "s_99999999999999999999999",  # an id no database holds
+        "s_12ab",  # a mistyped session link
+        "s_",  # a link cut short
+        "s_²",  # a Unicode digit
+        "i_notarealtoken",  # an unknown, used or expired invite
+        "i_",
+    ],
+)
+async def test_a_broken_deep_link_gets_the_same_answer_and_the_menu(chat, payload) -> None:
     anne = chat.user()
-    replies = await chat.send(anne, "/start zzz_unknown")
+    replies = await chat.send(anne, f"/start {payload}")
     assert [r.plain for r in replies] == [
         _plain(FR("start.bad_link")),
         _plain(FR("start.welcome", name="Anne")),
     ]
+    assert replies[1].buttons[0][0].text == FR("start.button_search")
 
 
 async def test_help_lists_what_the_bot_does(chat) -> None:

@@ -1,8 +1,9 @@
 """After a load: learners hear about changes to their sessions, alerts find new sessions,
 and day-before reminders follow the sessions."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -10,12 +11,18 @@ from bot.i18n import translator
 from bot.models import Reminder, TrainingSession
 
 FR = translator("fr")
+PARIS = ZoneInfo("Europe/Paris")
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 SUPER_ADMIN = 1000
 DAY_BEFORE = "session_day_before"
 HEADER = (
     "session_id,title,organisation,space_id,start,end,seats,topics,modality,format,"
     "price_eur,cpf,description,url,status\n"
+)
+TRICOT = HEADER + (  # a new session near Mauriac (15200) that a knitting alert waits for
+    "TRI-001,Tricot : premiers points,Cap Compétences Auvergne,esp-mauriac,"
+    "2027-02-03 14:00,2027-02-03 17:00,8,tricot;laine,presentiel,atelier,0,non,"
+    "Un atelier convivial.,https://example.org/tricot,scheduled\n"
 )
 
 
@@ -75,11 +82,7 @@ async def test_new_session_matching_an_alert_is_announced_once(chat, sqlite_engi
     assert FR("search.button_alert") in [b.text for row in reply.buttons for b in row]
     await chat.press(anne, label=FR("search.button_alert"), message_id=reply.message_id)
 
-    new = HEADER + (
-        "TRI-001,Tricot : premiers points,Cap Compétences Auvergne,esp-mauriac,"
-        "2027-02-03 14:00,2027-02-03 17:00,8,tricot;laine,presentiel,atelier,0,non,"
-        "Un atelier convivial.,https://example.org/tricot,scheduled\n"
-    )
+    new = TRICOT
     before = len(chat.sandbox.bot_messages(anne.id))
     await _load(chat, admin, "tricot.csv", new.encode())
     news = chat.sandbox.bot_messages(anne.id)[before:]
@@ -90,6 +93,38 @@ async def test_new_session_matching_an_alert_is_announced_once(chat, sqlite_engi
     # Loading the same file again announces nothing new.
     await _load(chat, admin, "tricot.csv", new.encode())
     assert len(chat.sandbox.bot_messages(anne.id)) == before + 1
+
+
+async def test_an_alert_says_what_it_understood_and_that_nights_wait_for_morning(
+    chat, sqlite_engine, clock
+):
+    admin = chat.user(SUPER_ADMIN, "Admin")
+    await _load(chat, admin, "spaces.csv", (SAMPLE / "spaces.csv").read_bytes())
+    await _load(chat, admin, "sessions.csv", (SAMPLE / "sessions.csv").read_bytes())
+    chat.application.bot_data["services"].search.rebuild(sqlite_engine, now=clock.now())
+
+    anne = chat.user(42, "Anne")
+    [reply] = await chat.send(anne, "je voudrais apprendre le tricot près de 15200 svp")
+    [saved] = await chat.press(anne, label=FR("search.button_alert"), message_id=reply.message_id)
+    assert "Arts et loisirs créatifs, autour de Mauriac (15), 30 km" in saved.plain  # tricot
+    assert "je voudrais" not in saved.plain and "svp" not in saved.plain
+    assert "si cela arrive entre 21:00 et 08:00, mon message attendra 08:00" in saved.plain
+
+    [found] = await chat.send(anne, "excel près de Redon")
+    assert FR("search.button_alert") in [b.text for row in found.buttons for b in row]
+    [saved] = await chat.press(anne, label=FR("search.button_alert"), message_id=found.message_id)
+    assert "Excel, autour de Redon (35), 30 km" in saved.plain
+
+    # A load at 23:00 that matches: the learner hears of it at 08:00, as promised.
+    clock.set(datetime(2026, 11, 25, 23, 0, tzinfo=PARIS).astimezone(UTC))
+    new = TRICOT
+    before = len(chat.sandbox.bot_messages(anne.id))
+    await _load(chat, admin, "tricot.csv", new.encode())
+    assert len(chat.sandbox.bot_messages(anne.id)) == before
+    with Session(sqlite_engine) as session:
+        [match] = session.exec(select(Reminder).where(Reminder.kind == "alert_match")).all()
+    morning = datetime(2026, 11, 26, 8, 0, tzinfo=PARIS).astimezone(UTC)
+    assert match.due_at.replace(tzinfo=UTC) == morning
 
 
 async def test_moved_and_rescheduled_sessions_are_announced(chat, sqlite_engine):

@@ -43,7 +43,7 @@ async def test_an_expired_query_still_takes_the_seat_and_plans_everything(
 @pytest.mark.expect_api_errors("query is too old")
 async def test_an_expired_query_on_a_refusal_is_harmless(chat, sqlite_engine, clock) -> None:
     anne = chat.user()
-    [reply] = await chat.send(anne, "/start s_999999")
+    _, reply = await chat.send(anne, "/start s_999999")
     chat.sandbox.inject_fault("answerCallbackQuery", "query_too_old", times=2)
     await chat.press(anne, message_id=reply.message_id, data="enr:999999")  # refused (alert)
     await chat.press(anne, message_id=reply.message_id, data="zzz")  # stale button
@@ -112,9 +112,10 @@ async def test_flood_control_that_lasts_never_stops_the_start(
 
 
 @pytest.mark.parametrize("payload", ["s_²", "s_" + "9" * 30, "s_", "s_-1", "s_١٢"])
-async def test_malformed_session_links_say_not_found(chat, payload) -> None:
-    [reply] = await chat.send(chat.user(), f"/start {payload}")
-    assert reply.plain == FR("card.not_found")
+async def test_malformed_session_links_say_so_then_show_the_menu(chat, payload) -> None:
+    reply, menu = await chat.send(chat.user(), f"/start {payload}")
+    assert reply.plain == FR("start.bad_link")
+    assert menu.buttons
 
 
 @pytest.mark.parametrize(("latitude", "longitude"), [(999, 2.0), (48.0, -999), (-91, 0)])

@@ -78,7 +78,8 @@ async def test_off_topic_request_says_so_and_offers_an_alert(loaded, sqlite_engi
     assert reply.plain.startswith("Je n'ai trouvé aucune formation sur")
     assert _labels(reply) == [FR("search.button_alert")]
     [saved] = await chat.press(anne, label=FR("search.button_alert"), message_id=reply.message_id)
-    assert saved.plain.startswith("C'est noté : je vous écrirai")
+    assert saved.plain.startswith("C'est noté, alerte créée")
+    assert "autour de Redon (35), 30 km" in saved.plain
     [listing] = await chat.send(anne, "/alertes")
     assert "plongée sous-marine" in listing.plain
     await chat.press(anne, index=1, message_id=listing.message_id)
@@ -93,15 +94,88 @@ async def test_unknown_and_ambiguous_places(loaded) -> None:
     assert unknown.plain == plain(FR("search.unknown_place", place="Tataouine"))
 
 
-async def test_refinement_buttons_edit_the_same_message(loaded) -> None:
+def _edited(chat, user, message_id):
+    [entry] = [e for e in chat.sandbox.transcript(user.id) if e.message_id == message_id]
+    return entry
+
+
+async def test_radius_opens_its_choices_and_a_choice_searches_with_it(loaded) -> None:
     chat = loaded
     anne = chat.user()
     [results] = await chat.send(anne, "bureautique près de Ploërmel")
-    radius_button = next(b for b in _labels(results) if b.startswith("Rayon"))
+    radius_button = FR("search.button_radius", radius=30)
+    assert radius_button in _labels(results)
     assert await chat.press(anne, label=radius_button, message_id=results.message_id) == []
-    [edited] = [e for e in chat.sandbox.transcript(anne.id) if e.message_id == results.message_id]
-    assert edited.edits == 1
-    assert "dans un rayon de 50 km" in edited.plain
+    choices = _edited(chat, anne, results.message_id)
+    assert choices.edits == 1
+    assert _labels(choices) == [
+        "10 km",
+        FR("search.choice_current", label="30 km"),
+        "50 km",
+        "100 km",
+        FR("search.button_back_to_list"),
+    ]
+    await chat.press(anne, label="50 km", message_id=results.message_id)
+    wider = _edited(chat, anne, results.message_id)
+    assert "dans un rayon de 50 km" in wider.plain
+    assert FR("search.button_radius", radius=50) in _labels(wider)
+    radius_now = FR("search.button_radius", radius=50)
+    await chat.press(anne, label=radius_now, message_id=wider.message_id)
+    assert FR("search.choice_current", label="50 km") in _labels(
+        _edited(chat, anne, results.message_id)
+    )
+    await chat.press(anne, label=FR("search.button_back_to_list"), message_id=wider.message_id)
+    back = _edited(chat, anne, results.message_id)
+    assert back.plain == wider.plain and _labels(back) == _labels(wider)
+
+
+async def test_month_opens_as_asked_all_and_the_next_months(loaded, clock) -> None:
+    chat = loaded
+    anne = chat.user()
+    [march] = await chat.send(anne, "excel près de Ploërmel en mars")
+    await chat.press(anne, label=FR("search.button_month_asked"), message_id=march.message_id)
+    choices = _labels(_edited(chat, anne, march.message_id))
+    assert choices[:2] == [
+        FR("search.choice_current", label=FR("search.choice_asked")),
+        FR("search.choice_all"),
+    ]
+    assert len(choices) == 2 + 4 + 1  # as asked, all, this month and the next three, back
+    assert choices[-1] == FR("search.button_back_to_list")
+    await chat.press(anne, label=FR("search.choice_all"), message_id=march.message_id)
+    every = _edited(chat, anne, march.message_id)
+    assert FR("search.button_month_any") in _labels(every)
+    # Without a time in the request there is no "as asked", and "all" is the one in use.
+    [plain_request] = await chat.send(anne, "excel près de Ploërmel")
+    await chat.press(
+        anne, label=FR("search.button_month_any"), message_id=plain_request.message_id
+    )
+    choices = _labels(_edited(chat, anne, plain_request.message_id))
+    assert choices[0] == FR("search.choice_current", label=FR("search.choice_all"))
+    assert FR("search.choice_asked") not in choices
+    this_month = choices[1]
+    await chat.press(anne, label=this_month, message_id=plain_request.message_id)
+    chosen = _edited(chat, anne, plain_request.message_id)
+    # Nothing this month even within 100 km: the month stays to be changed, no other topics.
+    assert FR("search.button_month", month=this_month) in _labels(chosen)
+    assert "même dans un rayon de 100 km" in chosen.plain
+    assert _labels(chosen)[0] == FR("search.button_month", month=this_month)
+
+
+async def test_nothing_within_100_km_offers_the_alert_and_other_topics(loaded) -> None:
+    chat = loaded
+    anne = chat.user()
+    [none] = await chat.send(anne, "caces près de Rieux-Volvestre")
+    assert "même dans un rayon de 100 km" in none.plain
+    assert "élargir" not in none.plain
+    labels = _labels(none)
+    assert not any(label.startswith("Rayon") for label in labels)
+    assert FR("search.button_alert") in labels and FR("search.button_month_any") in labels
+    topic = labels[0]
+    assert topic not in (FR("search.button_alert"), FR("search.button_month_any"))
+    await chat.press(anne, label=topic, message_id=none.message_id)
+    other = _edited(chat, anne, none.message_id)
+    assert "autour de Rieux-Volvestre (31)" in other.plain
+    assert other.plain.split(" pour ", 1)[1].startswith(topic.split()[0])
 
 
 async def test_odd_texts_get_a_clear_answer(loaded) -> None:
