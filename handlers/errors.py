@@ -21,7 +21,7 @@ async def on_error(update: object, context: ProxiContext) -> None:
         # Telegram could not be reached in time (bot/retrying.py already retried what was
         # safe). A timed-out answer most likely arrived, and one that did not would not get
         # through either: saying "something went wrong" would be false or lost.
-        logger.warning("an answer could not be delivered: %r", context.error)
+        logger.warning("an answer may not have been delivered: %r", context.error)
         return
     logger.error("error while handling an update", exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
