@@ -193,16 +193,23 @@ async def _scenario(name: str, engine: Any, first_id: int, users: int) -> dict[s
             await application.stop()
         texts = [[m.plain for m in sandbox.bot_messages(p)] for p in people]
     latencies = sorted(sandbox.arrived[p] - wrote for p in people if p in sandbox.arrived)
+    return {"fault": name, **_outcomes(texts, generic), **_percentiles(latencies)}
+
+
+def _outcomes(texts: list[list[str]], generic: str) -> dict[str, int]:
     return {
-        "fault": name,
         "once": sum(1 for t in texts if len(t) == 1 and t[0] != generic),
         "lost": sum(1 for t in texts if not t),
         "duplicated": sum(1 for t in texts if len(t) > 1),
         "error shown": sum(1 for t in texts if generic in t),
-        "p50": statistics.median(latencies) if latencies else 0.0,
-        "p95": latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
-        "worst": latencies[-1] if latencies else 0.0,
     }
+
+
+def _percentiles(latencies: list[float]) -> dict[str, float]:
+    if not latencies:
+        return {"p50": 0.0, "p95": 0.0, "worst": 0.0}
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    return {"p50": statistics.median(latencies), "p95": p95, "worst": latencies[-1]}
 
 
 async def _run(name: str, users: int) -> dict[str, Any]:
