@@ -12,7 +12,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseUpdateProcessor,
@@ -27,6 +26,7 @@ from bot.db import make_engine, unit_of_work
 from bot.gazetteer import default_gazetteer
 from bot.models import RoleGrant, User
 from bot.persistence import DatabasePersistence, FlushingApplication
+from bot.retrying import RetryingRateLimiter
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
     account,
@@ -87,7 +87,8 @@ def build_application(
         .token(settings.telegram_bot_token)
         .context_types(ContextTypes(context=ProxiContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        .rate_limiter(AIORateLimiter(max_retries=settings.rate_limit_max_retries))
+        # Telegram's rates, and the answer to the person writing retried (bot/retrying.py).
+        .rate_limiter(RetryingRateLimiter(max_retries=settings.rate_limit_max_retries))
         .post_init(_post_init)
         # Conversations, drafts, result lists and previews survive a restart (bot/persistence.py).
         .persistence(

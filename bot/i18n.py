@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import string
 import tomllib
 from datetime import date, datetime
 from functools import cache, lru_cache
@@ -100,10 +101,9 @@ class Translator:
             form = self.locale.plural_form(count)
             entry = entry.get(form) or entry["other"]
             values.setdefault("n", self.number(count))
-        text = entry.format(**values) if values else entry
-        if values and self.language == "fr":
-            text = _elide(text)
-        return text
+        if not values:
+            return entry
+        return _format(entry, values, elide=self.language == "fr")
 
     def datetime(self, moment: datetime) -> str:
         """`jeudi 5 mars à 14:00` / `Thursday 5 March at 14:00`, in the display zone."""
@@ -133,17 +133,35 @@ class Translator:
         return format_decimal(value, locale=self.locale)
 
 
-# "de Anne" → "d'Anne" once values are in (the catalog's own words are already right).
-# Only before vowels: many words starting with "h" do not elide ("de Haute-Loire").
-_ELISION = re.compile(r"\b([Dd])e ([AEIOUYÉÈÊÂÎÔÛŒaeiouyéèêâîôûœ])")
+# French elides "de" before a vowel: the catalog writes "autour de {place}", and with
+# place="Augan" that reads "autour d'Augan". Only the catalog's own "de" right before a value
+# changes (its other words are already right); a value is inserted as written, so a title
+# "Initiation de Excel" stays so. Only before vowels: many words starting with "h" do not
+# elide ("de Haute-Loire"). Tags at the start of a value are looked through ("de <b>Anne").
+_DE_BEFORE_VALUE = re.compile(r"\b([Dd])e $")
+_STARTS_WITH_VOWEL = re.compile(r"(?:<[^>]*>)*[AEIOUYÉÈÊÂÎÔÛŒaeiouyéèêâîôûœ]")
+_FORMATTER = string.Formatter()
+
+
+def _format(entry: str, values: dict[str, object], *, elide: bool) -> str:
+    """`entry.format(**values)`, eliding the catalog's "de" before a value when `elide`."""
+    parts: list[str] = []
+    for literal, field, spec, conversion in _FORMATTER.parse(entry):
+        inserted = ""
+        if field is not None:
+            obj, _ = _FORMATTER.get_field(field, (), values)
+            obj = _FORMATTER.convert_field(obj, conversion)
+            inserted = _FORMATTER.format_field(obj, spec.format(**values) if spec else "")
+        if elide and inserted and _STARTS_WITH_VOWEL.match(inserted):
+            literal = _DE_BEFORE_VALUE.sub(r"\1'", literal)
+        parts += (literal, inserted)
+    return "".join(parts)
+
+
 _FIRST_OF_MONTH = re.compile(
     r"\b1 (janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|"
     r"décembre)"
 )
-
-
-def _elide(text: str) -> str:
-    return _ELISION.sub(r"\1'\2", text)
 
 
 @lru_cache(maxsize=16)

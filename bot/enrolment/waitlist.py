@@ -104,7 +104,8 @@ def _offered(session: Session, enrolment_id: int, user_id: int) -> Enrolment:
 
 
 def accept_offer(engine: Engine, *, enrolment_id: int, user_id: int, now: datetime) -> Taken:
-    """The learner takes the seat they were offered."""
+    """The learner takes the seat they were offered (one transaction; `accept` is guarded:
+    declined or passed on meanwhile, nothing changes and OfferExpired is raised)."""
     with unit_of_work(engine) as session:
         enrolment = _offered(session, enrolment_id, user_id)
         session_id = enrolment.session_id
@@ -120,10 +121,17 @@ def decline_offer(
     now: datetime,
     offer_ttl: timedelta = DEFAULT_OFFER_TTL,
 ) -> Cancelled:
-    """The learner leaves the seat they were offered; it goes to the next one waiting."""
+    """The learner leaves the seat they were offered; it goes to the next one waiting.
+
+    One transaction whose change is guarded (`drop`: only while still offered). Accepted
+    meanwhile on another device, or passed on by the sweep, it changes nothing and raises
+    OfferExpired, as `accept_offer` does when the decline came first: one outcome only."""
     with unit_of_work(engine) as session:
         enrolment = _offered(session, enrolment_id, user_id)
-        return cancel_held(session, enrolment, now, offer_ttl)
+        outcome = cancel_held(session, enrolment, now, offer_ttl)
+        if outcome.was != EnrolmentStatus.OFFERED:  # no longer offered when it was written
+            raise OfferExpired(enrolment_id)
+        return outcome
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """The real Application driven through the offline sandbox, update by update.
 
 `ChatDriver` plays the people: each action goes into the sandbox as a Telegram update, which is
-fed to `Application.process_update` (no polling, so each step is finished when it returns), and
-the bot's answers are read back from the sandbox transcript, as a person would see them.
+fed to `Application.process_update` through the bot's update processor (no polling, so each
+step is finished when it returns), and the bot's answers are read back from the sandbox
+transcript, as a person would see them.
 
 Every test here is strict (`error_watch`): it fails if the sandbox answered a Bot API call
 with an error (a 400 for a message that cannot be edited, a 404 for an unknown method, an
@@ -152,9 +153,10 @@ class ChatDriver:
 
     async def deliver(self) -> None:
         """Hand every pending update to the bot, in order, and wait for each to finish."""
+        processor = self.application.update_processor  # as in production (bot/updates.py)
         for payload in self.sandbox.take_updates():
             update = Update.de_json(payload, self.application.bot)
-            await self.application.process_update(update)
+            await processor.process_update(update, self.application.process_update(update))
 
     async def _step(self, user: Any, act: Any) -> list[Any]:
         before = len(self.sandbox.bot_messages(user.id))

@@ -14,6 +14,7 @@ from bot.enrolment import (
     SessionUnavailable,
     accept_offer,
     cancel,
+    decline_offer,
     enrol,
     expire_offers,
     join_waitlist,
@@ -162,6 +163,18 @@ def test_an_old_waitlist_button_enrols_when_a_seat_is_free(engine, clock) -> Non
 
 def test_cancelling_an_offer_that_already_lapsed_frees_nothing_twice(engine, clock) -> None:
     now = clock.now()
+    session_id, offered = _offer_to_learner_2(engine, now)
+    later = now + timedelta(hours=25)
+    [lapsed] = expire_offers(engine, now=later)  # passes to learner 3
+    assert lapsed.next_offer is not None and lapsed.next_offer.user_id == 3
+    outcome = cancel(engine, enrolment_id=offered, user_id=2, now=later)
+    assert (outcome.was, outcome.offer) == ("cancelled", None)
+    assert _seats_taken(engine, session_id) == 1  # held for learner 3, not freed again
+    assert _statuses(engine, session_id)[3] == "offered"
+
+
+def _offer_to_learner_2(engine, now) -> tuple[int, int]:
+    """Learner 1 holds the only seat, 2 and 3 wait; 1 cancels: the seat is offered to 2."""
     session_id = add_session(engine, now=now, seats=1, starts_in=timedelta(days=5))
     for uid in (1, 2, 3):
         add_user(engine, uid)
@@ -169,10 +182,36 @@ def test_cancelling_an_offer_that_already_lapsed_frees_nothing_twice(engine, clo
     join_waitlist(engine, session_id=session_id, user_id=2, now=now)
     join_waitlist(engine, session_id=session_id, user_id=3, now=now)
     offer = cancel(engine, enrolment_id=seat, user_id=1, now=now).offer
-    later = now + timedelta(hours=25)
-    [lapsed] = expire_offers(engine, now=later)  # passes to learner 3
-    assert lapsed.next_offer is not None and lapsed.next_offer.user_id == 3
-    outcome = cancel(engine, enrolment_id=offer.enrolment_id, user_id=2, now=later)
-    assert (outcome.was, outcome.offer) == ("cancelled", None)
-    assert _seats_taken(engine, session_id) == 1  # held for learner 3, not freed again
-    assert _statuses(engine, session_id)[3] == "offered"
+    assert offer is not None and offer.user_id == 2
+    return session_id, offer.enrolment_id
+
+
+CHOICES = ("accepted", "declined")
+
+
+def _answer_offer(engine, offered: int, now, choice: str) -> str:
+    """What one device's press ends in: "accepted", "declined" or "refused" (too late)."""
+    answer = accept_offer if choice == "accepted" else decline_offer
+    try:
+        answer(engine, enrolment_id=offered, user_id=2, now=now)
+    except OfferExpired:
+        return "refused"
+    return choice
+
+
+def test_accepting_and_declining_an_offer_at_once_ends_in_one_outcome(engine, clock) -> None:
+    """Two devices: [Accepter] and [Refuser] pressed together, several times over, so both
+    orders (and true overlaps on PostgreSQL) are met; each time exactly one wins."""
+    now = clock.now()
+    for _ in range(8):
+        session_id, offered = _offer_to_learner_2(engine, now)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            presses = [pool.submit(_answer_offer, engine, offered, now, c) for c in CHOICES]
+            outcomes = sorted(press.result() for press in presses)
+        assert outcomes in (["accepted", "refused"], ["declined", "refused"])
+        statuses = _statuses(engine, session_id)
+        if "accepted" in outcomes:
+            assert (statuses[2], statuses[3]) == ("enrolled", "waiting")
+        else:  # declined: the seat went to learner 3
+            assert (statuses[2], statuses[3]) == ("cancelled", "offered")
+        assert _seats_taken(engine, session_id) == 1

@@ -113,6 +113,24 @@ def test_at_most_one_emoji_per_text(language) -> None:
     assert crowded == []
 
 
+def test_elision_is_the_catalogs_own_never_inside_an_inserted_value() -> None:
+    t = Translator("fr", ZoneInfo("Europe/Paris"))
+    title = "Initiation de Excel"  # as the organisation wrote it: shown as written
+    assert t("enrol.done", title=title, when="mardi").startswith(
+        "C'est fait : vous êtes inscrit·e à <b>Initiation de Excel</b>, mardi."
+    )
+    assert t("search.around", place="Saint-Jean de Ouest") == "autour de Saint-Jean de Ouest"
+    # The catalog's own "de" right before a value elides, through the value's opening tags.
+    assert t("search.around", place="Élancourt") == "autour d'Élancourt"
+    assert t("search.around", place="<b>Augan</b>") == "autour d'<b>Augan</b>"
+    assert t("search.around", place="") == "autour de "
+    assert t("enrol.done", title="Anglais", when="mardi").startswith(
+        "C'est fait : vous êtes inscrit·e à <b>Anglais</b>"
+    )
+    english = Translator("en", ZoneInfo("Europe/Paris"))
+    assert english("search.around", place="Augan de Excel") == "around Augan de Excel"
+
+
 def test_french_elides_de_before_a_vowel_and_writes_the_first_as_1er() -> None:
     t = Translator("fr", ZoneInfo("Europe/Paris"))
     assert t("search.around", place="Augan") == "autour d'Augan"
