@@ -116,7 +116,7 @@ def test_at_most_one_emoji_per_text(language) -> None:
 def test_elision_is_the_catalogs_own_never_inside_an_inserted_value() -> None:
     t = Translator("fr", ZoneInfo("Europe/Paris"))
     title = "Initiation de Excel"  # as the organisation wrote it: shown as written
-    assert t("enrol.done", title=title, when="mardi").startswith(
+    assert t("enrol.done", title=title, when="mardi", reminder="").startswith(
         "C'est fait : vous êtes inscrit·e à <b>Initiation de Excel</b>, mardi."
     )
     assert t("search.around", place="Saint-Jean de Ouest") == "autour de Saint-Jean de Ouest"
@@ -124,7 +124,7 @@ def test_elision_is_the_catalogs_own_never_inside_an_inserted_value() -> None:
     assert t("search.around", place="Élancourt") == "autour d'Élancourt"
     assert t("search.around", place="<b>Augan</b>") == "autour d'<b>Augan</b>"
     assert t("search.around", place="") == "autour de "
-    assert t("enrol.done", title="Anglais", when="mardi").startswith(
+    assert t("enrol.done", title="Anglais", when="mardi", reminder="").startswith(
         "C'est fait : vous êtes inscrit·e à <b>Anglais</b>"
     )
     english = Translator("en", ZoneInfo("Europe/Paris"))
