@@ -1,7 +1,9 @@
 """Proxi's domain, storage and entry points. Nothing here imports Telegram but the wiring
-(`application`, `context`, `updates`, `runner`, `demo`); the chat lives in `handlers/`.
+(`application`, `context`, `updates`, `runner`, `demo`, `persistence`, `retrying`); the chat
+lives in `handlers/`.
 
-- wiring and entry points: `application`, `context`, `updates`, `tracking`, `runner`, `cli`,
+- wiring and entry points: `application`, `context`, `updates`, `tracking`, `persistence`,
+  `retrying`, `runner`, `cli`,
   `__main__`, `demo`, `terminal`;
 - storage: `models`, `db`, `migrations/`; settings: `config`; clocks: `clock`; texts: `i18n`,
   `locales/`; expected failures: `errors`;
