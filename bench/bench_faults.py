@@ -17,7 +17,7 @@ per-chat update processor, the rate limiter), over the sample data. In each scen
 For each: answers delivered once, lost (none), duplicated (more than one message), "something
 went wrong" shown, and the p50 / p95 / worst time from the person's message to the arrival of
 the answer (the sendMessage that took effect). `--without-retry` turns off the reply retry
-(bot/retrying.py), to compare with what the rate limiter alone does. Each scenario runs in a
+(handlers/retrying.py), to compare with what the rate limiter alone does. Each scenario runs in a
 fresh process over a fresh SQLite database with the sample data. Prints a Markdown table,
 and on stderr the bot's warnings and errors of each scenario, counted (why answers were lost).
 """
@@ -252,7 +252,7 @@ def main() -> int:
     if args.child:
         logging.basicConfig(level=logging.WARNING, handlers=[WARNINGS])
         if args.without_retry:
-            from bot import retrying
+            from handlers import retrying
 
             retrying._is_reply = lambda data: False  # type: ignore[assignment]
         print(json.dumps(asyncio.run(_run(args.child, args.users))))

@@ -1,9 +1,8 @@
 """Proxi's domain, storage and entry points. Nothing here imports Telegram but the wiring
-(`application`, `context`, `updates`, `runner`, `demo`, `persistence`, `retrying`); the chat
-lives in `handlers/`.
+(`application`, `context`, `updates`, `runner`, `demo`); the chat lives in `handlers/`
+(with PTB's persistence and rate limiter adapters: `handlers.persistence`, `handlers.retrying`).
 
-- wiring and entry points: `application`, `context`, `updates`, `tracking`, `persistence`,
-  `retrying`, `runner`, `cli`,
+- wiring and entry points: `application`, `context`, `updates`, `tracking`, `runner`, `cli`,
   `__main__`, `demo`, `terminal`;
 - storage: `models`, `db`, `migrations/`; settings: `config`; clocks: `clock`; texts: `i18n`,
   `locales/`; expected failures: `errors`;

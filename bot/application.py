@@ -25,8 +25,6 @@ from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.gazetteer import default_gazetteer
 from bot.models import RoleGrant, User
-from bot.persistence import DatabasePersistence, FlushingApplication
-from bot.retrying import RetryingRateLimiter
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
     account,
@@ -62,6 +60,8 @@ from handlers.notices import mentoring as mentoring_notices
 from handlers.notices import sessions as session_notices  # noqa: F401 (registers renderers)
 from handlers.notices import waitlist
 from handlers.notices.base import RENDERERS
+from handlers.persistence import DatabasePersistence, FlushingApplication
+from handlers.retrying import RetryingRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +87,10 @@ def build_application(
         .token(settings.telegram_bot_token)
         .context_types(ContextTypes(context=ProxiContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
-        # Telegram's rates, and the answer to the person writing retried (bot/retrying.py).
+        # Telegram's rates, and the answer to the person writing retried (handlers/retrying.py).
         .rate_limiter(RetryingRateLimiter(max_retries=settings.rate_limit_max_retries))
         .post_init(_post_init)
-        # Conversations, drafts, result lists and previews survive a restart (bot/persistence.py).
+        # Conversations, drafts, result lists, previews survive a restart (handlers/persistence).
         .persistence(
             DatabasePersistence(
                 engine,

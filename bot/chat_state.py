@@ -3,7 +3,7 @@
 Rows are keyed by kind ("user", "chat", "conversation"), a name (the conversation's, else "")
 and a key (a user or chat id, or a conversation key as JSON). The data is plain JSON: what is
 kept in a chat's memory (`context.user_data`...) must be plain data, so a restart reads back
-exactly what was written. `bot.persistence` plugs this storage into python-telegram-bot.
+exactly what was written. `handlers.persistence` plugs this storage into python-telegram-bot.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ delaying everyone else. So PTB's semaphore only bounds how many updates may be w
 once (`MAX_PENDING_UPDATES`), and the slots are this processor's own.
 
 While an update is processed, `serving_chat` holds its chat: the Bot API calls made then to
-that chat are the answer to the person writing (see `bot/retrying.py`).
+that chat are the answer to the person writing (see `handlers/retrying.py`).
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
 from bot.context import ProxiContext
-from bot.retrying import delivery_failure
 from bot.users import mark_inactive
 from handlers.common import call_service
+from handlers.retrying import delivery_failure
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 async def on_error(update: object, context: ProxiContext) -> None:
     """Log the exception; answer the user in their language without leaking internals."""
     if delivery_failure(context.error):
-        # Telegram could not be reached in time (bot/retrying.py already retried what was
+        # Telegram could not be reached in time (handlers/retrying.py already retried what was
         # safe). A timed-out answer most likely arrived, and one that did not would not get
         # through either: saying "something went wrong" would be false or lost.
         logger.warning("an answer may not have been delivered: %r", context.error)

@@ -176,7 +176,7 @@ def _home_conversation() -> ConversationHandler[ProxiContext]:
         },
         fallbacks=[CommandHandler(["annuler", "cancel"], cancel)],
         name="home",
-        persistent=True,  # a restart continues the conversation (bot/persistence.py)
+        persistent=True,  # a restart continues the conversation (handlers/persistence.py)
         conversation_timeout=15 * 60,
         allow_reentry=True,
     )

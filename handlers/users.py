@@ -15,7 +15,7 @@ from handlers.common import Handlers, call_service
 logger = logging.getLogger(__name__)
 
 # Copied from the database into user_data on every update: never worth storing again
-# (bot/persistence.py leaves them out, so a person with nothing pending has no row).
+# (handlers/persistence.py leaves them out, so a person with nothing pending has no row).
 REFRESHED = ("language", "home_insee")
 
 

@@ -98,7 +98,7 @@ def conversation() -> ConversationHandler[ProxiContext]:
             },
             fallbacks=[CommandHandler(["annuler", "cancel"], stop)],
             name="mentoring",
-            persistent=True,  # a restart continues the conversation (bot/persistence.py)
+            persistent=True,  # a restart continues the conversation (handlers/persistence.py)
         conversation_timeout=TIMEOUT,
             allow_reentry=True,
         )

@@ -2,7 +2,7 @@
 
 Many people write at once and their updates go through the bot's update processor
 concurrently, as in production (bot/updates.py); the replies are retried by
-bot/retrying.py. Backoff is shortened so the tests do not wait; no timing is asserted.
+handlers/retrying.py. Backoff is shortened so the tests do not wait; no timing is asserted.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import pytest
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
 
-from bot import retrying
 from bot.gazetteer import default_gazetteer
 from bot.i18n import translator
 from bot.importer.service import Actor, apply_import
+from handlers import retrying
 
 FR = translator("fr")
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"

@@ -11,8 +11,8 @@ from sqlmodel import Session, col
 from bot import chat_state
 from bot.importer import uploads
 from bot.models import ChatState
-from bot.persistence import DatabasePersistence
 from bot.users import forget_user
+from handlers.persistence import DatabasePersistence
 from tests.factories import add_user
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

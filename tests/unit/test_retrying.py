@@ -8,9 +8,9 @@ import httpx
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import retrying
-from bot.retrying import RetryingRateLimiter, delivery_failure, retry_delay
 from bot.updates import serving_chat
+from handlers import retrying
+from handlers.retrying import RetryingRateLimiter, delivery_failure, retry_delay
 
 
 def _caused(error: Exception, cause: Exception) -> Exception:
