@@ -173,6 +173,8 @@ def _notes(t: Translator, browse: Browse, outcome: SearchOutcome) -> list[str]:
     if outcome.corrections:
         words = ", ".join(f"{html.escape(a)} → {html.escape(b)}" for a, b in outcome.corrections)
         notes.append(t("search.corrected", words=words))
+    if outcome.results and not outcome.total_exact:  # the list holds the best ones only
+        notes.append(t("search.capped", count=len(outcome.results)))
     return notes
 
 

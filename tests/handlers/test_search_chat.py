@@ -223,3 +223,26 @@ async def test_english_speakers_read_english_topic_labels(loaded) -> None:
     [results] = await chat.send(john, "first aid near Ploërmel")
     assert "for First aid" in results.plain or "for SST" in results.plain
     assert "Secourisme" not in results.plain
+
+
+async def test_a_list_cut_at_its_best_results_says_there_are_more(
+    chat, sqlite_engine, clock
+) -> None:
+    from datetime import timedelta
+
+    from bot.search.browse import MAX_RESULTS
+    from tests.factories import add_session, add_space
+
+    space = add_space(sqlite_engine)
+    for day in range(MAX_RESULTS + 10):  # more courses than a list holds
+        add_session(
+            sqlite_engine,
+            now=clock.now(),
+            starts_in=timedelta(days=day + 1),
+            title=f"Excel atelier {day}",
+            space_id=space,
+        )
+    services = chat.application.bot_data["services"]
+    services.search.rebuild(sqlite_engine, now=clock.now())
+    [results] = await chat.send(chat.user(), "excel à Ploërmel")
+    assert plain(FR("search.capped", count=MAX_RESULTS)) in results.plain
