@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     mentoring_expire_before_hours: float = Field(default=2, gt=0, le=24 * 7)
     # Appointment reminders, hours before the start (comma-separated).
     mentoring_reminder_offsets_hours: Annotated[tuple[float, ...], NoDecode] = (24, 1)
+    # Demand statistics (`bot/demand/`): the key of the monthly person hash (empty: the bot
+    # token is used, else a fixed demo key), and how long search records are kept.
+    demand_secret: str = ""
+    demand_retention_months: int = Field(default=13, ge=1, le=120)
 
     @field_validator("mentoring_reminder_offsets_hours", mode="before")
     @classmethod
