@@ -63,6 +63,7 @@ class SearchOutcome:
     no_topic_match: bool = False  # the topic matches nothing anywhere: say so, offer an alert
     concepts: tuple[str, ...] = ()  # labels of the concepts understood ("Excel")
     concepts_en: tuple[str, ...] = ()  # the same, English labels ("English" for "Anglais")
+    concept_ids: tuple[str, ...] = ()  # their ids in data/topics.toml ("excel"), for statistics
     corrections: tuple[tuple[str, str], ...] = ()  # typos corrected ("exel" → "excel")
 
 
@@ -113,6 +114,7 @@ def search(
         needs_place=request.place is None,
         concepts=tuple(c.label for c in concepts),
         concepts_en=tuple(c.label_en for c in concepts),
+        concept_ids=tuple(c.id for c in concepts),
         corrections=query.corrections,
     )
     if not scores:

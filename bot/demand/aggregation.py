@@ -1,0 +1,328 @@
+"""`build_demand`: the topics most asked and least served in a scope, over a period.
+
+Counting: the records of the period in the scope are grouped in SQL by (commune, concepts,
+person); Python then splits the concepts and groups communes by hub (`scope`). *People* are
+distinct monthly hashes: one person searching in two calendar months counts twice (the hash
+key changes monthly so months cannot be linked); over 30 days that is at most two months.
+
+Unmet demand, the ranking: `people × gap`, where gap = 1 when no upcoming session on the
+topic (or a narrower one) lies within `SERVED_KM` of the hub, else distance / SERVED_KM; a
+session in the hub's commune makes the demand met (0). Ties: more people, more searches.
+A cell is shown only from `k` distinct people (k-anonymity); the others are counted.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from bot.db import reading
+from bot.demand.model import DemandReport, DemandRow
+from bot.demand.scope import (
+    Hub,
+    Scope,
+    around_spaces,
+    departement_label,
+    hubs_of,
+    in_departement,
+)
+from bot.gazetteer import Gazetteer, default_gazetteer
+from bot.geo import haversine_km
+from bot.models import Organisation, SearchRecord, SessionStatus, Space, TrainingSession
+from bot.search.topics import TopicTable, default_topics, words
+
+logger = logging.getLogger(__name__)
+
+K_ANONYMITY = 5
+SERVED_KM = 50.0
+PERIODS = (30, 90, 365)
+
+
+class UnknownScope(ValueError):
+    """No such organisation, or a département code nobody uses."""
+
+
+@dataclass
+class _Cell:
+    searches: int = 0
+    alerts: int = 0
+    zero: int = 0
+    people: set[str] = field(default_factory=set)
+
+
+SpaceRow = tuple[str, float, float, str | None]
+
+
+def build_demand(
+    engine: Engine,
+    *,
+    organisation_id: int | None,
+    departement: str | None,
+    days: int,
+    now: datetime,
+    k: int = K_ANONYMITY,
+    language: str = "fr",
+    scope_label: str | None = None,
+    gazetteer: Gazetteer | None = None,
+    topics: TopicTable | None = None,
+) -> DemandReport:
+    """The demand report around the organisation's spaces, or in `departement` when given
+    (then the organisation, if any, only marks the topics it teaches); neither: France."""
+    gazetteer = gazetteer or default_gazetteer()
+    table = topics or default_topics()
+    since = now - timedelta(days=days)
+    with reading(engine) as session:
+        org_name, org_spaces = _organisation(session, organisation_id)
+        scope = _scope(session, gazetteer, departement, org_spaces)
+        cells = _cells(session, scope, gazetteer, since)
+        places = {hub for _topic, hub in cells if hub is not None}
+        served = _served(session, table, places, now)
+        taught = _taught(session, table, organisation_id, since)
+    rows, hidden = _rows(cells, served, taught, table, k=k, language=language)
+    label = scope_label or (
+        departement_label(departement) if departement else org_name or "France"
+    )
+    return DemandReport(
+        days=days,
+        scope=label,
+        rows=rows,
+        hidden_cells=hidden,
+        k=k,
+        spaces=[(name, lat, lon) for name, lat, lon, _insee in org_spaces],
+        total_searches=sum(_searches_once(cells)),
+        organisation=org_name,
+        departement=departement,
+        language=language,
+    )
+
+
+def _organisation(
+    session: Session, organisation_id: int | None
+) -> tuple[str | None, list[SpaceRow]]:
+    """The organisation's name and the spaces where it has sessions."""
+    if organisation_id is None:
+        return None, []
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        raise UnknownScope(str(organisation_id))
+    used = select(col(TrainingSession.space_id)).where(
+        col(TrainingSession.organisation_id) == organisation_id
+    )
+    return organisation.name, sorted(_spaces(session, col(Space.id).in_(used)))
+
+
+def _scope(
+    session: Session, gazetteer: Gazetteer, departement: str | None, org_spaces: list[SpaceRow]
+) -> Scope:
+    """A département (its spaces are the hubs), else around the organisation's spaces, else
+    the whole country (every space a hub)."""
+    if departement is not None:
+        spaces = _spaces(session, col(Space.insee).startswith(departement))
+        return in_departement(departement, gazetteer, spaces)
+    if org_spaces:
+        return around_spaces(gazetteer, org_spaces)
+    return Scope(None, None, hubs_of(gazetteer, _spaces(session)))
+
+
+def _spaces(session: Session, *conditions: Any) -> list[SpaceRow]:
+    stmt = select(
+        col(Space.name), col(Space.latitude), col(Space.longitude), col(Space.insee)
+    ).where(*conditions)
+    return [(name, lat, lon, insee) for name, lat, lon, insee in session.execute(stmt)]
+
+
+_Key = tuple[str, Hub | None]
+
+
+def _cells(
+    session: Session, scope: Scope, gazetteer: Gazetteer, since: datetime
+) -> dict[_Key, _Cell]:
+    """Searches per (concept, hub), from one grouped query."""
+    record = SearchRecord
+    stmt = (
+        select(
+            col(record.insee),
+            col(record.concepts),
+            col(record.person),
+            col(record.departement),
+            func.count(),
+            func.sum(case((col(record.alert_saved), 1), else_=0)),
+            func.sum(case((col(record.results) == 0, 1), else_=0)),
+        )
+        .where(col(record.at) >= since)
+        .group_by(record.insee, record.concepts, record.person, record.departement)
+    )
+    if scope.departements is not None:
+        stmt = stmt.where(col(record.departement).in_(sorted(scope.departements)))
+    cells: dict[_Key, _Cell] = defaultdict(_Cell)
+    for row in session.execute(stmt):
+        insee, concepts, person, departement, count, alerts, zero = row
+        if not scope.covers(insee, departement):
+            continue
+        hub = _place(scope, gazetteer, insee)
+        for concept in concepts.split():
+            cell = cells[(concept, hub)]
+            cell.searches += count
+            cell.alerts += int(alerts or 0)
+            cell.zero += int(zero or 0)
+            cell.people.add(person)
+    return cells
+
+
+def _place(scope: Scope, gazetteer: Gazetteer, insee: str | None) -> Hub | None:
+    """The hub a searched commune counts for: the nearest space's commune, else itself."""
+    if insee is None:
+        return None
+    hub = scope.hub_of(insee, gazetteer)
+    if hub is not None:
+        return hub
+    commune = gazetteer.by_insee(insee)
+    if commune is None:
+        return None
+    return Hub(commune.insee, commune.name, commune.latitude, commune.longitude)
+
+
+def _searches_once(cells: dict[_Key, _Cell]) -> list[int]:
+    # A search with two concepts is in two cells; the total counts it under its first only
+    # would need the raw rows, so the total is of cell searches (documented as such).
+    return [cell.searches for cell in cells.values()]
+
+
+@functools.lru_cache(maxsize=1 << 15)
+def _concepts_of(table: TopicTable, title: str, topics: str) -> frozenset[str]:
+    return frozenset(table.concepts_in(words(f"{title} {topics}")))
+
+
+def _served(
+    session: Session, table: TopicTable, places: set[Hub], now: datetime
+) -> dict[str, list[tuple[float, float]]]:
+    """Where upcoming sessions are, per concept, in the box around the places (+ SERVED_KM)."""
+    if not places:
+        return {}
+    margin_lat = SERVED_KM / 111.0
+    margin_lon = SERVED_KM / 70.0
+    stmt = (
+        select(
+            col(TrainingSession.title),
+            col(TrainingSession.topics),
+            col(Space.latitude),
+            col(Space.longitude),
+        )
+        .join(Space, col(Space.id) == col(TrainingSession.space_id))
+        .where(
+            col(TrainingSession.status) == SessionStatus.SCHEDULED,
+            col(TrainingSession.ends_at) >= now,
+            col(Space.latitude).between(
+                min(p.latitude for p in places) - margin_lat,
+                max(p.latitude for p in places) + margin_lat,
+            ),
+            col(Space.longitude).between(
+                min(p.longitude for p in places) - margin_lon,
+                max(p.longitude for p in places) + margin_lon,
+            ),
+        )
+        .distinct()
+    )
+    points: dict[str, set[tuple[float, float]]] = defaultdict(set)
+    for title, topics, lat, lon in session.execute(stmt):
+        for concept in _concepts_of(table, title, topics):
+            points[concept].add((lat, lon))
+    return {concept: sorted(found) for concept, found in points.items()}
+
+
+def _taught(
+    session: Session, table: TopicTable, organisation_id: int | None, since: datetime
+) -> frozenset[str]:
+    """The concepts of the organisation's sessions of the period and to come."""
+    if organisation_id is None:
+        return frozenset()
+    stmt = (
+        select(col(TrainingSession.title), col(TrainingSession.topics))
+        .where(
+            col(TrainingSession.organisation_id) == organisation_id,
+            col(TrainingSession.status) == SessionStatus.SCHEDULED,
+            col(TrainingSession.ends_at) >= since,
+        )
+        .distinct()
+    )
+    found: set[str] = set()
+    for title, topics in session.execute(stmt):
+        found |= _concepts_of(table, title, topics)
+    return frozenset(found)
+
+
+def _nearest_km(
+    hub: Hub | None, concept: str, served: dict[str, list[tuple[float, float]]], table: TopicTable
+) -> float | None:
+    """The nearest upcoming session on the concept or a narrower one, from the hub."""
+    if hub is None:
+        return None
+    best: float | None = None
+    for narrower in _closure(table, concept):
+        for lat, lon in served.get(narrower, ()):
+            km = haversine_km(hub.latitude, hub.longitude, lat, lon)
+            best = km if best is None or km < best else best
+    return None if best is None else round(best, 1)
+
+
+def _closure(table: TopicTable, concept: str) -> frozenset[str]:
+    return table.closure(concept) if concept in table.concepts else frozenset({concept})
+
+
+def unmet_score(people: int, nearest_km: float | None) -> float:
+    """people × gap (see the module docstring)."""
+    if nearest_km is None or nearest_km > SERVED_KM:
+        return float(people)
+    return people * nearest_km / SERVED_KM
+
+
+def _rows(
+    cells: dict[_Key, _Cell],
+    served: dict[str, list[tuple[float, float]]],
+    taught: frozenset[str],
+    table: TopicTable,
+    *,
+    k: int,
+    language: str,
+) -> tuple[list[DemandRow], int]:
+    rows: list[DemandRow] = []
+    hidden = 0
+    for (concept, hub), cell in cells.items():
+        if len(cell.people) < k:
+            hidden += 1
+            continue
+        nearest = _nearest_km(hub, concept, served, table)
+        rows.append(
+            DemandRow(
+                topic=concept,
+                topic_label=_label(table, concept, language),
+                commune_insee=hub.insee if hub else None,
+                commune_name=hub.name if hub else None,
+                latitude=hub.latitude if hub else None,
+                longitude=hub.longitude if hub else None,
+                searches=cell.searches,
+                people=len(cell.people),
+                alerts_pending=cell.alerts,
+                nearest_session_km=nearest,
+                taught=bool(_closure(table, concept) & taught),
+                unmet=round(unmet_score(len(cell.people), nearest), 2),
+                results_zero=cell.zero,
+            )
+        )
+    rows.sort(key=lambda r: (-r.unmet, -r.people, -r.searches, r.topic, r.commune_name or ""))
+    return rows, hidden
+
+
+def _label(table: TopicTable, concept: str, language: str) -> str:
+    found = table.concepts.get(concept)
+    if found is None:
+        return concept
+    return found.label_en if language == "en" else found.label
