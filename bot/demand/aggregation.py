@@ -158,7 +158,9 @@ def _cells(
             func.sum(case((col(record.results) == 0, 1), else_=0)),
         )
         .where(col(record.at) >= since)
-        .group_by(record.insee, record.concepts, record.person, record.departement)
+        .group_by(
+            col(record.insee), col(record.concepts), col(record.person), col(record.departement)
+        )
     )
     if scope.departements is not None:
         stmt = stmt.where(col(record.departement).in_(sorted(scope.departements)))
