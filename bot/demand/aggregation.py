@@ -82,7 +82,7 @@ def build_demand(
     with reading(engine) as session:
         org_name, org_spaces = _organisation(session, organisation_id)
         scope = _scope(session, gazetteer, departement, org_spaces)
-        cells = _cells(session, scope, gazetteer, since)
+        cells, total = _cells(session, scope, gazetteer, since)
         places = {hub for _topic, hub in cells if hub is not None}
         served = _served(session, table, places, now)
         taught = _taught(session, table, organisation_id, since)
@@ -97,7 +97,7 @@ def build_demand(
         hidden_cells=hidden,
         k=k,
         spaces=[(name, lat, lon) for name, lat, lon, _insee in org_spaces],
-        total_searches=sum(_searches_once(cells)),
+        total_searches=total,
         organisation=org_name,
         departement=departement,
         language=language,
@@ -144,8 +144,8 @@ _Key = tuple[str, Hub | None]
 
 def _cells(
     session: Session, scope: Scope, gazetteer: Gazetteer, since: datetime
-) -> dict[_Key, _Cell]:
-    """Searches per (concept, hub), from one grouped query."""
+) -> tuple[dict[_Key, _Cell], int]:
+    """Searches per (concept, hub), from one grouped query, and every search in scope."""
     record = SearchRecord
     stmt = (
         select(
@@ -165,10 +165,12 @@ def _cells(
     if scope.departements is not None:
         stmt = stmt.where(col(record.departement).in_(sorted(scope.departements)))
     cells: dict[_Key, _Cell] = defaultdict(_Cell)
+    total = 0
     for row in session.execute(stmt):
         insee, concepts, person, departement, count, alerts, zero = row
         if not scope.covers(insee, departement):
             continue
+        total += count
         hub = _place(scope, gazetteer, insee)
         for concept in concepts.split():
             cell = cells[(concept, hub)]
@@ -176,7 +178,7 @@ def _cells(
             cell.alerts += int(alerts or 0)
             cell.zero += int(zero or 0)
             cell.people.add(person)
-    return cells
+    return cells, total
 
 
 def _place(scope: Scope, gazetteer: Gazetteer, insee: str | None) -> Hub | None:
@@ -190,12 +192,6 @@ def _place(scope: Scope, gazetteer: Gazetteer, insee: str | None) -> Hub | None:
     if commune is None:
         return None
     return Hub(commune.insee, commune.name, commune.latitude, commune.longitude)
-
-
-def _searches_once(cells: dict[_Key, _Cell]) -> list[int]:
-    # A search with two concepts is in two cells; the total counts it under its first only
-    # would need the raw rows, so the total is of cell searches (documented as such).
-    return [cell.searches for cell in cells.values()]
 
 
 @functools.lru_cache(maxsize=1 << 15)

@@ -1,0 +1,145 @@
+"""Demand by territory: what `build_demand` counts, hides and ranks (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.demand.aggregation import build_demand, unmet_score
+from bot.demand.recording import mark_alert_saved, person_hash, purge_records
+from bot.models import Organisation, SearchRecord, Space
+from tests.demand_helpers import add_searches
+from tests.factories import add_session, add_space
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+ORG = "Bureautique & Vous"
+PLOERMEL, JOSSELIN, VANNES, BREST = "56165", "56091", "56260", "29019"
+
+
+def _org_id(engine: Engine, name: str = ORG) -> int:
+    with Session(engine) as session:
+        found = session.execute(select(Organisation.id).where(Organisation.name == name))
+        return int(found.scalar_one())
+
+
+def _set_insee(engine: Engine, space_id: int, insee: str) -> None:
+    with Session(engine) as session:
+        space = session.get(Space, space_id)
+        assert space is not None
+        space.insee = insee
+        session.add(space)
+        session.commit()
+
+
+@pytest.fixture
+def ploermel(engine: Engine) -> Engine:
+    """An organisation teaching Excel in Ploërmel."""
+    space = add_space(engine)
+    _set_insee(engine, space, PLOERMEL)
+    add_session(engine, now=NOW, title="Excel initiation", organisation=ORG, space_id=space)
+    return engine
+
+
+def _report(engine: Engine, **kwargs: object) -> object:
+    options: dict[str, object] = {"organisation_id": None, "departement": None, "days": 90}
+    options.update(kwargs)
+    return build_demand(engine, now=NOW, **options)  # type: ignore[arg-type]
+
+
+def test_a_cell_needs_five_people(ploermel: Engine) -> None:
+    yesterday = NOW - timedelta(days=1)
+    add_searches(ploermel, people=range(1, 5), concepts="anglais", insee=JOSSELIN,
+                 departement="56", at=yesterday)  # fmt: skip
+    add_searches(ploermel, people=range(11, 16), concepts="sst", insee=JOSSELIN,
+                 departement="56", at=yesterday, times=2)  # fmt: skip
+    report = build_demand(
+        ploermel, organisation_id=_org_id(ploermel), departement=None, days=30, now=NOW
+    )
+    assert [(r.topic, r.commune_name, r.searches, r.people) for r in report.rows] == [
+        ("sst", "Ploërmel", 10, 5)
+    ]
+    assert report.hidden_cells == 1
+    assert report.k == 5
+    assert report.spaces == [("Relais d'Entreprises de Ploërmel", 47.932, -2.398)]
+
+
+def test_unmet_demand_comes_first_and_taught_topics_are_marked(ploermel: Engine) -> None:
+    yesterday = NOW - timedelta(days=1)
+    add_searches(ploermel, people=range(1, 9), concepts="excel", insee=PLOERMEL,
+                 departement="56", at=yesterday, alert_saved=True)  # fmt: skip
+    add_searches(ploermel, people=range(20, 26), concepts="sst", insee=JOSSELIN,
+                 departement="56", at=yesterday)  # fmt: skip
+    report = build_demand(
+        ploermel, organisation_id=_org_id(ploermel), departement=None, days=30, now=NOW
+    )
+    sst, excel = report.rows
+    assert (sst.topic, sst.nearest_session_km, sst.taught, sst.unmet) == ("sst", None, False, 6)
+    assert (excel.topic, excel.nearest_session_km, excel.taught) == ("excel", 0.0, True)
+    assert (excel.people, excel.alerts_pending, excel.unmet) == (8, 8, 0.0)
+    assert excel.topic_label == "Excel"
+    assert report.total_searches == 14
+
+
+def test_the_scope_is_the_organisation_reach_or_the_departement(ploermel: Engine) -> None:
+    yesterday = NOW - timedelta(days=1)
+    add_searches(ploermel, people=range(1, 6), concepts="sst", insee=BREST,
+                 departement="29", at=yesterday)  # fmt: skip
+    add_searches(ploermel, people=range(1, 6), concepts="word", insee=VANNES,
+                 departement="56", at=yesterday)  # fmt: skip
+    org = _org_id(ploermel)
+    around = build_demand(ploermel, organisation_id=org, departement=None, days=30, now=NOW)
+    assert [(r.topic, r.commune_name) for r in around.rows] == [("word", "Ploërmel")]
+    finistere = build_demand(ploermel, organisation_id=None, departement="29", days=30, now=NOW)
+    assert [(r.topic, r.commune_name) for r in finistere.rows] == [("sst", "Brest")]
+    assert finistere.scope == "Finistère (29)"
+
+
+def test_the_period_counts(ploermel: Engine) -> None:
+    add_searches(ploermel, people=range(1, 6), concepts="sst", insee=JOSSELIN,
+                 departement="56", at=NOW - timedelta(days=60))  # fmt: skip
+    org = _org_id(ploermel)
+    assert build_demand(ploermel, organisation_id=org, departement=None, days=30,
+                        now=NOW).rows == []  # fmt: skip
+    assert len(build_demand(ploermel, organisation_id=org, departement=None, days=90,
+                            now=NOW).rows) == 1  # fmt: skip
+
+
+def test_one_person_in_two_months_counts_as_two(ploermel: Engine) -> None:
+    """The documented approximation: the monthly key cannot link months."""
+    for day in (NOW - timedelta(days=40), NOW - timedelta(days=1)):
+        add_searches(ploermel, people=[1, 2, 3], concepts="sst", insee=JOSSELIN,
+                     departement="56", at=day)  # fmt: skip
+    report = build_demand(ploermel, organisation_id=None, departement="56", days=90, now=NOW)
+    assert [(r.searches, r.people) for r in report.rows] == [(6, 6)]
+
+
+def test_purge_and_alert_flag(engine: Engine) -> None:
+    old = NOW - timedelta(days=31 * 13 + 1)
+    add_searches(engine, people=[1], concepts="sst", insee=JOSSELIN, departement="56", at=old)
+    add_searches(engine, people=[2], concepts="sst", insee=JOSSELIN, departement="56", at=NOW)
+    assert purge_records(engine, now=NOW, months=13) == 1
+    with Session(engine) as session:
+        (record,) = session.execute(select(SearchRecord)).scalars().all()
+    mark_alert_saved(engine, record_id=record.id or 0)
+    with Session(engine) as session:
+        assert session.get(SearchRecord, record.id).alert_saved is True  # type: ignore[union-attr]
+
+
+def test_the_person_hash_changes_every_month() -> None:
+    december = datetime(2026, 12, 3, tzinfo=UTC)
+    same_month = person_hash(42, secret="s", now=december + timedelta(days=20))
+    assert person_hash(42, secret="s", now=december) == same_month
+    assert person_hash(42, secret="s", now=december + timedelta(days=30)) != same_month
+    assert person_hash(42, secret="other", now=december) != same_month
+    assert "42" not in same_month and len(same_month) == 16
+
+
+def test_unmet_score() -> None:
+    assert unmet_score(10, None) == 10
+    assert unmet_score(10, 80) == 10
+    assert unmet_score(10, 25) == 5
+    assert unmet_score(10, 0) == 0
