@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.alerts import AlertError, delete_alert, list_alerts, save_alert
 from bot.context import ProxiContext
+from bot.demand.recording import mark_alert_saved
 from bot.reminders import QUIET_HOURS
 from bot.search.browse import Browse
 from handlers import buttons
@@ -58,6 +59,9 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
         await refuse(query, t, exc)
         return
     await safe_answer(query)
+    if (record_id := context.user_data.pop("search_record", None)) is not None:
+        # Demand statistics: the search this alert comes from is marked, still anonymous.
+        await call_service(mark_alert_saved, services.engine, record_id=record_id)
     quiet_start, quiet_end = QUIET_HOURS
     await reply(
         query,

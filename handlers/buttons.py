@@ -168,3 +168,7 @@ APPOINTMENT_MOVE = Button("ap:m", ID)
 APPOINTMENT_MOVE_TO = Button("ap:ms", ID, ID)  # appointment, slot
 ATTENDANCE = Button("ap:a", ID, FLAG)
 RATING = Button("ap:s", ID, DIGIT)
+
+# Demand statistics (/demande): the period, the organisation (0: none) and the département
+# ("-": none) of the report shown, re-checked against the presser's roles.
+DEMAND_PERIOD = Button("dm", choice("30", "90", "365"), ID, Field(r"-|[0-9][0-9AB]|97[1-6]"))

@@ -19,9 +19,11 @@ from telegram import (
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ProxiContext
+from bot.demand.recording import demand_secret, record_search
 from bot.gazetteer import default_gazetteer
 from bot.search.browse import Browse, answer
 from bot.search.query import Place, SearchRequest, parse_request
+from bot.search.service import SearchOutcome
 from handlers import buttons, results
 from handlers.buttons import any_of
 from handlers.common import Handlers, call_service, edit_or_ignore, safe_answer
@@ -89,7 +91,8 @@ async def location_shared(update: Update, context: ProxiContext) -> None:
 
 async def show(message: Message, context: ProxiContext, browse: Browse) -> None:
     """Search and send the result list as a new message."""
-    text, keyboard = await _render(context, browse)
+    who = message.from_user.id if message.from_user else None
+    text, keyboard = await _render(context, browse, record_for=who)
     await message.reply_text(text, reply_markup=keyboard)
 
 
@@ -142,7 +145,9 @@ async def topic_chosen(update: Update, context: ProxiContext) -> None:
         tz=services.settings.tz,
         gazetteer=default_gazetteer(),
     )
-    text, keyboard = await _render(context, Browse(request.with_place(browse.request.place)))
+    text, keyboard = await _render(
+        context, Browse(request.with_place(browse.request.place)), record_for=query.from_user.id
+    )
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
 
@@ -160,15 +165,21 @@ async def place_chosen(update: Update, context: ProxiContext) -> None:
     await safe_answer(query)
     place = Place.from_commune(commune)
     await _remember_home(update, context, place)
-    text, keyboard = await _render(context, browse.at(place))
+    text, keyboard = await _render(context, browse.at(place), record_for=query.from_user.id)
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
 
 async def _render(
-    context: ProxiContext, browse: Browse, *, choosing: str | None = None
+    context: ProxiContext,
+    browse: Browse,
+    *,
+    choosing: str | None = None,
+    record_for: int | None = None,
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     """Search again (seats and dates are never stale) and remember the list for its buttons;
-    `choosing` shows the choices of [Rayon] ("r") or [Mois] ("m") under the same text."""
+    `choosing` shows the choices of [Rayon] ("r") or [Mois] ("m") under the same text;
+    `record_for` (the user id) keeps a new search (not a page or a refinement) for demand
+    statistics."""
     services = context.services
     now = services.clock.now()
     found = await call_service(
@@ -176,6 +187,8 @@ async def _render(
     )
     outcome = found.outcome
     assert context.user_data is not None
+    if record_for is not None:
+        await _record(context, outcome, record_for)
     context.user_data["browse"] = browse.to_dict()
     context.user_data["results"] = [r.session.id for r in outcome.results]
     context.user_data["radius_used"] = outcome.radius_km
@@ -194,6 +207,25 @@ async def _render(
     if choosing is not None and shown.keyboard is not None:
         return shown.text, results.choosing(context.t, browse, outcome, now, choosing)
     return shown.text, shown.keyboard
+
+
+async def _record(context: ProxiContext, outcome: SearchOutcome, user_id: int) -> None:
+    """Keep the search for /demande, without the person (`bot.demand.recording`); its id
+    stays in the chat so that [M'alerter] can mark it. A failure is logged there, never
+    shown."""
+    assert context.user_data is not None
+    services = context.services
+    settings = services.settings
+    record_id = await call_service(
+        record_search,
+        services.engine,
+        outcome,
+        user_id=user_id,
+        secret=demand_secret(settings.demand_secret, settings.telegram_bot_token),
+        now=services.clock.now(),
+        gazetteer=default_gazetteer(),
+    )
+    context.user_data["search_record"] = record_id
 
 
 def learner_place(context: ProxiContext) -> Place | None:
