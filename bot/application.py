@@ -31,6 +31,7 @@ from handlers import (
     admin,
     alerts,
     delivery,
+    demand,
     enrolment,
     errors,
     fallback,
@@ -148,6 +149,7 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handlers(enrolment.handlers())
     application.add_handlers(search.handlers())
     application.add_handlers(alerts.handlers())
+    application.add_handlers(demand.handlers())
     # Mentoring (handlers/mentoring/): tutors' slots and decisions, learners' booking,
     # appointments. Their reminders render in handlers/notices/mentoring.py.
     mentoring_notices.register_offsets(mentoring_config(services_of(application).settings).offsets)
@@ -181,6 +183,9 @@ def _schedule_jobs(application: ProxiApplication) -> None:
             10,
             mentoring_state.SWEEP_JOB,
         ),
+        # Search records for demand statistics past their retention are deleted (first run
+        # a minute after start, so a bot restarted daily still purges).
+        (demand.purge_job, demand.PURGE_INTERVAL, 60, demand.PURGE_JOB),
     ):
         application.job_queue.run_repeating(
             callback,

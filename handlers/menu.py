@@ -27,11 +27,12 @@ LEARNER_COMMANDS = (
     "privacy",
     "forget",
 )
-ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter")
+ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter", "demande")
 TUTOR_COMMANDS: tuple[str, ...] = ("disponibilites", "historique")
 ENGLISH_ALIASES = {
     "langue": "language",
     "inviter": "invite",
+    "demande": "demand",
     "mes_inscriptions": "my_enrolments",
     "inscrits": "enrolled",
     "alertes": "alerts",

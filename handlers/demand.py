@@ -1,0 +1,201 @@
+"""/demande: topics most asked and least served, for organisation admins and super-admins.
+
+`/demande` shows the demand around the admin's organisation's spaces; a super-admin may
+name a département (`/demande 56`). [30 jours] [90 jours] [365 jours] (`DEMAND_PERIOD`) edit
+the same message with the other period, after checking the presser's roles again.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from datetime import timedelta
+
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.context import ProxiContext
+from bot.demand.aggregation import PERIODS, build_demand
+from bot.demand.model import DemandReport, DemandRow
+from bot.demand.recording import purge_records
+from bot.demand.scope import DEPARTEMENT_NAMES, departement_label
+from bot.i18n import Translator
+from bot.roles import Roles, list_organisations
+from handlers import buttons
+from handlers.admin import current_roles
+from handlers.common import Handlers, call_service, edit_or_ignore, fit_lines, safe_answer
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DAYS = 90
+NO_DEPARTEMENT = "-"
+LINES_LIMIT = 3300  # leaves room in Telegram's 4,096 for the title and the k-anonymity note
+
+
+async def demand_command(update: Update, context: ProxiContext) -> None:
+    """/demande [département]: the report for the last 90 days, with the period buttons."""
+    message = update.effective_message
+    if message is None or update.effective_user is None:
+        return
+    t = context.t
+    roles = await current_roles(update, context)
+    if not roles.is_admin:
+        await message.reply_text(t("admin.not_allowed"))
+        return
+    departement = _departement(context.args or [])
+    if context.args and (departement is None or not roles.super_admin):
+        key = "demand.bad_departement" if roles.super_admin else "admin.not_allowed"
+        await message.reply_text(t(key, code=html.escape(" ".join(context.args)[:20])))
+        return
+    organisation_id = await _organisation_of(context, roles)
+    if departement is None and organisation_id is None:
+        key = "demand.usage" if roles.super_admin else "demand.no_organisation"
+        await message.reply_text(t(key))
+        return
+    report = await _report(context, organisation_id, departement, DEFAULT_DAYS)
+    text, keyboard = render(t, report, organisation_id=organisation_id)
+    sent = await message.reply_text(text, reply_markup=keyboard)
+    await send_attachments(sent, context, report)
+
+
+async def period_chosen(update: Update, context: ProxiContext) -> None:
+    """[30 jours] [90 jours] [365 jours]: the same scope over another period."""
+    query = update.callback_query
+    if query is None or query.data is None:
+        return
+    days, organisation_id, code = buttons.DEMAND_PERIOD.parse(query.data)
+    departement = None if code == NO_DEPARTEMENT else code
+    roles = await current_roles(update, context)
+    if not await _may_see(context, roles, organisation_id or None, departement):
+        await safe_answer(query, context.t("admin.not_allowed"), show_alert=True)
+        return
+    await safe_answer(query)
+    report = await _report(context, organisation_id or None, departement, int(days))
+    text, keyboard = render(context.t, report, organisation_id=organisation_id or None)
+    await edit_or_ignore(query, text, reply_markup=keyboard)
+
+
+async def send_attachments(message: Message, context: ProxiContext, report: DemandReport) -> None:
+    """Hook for what follows the text: the chart (PNG) and the full table (XLSX) are sent
+    here, built from `report` (`bot.demand.export.write_xlsx`). Nothing yet, on purpose."""
+    return None
+
+
+def render(
+    t: Translator, report: DemandReport, *, organisation_id: int | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The report as one message within Telegram's limit, and the period buttons."""
+    if report.departement is not None:
+        scope = t("demand.in_departement", departement=departement_label(report.departement))
+    else:
+        scope = t("demand.around_spaces", organisation=html.escape(report.organisation or ""))
+    title = t(
+        "demand.title", scope=scope, days=report.days, searches=t.number(report.total_searches)
+    )
+    lines = [_line(t, row) for row in report.rows]
+    body, _shown = fit_lines(lines, t, limit=LINES_LIMIT) if lines else ("", 0)
+    parts = [title, body or t("demand.none", k=report.k)]
+    parts.append(t("demand.k_note", k=report.k, hidden=t.number(report.hidden_cells)))
+    code = report.departement or NO_DEPARTEMENT
+    keyboard = [
+        buttons.DEMAND_PERIOD.button(
+            t(
+                "demand.button_days_current" if days == report.days else "demand.button_days",
+                days=days,
+            ),
+            str(days),
+            organisation_id or 0,
+            code,
+        )
+        for days in PERIODS
+    ]
+    return "\n\n".join(parts), InlineKeyboardMarkup([keyboard])
+
+
+def _line(t: Translator, row: DemandRow) -> str:
+    nearest = (
+        t("demand.nearest", km=t.number(round(row.nearest_session_km)))
+        if row.nearest_session_km is not None and row.nearest_session_km <= 50
+        else t("demand.no_session")
+    )
+    values = {
+        "topic": html.escape(row.topic_label),
+        "searches": t.number(row.searches),
+        "people": t.number(row.people),
+        "alerts": t.number(row.alerts_pending),
+        "nearest": nearest,
+        "taught": t("demand.taught") if row.taught else "",
+    }
+    if row.commune_name is None:
+        return t("demand.line_scope", **values)
+    return t("demand.line", place=html.escape(row.commune_name), **values)
+
+
+def _departement(args: list[str]) -> str | None:
+    """A département code from `/demande 56` ("2a" → "2A", "1" → "01"), None if unknown."""
+    if len(args) != 1:
+        return None
+    code = args[0].strip().upper()
+    code = code.zfill(2) if code.isdigit() and len(code) == 1 else code
+    return code if code in DEPARTEMENT_NAMES else None
+
+
+async def _organisation_of(context: ProxiContext, roles: Roles) -> int | None:
+    """The admin's organisation (the first alphabetically when there are several)."""
+    if not roles.admin_of:
+        return None
+    found = await call_service(list_organisations, context.services.engine, only=roles.admin_of)
+    return found[0][0] if found else None
+
+
+async def _may_see(
+    context: ProxiContext, roles: Roles, organisation_id: int | None, departement: str | None
+) -> bool:
+    """A button's scope, re-checked: super-admins see all; an organisation admin only the
+    demand around their own organisation."""
+    if roles.super_admin:
+        return True
+    if not roles.is_admin or departement is not None or organisation_id is None:
+        return False
+    mine = await call_service(list_organisations, context.services.engine, only=roles.admin_of)
+    return any(org_id == organisation_id for org_id, _name in mine)
+
+
+async def _report(
+    context: ProxiContext, organisation_id: int | None, departement: str | None, days: int
+) -> DemandReport:
+    services = context.services
+    return await call_service(
+        build_demand,
+        services.engine,
+        organisation_id=organisation_id,
+        departement=departement,
+        days=days,
+        now=services.clock.now(),
+        language=context.language,
+    )
+
+
+PURGE_INTERVAL = timedelta(days=1)
+PURGE_JOB = "demand:purge"
+
+
+async def purge_job(context: ProxiContext) -> None:
+    """Daily: search records older than DEMAND_RETENTION_MONTHS are deleted."""
+    services = context.services
+    removed = await call_service(
+        purge_records,
+        services.engine,
+        now=services.clock.now(),
+        months=services.settings.demand_retention_months,
+    )
+    if removed:
+        logger.info("demand statistics: %d search records past retention deleted", removed)
+
+
+def handlers() -> Handlers:
+    """/demande (and /demand) and its period buttons."""
+    return [
+        CommandHandler(["demande", "demand"], demand_command),
+        CallbackQueryHandler(period_chosen, pattern=buttons.DEMAND_PERIOD.pattern),
+    ]
