@@ -100,8 +100,8 @@ async def test_an_org_admin_sees_unmet_demand_and_switches_period(
     assert lines[0].startswith("Demande autour des espaces de Bureautique & Vous, 90 derniers")
     caces = next(line for line in lines if line.startswith("• CACES"))
     assert caces == (
-        "• CACES (conduite d'engins, chariots élévateurs) autour de Josselin : 10 recherches, 5 personnes, 10 alertes en attente, "
-        "aucune session à venir à moins de 50 km"
+        "• CACES (conduite d'engins, chariots élévateurs) autour de Josselin : 10 recherches, "
+        "5 personnes, 10 alertes en attente, aucune session à venir à moins de 50 km"
     )
     excel = next(line for line in lines if line.startswith("• Excel"))
     assert excel.endswith("session la plus proche à 0 km — vous l'enseignez")
