@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run | demo | migrate` (later issues add theirs).
+"""Command line: `python -m bot run | demo | migrate` (later issues add theirs: `load`,
+`search`, `reminders`, `demand`).
 
 Exit codes: 0 success, 1 the data or the run had problems, 2 usage or configuration errors.
 """
@@ -54,6 +55,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.reminders.cli import add_parser as add_reminders_parser
 
     add_reminders_parser(commands)
+    from bot.demand.cli import add_parser as add_demand_parser
+
+    add_demand_parser(commands)
     return parser
 
 
@@ -96,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.search.cli import run as run_search
 
         return run_search(args, settings)
+    if args.command == "demand":
+        from bot.demand.cli import run as run_demand
+
+        return run_demand(args, settings)
     if args.command == "load":
         from bot.importer.cli import run as run_load
 
