@@ -7,7 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -54,6 +54,10 @@ def prepare_database(settings: Settings, files: Sequence[Path], *, shift_days: i
     engine = make_engine(f"sqlite:///{DEMO_DATABASE}")
     upgrade_schema(engine)
     load_files(engine, files, shift_days=shift_days, out=sys.stderr)
+    # Searches "made" over the last weeks, so that /demande has something to show.
+    from bot.demand.demo import seed_demo_records
+
+    seed_demo_records(engine, now=datetime.now(UTC))
     return engine
 
 
