@@ -194,9 +194,14 @@ def _place(scope: Scope, gazetteer: Gazetteer, insee: str | None) -> Hub | None:
     return Hub(commune.insee, commune.name, commune.latitude, commune.longitude)
 
 
+# What a session is about: its topics, or its title when it has none. Topics come from a
+# few hundred templates, so the concepts of each are found once (cached), not per title.
+_SUBJECT = func.coalesce(func.nullif(col(TrainingSession.topics), ""), col(TrainingSession.title))
+
+
 @functools.lru_cache(maxsize=1 << 15)
-def _concepts_of(table: TopicTable, title: str, topics: str) -> frozenset[str]:
-    return frozenset(table.concepts_in(words(f"{title} {topics}")))
+def _concepts_of(table: TopicTable, subject: str) -> frozenset[str]:
+    return frozenset(table.concepts_in(words(subject.replace(";", " "))))
 
 
 def _served(
@@ -208,12 +213,7 @@ def _served(
     margin_lat = SERVED_KM / 111.0
     margin_lon = SERVED_KM / 70.0
     stmt = (
-        select(
-            col(TrainingSession.title),
-            col(TrainingSession.topics),
-            col(Space.latitude),
-            col(Space.longitude),
-        )
+        select(_SUBJECT, col(Space.latitude), col(Space.longitude))
         .join(Space, col(Space.id) == col(TrainingSession.space_id))
         .where(
             col(TrainingSession.status) == SessionStatus.SCHEDULED,
@@ -230,8 +230,8 @@ def _served(
         .distinct()
     )
     points: dict[str, set[tuple[float, float]]] = defaultdict(set)
-    for title, topics, lat, lon in session.execute(stmt):
-        for concept in _concepts_of(table, title, topics):
+    for subject, lat, lon in session.execute(stmt):
+        for concept in _concepts_of(table, subject):
             points[concept].add((lat, lon))
     return {concept: sorted(found) for concept, found in points.items()}
 
@@ -243,7 +243,7 @@ def _taught(
     if organisation_id is None:
         return frozenset()
     stmt = (
-        select(col(TrainingSession.title), col(TrainingSession.topics))
+        select(_SUBJECT)
         .where(
             col(TrainingSession.organisation_id) == organisation_id,
             col(TrainingSession.status) == SessionStatus.SCHEDULED,
@@ -252,8 +252,8 @@ def _taught(
         .distinct()
     )
     found: set[str] = set()
-    for title, topics in session.execute(stmt):
-        found |= _concepts_of(table, title, topics)
+    for (subject,) in session.execute(stmt):
+        found |= _concepts_of(table, subject)
     return frozenset(found)
 
 
