@@ -8,6 +8,8 @@ key changes monthly so months cannot be linked); over 30 days that is at most tw
 Unmet demand, the ranking: `people × gap`, where gap = 1 when no upcoming session on the
 topic (or a narrower one) lies within `SERVED_KM` of the hub, else distance / SERVED_KM; a
 session in the hub's commune makes the demand met (0). Ties: more people, more searches.
+The nearest session is looked for within `NEAREST_KM` (None beyond), among the spaces near
+the cells shown only, so the cost follows what is shown, not the size of the offer.
 A cell is shown only from `k` distinct people (k-anonymity); the others are counted.
 """
 
@@ -43,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 K_ANONYMITY = 5
 SERVED_KM = 50.0
+NEAREST_KM = 100.0  # the nearest session is looked for this far (the search's widest radius)
 PERIODS = (30, 90, 365)
 
 
@@ -83,8 +86,8 @@ def build_demand(
         org_name, org_spaces = _organisation(session, organisation_id)
         scope = _scope(session, gazetteer, departement, org_spaces)
         cells, total = _cells(session, scope, gazetteer, since)
-        places = {hub for _topic, hub in cells if hub is not None}
-        served = _served(session, table, places, now)
+        shown = {hub for (_t, hub), cell in cells.items() if hub and len(cell.people) >= k}
+        served = _served(session, table, shown, now)
         taught = _taught(session, table, organisation_id, since)
     rows, hidden = _rows(cells, served, taught, table, k=k, language=language)
     label = scope_label or (
@@ -207,33 +210,44 @@ def _concepts_of(table: TopicTable, subject: str) -> frozenset[str]:
 def _served(
     session: Session, table: TopicTable, places: set[Hub], now: datetime
 ) -> dict[str, list[tuple[float, float]]]:
-    """Where upcoming sessions are, per concept, in the box around the places (+ SERVED_KM)."""
+    """Where upcoming sessions are, per concept, among the spaces within `NEAREST_KM` of the
+    places shown (only those: the other cells are withheld anyway)."""
     if not places:
         return {}
-    margin_lat = SERVED_KM / 111.0
-    margin_lon = SERVED_KM / 70.0
+    spaces = {
+        space_id: (lat, lon)
+        for space_id, lat, lon in session.execute(
+            select(col(Space.id), col(Space.latitude), col(Space.longitude))
+        )
+        if _near_any(lat, lon, places)
+    }
+    if not spaces:
+        return {}
     stmt = (
-        select(_SUBJECT, col(Space.latitude), col(Space.longitude))
-        .join(Space, col(Space.id) == col(TrainingSession.space_id))
+        select(col(TrainingSession.space_id), _SUBJECT)
         .where(
+            col(TrainingSession.space_id).in_(sorted(spaces)),
             col(TrainingSession.status) == SessionStatus.SCHEDULED,
             col(TrainingSession.ends_at) >= now,
-            col(Space.latitude).between(
-                min(p.latitude for p in places) - margin_lat,
-                max(p.latitude for p in places) + margin_lat,
-            ),
-            col(Space.longitude).between(
-                min(p.longitude for p in places) - margin_lon,
-                max(p.longitude for p in places) + margin_lon,
-            ),
         )
         .distinct()
     )
     points: dict[str, set[tuple[float, float]]] = defaultdict(set)
-    for subject, lat, lon in session.execute(stmt):
+    for space_id, subject in session.execute(stmt):
         for concept in _concepts_of(table, subject):
-            points[concept].add((lat, lon))
+            points[concept].add(spaces[space_id])
     return {concept: sorted(found) for concept, found in points.items()}
+
+
+def _near_any(lat: float, lon: float, places: set[Hub]) -> bool:
+    """Within NEAREST_KM of one of the places (a cheap box test first)."""
+    box_lat, box_lon = NEAREST_KM / 111.0, NEAREST_KM / 65.0
+    return any(
+        abs(lat - p.latitude) <= box_lat
+        and abs(lon - p.longitude) <= box_lon
+        and haversine_km(lat, lon, p.latitude, p.longitude) <= NEAREST_KM
+        for p in places
+    )
 
 
 def _taught(
