@@ -91,9 +91,10 @@ async def location_shared(update: Update, context: ProxiContext) -> None:
 
 async def show(message: Message, context: ProxiContext, browse: Browse) -> None:
     """Search and send the result list as a new message."""
-    who = message.from_user.id if message.from_user else None
-    text, keyboard = await _render(context, browse, record_for=who)
+    text, keyboard, outcome = await _render(context, browse)
     await message.reply_text(text, reply_markup=keyboard)
+    if message.from_user is not None:
+        await _record(context, outcome, message.from_user.id)
 
 
 async def refine(update: Update, context: ProxiContext) -> None:
@@ -108,7 +109,7 @@ async def refine(update: Update, context: ProxiContext) -> None:
         return
     await safe_answer(query)
     browse, choosing = _refined(browse, query.data)
-    text, keyboard = await _render(context, browse, choosing=choosing)
+    text, keyboard, _outcome = await _render(context, browse, choosing=choosing)
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
 
@@ -145,10 +146,11 @@ async def topic_chosen(update: Update, context: ProxiContext) -> None:
         tz=services.settings.tz,
         gazetteer=default_gazetteer(),
     )
-    text, keyboard = await _render(
-        context, Browse(request.with_place(browse.request.place)), record_for=query.from_user.id
+    text, keyboard, outcome = await _render(
+        context, Browse(request.with_place(browse.request.place))
     )
     await edit_or_ignore(query, text, reply_markup=keyboard)
+    await _record(context, outcome, query.from_user.id)
 
 
 async def place_chosen(update: Update, context: ProxiContext) -> None:
@@ -165,8 +167,9 @@ async def place_chosen(update: Update, context: ProxiContext) -> None:
     await safe_answer(query)
     place = Place.from_commune(commune)
     await _remember_home(update, context, place)
-    text, keyboard = await _render(context, browse.at(place), record_for=query.from_user.id)
+    text, keyboard, outcome = await _render(context, browse.at(place))
     await edit_or_ignore(query, text, reply_markup=keyboard)
+    await _record(context, outcome, query.from_user.id)
 
 
 async def _render(
@@ -174,12 +177,9 @@ async def _render(
     browse: Browse,
     *,
     choosing: str | None = None,
-    record_for: int | None = None,
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> tuple[str, InlineKeyboardMarkup | None, SearchOutcome]:
     """Search again (seats and dates are never stale) and remember the list for its buttons;
-    `choosing` shows the choices of [Rayon] ("r") or [Mois] ("m") under the same text;
-    `record_for` (the user id) keeps a new search (not a page or a refinement) for demand
-    statistics."""
+    `choosing` shows the choices of [Rayon] ("r") or [Mois] ("m") under the same text."""
     services = context.services
     now = services.clock.now()
     found = await call_service(
@@ -187,8 +187,6 @@ async def _render(
     )
     outcome = found.outcome
     assert context.user_data is not None
-    if record_for is not None:
-        await _record(context, outcome, record_for)
     context.user_data["browse"] = browse.to_dict()
     context.user_data["results"] = [r.session.id for r in outcome.results]
     context.user_data["radius_used"] = outcome.radius_km
@@ -205,14 +203,14 @@ async def _render(
         # What [M'alerter] will confirm: the topic understood, not the whole sentence.
         context.user_data["alert_topic"] = results.topic_label(context.t, browse, outcome)
     if choosing is not None and shown.keyboard is not None:
-        return shown.text, results.choosing(context.t, browse, outcome, now, choosing)
-    return shown.text, shown.keyboard
+        return shown.text, results.choosing(context.t, browse, outcome, now, choosing), outcome
+    return shown.text, shown.keyboard, outcome
 
 
 async def _record(context: ProxiContext, outcome: SearchOutcome, user_id: int) -> None:
-    """Keep the search for /demande, without the person (`bot.demand.recording`); its id
-    stays in the chat so that [M'alerter] can mark it. A failure is logged there, never
-    shown."""
+    """Keep a new search (not a page or a refinement) for /demande, without the person
+    (`bot.demand.recording`), once the answer is sent so the learner never waits for it; its
+    id stays in the chat so that [M'alerter] can mark it. A failure is logged, never shown."""
     assert context.user_data is not None
     services = context.services
     settings = services.settings
