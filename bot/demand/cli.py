@@ -53,6 +53,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if departement is not None and departement not in DEPARTEMENT_NAMES:
         print(f"Unknown département: {args.departement}", file=sys.stderr)
         return 2
+    if departement is None and not args.organisation:
+        print("Name a scope: --departement CODE or --organisation NAME", file=sys.stderr)
+        return 2
     if args.days < 1:
         print("--days must be at least 1", file=sys.stderr)
         return 2

@@ -56,7 +56,10 @@ class Scope:
 
 def _nearest(hubs: list[Hub], commune: Commune) -> Hub | None:
     best: tuple[float, Hub] | None = None
+    band = REACH_KM / _KM_PER_DEGREE
     for hub in hubs:
+        if abs(hub.latitude - commune.latitude) > band:  # cheap test before the distance
+            continue
         km = haversine_km(commune.latitude, commune.longitude, hub.latitude, hub.longitude)
         if km <= REACH_KM and (best is None or km < best[0]):
             best = (km, hub)

@@ -75,3 +75,4 @@ def test_table_and_usage_errors(sqlite_engine, settings, capsys) -> None:
     assert out[2].startswith("SST (Sauveteur Secouriste du Travail);")
     assert demand_cli.run(_args("--departement", "100"), configured) == 2
     assert demand_cli.run(_args("--organisation", "Personne"), configured) == 2
+    assert demand_cli.run(_args(), configured) == 2  # a scope is needed
