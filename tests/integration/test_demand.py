@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.demand.aggregation import build_demand, unmet_score
-from bot.demand.recording import mark_alert_saved, person_hash, purge_records
+from bot.demand.recording import mark_alert_saved, person_hash, purge_records, record_search
 from bot.models import Organisation, SearchRecord, Space
 from tests.demand_helpers import add_searches
 from tests.factories import add_session, add_space
@@ -143,3 +143,28 @@ def test_unmet_score() -> None:
     assert unmet_score(10, 80) == 10
     assert unmet_score(10, 25) == 5
     assert unmet_score(10, 0) == 0
+
+
+def test_record_search_keeps_topic_place_and_no_user(engine: Engine) -> None:
+    from bot.gazetteer import default_gazetteer
+    from bot.search.query import Place, SearchRequest
+    from bot.search.service import SearchOutcome
+
+    gazetteer = default_gazetteer()
+    near_josselin = Place.from_point(47.955, -2.55, "ma position")
+    outcome = SearchOutcome(
+        SearchRequest(text="sst"),
+        place=near_josselin,
+        radius_km=30.0,
+        concept_ids=("sst",),
+    )
+    record_id = record_search(engine, outcome, user_id=42, secret="s", now=NOW,
+                              gazetteer=gazetteer)  # fmt: skip
+    assert record_id is not None
+    off_topic = SearchOutcome(SearchRequest(text="yoga"), place=near_josselin)
+    assert record_search(engine, off_topic, user_id=42, secret="s", now=NOW,
+                         gazetteer=gazetteer) is None  # fmt: skip
+    with Session(engine) as session:
+        (record,) = session.execute(select(SearchRecord)).scalars().all()
+    assert (record.concepts, record.insee, record.departement) == ("sst", JOSSELIN, "56")
+    assert (record.radius_km, record.person) == (30, person_hash(42, secret="s", now=NOW))
