@@ -39,23 +39,32 @@ async def demand_command(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     roles = await current_roles(update, context)
-    if not roles.is_admin:
-        await message.reply_text(t("admin.not_allowed"))
+    scope = await _asked_scope(context, roles)
+    if isinstance(scope, str):  # a refusal or a usage line
+        await message.reply_text(t(scope, code=html.escape(" ".join(context.args or [])[:20])))
         return
-    departement = _departement(context.args or [])
-    if context.args and (departement is None or not roles.super_admin):
-        key = "demand.bad_departement" if roles.super_admin else "admin.not_allowed"
-        await message.reply_text(t(key, code=html.escape(" ".join(context.args)[:20])))
-        return
-    organisation_id = await _organisation_of(context, roles)
-    if departement is None and organisation_id is None:
-        key = "demand.usage" if roles.super_admin else "demand.no_organisation"
-        await message.reply_text(t(key))
-        return
+    organisation_id, departement = scope
     report = await _report(context, organisation_id, departement, DEFAULT_DAYS)
     text, keyboard = render(t, report, organisation_id=organisation_id)
     sent = await message.reply_text(text, reply_markup=keyboard)
     await send_attachments(sent, context, report)
+
+
+async def _asked_scope(context: ProxiContext, roles: Roles) -> tuple[int | None, str | None] | str:
+    """(organisation, département) of `/demande [code]`, or the catalog key of the answer
+    when the sender may not see it or must say more."""
+    if not roles.is_admin:
+        return "admin.not_allowed"
+    args = context.args or []
+    departement = _departement(args)
+    if args and not roles.super_admin:
+        return "admin.not_allowed"  # départements are for super-admins
+    if args and departement is None:
+        return "demand.bad_departement"
+    organisation_id = await _organisation_of(context, roles)
+    if departement is None and organisation_id is None:
+        return "demand.usage" if roles.super_admin else "demand.no_organisation"
+    return organisation_id, departement
 
 
 async def period_chosen(update: Update, context: ProxiContext) -> None:

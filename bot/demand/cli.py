@@ -50,14 +50,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     """Build and print (or write) the report."""
     t = translator(settings.default_language, settings.timezone)
     departement = (args.departement or "").upper() or None
-    if departement is not None and departement not in DEPARTEMENT_NAMES:
-        print(f"Unknown département: {args.departement}", file=sys.stderr)
-        return 2
-    if departement is None and not args.organisation:
-        print("Name a scope: --departement CODE or --organisation NAME", file=sys.stderr)
-        return 2
-    if args.days < 1:
-        print("--days must be at least 1", file=sys.stderr)
+    if (problem := _usage_problem(args, departement)) is not None:
+        print(problem, file=sys.stderr)
         return 2
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     engine = make_engine(settings.effective_database_url)
@@ -84,6 +78,17 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.dispose()
     return _output(args, report, t)
+
+
+def _usage_problem(args: argparse.Namespace, departement: str | None) -> str | None:
+    """What is wrong with the command line, if anything."""
+    if departement is not None and departement not in DEPARTEMENT_NAMES:
+        return f"Unknown département: {args.departement}"
+    if departement is None and not args.organisation:
+        return "Name a scope: --departement CODE or --organisation NAME"
+    if args.days < 1:
+        return "--days must be at least 1"
+    return None
 
 
 def _organisation_id(engine: Any, name: str | None) -> int | None:
