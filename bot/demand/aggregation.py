@@ -84,7 +84,7 @@ def build_demand(
     since = now - timedelta(days=days)
     with reading(engine) as session:
         org_name, org_spaces = _organisation(session, organisation_id)
-        scope = _scope(session, gazetteer, departement, org_spaces)
+        scope = _scope(session, gazetteer, departement, org_spaces, organisation_id)
         cells, total = _cells(session, scope, gazetteer, since)
         shown = {hub for (_t, hub), cell in cells.items() if hub and len(cell.people) >= k}
         served = _served(session, table, shown, now)
@@ -123,14 +123,18 @@ def _organisation(
 
 
 def _scope(
-    session: Session, gazetteer: Gazetteer, departement: str | None, org_spaces: list[SpaceRow]
+    session: Session,
+    gazetteer: Gazetteer,
+    departement: str | None,
+    org_spaces: list[SpaceRow],
+    organisation_id: int | None,
 ) -> Scope:
-    """A département (its spaces are the hubs), else around the organisation's spaces, else
-    the whole country (every space a hub)."""
+    """A département (its spaces are the hubs), else around the organisation's spaces
+    (nothing when it has none yet), else the whole country (every space a hub)."""
     if departement is not None:
         spaces = _spaces(session, col(Space.insee).startswith(departement))
         return in_departement(departement, gazetteer, spaces)
-    if org_spaces:
+    if organisation_id is not None:
         return around_spaces(gazetteer, org_spaces)
     return Scope(None, None, hubs_of(gazetteer, _spaces(session)))
 

@@ -168,3 +168,16 @@ def test_record_search_keeps_topic_place_and_no_user(engine: Engine) -> None:
         (record,) = session.execute(select(SearchRecord)).scalars().all()
     assert (record.concepts, record.insee, record.departement) == ("sst", JOSSELIN, "56")
     assert (record.radius_km, record.person) == (30, person_hash(42, secret="s", now=NOW))
+
+
+def test_an_organisation_without_spaces_sees_nothing(engine: Engine) -> None:
+    with Session(engine) as session:
+        session.add(Organisation(name="Nouvel organisme"))
+        session.commit()
+    add_searches(engine, people=range(1, 6), concepts="sst", insee=JOSSELIN, departement="56",
+                 at=NOW - timedelta(days=1))  # fmt: skip
+    report = build_demand(
+        engine, organisation_id=_org_id(engine, "Nouvel organisme"), departement=None,
+        days=30, now=NOW,
+    )  # fmt: skip
+    assert (report.rows, report.hidden_cells, report.spaces) == ([], 0, [])
