@@ -276,16 +276,24 @@ def _taught(
 
 
 def _nearest_km(
-    hub: Hub | None, concept: str, served: dict[str, list[tuple[float, float]]], table: TopicTable
+    hub: Hub | None,
+    concept: str,
+    served: dict[str, list[tuple[float, float]]],
+    table: TopicTable,
 ) -> float | None:
-    """The nearest upcoming session on the concept or a narrower one, from the hub."""
+    """The nearest upcoming session on the concept or a narrower one, from the hub, within
+    NEAREST_KM (a box test first: most points are far)."""
     if hub is None:
         return None
+    box_lat, box_lon = NEAREST_KM / 111.0, NEAREST_KM / 65.0
     best: float | None = None
     for narrower in _closure(table, concept):
         for lat, lon in served.get(narrower, ()):
+            if abs(lat - hub.latitude) > box_lat or abs(lon - hub.longitude) > box_lon:
+                continue
             km = haversine_km(hub.latitude, hub.longitude, lat, lon)
-            best = km if best is None or km < best else best
+            if km <= NEAREST_KM and (best is None or km < best):
+                best = km
     return None if best is None else round(best, 1)
 
 
