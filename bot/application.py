@@ -186,6 +186,8 @@ def _schedule_jobs(application: ProxiApplication) -> None:
         # Search records for demand statistics past their retention are deleted (first run
         # a minute after start, so a bot restarted daily still purges).
         (demand.purge_job, demand.PURGE_INTERVAL, 60, demand.PURGE_JOB),
+        # Queued search records are written in batches.
+        (demand.flush_job, demand.FLUSH_INTERVAL, 5, demand.FLUSH_JOB),
     ):
         application.job_queue.run_repeating(
             callback,

@@ -10,7 +10,6 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.alerts import AlertError, delete_alert, list_alerts, save_alert
 from bot.context import ProxiContext
-from bot.demand.recording import mark_alert_saved
 from bot.reminders import QUIET_HOURS
 from bot.search.browse import Browse
 from handlers import buttons
@@ -24,6 +23,7 @@ from handlers.common import (
     reply,
     safe_answer,
 )
+from handlers.demand import recorder_of
 from handlers.results import around
 
 logger = logging.getLogger(__name__)
@@ -59,9 +59,9 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
         await refuse(query, t, exc)
         return
     await safe_answer(query)
-    if (record_id := context.user_data.pop("search_record", None)) is not None:
+    if (token := context.user_data.pop("search_record", None)) is not None:
         # Demand statistics: the search this alert comes from is marked, still anonymous.
-        await call_service(mark_alert_saved, services.engine, record_id=record_id)
+        await call_service(recorder_of(context).mark_alert, token)
     quiet_start, quiet_end = QUIET_HOURS
     await reply(
         query,

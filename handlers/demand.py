@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import logging
 from datetime import timedelta
+from typing import cast
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
@@ -17,8 +18,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import ProxiContext
 from bot.demand.aggregation import PERIODS, build_demand
 from bot.demand.model import DemandReport, DemandRow
-from bot.demand.recording import purge_records
+from bot.demand.recorder import FLUSH_SECONDS, SearchRecorder
+from bot.demand.recording import demand_secret, purge_records
 from bot.demand.scope import DEPARTEMENT_NAMES, departement_label
+from bot.gazetteer import default_gazetteer
 from bot.i18n import Translator
 from bot.roles import Roles, list_organisations
 from handlers import buttons
@@ -187,6 +190,32 @@ async def _report(
 
 PURGE_INTERVAL = timedelta(days=1)
 PURGE_JOB = "demand:purge"
+FLUSH_JOB = "demand:flush"
+FLUSH_INTERVAL = timedelta(seconds=FLUSH_SECONDS)
+_RECORDER = "demand_recorder"
+
+
+def recorder_of(context: ProxiContext) -> SearchRecorder:
+    """The application's queue of search records (created at first use; `bot_data` is never
+    persisted)."""
+    recorder = context.bot_data.get(_RECORDER)
+    if recorder is None:
+        services = context.services
+        settings = services.settings
+        recorder = SearchRecorder(
+            services.engine,
+            secret=demand_secret(settings.demand_secret, settings.telegram_bot_token),
+            gazetteer=default_gazetteer(),
+        )
+        context.bot_data[_RECORDER] = recorder
+    return cast(SearchRecorder, recorder)
+
+
+async def flush_job(context: ProxiContext) -> None:
+    """Every few seconds: the queued search records are written (off the event loop)."""
+    recorder = context.bot_data.get(_RECORDER)
+    if recorder is not None and recorder.pending:
+        await call_service(recorder.flush)
 
 
 async def purge_job(context: ProxiContext) -> None:

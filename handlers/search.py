@@ -19,7 +19,6 @@ from telegram import (
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import ProxiContext
-from bot.demand.recording import demand_secret, record_search
 from bot.gazetteer import default_gazetteer
 from bot.search.browse import Browse, answer
 from bot.search.query import Place, SearchRequest, parse_request
@@ -27,6 +26,7 @@ from bot.search.service import SearchOutcome
 from handlers import buttons, results
 from handlers.buttons import any_of
 from handlers.common import Handlers, call_service, edit_or_ignore, safe_answer
+from handlers.demand import recorder_of
 from handlers.fallback import MAX_REQUEST_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -208,22 +208,12 @@ async def _render(
 
 
 async def _record(context: ProxiContext, outcome: SearchOutcome, user_id: int) -> None:
-    """Keep a new search (not a page or a refinement) for /demande, without the person
-    (`bot.demand.recording`), once the answer is sent so the learner never waits for it; its
-    id stays in the chat so that [M'alerter] can mark it. A failure is logged, never shown."""
+    """Queue a new search (not a page or a refinement) for /demande, without the person
+    (`bot.demand.recorder`: written in batches, never in the learner's way); its token
+    stays in the chat so that [M'alerter] can mark it."""
     assert context.user_data is not None
-    services = context.services
-    settings = services.settings
-    record_id = await call_service(
-        record_search,
-        services.engine,
-        outcome,
-        user_id=user_id,
-        secret=demand_secret(settings.demand_secret, settings.telegram_bot_token),
-        now=services.clock.now(),
-        gazetteer=default_gazetteer(),
-    )
-    context.user_data["search_record"] = record_id
+    token = recorder_of(context).add(outcome, user_id=user_id, now=context.services.clock.now())
+    context.user_data["search_record"] = token
 
 
 def learner_place(context: ProxiContext) -> Place | None:

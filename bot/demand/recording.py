@@ -4,7 +4,7 @@ A row holds what was searched, where, and `person`: HMAC-SHA256 of the user id k
 secret (DEMAND_SECRET) and the month ("2026-12"), truncated to 64 bits. Within a month the
 same person gives the same value, so distinct people can be counted; the next month the key
 differs, and without the secret nobody can link two months or go back to the user id.
-Recording is one INSERT; a failure is logged and never reaches the learner's search.
+The rows are written in batches by `recorder.SearchRecorder`, off the search's path.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import hmac
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
 from bot.gazetteer import Gazetteer
@@ -52,46 +52,25 @@ def where(place: Place | None, gazetteer: Gazetteer) -> tuple[str | None, str | 
     return None, place.departement
 
 
-def record_search(
-    engine: Engine,
-    outcome: SearchOutcome,
-    *,
-    user_id: int,
-    secret: str,
-    now: datetime,
-    gazetteer: Gazetteer,
-) -> int | None:
-    """Keep one search (only those whose topic was understood); its id, for
-    `mark_alert_saved`. Never raises: statistics must not break a search."""
+def record_row(
+    outcome: SearchOutcome, *, user_id: int, secret: str, now: datetime, gazetteer: Gazetteer
+) -> dict[str, object] | None:
+    """The row that keeps one search, or None when its topic was not understood (nothing to
+    count by topic)."""
     if not outcome.concept_ids:
         return None
-    try:
-        insee, departement = where(outcome.place, gazetteer)
-        radius = outcome.radius_km
-        with engine.begin() as connection:
-            result = connection.execute(
-                insert(_TABLE).values(
-                    at=now,
-                    concepts=" ".join(outcome.concept_ids)[:500],
-                    insee=insee,
-                    departement=departement,
-                    radius_km=None if radius is None else round(radius),
-                    results=outcome.total,
-                    alert_saved=False,
-                    person=person_hash(user_id, secret=secret, now=now),
-                )
-            )
-            key = result.inserted_primary_key
-            return int(key[0]) if key else None
-    except Exception:  # any failure: log it, the learner still gets results
-        logger.exception("could not record a search for demand statistics")
-        return None
-
-
-def mark_alert_saved(engine: Engine, *, record_id: int) -> None:
-    """The learner saved an alert from this search (the record stays anonymous)."""
-    with engine.begin() as connection:
-        connection.execute(update(_TABLE).where(_TABLE.c.id == record_id).values(alert_saved=True))
+    insee, departement = where(outcome.place, gazetteer)
+    radius = outcome.radius_km
+    return {
+        "at": now,
+        "concepts": " ".join(outcome.concept_ids)[:500],
+        "insee": insee,
+        "departement": departement,
+        "radius_km": None if radius is None else round(radius),
+        "results": outcome.total,
+        "alert_saved": False,
+        "person": person_hash(user_id, secret=secret, now=now),
+    }
 
 
 def retention_cutoff(now: datetime, months: int) -> datetime:

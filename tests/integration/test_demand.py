@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.demand.aggregation import build_demand, unmet_score
-from bot.demand.recording import mark_alert_saved, person_hash, purge_records, record_search
+from bot.demand.recorder import SearchRecorder
+from bot.demand.recording import person_hash, purge_records
+from bot.gazetteer import default_gazetteer
 from bot.models import Organisation, SearchRecord, Space
+from bot.search.query import Place, SearchRequest
+from bot.search.service import SearchOutcome
 from tests.demand_helpers import add_searches
 from tests.factories import add_session, add_space
 
@@ -117,16 +121,13 @@ def test_one_person_in_two_months_counts_as_two(ploermel: Engine) -> None:
     assert [(r.searches, r.people) for r in report.rows] == [(6, 6)]
 
 
-def test_purge_and_alert_flag(engine: Engine) -> None:
+def test_purge(engine: Engine) -> None:
     old = NOW - timedelta(days=31 * 13 + 1)
     add_searches(engine, people=[1], concepts="sst", insee=JOSSELIN, departement="56", at=old)
     add_searches(engine, people=[2], concepts="sst", insee=JOSSELIN, departement="56", at=NOW)
     assert purge_records(engine, now=NOW, months=13) == 1
     with Session(engine) as session:
-        (record,) = session.execute(select(SearchRecord)).scalars().all()
-    mark_alert_saved(engine, record_id=record.id or 0)
-    with Session(engine) as session:
-        assert session.get(SearchRecord, record.id).alert_saved is True  # type: ignore[union-attr]
+        assert [r.at for r in session.execute(select(SearchRecord)).scalars()] == [NOW]
 
 
 def test_the_person_hash_changes_every_month() -> None:
@@ -145,29 +146,42 @@ def test_unmet_score() -> None:
     assert unmet_score(10, 0) == 0
 
 
-def test_record_search_keeps_topic_place_and_no_user(engine: Engine) -> None:
-    from bot.gazetteer import default_gazetteer
-    from bot.search.query import Place, SearchRequest
-    from bot.search.service import SearchOutcome
-
-    gazetteer = default_gazetteer()
+def _outcome(concepts: tuple[str, ...]) -> SearchOutcome:
     near_josselin = Place.from_point(47.955, -2.55, "ma position")
-    outcome = SearchOutcome(
-        SearchRequest(text="sst"),
-        place=near_josselin,
-        radius_km=30.0,
-        concept_ids=("sst",),
+    return SearchOutcome(
+        SearchRequest(text="x"), place=near_josselin, radius_km=30.0, concept_ids=concepts
     )
-    record_id = record_search(engine, outcome, user_id=42, secret="s", now=NOW,
-                              gazetteer=gazetteer)  # fmt: skip
-    assert record_id is not None
-    off_topic = SearchOutcome(SearchRequest(text="yoga"), place=near_josselin)
-    assert record_search(engine, off_topic, user_id=42, secret="s", now=NOW,
-                         gazetteer=gazetteer) is None  # fmt: skip
+
+
+def _stored(engine: Engine) -> list[SearchRecord]:
     with Session(engine) as session:
-        (record,) = session.execute(select(SearchRecord)).scalars().all()
-    assert (record.concepts, record.insee, record.departement) == ("sst", JOSSELIN, "56")
-    assert (record.radius_km, record.person) == (30, person_hash(42, secret="s", now=NOW))
+        return list(session.execute(select(SearchRecord).order_by(SearchRecord.id)).scalars())
+
+
+def test_the_recorder_keeps_topic_place_and_no_user(engine: Engine) -> None:
+    recorder = SearchRecorder(engine, secret="s", gazetteer=default_gazetteer())
+    first = recorder.add(_outcome(("sst",)), user_id=42, now=NOW)
+    assert recorder.add(_outcome(()), user_id=42, now=NOW) is None  # not understood: not kept
+    second = recorder.add(_outcome(("excel", "word")), user_id=43, now=NOW)
+    assert first is not None and second is not None
+    recorder.mark_alert(first)  # still queued
+    assert _stored(engine) == []
+    assert recorder.flush() == 2
+    recorder.mark_alert(second)  # already written
+    one, two = _stored(engine)
+    assert (one.concepts, one.insee, one.departement, one.radius_km) == ("sst", JOSSELIN, "56", 30)
+    assert (one.person, one.alert_saved) == (person_hash(42, secret="s", now=NOW), True)
+    assert (two.concepts, two.alert_saved) == ("excel word", True)
+
+
+def test_a_failed_write_is_logged_and_dropped(engine: Engine, caplog) -> None:
+    recorder = SearchRecorder(engine, secret="s", gazetteer=default_gazetteer())
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE search_record"))
+    recorder.add(_outcome(("sst",)), user_id=42, now=NOW)
+    assert recorder.flush() == 0
+    assert recorder.pending == 0
+    assert "could not write 1 search records" in caplog.text
 
 
 def test_an_organisation_without_spaces_sees_nothing(engine: Engine) -> None:
