@@ -7,7 +7,8 @@ Loads the realistic offer (`offer.realistic_offer`: 1,500 spaces in Petites Vill
 150,000 sessions over a year, 400 organisations) into a fresh migrated database (a temporary
 SQLite file by default; a PostgreSQL URL is emptied first), then writes `--records` search
 records (2 million by default) over the 365 days before the offer's "now": real communes
-within 30 km of a space (the space's own commune for half of them), 1 concept (85 %) or 2
+within 30 km of a space (the space's own commune for half of them), in time order as the bot
+appends them, 1 concept (85 %) or 2
 from the topic table, Zipf-like popularity, 250,000 distinct people, 3 % followed by an
 alert. Then it times `build_demand` (warm: gazetteer and topic table loaded) for
 organisations of small, median and large reach and for départements, over 365 and 90 days;
@@ -85,11 +86,12 @@ def _records(rng: random.Random, offer: Offer, spaces: dict[int, Commune], n: in
     concepts = list(default_topics().concepts)
     weights = [1.0 / (k + 1) ** 0.8 for k in range(len(concepts))]
     rng.shuffle(concepts)
-    for _ in range(n):
+    start, span = NOW - timedelta(days=365), 365 * 86400
+    for i in range(n):
         space = rng.choice(ids)
         commune = spaces[space] if rng.random() < 0.5 else rng.choice(around[space])
         picked = rng.choices(concepts, weights=weights, k=1 if rng.random() < 0.85 else 2)
-        at = NOW - timedelta(seconds=rng.uniform(0, 365 * 86400))
+        at = start + timedelta(seconds=(i + rng.random()) * span / n)  # appended in time order
         person = person_hash(rng.randrange(PEOPLE), secret=SECRET, now=at)
         yield (at, " ".join(dict.fromkeys(picked)), commune.insee, commune.departement, 30,
                rng.choice((0, 0, 1, 3, 8, 20)), rng.random() < 0.03, person)  # fmt: skip
@@ -206,12 +208,13 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2_000)
     parser.add_argument("--seed", type=int, default=2030)
     parser.add_argument("--keep", type=Path, help="a SQLite file kept between runs (reused)")
-    parser.add_argument("--only-build", action="store_true", help="build --keep and stop")
+    parser.add_argument("--only-build", action="store_true", help="build the data and stop")
+    parser.add_argument("--skip-build", action="store_true", help="the database is built")
     args = parser.parse_args()
     print(f"# Demand benchmark — {platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}, load {os.getloadavg()[0]:.1f}\n")  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        reuse = args.keep is not None and args.keep.exists()
+        reuse = args.skip_build or (args.keep is not None and args.keep.exists())
         path = args.keep or Path(tmp) / "demand.sqlite3"
         engine = make_engine(args.database_url or f"sqlite:///{path}")
         started = time.perf_counter()
