@@ -1,7 +1,8 @@
 """`build_demand`: the topics most asked and least served in a scope, over a period.
 
-Counting: the records of the period in the scope are grouped in SQL by (commune, concepts,
-person); Python then splits the concepts and groups communes by hub (`scope`). *People* are
+Counting: one pass over the period's records in the scope (the index on (département, at),
+the communes within reach as a filter); Python splits the concepts and groups communes by
+hub (`scope`). *People* are
 distinct monthly hashes: one person searching in two calendar months counts twice (the hash
 key changes monthly so months cannot be linked); over 30 days that is at most two months.
 
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
@@ -152,38 +153,35 @@ _Key = tuple[str, Hub | None]
 def _cells(
     session: Session, scope: Scope, gazetteer: Gazetteer, since: datetime
 ) -> tuple[dict[_Key, _Cell], int]:
-    """Searches per (concept, hub), from one grouped query, and every search in scope."""
+    """Searches per (concept, hub), read in one pass over the period's records in scope (in
+    time order, as they were appended), and every search in scope."""
     record = SearchRecord
-    stmt = (
-        select(
-            col(record.insee),
-            col(record.concepts),
-            col(record.person),
-            col(record.departement),
-            func.count(),
-            func.sum(case((col(record.alert_saved), 1), else_=0)),
-            func.sum(case((col(record.results) == 0, 1), else_=0)),
-        )
-        .where(col(record.at) >= since)
-        .group_by(
-            col(record.insee), col(record.concepts), col(record.person), col(record.departement)
-        )
-    )
+    stmt = select(
+        col(record.insee),
+        col(record.concepts),
+        col(record.person),
+        col(record.alert_saved),
+        col(record.results),
+    ).where(col(record.at) >= since)
     if scope.departements is not None:
         stmt = stmt.where(col(record.departement).in_(sorted(scope.departements)))
+    if scope.communes is not None:
+        stmt = stmt.where(col(record.insee).in_(sorted(scope.communes)))
     cells: dict[_Key, _Cell] = defaultdict(_Cell)
+    hubs: dict[str | None, Hub | None] = {}
     total = 0
-    for row in session.execute(stmt):
-        insee, concepts, person, departement, count, alerts, zero = row
-        if not scope.covers(insee, departement):
-            continue
-        total += count
-        hub = _place(scope, gazetteer, insee)
+    # Core rows (not ORM): this loop is the report's cost at the 2030 scale.
+    for insee, concepts, person, alert, results in session.connection().execute(stmt):
+        if insee in hubs:
+            hub = hubs[insee]
+        else:
+            hub = hubs[insee] = _place(scope, gazetteer, insee)
+        total += 1
         for concept in concepts.split():
             cell = cells[(concept, hub)]
-            cell.searches += count
-            cell.alerts += int(alerts or 0)
-            cell.zero += int(zero or 0)
+            cell.searches += 1
+            cell.alerts += alert
+            cell.zero += results == 0
             cell.people.add(person)
     return cells, total
 
@@ -275,26 +273,43 @@ def _taught(
     return frozenset(found)
 
 
-def _nearest_km(
-    hub: Hub | None,
-    concept: str,
-    served: dict[str, list[tuple[float, float]]],
-    table: TopicTable,
-) -> float | None:
-    """The nearest upcoming session on the concept or a narrower one, from the hub, within
-    NEAREST_KM (a box test first: most points are far)."""
-    if hub is None:
-        return None
-    box_lat, box_lon = NEAREST_KM / 111.0, NEAREST_KM / 65.0
-    best: float | None = None
-    for narrower in _closure(table, concept):
-        for lat, lon in served.get(narrower, ()):
-            if abs(lat - hub.latitude) > box_lat or abs(lon - hub.longitude) > box_lon:
-                continue
-            km = haversine_km(hub.latitude, hub.longitude, lat, lon)
-            if km <= NEAREST_KM and (best is None or km < best):
-                best = km
-    return None if best is None else round(best, 1)
+class _Distances:
+    """Distances from each hub to the served points near it, each computed once (a report
+    has thousands of cells but tens of hubs)."""
+
+    def __init__(self, served: dict[str, list[tuple[float, float]]]) -> None:
+        self.served = served
+        self.points = {point for points in served.values() for point in points}
+        self._by_hub: dict[Hub, dict[tuple[float, float], float]] = {}
+
+    def of(self, hub: Hub) -> dict[tuple[float, float], float]:
+        found = self._by_hub.get(hub)
+        if found is None:
+            box_lat, box_lon = NEAREST_KM / 111.0, NEAREST_KM / 60.0
+            found = {}
+            for lat, lon in self.points:
+                if abs(lat - hub.latitude) <= box_lat and abs(lon - hub.longitude) <= box_lon:
+                    km = haversine_km(hub.latitude, hub.longitude, lat, lon)
+                    if km <= NEAREST_KM:
+                        found[(lat, lon)] = km
+            self._by_hub[hub] = found
+        return found
+
+    def nearest_km(self, hub: Hub | None, concept: str, table: TopicTable) -> float | None:
+        """The nearest upcoming session on the concept or a narrower one, within NEAREST_KM."""
+        if hub is None:
+            return None
+        near = self.of(hub)
+        best = min(
+            (
+                near[p]
+                for c in _closure(table, concept)
+                for p in self.served.get(c, ())
+                if p in near
+            ),
+            default=None,
+        )
+        return None if best is None else round(best, 1)
 
 
 def _closure(table: TopicTable, concept: str) -> frozenset[str]:
@@ -319,11 +334,12 @@ def _rows(
 ) -> tuple[list[DemandRow], int]:
     rows: list[DemandRow] = []
     hidden = 0
+    distances = _Distances(served)
     for (concept, hub), cell in cells.items():
         if len(cell.people) < k:
             hidden += 1
             continue
-        nearest = _nearest_km(hub, concept, served, table)
+        nearest = distances.nearest_km(hub, concept, table)
         rows.append(
             DemandRow(
                 topic=concept,

@@ -41,11 +41,6 @@ class Scope:
     hubs: list[Hub]
     _hub_of: dict[str, Hub | None] = field(default_factory=dict)
 
-    def covers(self, insee: str | None, departement: str | None) -> bool:
-        if self.communes is not None:
-            return insee is not None and insee in self.communes
-        return self.departements is None or departement in self.departements
-
     def hub_of(self, insee: str, gazetteer: Gazetteer) -> Hub | None:
         """The nearest hub within reach of a searched commune (memoised per report)."""
         if insee not in self._hub_of:
@@ -79,12 +74,15 @@ def communes_within(
     latitudes, communes = _by_latitude(gazetteer)
     band = km / _KM_PER_DEGREE
     found: dict[str, Commune] = {}
+    lon_band = km / 60.0  # a degree of longitude is at least 60 km in mainland France
     for lat, lon in points:
         start = bisect.bisect_left(latitudes, lat - band)
         end = bisect.bisect_right(latitudes, lat + band)
         for commune in communes[start:end]:
-            if commune.insee not in found and (
-                haversine_km(lat, lon, commune.latitude, commune.longitude) <= km
+            if (
+                abs(commune.longitude - lon) <= lon_band
+                and commune.insee not in found
+                and haversine_km(lat, lon, commune.latitude, commune.longitude) <= km
             ):
                 found[commune.insee] = commune
     return list(found.values())
