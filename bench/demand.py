@@ -245,7 +245,7 @@ def main() -> int:
             print(f"{args.records:,} search records generated and written in {seconds:.1f} s "
                   f"({engine.dialect.name}).")  # fmt: skip
         else:
-            print(f"Offer: {offer.shape()}; records reused from {path}.")
+            print(f"Offer: {offer.shape()}; records reused ({engine.dialect.name}).")
         if args.only_build:
             return 0
         demand_figures(engine)
