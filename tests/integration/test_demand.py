@@ -174,7 +174,8 @@ def test_the_recorder_keeps_topic_place_and_no_user(engine: Engine) -> None:
     assert (two.concepts, two.alert_saved) == ("excel word", True)
 
 
-def test_a_failed_write_is_logged_and_dropped(engine: Engine, caplog) -> None:
+def test_a_failed_write_is_logged_and_dropped(sqlite_engine: Engine, caplog) -> None:
+    engine = sqlite_engine  # the table is dropped: not the shared PostgreSQL database
     recorder = SearchRecorder(engine, secret="s", gazetteer=default_gazetteer())
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE search_record"))
