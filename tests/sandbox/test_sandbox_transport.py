@@ -23,6 +23,8 @@ class Receiver:
 
     def __init__(self) -> None:
         self.status = 200
+        self.hold_chat: int | None = None  # deliveries for this chat wait for `release`
+        self.release = threading.Event()
         self.received: list[tuple[dict[str, Any], str | None]] = []
         self.cond = threading.Condition()
         receiver = self
@@ -34,6 +36,9 @@ class Receiver:
                     secret = self.headers.get("X-Telegram-Bot-Api-Secret-Token")
                     receiver.received.append((json.loads(body), secret))
                     receiver.cond.notify_all()
+                chat = json.loads(body).get("message", {}).get("chat", {}).get("id")
+                if chat is not None and chat == receiver.hold_chat:
+                    receiver.release.wait(5)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -149,6 +154,46 @@ def test_webhook_failures_are_retried_then_kept(
     receiver.status = 200
     assert sandbox.wait_for(lambda: sandbox.pending_update_count() == 0)
     assert sandbox.webhook_deliveries[-1] == (update["update_id"], 200)
+
+
+def _texts(receiver: Receiver) -> list[str]:
+    with receiver.cond:
+        return [body["message"]["text"] for body, _ in receiver.received]
+
+
+def test_webhook_delivers_chats_in_parallel_and_each_chat_in_order(
+    api: RawApi, sandbox: BotApiSandbox, receiver: Receiver
+) -> None:
+    """Telegram's WebhookActor: one queue per chat, queues in parallel up to max_connections."""
+    alice, bob = sandbox.user(42), sandbox.user(43)
+    receiver.hold_chat = 42  # the bot is slow to answer Alice's first message
+    api.ok("setWebhook", url=_public(sandbox, receiver.url))
+    alice.send("alice 1")
+    assert receiver.wait(1)
+    alice.send("alice 2")
+    bob.send("bob 1")
+    assert receiver.wait(2)
+    # Bob is not held up by Alice's pending delivery; Alice's second message waits its turn.
+    assert _texts(receiver) == ["alice 1", "bob 1"]
+    receiver.release.set()
+    assert receiver.wait(3)
+    assert _texts(receiver) == ["alice 1", "bob 1", "alice 2"]
+    assert sandbox.wait_for(lambda: sandbox.pending_update_count() == 0)
+
+
+def test_webhook_with_one_connection_delivers_one_update_at_a_time(
+    api: RawApi, sandbox: BotApiSandbox, receiver: Receiver
+) -> None:
+    alice, bob = sandbox.user(42), sandbox.user(43)
+    receiver.hold_chat = 42
+    api.ok("setWebhook", url=_public(sandbox, receiver.url), max_connections=1)
+    alice.send("alice 1")
+    bob.send("bob 1")
+    assert receiver.wait(1)
+    assert not receiver.wait(2, timeout=0.3)  # bob waits: the only connection is busy
+    receiver.release.set()
+    assert receiver.wait(2)
+    assert _texts(receiver) == ["alice 1", "bob 1"]
 
 
 def test_unreachable_webhook_then_back_to_polling(api: RawApi, sandbox: BotApiSandbox) -> None:
