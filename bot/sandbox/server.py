@@ -34,6 +34,11 @@ class Backend(Protocol):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of new connections (dozens of users
+    # answered at once) overflowed it, and Linux then drops the handshake's last ACK, so a
+    # client that believed itself connected lost its request (httpx.ReadError). Telegram's
+    # front ends accept such bursts.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], backend: Backend) -> None:
         super().__init__(address, _Handler)

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
@@ -103,6 +104,29 @@ def test_long_poll_wakes_up_on_update(api: RawApi, sandbox: BotApiSandbox) -> No
     alice.send("réveil")
     poller.join(timeout=10)
     assert result and result[0][0]["message"]["text"] == "réveil"
+
+
+def test_a_burst_of_new_connections_is_answered_in_full(sandbox: BotApiSandbox) -> None:
+    """Hundreds of clients connecting at the same instant all get their answer (the server's
+    listen backlog was 5: Linux then dropped handshakes and requests were lost)."""
+    url = f"{sandbox.base_url}{sandbox.token}/getMe"
+    start = threading.Barrier(200)
+    statuses: list[int | str] = []
+
+    def call() -> None:
+        with httpx.Client(timeout=10, trust_env=False) as client:
+            start.wait()
+            try:
+                statuses.append(client.post(url).status_code)
+            except httpx.HTTPError as exc:
+                statuses.append(type(exc).__name__)
+
+    callers = [threading.Thread(target=call) for _ in range(200)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert statuses == [200] * 200
 
 
 def test_second_poll_terminates_the_first(api: RawApi, sandbox: BotApiSandbox) -> None:
