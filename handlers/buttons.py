@@ -118,6 +118,7 @@ ALERT_DELETE = Button("alrt:del", ID)
 CARD = Button("card", ID)
 SHARE = Button("shr", ID)
 OTHER_DATES = Button("dts", ID)
+VENUE_PIN = Button("pin", ID)  # the session's venue as a map pin, sent when asked
 ENROL = Button("enr", ID)
 WAITLIST = Button("wl", ID)
 CANCEL_ENROLMENT = Button("cxl", ID)
