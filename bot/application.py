@@ -60,7 +60,11 @@ from handlers.notices import mentoring as mentoring_notices
 from handlers.notices import sessions as session_notices  # noqa: F401 (registers renderers)
 from handlers.notices import waitlist
 from handlers.notices.base import RENDERERS
-from handlers.persistence import DatabasePersistence, FlushingApplication
+from handlers.persistence import (
+    DatabasePersistence,
+    FlushingApplication,
+    end_idle_restored_conversations,
+)
 from handlers.retrying import RetryingRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -167,6 +171,10 @@ def _register_handlers(application: ProxiApplication) -> None:
     _schedule_jobs(application)
 
 
+async def _end_idle_conversations_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await end_idle_restored_conversations(context.application)
+
+
 def _schedule_jobs(application: ProxiApplication) -> None:
     """Periodic work with stable ids (replaced, never doubled, on a restart)."""
     if application.job_queue is None:
@@ -181,6 +189,8 @@ def _schedule_jobs(application: ProxiApplication) -> None:
             10,
             mentoring_state.SWEEP_JOB,
         ),
+        # Conversations restored at start-up lost PTB's timeout jobs (handlers/persistence).
+        (_end_idle_conversations_job, 60, 30, "conversations:end-idle"),
     ):
         application.job_queue.run_repeating(
             callback,
