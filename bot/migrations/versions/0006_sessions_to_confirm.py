@@ -22,8 +22,12 @@ def upgrade() -> None:
     # All nullable: existing sessions are plain sessions (no minimum).
     with op.batch_alter_table("training_session") as batch:
         batch.add_column(sa.Column("min_participants", sa.Integer(), nullable=True))
-        batch.add_column(sa.Column("confirm_by", bot.models.UTCDateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column("confirmed_at", bot.models.UTCDateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("confirm_by", bot.models.UTCDateTime(timezone=True), nullable=True)
+        )
+        batch.add_column(
+            sa.Column("confirmed_at", bot.models.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
