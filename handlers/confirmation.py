@@ -22,9 +22,10 @@ from bot.confirmation import Settled, alert_for_session, settle_due
 from bot.context import ProxiContext
 from bot.enrolment import Taken
 from bot.i18n import Translator
+from bot.reminders import schedule_session_day_before
 from handlers import buttons
 from handlers.common import Handlers, call_service, pressed, refuse, reply, safe_answer
-from handlers.delivery import deliver, services_of
+from handlers.delivery import arm, deliver, services_of
 from handlers.render import day_month
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,8 @@ async def settle(application: Any) -> Settled:
     if settled.cancelled:
         # Cancelled sessions leave the search (confirmed ones look like any other).
         await asyncio.to_thread(services.search.rebuild, services.engine, now=services.clock.now())
+    for session_id in settled.confirmed:
+        await _plan_day_before(application, session_id)
     for notice_id in settled.notices:
         await deliver(application, notice_id)
     if settled.confirmed or settled.cancelled:
@@ -103,6 +106,21 @@ async def settle(application: Any) -> Settled:
             len(settled.cancelled),
         )
     return settled
+
+
+async def _plan_day_before(application: Any, session_id: int) -> None:
+    """Everyone's day-before reminder, once the session is confirmed (dropped before)."""
+    services = services_of(application)
+    views = await asyncio.to_thread(
+        schedule_session_day_before,
+        services.engine,
+        session_id=session_id,
+        now=services.clock.now(),
+        tz=services.settings.tz,
+    )
+    if application.job_queue is not None:
+        for view in views:
+            arm(application.job_queue, view)
 
 
 async def settle_job(context: Any) -> None:
