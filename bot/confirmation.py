@@ -161,7 +161,7 @@ def settle_due(engine: Engine, *, now: datetime) -> Settled:
     """Decide every session to confirm that can be: its minimum reached (confirmed), or its
     decision date passed (cancelled). Each in its own transaction; idempotent."""
     with reading(engine) as session:
-        due = list(
+        due: list[int] = list(
             session.scalars(
                 select(col(TrainingSession.id))
                 .where(

@@ -170,7 +170,8 @@ async def test_alert_holders_hear_first_of_a_session_to_confirm(chat, sqlite_eng
     await chat.press(anne, label=FR("search.button_alert"), message_id=reply.message_id)
 
     header = HEADER.rstrip("\n") + ",min_participants,confirm_by\n"
-    common = "esp-mauriac,{start},{end},8,tricot;laine,presentiel,atelier,0,non,Atelier.,,scheduled"
+    common = "esp-mauriac,{start},{end},8,tricot;laine,presentiel,atelier,0,non,Atelier.,,"
+    common += "scheduled"
     plain_row = "TRI-001,Tricot : premiers points,Cap Compétences Auvergne," + common.format(
         start="2027-02-03 14:00", end="2027-02-03 17:00"
     )
