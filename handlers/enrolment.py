@@ -93,7 +93,10 @@ async def _enrol(
         "enrol.done",
         title=html.escape(taken.title),
         when=when(t, taken.starts_at, taken.ends_at),
-        reminder=_reminder_sentence(context, [p for p in planned if p.recipient_id == user_id]),
+        # Undecided: a reminder only if it takes place (the next paragraph says when).
+        reminder=t("confirm.reminder")
+        if taken.to_confirm is not None
+        else _reminder_sentence(context, [p for p in planned if p.recipient_id == user_id]),
     )
     await edit_or_ignore(query, f"{text}{confirmation_sentence(t, taken)}")
     await tell_admins(context, session_id, user_id, "roster.new_enrolment")
