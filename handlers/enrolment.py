@@ -86,6 +86,8 @@ async def _enrol(
         return
     await safe_answer(query)
     services.search.seats_changed(session_id, taken.seats_taken)
+    # This seat confirmed a session to confirm: "confirmed" before any reminder planned below.
+    await deliver_notices(context, taken.notices)
     planned = await plan_session_reminders(
         context, session_id, user_id=None if taken.confirmed_now else user_id
     )
@@ -100,7 +102,6 @@ async def _enrol(
     )
     await edit_or_ignore(query, f"{text}{confirmation_sentence(t, taken)}")
     await tell_admins(context, session_id, user_id, "roster.new_enrolment")
-    await deliver_notices(context, taken.notices)
 
 
 def _reminder_sentence(context: ProxiContext, planned: list[ReminderView]) -> str:

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bot.application import build_application, post_init
 from bot.i18n import translator
 from bot.models import Alert, Reminder, Role, RoleGrant, TrainingSession
-from handlers import confirmation
+from handlers import confirmation, delivery
 from tests.factories import add_session, add_space, add_user
 
 FR = translator("fr")
@@ -88,7 +88,7 @@ async def test_minimum_reached_confirms_tells_everyone_once(
         assert document.kind == "document" and document.file_name.endswith(".ics")
         [event] = Calendar.from_ical(document.file_bytes).walk("VEVENT")
         assert str(event["SUMMARY"]) == "Excel initiation"
-    assert chat.sandbox.bot_messages(ADMIN)[-1].plain.startswith(
+    assert chat.sandbox.bot_messages(ADMIN)[-2].plain.startswith(
         "Session confirmée : Excel initiation"
     )
     with Session(sqlite_engine) as session:
@@ -187,3 +187,32 @@ async def test_the_deadline_survives_a_restart(
     assert "• Anne (inscrit·e)" in chat.sandbox.last_bot_message(ADMIN).plain
     with Session(sqlite_engine) as session:
         assert session.get(TrainingSession, sid).status == "cancelled"
+
+
+async def test_no_day_before_reminder_until_confirmed(app, chat, sqlite_engine, clock) -> None:
+    """The reminder falls due before the decision: dropped; planned again at confirmation."""
+    now = clock.now()
+    sid = _to_confirm(
+        sqlite_engine,
+        now,
+        minimum=2,
+        confirm_by=now + timedelta(days=2),
+        starts_in=timedelta(days=2, hours=6),
+    )
+    anne, bruno = chat.user(42, "Anne"), chat.user(43, "Bruno")
+    chat.user(ADMIN, "Odile")
+    await _enrol(chat, anne, sid)
+    before = len(chat.sandbox.bot_messages(anne.id))
+
+    clock.advance(timedelta(days=1, hours=7))  # past the day-before time, still undecided
+    await delivery.sweep(app)
+    assert len(chat.sandbox.bot_messages(anne.id)) == before
+    with Session(sqlite_engine) as session:
+        [row] = session.exec(select(Reminder).where(Reminder.kind == "session_day_before")).all()
+    assert row.status == "cancelled"
+
+    await _enrol(chat, bruno, sid)  # the minimum: confirmed, reminders planned again
+    await delivery.sweep(app)
+    texts = [m.plain for m in chat.sandbox.bot_messages(anne.id)[before:] if m.kind == "text"]
+    assert texts[0].startswith("Bonne nouvelle")
+    assert any("Rappel : c'est demain" in text for text in texts[1:]), texts
