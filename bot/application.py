@@ -30,6 +30,7 @@ from handlers import (
     account,
     admin,
     alerts,
+    confirmation,
     delivery,
     enrolment,
     errors,
@@ -56,6 +57,7 @@ from handlers.mentoring import (
 from handlers.mentoring import state as mentoring_state
 from handlers.mentoring.state import config as mentoring_config
 from handlers.notices import alerts as alert_notices
+from handlers.notices import confirmation as confirmation_notices
 from handlers.notices import mentoring as mentoring_notices
 from handlers.notices import sessions as session_notices  # noqa: F401 (registers renderers)
 from handlers.notices import waitlist
@@ -123,7 +125,7 @@ def build_application(
     _register_handlers(application)
     # Every kind of reminder and notice has its renderer before the first sweep (importing
     # handlers.notices.* registers them).
-    assert {waitlist.OFFER, alert_notices.ALERT} <= set(RENDERERS)
+    assert {waitlist.OFFER, alert_notices.ALERT, *confirmation_notices.KINDS} <= set(RENDERERS)
     delivery.install(application)
     return application
 
@@ -152,6 +154,7 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handlers(enrolment.handlers())
     application.add_handlers(search.handlers())
     application.add_handlers(alerts.handlers())
+    application.add_handlers(confirmation.handlers())
     # Mentoring (handlers/mentoring/): tutors' slots and decisions, learners' booking,
     # appointments. Their reminders render in handlers/notices/mentoring.py.
     mentoring_notices.register_offsets(mentoring_config(services_of(application).settings).offsets)
@@ -182,6 +185,9 @@ def _schedule_jobs(application: ProxiApplication) -> None:
     for callback, interval, first, name in (
         # Unanswered waitlist offers pass on to the next learner.
         (enrolment.expire_offers_job, enrolment.OFFER_SWEEP_INTERVAL, 5, "waitlist:expire-offers"),
+        # Sessions to confirm whose decision date passed are cancelled (read from the rows:
+        # a restart loses no deadline).
+        (confirmation.settle_job, confirmation.SETTLE_INTERVAL, 5, confirmation.SETTLE_JOB),
         # Unanswered mentoring requests nudge their tutor, then expire.
         (
             decisions.expire_requests_job,

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from bot.confirmation import ToConfirm, to_confirm_of
 from bot.db import reading
 from bot.enrolment import NotYourEnrolment
 from bot.gazetteer import is_petite_ville_de_demain
@@ -61,6 +62,7 @@ class SessionCard:
     open_end: bool = False  # permanent entry without an end date (`ends_at`: the horizon)
     hours: float | None = None  # total hours of the course
     learner: LearnerSeat | None = None  # the reader's own enrolment, when they have one
+    to_confirm: ToConfirm | None = None  # waiting for its minimum of participants
 
     @property
     def bookable(self) -> bool:
@@ -123,6 +125,7 @@ def session_card(
         open_end=training.open_end,
         hours=training.hours,
         learner=learner,
+        to_confirm=to_confirm_of(training),
     )
 
 

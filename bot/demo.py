@@ -25,7 +25,13 @@ logger = logging.getLogger(__name__)
 DEMO_DATABASE = PROJECT_ROOT / "var" / "demo.sqlite3"
 DEMO_ADMIN_ID = 1000
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
-SAMPLE_FILES = ("spaces.csv", "sessions.csv", "offre.lheo.xml", "tutors.csv")
+SAMPLE_FILES = (
+    "spaces.csv",
+    "sessions.csv",
+    "to_confirm/sessions_to_confirm.csv",  # sessions to confirm (bot.confirmation)
+    "offre.lheo.xml",
+    "tutors.csv",
+)
 # The sample files use fixed dates starting on this Monday; the demo moves them forward.
 SAMPLE_ANCHOR = date(2027, 1, 4)
 

@@ -197,8 +197,23 @@ class TrainingSession(SQLModel, table=True):
     )
     open_end: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     hours: float | None = None  # total hours of the course (`nombre-heures-total`)
+    # A session "to confirm" (0006, `bot.confirmation`): it takes place only if
+    # `min_participants` enrol by `confirm_by`. Its status stays `scheduled` (bookable, searched
+    # like any other); `confirmed_at` is set once, by the enrolment that reaches the minimum.
+    min_participants: int | None = None
+    confirm_by: datetime | None = _ts(default=None)
+    confirmed_at: datetime | None = _ts(default=None)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
+
+    @property
+    def to_confirm(self) -> bool:
+        """Waiting for its minimum: not confirmed yet, and not cancelled."""
+        return (
+            self.min_participants is not None
+            and self.confirmed_at is None
+            and self.status == SessionStatus.SCHEDULED
+        )
 
 
 class Enrolment(SQLModel, table=True):

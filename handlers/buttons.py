@@ -126,6 +126,7 @@ CANCEL_ENROLMENT_YES = Button("cxy", ID)
 CANCEL_ENROLMENT_NO = Button("cxn")
 OFFER_ACCEPT = Button("acc", ID)
 OFFER_DECLINE = Button("dcl", ID)
+CONFIRM_ALERT = Button("alrt:s", ID)  # an alert for the course of a session not confirmed
 
 # -- mentoring: a tutor's availability --------------------------------------------------------
 SLOTS_LIST = Button("av:ls", ID)  # the offset of the page

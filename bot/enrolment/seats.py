@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from bot.confirmation import ToConfirm, to_confirm_of
 from bot.db import rowcount
 from bot.enrolment.errors import OfferExpired, SessionUnavailable
 from bot.models import Enrolment, EnrolmentStatus, SessionStatus, TrainingSession
@@ -45,6 +46,14 @@ class Taken:
     starts_at: datetime
     ends_at: datetime
     seats_taken: int
+    # A session to confirm: where it stands after this seat (None once confirmed, or for a
+    # plain session), and the notices its confirmation wrote when this seat confirmed it.
+    to_confirm: ToConfirm | None = None
+    notices: tuple[int, ...] = ()
+
+    @property
+    def confirmed_now(self) -> bool:
+        return bool(self.notices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +106,17 @@ def free_seat(session: Session, session_id: int) -> None:
 
 def taken(session: Session, enrolment_id: int, session_id: int) -> Taken:
     """The seat just taken, read in the same transaction (seats_taken as now written)."""
-    title, starts_at, ends_at, seats_taken = session.execute(
-        select(
-            col(TrainingSession.title),
-            col(TrainingSession.starts_at),
-            col(TrainingSession.ends_at),
-            col(TrainingSession.seats_taken),
-        ).where(col(TrainingSession.id) == session_id)
-    ).one()
-    return Taken(enrolment_id, session_id, title, starts_at, ends_at, seats_taken)
+    training = session.get(TrainingSession, session_id, populate_existing=True)
+    assert training is not None  # the seat was just taken on it
+    return Taken(
+        enrolment_id,
+        session_id,
+        training.title,
+        training.starts_at,
+        training.ends_at,
+        training.seats_taken,
+        to_confirm=to_confirm_of(training),
+    )
 
 
 def accept(session: Session, enrolment: Enrolment, now: datetime) -> int:

@@ -275,14 +275,21 @@ def _validate(
         tables.extend(content.tables)
     data = validate_tables(tables, places=places, log=log)
     past: Counter[str] = Counter()
+    undecided: Counter[str] = Counter()
     for record in data.sessions:
         if date_shift_days:
             record.starts_at = shift_days(record.starts_at, date_shift_days)
             record.ends_at = shift_days(record.ends_at, date_shift_days)
+            if record.confirm_by is not None:
+                record.confirm_by = shift_days(record.confirm_by, date_shift_days)
         if record.ends_at < now and record.status == "scheduled":
             past[record.source.file] += 1
+        elif record.confirm_by is not None and record.confirm_by <= now:
+            undecided[record.source.file] += 1
     for file, count in past.items():
         log.warn(Problem(file, None, None, "past_sessions", {"count": count}))
+    for file, count in undecided.items():
+        log.warn(Problem(file, None, None, "confirm_by_past", {"count": count}))
     return data, log
 
 

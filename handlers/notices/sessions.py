@@ -53,6 +53,9 @@ def render_session_day_before(
         raise Obsolete(f"session {reminder.session_id} cancelled or deleted")
     if not brief.enrolled:
         raise Obsolete(f"recipient no longer enrolled in session {reminder.session_id}")
+    if brief.undecided:
+        # Planned again for everyone at confirmation (`handlers.confirmation`).
+        raise Obsolete(f"session {reminder.session_id} is not confirmed yet")
     text = t(
         "reminder.session_day_before",
         title=html.escape(brief.title),
