@@ -12,17 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.observability.logs import configure_logging
 
 logger = logging.getLogger(__name__)
-
-
-def configure_logging(level: str) -> None:
-    """Only the entry point configures logging; chatty libraries are turned down."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -73,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only the running bot logs at INFO by default; the demo's terminal is the chat and the
     # other commands print their own report, so they show warnings unless asked for more.
     quiet = not running_bot and settings.log_level == "INFO"
-    configure_logging("WARNING" if quiet else settings.log_level)
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "run":

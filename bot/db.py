@@ -15,6 +15,8 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.pool import StaticPool
@@ -119,3 +121,17 @@ def upgrade_schema(engine: Engine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     logger.info("database schema is up to date")
+
+
+def head_revision() -> str:
+    """The revision the code needs (the newest migration)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    head = script.get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    with engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
