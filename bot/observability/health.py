@@ -34,19 +34,19 @@ _REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed", 400: "Bad Re
 
 @dataclass
 class HealthState:
-    """What readiness looks at. `role` and `jobs_running` are callables so the wiring plugs
-    in the live values (the leadership's state, the JobQueue's scheduler)."""
+    """What readiness looks at. The role is `metrics.role` (one source for /readyz and the
+    `proxi_role` gauge: the wiring plugs the leadership's state in there); `jobs_running` reads
+    the JobQueue's scheduler."""
 
     engine: Engine
     metrics: Metrics
-    role: Callable[[], str] = lambda: "active"
     jobs_running: Callable[[], bool] = lambda: False
     head: str = field(default_factory=head_revision)
 
 
 def readiness(state: HealthState) -> dict[str, Any]:
     """Every check, with `ready` true when all pass and `problems` naming those that fail."""
-    report: dict[str, Any] = {"role": state.role(), "jobqueue_running": state.jobs_running()}
+    report: dict[str, Any] = {"role": state.metrics.role(), "jobqueue_running": state.jobs_running()}
     problems: list[str] = []
     try:
         with state.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
