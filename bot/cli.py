@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | demo | migrate` (later issues add theirs).
+"""Command line: `python -m bot run | demo | migrate | doctor` (later issues add theirs).
 
 Exit codes: 0 success, 1 the data or the run had problems, 2 usage or configuration errors.
 """
@@ -36,7 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data", nargs="+", type=Path, metavar="FILE", help="data files instead of the sample"
     )
-    commands.add_parser("migrate", help="upgrade the database schema to the latest version")
+    commands.add_parser(
+        "migrate",
+        help="upgrade the database schema (additive: safe while the older version runs)",
+    )
+    commands.add_parser(
+        "doctor",
+        help="check the settings, database, schema, token and webhook; say what is wrong",
+    )
     from bot.importer.cli import add_parser as add_load_parser
 
     add_load_parser(commands)
@@ -56,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "doctor":  # settings errors are among what it reports
+        from bot.doctor import run as run_doctor
+
+        configure_logging("WARNING")
+        return run_doctor(load_settings)
     try:
         settings = load_settings()
     except ConfigError as exc:

@@ -46,7 +46,10 @@ class HealthState:
 
 def readiness(state: HealthState) -> dict[str, Any]:
     """Every check, with `ready` true when all pass and `problems` naming those that fail."""
-    report: dict[str, Any] = {"role": state.metrics.role(), "jobqueue_running": state.jobs_running()}
+    report: dict[str, Any] = {
+        "role": state.metrics.role(),
+        "jobqueue_running": state.jobs_running(),
+    }
     problems: list[str] = []
     try:
         with state.engine.execution_options(**{READ_ONLY: True}).connect() as connection:
