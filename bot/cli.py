@@ -109,9 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _migrate(settings: Settings) -> int:
+    """Upgrade to head. Migrations are additive (bot/schema_changes.py), so this is safe while
+    the older version runs; a revision that is not says so before it is applied."""
     from bot.db import make_engine, upgrade_schema
+    from bot.schema_changes import pending_warnings
 
-    upgrade_schema(make_engine(settings.effective_database_url))
+    engine = make_engine(settings.effective_database_url)
+    for warning in pending_warnings(engine):
+        print(warning, file=sys.stderr)
+    upgrade_schema(engine)
     print("Database schema is up to date.")
     return 0
 
