@@ -167,9 +167,9 @@ def test_health_and_log_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HEALTH_PORT", "9464")
     assert load_settings().health_port == 9464
     monkeypatch.setenv("HEALTH_PORT", "70000")
-    with pytest.raises(ConfigError, match="^Invalid setting HEALTH_PORT: "):
+    with pytest.raises(ConfigError, match=r"^Invalid setting HEALTH_PORT: "):
         load_settings()
     monkeypatch.setenv("HEALTH_PORT", "9464")
     monkeypatch.setenv("LOG_FORMAT", "xml")
-    with pytest.raises(ConfigError, match="^Invalid setting LOG_FORMAT: "):
+    with pytest.raises(ConfigError, match=r"^Invalid setting LOG_FORMAT: "):
         load_settings()
