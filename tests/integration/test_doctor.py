@@ -117,3 +117,32 @@ def test_webhook_mode_compares_with_telegram(sandbox, settings, sqlite_engine, r
         f"[note] Telegram's webhook is {expected}, not WEBHOOK_URL: `run` sets it at start."
         in (texts)
     )
+
+
+def test_telegrams_last_webhook_error_is_shown(sandbox, settings, sqlite_engine) -> None:
+    import httpx
+
+    from tests.e2e.conftest import free_port
+
+    # Telegram's webhook reaches a port where nothing listens: its deliveries fail.
+    sandbox.route_webhook("https://bot.example.org", f"http://127.0.0.1:{free_port()}")
+    api = f"{sandbox.base_url}{sandbox.token}"
+    httpx.post(f"{api}/setWebhook", data={"url": "https://bot.example.org/proxi"})
+    sandbox.send_text(sandbox.user(42, "Anne"), "/start")
+
+    def failed() -> bool:
+        info = httpx.post(f"{api}/getWebhookInfo").json()["result"]
+        return bool(info.get("last_error_message"))
+
+    assert sandbox.wait_for(failed, 10)
+    hooked = settings.model_copy(
+        update={
+            "telegram_bot_token": sandbox.token,
+            "telegram_api_base_url": sandbox.base_url,
+            "database_url": _url(sqlite_engine),
+            "webhook_url": "https://bot.example.org/proxi",
+            "webhook_secret": "s3cret",
+        }
+    )
+    [problem] = _problems(diagnose(lambda: hooked))
+    assert problem.startswith("Telegram's last webhook error: ")
