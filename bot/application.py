@@ -235,8 +235,17 @@ async def _start_health_server(application: ProxiApplication) -> None:
         metrics=services.metrics,
         jobs_running=lambda: jobs is not None and jobs.scheduler.running,
     )
-    services.health_server = HealthServer(state, services.settings.health_host, port)
-    await services.health_server.start()
+    server = HealthServer(state, services.settings.health_host, port)
+    try:
+        await server.start()
+    except OSError as exc:
+        # People are served all the same; the probes failing tell the operator.
+        logger.error(
+            "no health server: HEALTH_HOST:HEALTH_PORT %s:%s cannot be used (%s)",
+            services.settings.health_host, port, exc.strerror or exc,
+        )  # fmt: skip
+        return
+    services.health_server = server
 
 
 async def post_shutdown(application: ProxiApplication) -> None:

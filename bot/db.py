@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 READ_ONLY = "proxi_read_only"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+PG_CONNECT_TIMEOUT_S = 10
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -49,6 +50,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         _configure_sqlite(engine, wal=not in_memory)
         return engine
     kwargs["pool_pre_ping"] = True
+    # A server that drops packets fails a connection in seconds, not minutes (/readyz, doctor).
+    kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     return create_engine(url, **kwargs)
 
 

@@ -158,3 +158,30 @@ async def test_one_log_line_per_update_with_the_user_hashed_and_no_text(chat, ca
     assert entry["handler"].startswith("search.")
     assert isinstance(entry["update_id"], int)
     assert entry["latency_ms"] >= 0
+
+
+async def test_a_busy_health_port_is_logged_and_the_bot_serves_anyway(
+    application, chat, caplog, error_watch
+) -> None:
+    import socket
+
+    from bot.application import post_init
+
+    services = application.bot_data["services"]
+    taken = services.health_server.port  # the fixture's post_init started one
+    await post_shutdown(application)
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        services.settings = services.settings.model_copy(update={"health_port": busy})
+        with caplog.at_level(logging.ERROR):
+            await post_init(application)  # as at a start
+        error_watch.accept_startup_menus()
+    assert taken != busy
+    assert services.health_server is None
+    assert f"no health server: HEALTH_HOST:HEALTH_PORT 127.0.0.1:{busy} cannot be used" in (
+        caplog.text
+    )
+    [answer] = await chat.send(chat.user(), "/start")
+    assert answer.text
