@@ -22,7 +22,7 @@ from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler
 
 from bot.context import ProxiContext, Services
-from bot.observability.logs import hash_user
+from bot.observability.logs import hash_user, update_context
 from handlers.persistence import FlushingApplication
 
 logger = logging.getLogger(__name__)
@@ -64,6 +64,7 @@ class ObservingApplication(FlushingApplication):
             return
         record = UpdateRecord()
         token = _current.set(record)
+        logged = update_context.set(_identity(services, update))
         started = time.perf_counter()
         try:
             await super().process_update(update)
@@ -72,7 +73,18 @@ class ObservingApplication(FlushingApplication):
             raise
         finally:
             _current.reset(token)
+            update_context.reset(logged)
             _observe(services, update, record, time.perf_counter() - started)
+
+
+def _identity(services: Services, update: object) -> dict[str, Any]:
+    """The update's id and its user's salted digest, for every line logged meanwhile."""
+    user = update.effective_user if isinstance(update, Update) else None
+    salt = services.settings.log_salt or services.settings.telegram_bot_token or ""
+    return {
+        "update_id": getattr(update, "update_id", None),
+        "user": hash_user(user.id if user else None, salt),
+    }
 
 
 def _observe(services: Services, update: object, record: UpdateRecord, seconds: float) -> None:
@@ -80,12 +92,9 @@ def _observe(services: Services, update: object, record: UpdateRecord, seconds: 
     metrics = services.metrics
     metrics.updates.labels(kind, record.outcome).inc()
     metrics.latency.labels(record.handler).observe(seconds)
-    user = update.effective_user if isinstance(update, Update) else None
-    salt = services.settings.log_salt or services.settings.telegram_bot_token or ""
     fields = {
-        "update_id": getattr(update, "update_id", None),
+        **_identity(services, update),
         "kind": kind,
-        "user": hash_user(user.id if user else None, salt),
         "handler": record.handler,
         "latency_ms": round(seconds * 1000, 1),
         "outcome": record.outcome,

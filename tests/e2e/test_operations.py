@@ -34,3 +34,7 @@ def test_health_metrics_and_json_logs_of_the_running_bot(sandbox, start_bot) -> 
     assert update["user"] == hash_user(42, "pepper")
     assert update["kind"] == "message"
     assert "excel" not in bot.output().lower()
+    # A line logged while the update is processed says which update and whose, hashed.
+    [new_user] = [e for e in entries if e["message"] == "new user"]
+    assert (new_user["update_id"], new_user["user"]) == (update["update_id"], update["user"])
+    assert '"42"' not in bot.output() and ": 42," not in bot.output()
