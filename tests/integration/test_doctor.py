@@ -146,3 +146,33 @@ def test_telegrams_last_webhook_error_is_shown(sandbox, settings, sqlite_engine)
     )
     [problem] = _problems(diagnose(lambda: hooked))
     assert problem.startswith("Telegram's last webhook error: ")
+
+
+def test_a_webhook_telegram_would_not_call_is_a_settings_problem(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.org:9000/proxi")
+    monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
+    monkeypatch.delenv("TELEGRAM_API_BASE_URL", raising=False)
+    assert main(["doctor"]) == 1
+    assert (
+        "[PROBLEM] The settings cannot be used: Invalid setting WEBHOOK_URL: expected an "
+        "https:// URL on port 443, 80, 88 or 8443"
+    ) in capsys.readouterr().out
+
+
+def test_a_schema_this_code_does_not_know(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from bot.db import make_engine, upgrade_schema
+
+    url = f"sqlite:///{tmp_path / 'newer.sqlite3'}"
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+    engine.dispose()
+    [_, schema] = check_database(url)
+    assert schema.problem
+    assert schema.text.startswith(
+        "The database schema is at 0099_future, a revision this code does not know"
+    )
