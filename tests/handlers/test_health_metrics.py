@@ -185,3 +185,23 @@ async def test_a_busy_health_port_is_logged_and_the_bot_serves_anyway(
     )
     [answer] = await chat.send(chat.user(), "/start")
     assert answer.text
+
+
+async def test_the_server_refuses_what_it_does_not_serve(app, health) -> None:
+    import asyncio
+
+    port = app.bot_data["services"].health_server.port
+
+    async def raw(request: bytes) -> bytes:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        await writer.drain()
+        answer = await reader.read()
+        writer.close()
+        return answer
+
+    assert (await raw(b"POST /healthz HTTP/1.1\r\n\r\n")).startswith(b"HTTP/1.1 405 ")
+    assert (await raw(b"nonsense\r\n\r\n")).startswith(b"HTTP/1.1 400 ")
+    assert (await raw(b"GET /readyz?verbose=1 HTTP/1.1\r\nHost: x\r\n\r\n")).startswith(
+        b"HTTP/1.1 200 "
+    )
