@@ -180,8 +180,8 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handlers(search.text_handlers())
     application.add_handlers(fallback.leftovers())
 
-    application.add_error_handler(errors.on_error)
-    application.add_error_handler(observing.count_error)
+    # The one error handler, counted for the metrics.
+    application.add_error_handler(observing.counting(errors.on_error))
     _schedule_jobs(application)
 
 

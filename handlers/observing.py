@@ -4,8 +4,8 @@
 `bot/application.py`): the update's kind, the handler that took it, its latency and outcome
 go to the metrics (`bot/observability/metrics.py`) and to one INFO line whose user id is
 hashed and which never holds what the person wrote. `name_handlers` marks each handler's
-callback so the line can say which one answered; `count_error` is an error handler that
-counts what reached the error handler. Bot API calls are counted by the rate limiter
+callback so the line can say which one answered; `counting` wraps the error handler to
+count what reaches it. Bot API calls are counted by the rate limiter
 (`handlers/retrying.py`), the only path every call but getUpdates takes.
 """
 
@@ -142,9 +142,17 @@ def name_handlers(application: Application[Any, Any, Any, Any, Any, Any]) -> Non
             _name(handler)
 
 
-async def count_error(update: object, context: ProxiContext) -> None:
-    """An error handler that counts (the real one, handlers/errors.py, answers)."""
-    context.services.metrics.errors.labels(type(context.error).__name__).inc()
-    record = _current.get()
-    if record is not None:
-        record.outcome = "error"
+ErrorHandler = Callable[[object, ProxiContext], Coroutine[Any, Any, None]]
+
+
+def counting(on_error: ErrorHandler) -> ErrorHandler:
+    """The error handler, counting each error first (and marking the update's outcome)."""
+
+    async def counted(update: object, context: ProxiContext) -> None:
+        context.services.metrics.errors.labels(type(context.error).__name__).inc()
+        record = _current.get()
+        if record is not None:
+            record.outcome = "error"
+        await on_error(update, context)
+
+    return counted
