@@ -102,6 +102,7 @@ def build_application(
                 ),
             )
         )
+        .get_updates_request(observing.PollingRequest(metrics))
         .post_init(_post_init)
         .post_shutdown(post_shutdown)
         # Conversations, drafts, result lists, previews survive a restart (handlers/persistence).

@@ -20,9 +20,11 @@ from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, BaseHandler, ConversationHandler
+from telegram.request import HTTPXRequest
 
 from bot.context import ProxiContext, Services
 from bot.observability.logs import hash_user, update_context
+from bot.observability.metrics import Metrics
 from handlers.persistence import FlushingApplication
 
 logger = logging.getLogger(__name__)
@@ -156,3 +158,24 @@ def counting(on_error: ErrorHandler) -> ErrorHandler:
         await on_error(update, context)
 
     return counted
+
+
+class PollingRequest(HTTPXRequest):
+    """The getUpdates connection, counted: getUpdates skips the rate limiter, which counts
+    every other call, and its success every few seconds shows the Bot API is reachable."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        super().__init__(connection_pool_size=1)  # what PTB's builder uses for getUpdates
+        self.metrics = metrics
+
+    async def do_request(
+        self, url: str, method: str, *args: Any, **kwargs: Any
+    ) -> tuple[int, bytes]:
+        endpoint = url.rsplit("/", 1)[-1]
+        try:
+            status, payload = await super().do_request(url, method, *args, **kwargs)
+        except Exception:
+            self.metrics.api_call(endpoint, ok=False, retries=0)
+            raise
+        self.metrics.api_call(endpoint, ok=status == 200, retries=0)
+        return status, payload

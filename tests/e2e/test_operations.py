@@ -26,6 +26,8 @@ def test_health_metrics_and_json_logs_of_the_running_bot(sandbox, start_bot) -> 
     assert ready.json()["jobqueue_running"] is True
     metrics = httpx.get(f"{base}/metrics").text
     assert 'proxi_updates_processed_total{kind="message",outcome="ok"} 1.0' in metrics
+    assert 'proxi_bot_api_calls_total{method="getUpdates",result="ok"}' in metrics
+    assert ready.json()["seconds_since_bot_api_ok"] < WAIT
     assert bot.stop() == 0
 
     lines = [line for line in bot.output().splitlines() if line.strip()]
