@@ -6,7 +6,8 @@ go to the metrics (`bot/observability/metrics.py`) and to one INFO line whose us
 hashed and which never holds what the person wrote. `name_handlers` marks each handler's
 callback so the line can say which one answered; `counting` wraps the error handler to
 count what reaches it. Bot API calls are counted by the rate limiter
-(`handlers/retrying.py`), the only path every call but getUpdates takes.
+(`handlers/retrying.py`), the path of every call but getUpdates, which `PollingRequest`
+counts on its own connection.
 """
 
 from __future__ import annotations
