@@ -17,18 +17,25 @@ def _url(engine) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+def _against(settings, sandbox, engine, *, webhook: bool = False, **more):
+    """Settings pointed at the sandbox Bot API and this database (and a webhook)."""
+    update = {
+        "telegram_bot_token": sandbox.token,
+        "telegram_api_base_url": sandbox.base_url,
+        "database_url": _url(engine),
+        **more,
+    }
+    if webhook:
+        update |= {"webhook_url": "https://bot.example.org/proxi", "webhook_secret": "s3cret"}
+    return settings.model_copy(update=update)
+
+
 def _problems(findings) -> list[str]:
     return [f.text for f in findings if f.problem]
 
 
 def test_all_good_says_nothing_is_wrong(sandbox, settings, engine) -> None:
-    good = settings.model_copy(
-        update={
-            "telegram_bot_token": sandbox.token,
-            "telegram_api_base_url": sandbox.base_url,
-            "database_url": _url(engine),
-        }
-    )
+    good = _against(settings, sandbox, engine)
     findings = diagnose(lambda: good)
     assert _problems(findings) == []
     texts = [f.text for f in findings]
@@ -38,13 +45,7 @@ def test_all_good_says_nothing_is_wrong(sandbox, settings, engine) -> None:
 
 
 def test_a_wrong_token_is_named(sandbox, settings, sqlite_engine) -> None:
-    wrong = settings.model_copy(
-        update={
-            "telegram_bot_token": "123456:NOT-THE-TOKEN",
-            "telegram_api_base_url": sandbox.base_url,
-            "database_url": _url(sqlite_engine),
-        }
-    )
+    wrong = _against(settings, sandbox, sqlite_engine, telegram_bot_token="123456:NOT-THE-TOKEN")
     assert _problems(diagnose(lambda: wrong)) == [
         "The Bot API refuses the token (401 Unauthorized): check TELEGRAM_BOT_TOKEN "
         "(@BotFather gives it, /token makes a new one)."
@@ -100,15 +101,7 @@ def test_webhook_mode_compares_with_telegram(sandbox, settings, sqlite_engine, r
 
     if registered:
         httpx.post(f"{sandbox.base_url}{sandbox.token}/setWebhook", data={"url": registered})
-    hooked = settings.model_copy(
-        update={
-            "telegram_bot_token": sandbox.token,
-            "telegram_api_base_url": sandbox.base_url,
-            "database_url": _url(sqlite_engine),
-            "webhook_url": "https://bot.example.org/proxi",
-            "webhook_secret": "s3cret",
-        }
-    )
+    hooked = _against(settings, sandbox, sqlite_engine, webhook=True)
     texts = [f.line() for f in diagnose(lambda: hooked)]
     assert any(t.startswith("[ok] Webhook mode: Telegram posts to https://bot.example.org/proxi")
                for t in texts)  # fmt: skip
@@ -135,15 +128,7 @@ def test_telegrams_last_webhook_error_is_shown(sandbox, settings, sqlite_engine)
         return bool(info.get("last_error_message"))
 
     assert sandbox.wait_for(failed, 10)
-    hooked = settings.model_copy(
-        update={
-            "telegram_bot_token": sandbox.token,
-            "telegram_api_base_url": sandbox.base_url,
-            "database_url": _url(sqlite_engine),
-            "webhook_url": "https://bot.example.org/proxi",
-            "webhook_secret": "s3cret",
-        }
-    )
+    hooked = _against(settings, sandbox, sqlite_engine, webhook=True)
     [problem] = _problems(diagnose(lambda: hooked))
     assert problem.startswith("Telegram's last webhook error: ")
 
