@@ -25,6 +25,8 @@ from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.gazetteer import default_gazetteer
 from bot.models import RoleGrant, User
+from bot.observability.health import HealthServer, HealthState
+from bot.observability.metrics import Metrics
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
     account,
@@ -37,6 +39,7 @@ from handlers import (
     fallback,
     importer,
     menu,
+    observing,
     questions,
     roster,
     search,
@@ -62,11 +65,8 @@ from handlers.notices import mentoring as mentoring_notices
 from handlers.notices import sessions as session_notices  # noqa: F401 (registers renderers)
 from handlers.notices import waitlist
 from handlers.notices.base import RENDERERS
-from handlers.persistence import (
-    DatabasePersistence,
-    FlushingApplication,
-    end_idle_restored_conversations,
-)
+from handlers.observing import ObservingApplication
+from handlers.persistence import DatabasePersistence, end_idle_restored_conversations
 from handlers.retrying import RetryingRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -88,14 +88,25 @@ def build_application(
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
     engine = engine or make_engine(settings.effective_database_url)
     clock = clock or SystemClock()
+    metrics = Metrics()
+    metrics.watch_reminders(engine)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .context_types(ContextTypes(context=ProxiContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         # Telegram's rates, and the answer to the person writing retried (handlers/retrying.py).
-        .rate_limiter(RetryingRateLimiter(max_retries=settings.rate_limit_max_retries))
+        .rate_limiter(
+            RetryingRateLimiter(
+                max_retries=settings.rate_limit_max_retries,
+                observer=lambda method, ok, retries: metrics.api_call(
+                    method, ok=ok, retries=retries
+                ),
+            )
+        )
+        .get_updates_request(observing.PollingRequest(metrics))
         .post_init(_post_init)
+        .post_shutdown(post_shutdown)
         # Conversations, drafts, result lists, previews survive a restart (handlers/persistence).
         .persistence(
             DatabasePersistence(
@@ -105,7 +116,8 @@ def build_application(
                 conversation_timeout=timedelta(seconds=conversation.TIMEOUT),
             )
         )
-        .application_class(FlushingApplication)
+        # Each update timed, counted and logged in one line (handlers/observing.py).
+        .application_class(ObservingApplication)
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
@@ -121,8 +133,10 @@ def build_application(
         settings=settings,
         engine=engine,
         clock=clock,
+        metrics=metrics,
     )
     _register_handlers(application)
+    observing.name_handlers(application)
     # Every kind of reminder and notice has its renderer before the first sweep (importing
     # handlers.notices.* registers them).
     assert {waitlist.OFFER, alert_notices.ALERT, *confirmation_notices.KINDS} <= set(RENDERERS)
@@ -170,7 +184,8 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handlers(search.text_handlers())
     application.add_handlers(fallback.leftovers())
 
-    application.add_error_handler(errors.on_error)
+    # The one error handler, counted for the metrics.
+    application.add_error_handler(observing.counting(errors.on_error))
     _schedule_jobs(application)
 
 
@@ -218,6 +233,40 @@ async def _post_init(application: ProxiApplication) -> None:
     await menu.publish_default_menus(application.bot, services.settings.default_language)
     for user_id, language, roles in _privileged_users(services):
         await menu.publish_chat_menu(application.bot, user_id, language, roles)
+    await _start_health_server(application)
+
+
+async def _start_health_server(application: ProxiApplication) -> None:
+    """/healthz, /readyz, /metrics when HEALTH_PORT is set (bot/observability/health.py)."""
+    services: Services = application.bot_data["services"]
+    port = services.settings.health_port
+    if port is None or services.health_server is not None:
+        return
+    jobs = application.job_queue
+    state = HealthState(
+        engine=services.engine,
+        metrics=services.metrics,
+        jobs_running=lambda: jobs is not None and jobs.scheduler.running,
+    )
+    server = HealthServer(state, services.settings.health_host, port)
+    try:
+        await server.start()
+    except OSError as exc:
+        # People are served all the same; the probes failing tell the operator.
+        logger.error(
+            "no health server: HEALTH_HOST:HEALTH_PORT %s:%s cannot be used (%s)",
+            services.settings.health_host, port, exc.strerror or exc,
+        )  # fmt: skip
+        return
+    services.health_server = server
+
+
+async def post_shutdown(application: ProxiApplication) -> None:
+    """Stop what `post_init` started that PTB does not own (the health server)."""
+    services: Services = application.bot_data["services"]
+    if services.health_server is not None:
+        await services.health_server.stop()
+        services.health_server = None
 
 
 def _privileged_users(services: Services) -> list[tuple[int, str, set[str]]]:

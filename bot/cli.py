@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | demo | migrate` (later issues add theirs).
+"""Command line: `python -m bot run | demo | migrate | doctor` (later issues add theirs).
 
 Exit codes: 0 success, 1 the data or the run had problems, 2 usage or configuration errors.
 """
@@ -12,17 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.observability.logs import configure_logging
 
 logger = logging.getLogger(__name__)
-
-
-def configure_logging(level: str) -> None:
-    """Only the entry point configures logging; chatty libraries are turned down."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data", nargs="+", type=Path, metavar="FILE", help="data files instead of the sample"
     )
-    commands.add_parser("migrate", help="upgrade the database schema to the latest version")
+    commands.add_parser(
+        "migrate",
+        help="upgrade the database schema (additive: safe while the older version runs)",
+    )
+    commands.add_parser(
+        "doctor",
+        help="check the settings, database, schema, token and webhook; say what is wrong",
+    )
     from bot.importer.cli import add_parser as add_load_parser
 
     add_load_parser(commands)
@@ -64,6 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "doctor":  # settings errors are among what it reports
+        from bot.doctor import run as run_doctor
+
+        configure_logging("WARNING")
+        return run_doctor(load_settings)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -73,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only the running bot logs at INFO by default; the demo's terminal is the chat and the
     # other commands print their own report, so they show warnings unless asked for more.
     quiet = not running_bot and settings.log_level == "INFO"
-    configure_logging("WARNING" if quiet else settings.log_level)
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "run":
@@ -105,9 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _migrate(settings: Settings) -> int:
+    """Upgrade to head. Migrations are additive (bot/schema_changes.py), so this is safe while
+    the older version runs; a revision that is not says so before it is applied."""
     from bot.db import make_engine, upgrade_schema
+    from bot.schema_changes import pending_warnings
 
-    upgrade_schema(make_engine(settings.effective_database_url))
+    engine = make_engine(settings.effective_database_url)
+    for warning in pending_warnings(engine):
+        print(warning, file=sys.stderr)
+    upgrade_schema(engine)
     print("Database schema is up to date.")
     return 0
 

@@ -93,7 +93,7 @@ def touch_user(
                 last_seen_at=now,
             )
             session.add(user)
-            logger.info("new user %s", user_id)
+            logger.info("new user")  # which one: the update context (bot/observability/logs.py)
         else:
             user.first_name = first_name
             user.last_name = last_name
@@ -189,7 +189,7 @@ def forget_user(engine: Engine, *, user_id: int, now: datetime) -> Forgotten | N
         session.add(
             AuditEntry(at=now, actor_id=user_id, action="forget", detail="user data deleted")
         )
-    logger.info("user %s deleted their data", user_id)
+    logger.info("a user deleted their data")  # not naming whom: they asked to be forgotten
     return outcomes
 
 

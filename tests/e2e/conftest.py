@@ -30,6 +30,10 @@ SETTING_NAMES = (
     "LOG_LEVEL",
     "DEFAULT_LANGUAGE",
     "TIMEZONE",
+    "LOG_FORMAT",
+    "LOG_SALT",
+    "HEALTH_PORT",
+    "HEALTH_HOST",
 )
 
 
