@@ -359,3 +359,11 @@ class ImportUpload(SQLModel, table=True):
     file_name: str = Field(max_length=300)
     data: bytes = Field(sa_type=LargeBinary)
     created_at: datetime = _ts(default_factory=utcnow)
+
+
+# Company requests (bot/companies/tables.py), imported last: they refer to the tables above.
+from bot.companies.tables import (  # noqa: E402, F401
+    CompanyMessage,
+    CompanyRequest,
+    CompanyRoute,
+)
