@@ -155,7 +155,7 @@ def mark_answered(
 
 
 def company_requests_line(session: Session, organisation_id: int, lang: str) -> str | None:
-    """"2 demandes d'entreprises près de vos espaces" for /demande; None when there is none."""
+    """ "2 demandes d'entreprises près de vos espaces" for /demande; None when there is none."""
     count = session.scalar(
         select(func.count())
         .select_from(CompanyRoute)
@@ -176,7 +176,33 @@ def forget_requester(session: Session, *, user_id: int) -> None:
     session.execute(delete(CompanyRoute).where(col(CompanyRoute.request_id).in_(requests)))
     session.execute(delete(CompanyRequest).where(col(CompanyRequest.requester_id) == user_id))
     session.execute(
-        update(CompanyMessage).where(col(CompanyMessage.sender_id) == user_id).values(sender_id=None)
+        update(CompanyMessage)
+        .where(col(CompanyMessage.sender_id) == user_id)
+        .values(sender_id=None)
     )
     for column in (CompanyRoute.replier_id, CompanyRoute.answered_by):
         session.execute(update(CompanyRoute).where(col(column) == user_id).values({column: None}))
+
+
+def alert_for(engine: Engine, *, request_id: int, user_id: int, now: datetime) -> RouteAlert:
+    """Nobody teaches it nearby: the requester's own request becomes a search alert."""
+    from bot.alerts import save_alert
+    from bot.companies.drafts import topic_label
+    from bot.search.query import Place
+
+    with reading(engine) as session:
+        request = session.get(CompanyRequest, request_id)
+        if request is None:
+            raise RequestGone(request_id)
+        if request.requester_id != user_id:
+            raise NotYours(user_id)
+        query = topic_label(request.concept_id, request.topic_text, "fr")
+        place = Place.from_point(request.latitude, request.longitude, request.place_label)
+    save_alert(engine, user_id=user_id, query=query, place=place, radius_km=30, now=now)
+    return RouteAlert(query, place.label)
+
+
+@dataclass(frozen=True, slots=True)
+class RouteAlert:
+    topic: str
+    place: str

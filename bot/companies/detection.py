@@ -26,7 +26,9 @@ _STAFF = (
     r"personnels?|techniciens?|ouvriers?|staff|employees?|workers?|colleagues?)"
 )
 _OWN = r"(mon|ma|mes|notre|nos|my|our)"
-_TEAM = r"(equipe|equipes|personnel|structure|association|mairie|collectivite|service|atelier|team)"
+_TEAM = (
+    r"(equipe|equipes|personnel|structure|association|mairie|collectivite|service|atelier|team)"
+)
 # "notre entreprise" is a company; "pour mon entreprise" may be a sole trader learning for
 # their own business ("comptabilité pour mon entreprise"): a search, unless staff are named.
 _COMPANY = r"(entreprise|societe|company|business)"

@@ -77,9 +77,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["route_id"], ["company_route.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_company_message_route_id", "company_message", ["route_id"], unique=False
-    )
+    op.create_index("ix_company_message_route_id", "company_message", ["route_id"], unique=False)
 
 
 def downgrade() -> None:
