@@ -34,7 +34,8 @@ def offer(engine, now) -> dict[str, int]:
     title = "SST – Sauveteur Secouriste du Travail"
     add_session(engine, now=now, title=title, organisation="Secours Formation", space_id=near)
     add_session(engine, now=now, title=title, organisation="Limousin Secours", space_id=far)
-    add_session(engine, now=now, title="Excel initiation", organisation="Bureau Pro", space_id=near)
+    add_session(engine, now=now, title="Excel initiation", organisation="Bureau Pro",
+                space_id=near)  # fmt: skip
     return {
         "near": _grant(engine, NEAR_ADMIN, "Secours Formation"),
         "far": _grant(engine, FAR_ADMIN, "Limousin Secours"),
@@ -104,7 +105,7 @@ async def test_an_ordinary_search_is_not_taken_for_a_company_request(
 async def test_the_menu_button_asks_at_most_three_questions(chat, sqlite_engine, clock) -> None:
     offer(sqlite_engine, clock.now())
     company = chat.user(COMPANY, "Claire")
-    [welcome] = await chat.send(company, "/start")
+    await chat.send(company, "/start")
     asked = await chat.press(company, label=FR("companies.button_menu"))
     asked += await chat.send(company, "du secourisme pour 4 personnes")
     asked += await chat.send(company, "Mauron, au printemps")
