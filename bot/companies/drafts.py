@@ -33,6 +33,8 @@ _AUDIENCE = frozenset(
         "technicien techniciens ouvrier ouvriers structure association mairie service"
     ).split()
 )
+# Answers that say nothing ("euh", "je ne sais pas") are not a topic.
+_FILLER = frozenset("euh bah ben bof hmm oui non yes no ok okay rien sais know pas not".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +144,11 @@ def fill(
 
 
 def _topic(request: SearchRequest, topics: TopicTable) -> dict[str, Any]:
-    kept = [w for w in request.topic_words if w not in _AUDIENCE and not w.isdigit()]
+    kept = [
+        w
+        for w in request.topic_words
+        if w not in _AUDIENCE and w not in _FILLER and len(w) > 1 and not w.isdigit()
+    ]
     if not kept:
         return {}
     tokens = words(" ".join(kept))
