@@ -34,7 +34,26 @@ _AUDIENCE = frozenset(
     ).split()
 )
 # Answers that say nothing ("euh", "je ne sais pas") are not a topic.
-_FILLER = frozenset("euh bah ben bof hmm oui non yes no ok okay rien sais know pas not".split())
+_FILLER = frozenset(
+    [
+        "euh",
+        "bah",
+        "ben",
+        "bof",
+        "hmm",
+        "oui",
+        "non",
+        "yes",
+        "no",
+        "ok",
+        "okay",
+        "rien",
+        "sais",
+        "know",
+        "pas",
+        "not",
+    ]
+)
 
 
 @dataclass(frozen=True, slots=True)

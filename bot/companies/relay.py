@@ -104,8 +104,8 @@ def post(engine: Engine, *, route_id: int, user_id: int, text: str, now: datetim
 
 def _organisation_side(session: Session, route: CompanyRoute) -> tuple[int, ...]:
     admins = admins_of(session, organisation_id=route.organisation_id)
-    if route.replier_id in admins:
-        return (route.replier_id,)  # type: ignore[return-value]  # checked: in admins
+    if route.replier_id is not None and route.replier_id in admins:
+        return (route.replier_id,)
     return admins
 
 

@@ -284,7 +284,7 @@ def conversation() -> ConversationHandler[ProxiContext]:
 
 def _conversation() -> ConversationHandler[ProxiContext]:
     text = filters.TEXT & ~filters.COMMAND
-    stop = CommandHandler(["annuler", "cancel"], cancel)
+    stop = ["annuler", "cancel"]
     return ConversationHandler(
         entry_points=[
             MessageHandler(text & EMPLOYER, from_text),
@@ -292,12 +292,12 @@ def _conversation() -> ConversationHandler[ProxiContext]:
         ],
         states={
             ASKING: [
-                stop,
+                CommandHandler(stop, cancel),
                 MessageHandler(text, answered),
                 CallbackQueryHandler(via_telegram, pattern=buttons.COMPANY_TELEGRAM.pattern),
             ],
             CONFIRMING: [
-                stop,
+                CommandHandler(stop, cancel),
                 MessageHandler(text, answered),
                 CallbackQueryHandler(send, pattern=buttons.COMPANY_SEND.pattern),
                 CallbackQueryHandler(share, pattern=buttons.COMPANY_SHARE.pattern),
@@ -305,7 +305,7 @@ def _conversation() -> ConversationHandler[ProxiContext]:
                 CallbackQueryHandler(cancel, pattern=buttons.COMPANY_CANCEL.pattern),
             ],
         },
-        fallbacks=[stop],
+        fallbacks=[CommandHandler(stop, cancel)],
         name="company",
         persistent=True,  # a restart continues the conversation (handlers/persistence.py)
         conversation_timeout=TIMEOUT,

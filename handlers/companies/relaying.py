@@ -125,18 +125,18 @@ def conversation() -> ConversationHandler[ProxiContext]:
 
 
 def _conversation() -> ConversationHandler[ProxiContext]:
-    ending = CallbackQueryHandler(end, pattern=buttons.COMPANY_END.pattern)
-    stopping = CommandHandler(["annuler", "cancel"], stop)
+    ending = buttons.COMPANY_END.pattern
+    stopping = ["annuler", "cancel"]
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(start_writing, pattern=buttons.COMPANY_REPLY.pattern)],
         states={
             WRITING: [
-                stopping,
-                ending,
+                CommandHandler(stopping, stop),
+                CallbackQueryHandler(end, pattern=ending),
                 MessageHandler(filters.TEXT & ~filters.COMMAND, relay_text),
             ]
         },
-        fallbacks=[stopping, ending],
+        fallbacks=[CommandHandler(stopping, stop), CallbackQueryHandler(end, pattern=ending)],
         name="company_relay",
         persistent=True,
         conversation_timeout=TIMEOUT,
