@@ -50,7 +50,8 @@ _COUNT = [
     re.compile(rf"\b{_NUMBER} ({_STAFF[1:-1]}|personnes?|participants?|stagiaires?|people)\b"),
     re.compile(rf"\b(team|equipe|groupe|group|{_STAFF[1:-1]}) (of|de) {_NUMBER}\b"),
 ]
-_LONE_NUMBER = re.compile(rf"\b{_NUMBER}\b")
+# Digits only: "une" and "un" are articles far more often than counts.
+_LONE_NUMBER = re.compile(r"\b(\d{1,4})\b")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _PHONE = re.compile(r"(\+33\s?|0)[1-9]([\s.-]?\d{2}){4}")
 _VIA_TELEGRAM = re.compile(r"\b(via|par|on|by|sur) telegram\b")

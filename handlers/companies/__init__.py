@@ -18,8 +18,9 @@ from handlers.companies import asking, listing, relaying
 
 
 def conversations() -> Handlers:
-    """Registered with the other conversations: the request being written, then the relay."""
-    return [asking.conversation(), relaying.conversation()]
+    """Registered with the other conversations. The relay first: an admin writing to a
+    company ("nous formons vos 6 salariés…") must not start a request of their own."""
+    return [relaying.conversation(), asking.conversation()]
 
 
 def handlers() -> Handlers:

@@ -29,13 +29,14 @@ from telegram.ext import (
 
 from bot.companies.detection import TELEGRAM, is_employer_request
 from bot.companies.drafts import CONTACT, WHAT, WHERE, Draft, fill
+from bot.companies.notices import REQUEST_NOTICE
 from bot.companies.routing import REACH_KM, Submitted, submit
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
 from bot.i18n import Translator
 from handlers import buttons, search
 from handlers.common import call_service, edit_or_ignore, reply, safe_answer
-from handlers.companies.texts import REQUEST_NOTICE, notify, summary, topic
+from handlers.companies.texts import notify, summary, topic
 from handlers.fallback import MAX_REQUEST_LENGTH
 from handlers.questions import COMPANY_DRAFT
 
@@ -247,7 +248,7 @@ async def send(update: Update, context: ProxiContext) -> int:
     for route in sent.routes:
         for admin_id in route.admin_ids:
             await notify(
-                context, kind=REQUEST_NOTICE, recipient_id=admin_id, key=str(route.route_id)
+                context, kind=REQUEST_NOTICE, recipient_id=admin_id, subject_id=route.route_id
             )
     text, keyboard = _outcome(context.t, draft, sent)
     await edit_or_ignore(query, text, reply_markup=keyboard)

@@ -24,11 +24,12 @@ from telegram.ext import (
 
 from bot.companies import relay
 from bot.companies.errors import CompanyError
+from bot.companies.notices import CLOSED_NOTICE, MESSAGE_NOTICE
 from bot.context import ProxiContext
 from handlers import buttons, search
 from handlers.common import act, call_service, refusal_text, reply
 from handlers.companies.asking import TIMEOUT
-from handlers.companies.texts import CLOSED_NOTICE, MESSAGE_NOTICE, conversation_keyboard, notify
+from handlers.companies.texts import conversation_keyboard, notify
 from handlers.questions import COMPANY_RELAY
 
 logger = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ async def relay_text(update: Update, context: ProxiContext) -> int:
         return ConversationHandler.END
     for recipient in posted.recipients:
         await notify(
-            context, kind=MESSAGE_NOTICE, recipient_id=recipient, key=str(posted.message_id)
+            context, kind=MESSAGE_NOTICE, recipient_id=recipient, subject_id=posted.message_id
         )
     await message.reply_text(context.t("companies.relayed"))
     return WRITING
@@ -102,7 +103,7 @@ async def end(update: Update, context: ProxiContext) -> int:
     if (context.user_data or {}).get(RELAY) == route_id:
         (context.user_data or {}).pop(RELAY, None)
     for recipient in others:
-        await notify(context, kind=CLOSED_NOTICE, recipient_id=recipient, key=str(route_id))
+        await notify(context, kind=CLOSED_NOTICE, recipient_id=recipient, subject_id=route_id)
     await reply(query, context.t("companies.ended" if others else "companies.closed"))
     return ConversationHandler.END
 

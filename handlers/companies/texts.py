@@ -11,16 +11,12 @@ from telegram import InlineKeyboardMarkup
 from bot import reminders
 from bot.companies.detection import TELEGRAM
 from bot.companies.drafts import topic_label
+from bot.companies.notices import REQUEST_NOTICE, dedupe_key
 from bot.context import ProxiContext
 from bot.i18n import Translator
 from handlers import buttons
 from handlers.common import call_service
 from handlers.delivery import deliver
-
-# Kinds of `reminder` rows (rendered in handlers/notices/companies.py).
-REQUEST_NOTICE = "company_request"
-MESSAGE_NOTICE = "company_message"
-CLOSED_NOTICE = "company_closed"
 
 
 class Described(Protocol):
@@ -69,10 +65,10 @@ def conversation_keyboard(t: Translator, route_id: int) -> InlineKeyboardMarkup:
     )
 
 
-async def notify(context: ProxiContext, *, kind: str, recipient_id: int, key: str) -> None:
+async def notify(context: ProxiContext, *, kind: str, recipient_id: int, subject_id: int) -> None:
     """A message to someone else as a `reminder` row (durable: a failed send is retried by
-    the sweep, even after a restart), sent at once. `key` names the subject: the renderer
-    reads its ids back from the row's dedupe key."""
+    the sweep, even after a restart), sent at once. The renderer reads the subject (route or
+    message) back from the row's dedupe key."""
     services = context.services
     now = services.clock.now()
     view = await call_service(
@@ -81,15 +77,10 @@ async def notify(context: ProxiContext, *, kind: str, recipient_id: int, key: st
         kind=kind,
         recipient_id=recipient_id,
         due_at=now,
-        dedupe_key=f"{kind}:{key}:{recipient_id}",
+        dedupe_key=dedupe_key(kind, subject_id, recipient_id),
         urgent=kind != REQUEST_NOTICE,  # a conversation is live; a new request may wait 8:00
         now=now,
         tz=services.settings.tz,
     )
     if view is not None:
         await deliver(context.application, view.id, during_update=True)
-
-
-def ids_of(dedupe_key: str) -> tuple[int, ...]:
-    """The ids a notice's dedupe key carries ("company_message:12:42" → (12, 42))."""
-    return tuple(int(part) for part in dedupe_key.split(":")[1:])

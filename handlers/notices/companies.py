@@ -8,20 +8,13 @@ import html
 from telegram import InlineKeyboardMarkup
 
 from bot.companies.answers import RouteView, route_view
+from bot.companies.notices import CLOSED_NOTICE, MESSAGE_NOTICE, REQUEST_NOTICE, subject_of
 from bot.companies.relay import message_view
 from bot.context import Services
 from bot.i18n import Translator
 from bot.reminders import ReminderView
 from handlers import buttons
-from handlers.companies.texts import (
-    CLOSED_NOTICE,
-    MESSAGE_NOTICE,
-    REQUEST_NOTICE,
-    conversation_keyboard,
-    ids_of,
-    summary,
-    topic,
-)
+from handlers.companies.texts import conversation_keyboard, summary, topic
 from handlers.notices.base import Message, Obsolete, renderer
 
 
@@ -33,7 +26,7 @@ def company_name(t: Translator, view: RouteView) -> str:
 
 
 def _route(reminder: ReminderView, services: Services) -> RouteView:
-    view = route_view(services.engine, route_id=ids_of(reminder.dedupe_key)[0])
+    view = route_view(services.engine, route_id=subject_of(reminder.dedupe_key))
     if view is None:
         raise Obsolete("the company request is gone")
     return view
@@ -52,7 +45,7 @@ def render_request(reminder: ReminderView, services: Services, t: Translator) ->
     )
     text = t(
         "companies.notice",
-        km=t.number(round(view.distance_km)),
+        km=t.number(max(1, round(view.distance_km))),  # "0 km" reads as a mistake
         summary=summary(t, view),
         who=who,
     )
@@ -72,7 +65,7 @@ def render_request(reminder: ReminderView, services: Services, t: Translator) ->
 @renderer(MESSAGE_NOTICE)
 def render_message(reminder: ReminderView, services: Services, t: Translator) -> Message:
     """A relayed message: under the organisation's name, or the company's (if shared)."""
-    found = message_view(services.engine, message_id=ids_of(reminder.dedupe_key)[0])
+    found = message_view(services.engine, message_id=subject_of(reminder.dedupe_key))
     if found is None:
         raise Obsolete("the relayed message is gone")
     view, text = found.route, html.escape(found.text)
