@@ -13,7 +13,7 @@ import html
 import logging
 import warnings
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -29,7 +29,7 @@ from bot.context import ProxiContext
 from handlers import buttons, search
 from handlers.common import act, call_service, refusal_text, reply
 from handlers.companies.asking import TIMEOUT
-from handlers.companies.texts import conversation_keyboard, notify
+from handlers.companies.texts import notify
 from handlers.questions import COMPANY_RELAY
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,9 @@ async def start_writing(update: Update, context: ProxiContext) -> int:
     await reply(
         query,
         context.t(key, organisation=html.escape(view.organisation)),
-        reply_markup=conversation_keyboard(context.t, route_id),
+        reply_markup=InlineKeyboardMarkup(
+            [[buttons.COMPANY_END.button(context.t("companies.button_end"), route_id)]]
+        ),
     )
     return WRITING
 
