@@ -165,3 +165,22 @@ def test_forget_deletes_the_requesters_requests_and_anonymises_the_admins(engine
         [kept] = session.exec(select(CompanyRoute)).all()
     assert message.sender_id is None and message.text == "Bonjour"
     assert kept.replier_id is None
+
+
+def test_the_demo_holds_an_open_request_for_its_admins_organisation(engine) -> None:
+    import io
+
+    from bot.companies.demo import DEMO_ORGANISATION, seed_company_request
+    from bot.config import PROJECT_ROOT
+    from bot.importer.demo import load_for_demo
+    from bot.models import Reminder
+
+    sample = PROJECT_ROOT / "data" / "sample"
+    load_for_demo(engine, [sample / "spaces.csv", sample / "sessions.csv"], shift_days=0,
+                  out=io.StringIO())  # fmt: skip
+    assert seed_company_request(engine, admin_id=1000, now=NOW) >= 1
+    [view] = open_requests_for(engine, organisation_id=_org(engine, DEMO_ORGANISATION))
+    assert view.requester_name == "Menuiserie Guérin" and view.head_count == 6
+    with Session(engine) as session:
+        [notice] = session.exec(select(Reminder).where(Reminder.recipient_id == 1000)).all()
+    assert notice.kind == "company_request" and notice.status == "pending"
