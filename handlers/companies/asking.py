@@ -258,11 +258,15 @@ async def send(update: Update, context: ProxiContext) -> int:
 def _outcome(
     t: Translator, draft: Draft, sent: Submitted
 ) -> tuple[str, InlineKeyboardMarkup | None]:
+    """How many organisations received it: those with an admin on Proxi. The others keep
+    the request and see it in /entreprises once an admin joins."""
     place = html.escape(draft.place_label)
-    if sent.routes:
-        names = ", ".join(html.escape(route.organisation) for route in sent.routes)
-        return t("companies.sent", count=len(sent.routes), place=place, names=names), None
-    text = t("companies.none_nearby", topic=topic(t, draft), km=t.number(REACH_KM), place=place)
+    reached = [route for route in sent.routes if route.admin_ids]
+    if reached:
+        names = ", ".join(html.escape(route.organisation) for route in reached)
+        return t("companies.sent", count=len(reached), place=place, names=names), None
+    key = "companies.not_yet_here" if sent.routes else "companies.none_nearby"
+    text = t(key, topic=topic(t, draft), km=t.number(REACH_KM), place=place)
     keyboard = InlineKeyboardMarkup(
         [[buttons.COMPANY_ALERT.button(t("companies.button_alert"), sent.request_id)]]
     )

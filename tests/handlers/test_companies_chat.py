@@ -202,3 +202,53 @@ async def test_nobody_teaching_it_nearby_is_said_and_offers_an_alert(
         [request] = session.exec(select(CompanyRequest)).all()
         assert session.exec(select(CompanyRoute)).all() == []
     assert request.contact == "06 12 34 56 78" and request.head_count == 6
+
+
+async def test_send_pressed_twice_files_one_request(chat, sqlite_engine, clock) -> None:
+    offer(sqlite_engine, clock.now())
+    await admins_started(chat)
+    company = chat.user(COMPANY, "Claire")
+    await chat.send(company, "SST pour 6 salariés à Mauron en mars, rh@menuiserie.fr")
+    summary = chat.last(company)
+    await chat.press(company, label=FR("companies.button_send"), message_id=summary.message_id)
+    before = len(chat.sandbox.bot_messages(NEAR_ADMIN))
+    await chat.press(company, data="co:send", message_id=summary.message_id)
+    with Session(sqlite_engine) as session:
+        assert len(session.exec(select(CompanyRequest)).all()) == 1
+    assert len(chat.sandbox.bot_messages(NEAR_ADMIN)) == before
+
+
+async def test_after_the_end_neither_side_can_write(chat, sqlite_engine, clock) -> None:
+    offer(sqlite_engine, clock.now())
+    admins = await admins_started(chat)
+    admin = admins[NEAR_ADMIN]
+    company = chat.user(COMPANY, "Claire")
+    await write_request(chat, company)
+    notice = chat.last(admin)
+    await chat.press(admin, label=FR("companies.button_reply"), message_id=notice.message_id)
+    await chat.send(admin, "Bonjour !")
+    relayed = chat.last(company)
+    await chat.press(admin, label=FR("companies.button_end"))
+    assert chat.last(admin).plain == FR("companies.ended")
+    assert "Secours Formation a terminé la conversation" in chat.last(company).plain
+
+    await chat.press(company, label=FR("companies.button_reply"), message_id=relayed.message_id)
+    [(_, text, _)] = chat.sandbox.callback_answers(company.id)[-1:]
+    assert text == FR("companies.closed")
+    [answer] = await chat.send(admin, "Encore une chose")  # no longer relayed: a search
+    assert "Encore une chose" not in chat.last(company).plain
+    assert answer.plain != FR("companies.relayed")
+
+
+async def test_organisations_not_on_proxi_yet_keep_it_and_the_company_is_told(
+    chat, sqlite_engine, clock
+) -> None:
+    near = add_space(sqlite_engine, city="Mauron", latitude=MAURON[0], longitude=MAURON[1])
+    add_session(sqlite_engine, now=clock.now(), title="SST initiale", organisation="Sans Admin",
+                space_id=near)  # fmt: skip
+    company = chat.user(COMPANY, "Claire")
+    await chat.send(company, "SST pour 6 salariés à Mauron en mars, rh@menuiserie.fr")
+    await chat.press(company, label=FR("companies.button_send"))
+    assert chat.last(company).plain.startswith("Les organismes qui enseignent « SST")
+    with Session(sqlite_engine) as session:
+        assert len(session.exec(select(CompanyRoute)).all()) == 1
