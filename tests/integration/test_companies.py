@@ -4,6 +4,7 @@ ownership checks; /forget."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,6 +17,7 @@ from bot.companies.answers import (
     open_requests_for,
     route_view,
 )
+from bot.companies.demo import DEMO_REQUEST
 from bot.companies.drafts import Draft
 from bot.companies.errors import ConversationClosed, NotYours, RequestGone
 from bot.companies.relay import close, post, start_reply
@@ -27,16 +29,8 @@ from tests.factories import add_session, add_space, add_user
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 COMPANY, NEAR_ADMIN, OTHER_ADMIN = 42, 500, 501
 SST = "SST – Sauveteur Secouriste du Travail"
-MAURON = Draft(
-    concept_id="sst",
-    head_count=6,
-    place_label="Mauron (56)",
-    insee="56127",
-    latitude=48.0838,
-    longitude=-2.2839,
-    period_label="en mars",
-    contact="Telegram",
-)
+# The demo's request (SST, 6 people, Mauron, March), its name not shared, contact on Telegram.
+MAURON = dataclasses.replace(DEMO_REQUEST, share_identity=False, contact="Telegram")
 
 
 def _org(engine, name: str) -> int:
