@@ -252,3 +252,46 @@ async def test_organisations_not_on_proxi_yet_keep_it_and_the_company_is_told(
     assert chat.last(company).plain.startswith("Les organismes qui enseignent « SST")
     with Session(sqlite_engine) as session:
         assert len(session.exec(select(CompanyRoute)).all()) == 1
+
+
+async def test_a_restart_half_way_continues_the_request_and_the_relay(
+    chat, application, sandbox, sqlite_engine, clock, error_watch
+) -> None:
+    from bot.application import build_application, post_init
+    from tests.handlers.conftest import ChatDriver
+
+    offer(sqlite_engine, clock.now())
+    admins = await admins_started(chat)
+    admin = admins[NEAR_ADMIN]
+    company = chat.user(COMPANY, "Claire")
+    await write_request(chat, company)
+    notice = chat.last(admin)
+    await chat.press(admin, label=FR("companies.button_reply"), message_id=notice.message_id)
+    [asked] = await chat.send(company, "formation gestes et postures pour nos agents à Josselin")
+    assert asked.plain == FR("companies.ask_count")  # the topic and town were said
+
+    # A new process on the same database: both conversations go on where they were.
+    other = build_application(application.bot_data["services"].settings, engine=sqlite_engine,
+                              clock=clock)  # fmt: skip
+    async with other:
+        await post_init(other)
+        error_watch.accept_startup_menus()
+        again = ChatDriver(sandbox, other)
+        [question] = await again.send(company, "pour 3 personnes en mai")
+        assert question.plain == plain(FR("companies.ask_contact"))
+        await again.send(admin, "Nous avons une date le 12 mars.")
+        assert "Nous avons une date le 12 mars." in again.last(company).plain
+
+
+async def test_in_english(chat, sqlite_engine, clock) -> None:
+    offer(sqlite_engine, clock.now())
+    await admins_started(chat)
+    company = chat.user(COMPANY, "Claire", language="en")
+    en = translator("en")
+    [asked] = await chat.send(company, "first aid training for my staff of 6 in Mauron in April")
+    assert asked.plain == en("companies.ask_contact")
+    [summary] = await chat.press(company, label=en("companies.button_telegram"))
+    assert "First aid · 6 people · Mauron (56) · in april · contact: via Telegram" in summary.plain
+    await chat.press(company, label=en("companies.button_send"))
+    assert chat.last(company).plain.startswith("Sent to 1 organisation near Mauron (56)")
+    assert chat.last(chat.user(NEAR_ADMIN)).plain.startswith("Demande d'entreprise")  # in French
