@@ -361,9 +361,6 @@ class ImportUpload(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
 
 
-# Company requests (bot/companies/tables.py), imported last: they refer to the tables above.
-from bot.companies.tables import (  # noqa: E402, F401
-    CompanyMessage,
-    CompanyRequest,
-    CompanyRoute,
-)
+# Company requests' tables (bot/companies/tables.py) refer to the tables above: imported last,
+# as a module, so that importing either module first works.
+import bot.companies.tables  # noqa: E402, F401

@@ -10,11 +10,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from bot.alerts import save_alert
+from bot.companies.drafts import topic_label
 from bot.companies.errors import NotYours, RequestGone
 from bot.companies.tables import CompanyMessage, CompanyRequest, CompanyRequestStatus, CompanyRoute
 from bot.db import reading, rowcount, unit_of_work
 from bot.i18n import translator
 from bot.models import Organisation, Role, RoleGrant, User
+from bot.search.query import Place
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,12 +187,16 @@ def forget_requester(session: Session, *, user_id: int) -> None:
         session.execute(update(CompanyRoute).where(col(column) == user_id).values({column: None}))
 
 
+@dataclass(frozen=True, slots=True)
+class RouteAlert:
+    """The alert a request became: its topic and place, for the confirmation."""
+
+    topic: str
+    place: str
+
+
 def alert_for(engine: Engine, *, request_id: int, user_id: int, now: datetime) -> RouteAlert:
     """Nobody teaches it nearby: the requester's own request becomes a search alert."""
-    from bot.alerts import save_alert
-    from bot.companies.drafts import topic_label
-    from bot.search.query import Place
-
     with reading(engine) as session:
         request = session.get(CompanyRequest, request_id)
         if request is None:
@@ -200,9 +207,3 @@ def alert_for(engine: Engine, *, request_id: int, user_id: int, now: datetime) -
         place = Place.from_point(request.latitude, request.longitude, request.place_label)
     save_alert(engine, user_id=user_id, query=query, place=place, radius_km=30, now=now)
     return RouteAlert(query, place.label)
-
-
-@dataclass(frozen=True, slots=True)
-class RouteAlert:
-    topic: str
-    place: str

@@ -117,15 +117,19 @@ def teaching_nearby(
     near = _organisations_within(session, latitude, longitude, reach_km)
     if not near:
         return {}
+    # Each distinct course once: an organisation repeats the same title many times.
     courses = session.execute(
-        select(col(TrainingSession.organisation_id), col(TrainingSession.title),
-               col(TrainingSession.topics))
+        select(
+            col(TrainingSession.organisation_id),
+            col(TrainingSession.title),
+            col(TrainingSession.topics),
+        )
         .where(
             col(TrainingSession.organisation_id).in_(sorted(near)),
             col(TrainingSession.status) == SessionStatus.SCHEDULED,
         )
         .distinct()
-    )  # fmt: skip
+    )
     teaching = {
         org_id
         for org_id, title, course_topics in courses

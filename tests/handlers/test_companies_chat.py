@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
+from bot.companies.tables import CompanyMessage, CompanyRequest, CompanyRoute
 from bot.i18n import translator
-from bot.models import CompanyMessage, CompanyRequest, CompanyRoute, Organisation, RoleGrant
+from bot.models import Organisation, RoleGrant
 from tests.factories import add_session, add_space, add_user
 from tests.helpers import plain
 

@@ -22,7 +22,8 @@ from bot.companies.drafts import Draft
 from bot.companies.errors import ConversationClosed, NotYours, RequestGone
 from bot.companies.relay import close, post, start_reply
 from bot.companies.routing import submit
-from bot.models import CompanyMessage, CompanyRequest, CompanyRoute, Organisation, RoleGrant
+from bot.companies.tables import CompanyMessage, CompanyRequest, CompanyRoute
+from bot.models import Organisation, RoleGrant
 from bot.users import forget_user
 from tests.factories import add_session, add_space, add_user
 
