@@ -2,7 +2,8 @@
 
 [Répondre] (on the request's notice, in /entreprises, or under a relayed message) opens it for
 the presser: each next message is stored and passed on by the bot, an organisation's under
-its name, until [Terminer] (either side, ends it for both) or /annuler (stops writing). The
+its name, until [Terminer] (either side, ends it for both) or /annuler (stops writing). A
+Telegram reply to a relayed message (or to the notice) is passed on too, without [Répondre]. The
 route being written to is `context.user_data[RELAY]`; the conversation's state is persisted
 (`name="company_relay"`), so a restart continues it.
 """
@@ -13,7 +14,7 @@ import html
 import logging
 import warnings
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -64,13 +65,32 @@ async def start_writing(update: Update, context: ProxiContext) -> int:
 
 async def relay_text(update: Update, context: ProxiContext) -> int:
     """A message while writing: stored, then passed on to the other side."""
-    message, user = update.effective_message, update.effective_user
+    message = update.effective_message
     route_id = (context.user_data or {}).get(RELAY)
-    if message is None or user is None:
+    if message is None:
         return ConversationHandler.END
     if not isinstance(route_id, int):  # dropped by a command meanwhile: a new request
         await search.search_text(update, context)
         return ConversationHandler.END
+    if not await _pass_on(update, context, route_id):
+        (context.user_data or {}).pop(RELAY, None)
+        return ConversationHandler.END
+    return WRITING
+
+
+async def relay_reply(update: Update, context: ProxiContext) -> None:
+    """A Telegram reply (swipe) to a relayed message or a request's notice: passed on to its
+    conversation without [Répondre]; whatever the person was writing stays as it was."""
+    message = update.effective_message
+    route_id = replied_route(message) if message is not None else None
+    if route_id is not None:
+        await _pass_on(update, context, route_id)
+
+
+async def _pass_on(update: Update, context: ProxiContext, route_id: int) -> bool:
+    """Store the message and send it to the other side; False when refused (told why)."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
     services = context.services
     try:
         posted = await call_service(
@@ -82,15 +102,36 @@ async def relay_text(update: Update, context: ProxiContext) -> int:
             now=services.clock.now(),
         )
     except CompanyError as exc:
-        (context.user_data or {}).pop(RELAY, None)
         await message.reply_text(refusal_text(context.t, exc))
-        return ConversationHandler.END
+        return False
     for recipient in posted.recipients:
         await notify(
             context, kind=MESSAGE_NOTICE, recipient_id=recipient, subject_id=posted.message_id
         )
     await message.reply_text(context.t("companies.relayed"))
-    return WRITING
+    return True
+
+
+def replied_route(message: Message) -> int | None:
+    """The route of the bot message this one replies to, read from its [Répondre] button."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        return None
+    markup = replied.reply_markup
+    for row in markup.inline_keyboard if markup is not None else ():
+        for button in row:
+            data = button.callback_data
+            if isinstance(data, str) and buttons.COMPANY_REPLY.matches(data):
+                return int(buttons.COMPANY_REPLY.value(data))
+    return None
+
+
+class _RepliesToRelayed(filters.MessageFilter):
+    def filter(self, message: Message) -> bool:
+        return replied_route(message) is not None
+
+
+REPLIES_TO_RELAYED = _RepliesToRelayed(name="RepliesToRelayed")
 
 
 async def end(update: Update, context: ProxiContext) -> int:
@@ -131,7 +172,10 @@ def _conversation() -> ConversationHandler[ProxiContext]:
     ending = buttons.COMPANY_END.pattern
     stopping = ["annuler", "cancel"]
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(start_writing, pattern=buttons.COMPANY_REPLY.pattern)],
+        entry_points=[
+            CallbackQueryHandler(start_writing, pattern=buttons.COMPANY_REPLY.pattern),
+            MessageHandler(filters.TEXT & ~filters.COMMAND & REPLIES_TO_RELAYED, relay_reply),
+        ],
         states={
             WRITING: [
                 CommandHandler(stopping, stop),

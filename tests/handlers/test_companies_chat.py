@@ -296,3 +296,29 @@ async def test_in_english(chat, sqlite_engine, clock) -> None:
     await chat.press(company, label=en("companies.button_send"))
     assert chat.last(company).plain.startswith("Sent to 1 organisation near Mauron (56)")
     assert chat.last(chat.user(NEAR_ADMIN)).plain.startswith("Demande d'entreprise")  # in French
+
+
+async def test_a_telegram_reply_to_a_relayed_message_goes_back(chat, sqlite_engine, clock) -> None:
+    offer(sqlite_engine, clock.now())
+    admins = await admins_started(chat)
+    admin = admins[NEAR_ADMIN]
+    company = chat.user(COMPANY, "Claire")
+    await write_request(chat, company)
+    notice = chat.last(admin)
+    # The admin swipes to reply to the notice: passed on without [Répondre].
+    [done] = await chat.do(
+        admin, "send_text", "Bonjour, quelles dates ?", reply_to=notice.message_id
+    )
+    assert done.plain == FR("companies.relayed")
+    relayed = chat.last(company)
+    assert "Bonjour, quelles dates ?" in relayed.plain
+    # So does the company, with words that would otherwise start a request of its own.
+    await chat.do(
+        company, "send_text", "Pour nos 6 salariés, en mars.", reply_to=relayed.message_id
+    )
+    assert "Pour nos 6 salariés, en mars." in chat.last(admin).plain
+    with Session(sqlite_engine) as session:
+        assert len(session.exec(select(CompanyRequest)).all()) == 1
+    # A plain message (no reply, no [Répondre]) is a search again.
+    [answer] = await chat.send(company, "formation excel à Mauron")
+    assert "formation excel à Mauron" in answer.plain
