@@ -103,7 +103,9 @@ class Draft:
         return None
 
     def asking(self, group: str) -> Draft:
-        return dataclasses.replace(self, asked=tuple(dict.fromkeys((*self.asked, group))))
+        """The draft once `group` is asked: last in `asked`, the question being answered."""
+        asked = (*(g for g in self.asked if g != group), group)
+        return dataclasses.replace(self, asked=asked)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -147,7 +149,9 @@ def fill(
     request = parse_request(without_contact(text), now=now, tz=tz, gazetteer=gazetteer)
     found: dict[str, Any] = {}
     found.update(_topic(request, topics))
-    count = head_count(text, bare=WHAT in draft.asked)
+    # A lone number is a head count only in the answer to "how many?" ("le 10 mars" is not).
+    answering = draft.asked[-1] if draft.asked and not replace else None
+    count = head_count(without_contact(text), bare=answering == WHAT)
     if count is not None:
         found["head_count"] = count
     found.update(_place(request))

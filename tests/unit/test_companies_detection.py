@@ -125,3 +125,11 @@ def test_a_draft_round_trips_as_plain_data() -> None:
     assert Draft.from_dict(draft.to_dict()) == draft
     assert Draft.from_dict({"unknown": 1}) is None
     assert Draft.from_dict(None) is None
+
+
+def test_a_lone_number_is_a_count_only_in_the_answer_to_how_many() -> None:
+    draft = _fill(Draft(), "formation SST pour mon équipe").asking(WHAT)
+    assert draft.head_count is None
+    on_where = _fill(draft.asking(WHERE), "à Mauron le 10 mars, 06 12 34 56 78")
+    assert on_where.head_count is None and on_where.contact == "06 12 34 56 78"
+    assert _fill(draft, "7").head_count == 7
