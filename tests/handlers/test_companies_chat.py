@@ -167,7 +167,7 @@ async def test_relay_both_ways_identity_when_agreed_and_marking_answered(
     assert route.closed_at is not None and route.answered_by == NEAR_ADMIN
 
 
-@pytest.mark.parametrize("forged", ["reply", "answered"])
+@pytest.mark.parametrize("forged", ["reply", "answered", "end", "alert"])
 async def test_a_forged_button_on_another_request_is_refused(
     chat, sqlite_engine, clock, forged
 ) -> None:
@@ -178,13 +178,18 @@ async def test_a_forged_button_on_another_request_is_refused(
     with Session(sqlite_engine) as session:
         [route] = session.exec(select(CompanyRoute)).all()
     intruder = admins[EXCEL_ADMIN]  # an admin, but of an organisation that never got it
-    data = f"co:re:{route.id}" if forged == "reply" else f"co:ok:{route.request_id}:{orgs['near']}"
+    data = {
+        "reply": f"co:re:{route.id}",
+        "answered": f"co:ok:{route.request_id}:{orgs['near']}",
+        "end": f"co:end:{route.id}",
+        "alert": f"co:al:{route.request_id}",  # only the requester may
+    }[forged]
     await chat.press(intruder, data=data)
     [(_, text, alert)] = chat.sandbox.callback_answers(intruder.id)[-1:]
     assert (text, alert) == (FR("companies.not_yours"), True)
     with Session(sqlite_engine) as session:
         [route] = session.exec(select(CompanyRoute)).all()
-    assert route.answered_at is None and route.replier_id is None
+    assert route.answered_at is None and route.replier_id is None and route.closed_at is None
 
 
 async def test_nobody_teaching_it_nearby_is_said_and_offers_an_alert(
