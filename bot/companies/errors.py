@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.errors import DomainError
+from bot.errors import DomainError, Refusal
 
 
 class CompanyError(DomainError):
@@ -25,3 +25,17 @@ class ConversationClosed(CompanyError):
     """One side ended the relayed conversation."""
 
     key = "companies.closed"
+
+
+class TooManyRequests(CompanyError):
+    """A requester filed `limit` requests in the last day: organisations are not a mailing
+    list."""
+
+    key = "companies.too_many"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+    def refusal(self) -> Refusal:
+        return Refusal(self.key, {"max": self.limit})

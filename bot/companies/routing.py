@@ -9,13 +9,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bot.companies.drafts import Draft
+from bot.companies.errors import TooManyRequests
 from bot.companies.tables import CompanyRequest, CompanyRoute
 from bot.db import unit_of_work
 from bot.geo import haversine_km
@@ -25,6 +26,8 @@ from bot.search.topics import TopicTable, default_topics, words
 # How far an organisation's space may be from the company's town (km, as the crow flies):
 # a trainer drives to an intra-entreprise course, so farther than a learner would (30 km).
 REACH_KM = 50.0
+# Requests one person may file in 24 hours: each one reaches several organisations' admins.
+MAX_PER_DAY = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,14 @@ def submit(engine: Engine, *, requester_id: int, draft: Draft, now: datetime) ->
     if not draft.has_topic or draft.latitude is None or draft.longitude is None:
         raise ValueError("a company request needs a topic and a place")
     with unit_of_work(engine) as session:
+        recent = session.scalar(
+            select(func.count()).where(
+                col(CompanyRequest.requester_id) == requester_id,
+                col(CompanyRequest.created_at) > now - timedelta(days=1),
+            )
+        )
+        if (recent or 0) >= MAX_PER_DAY:
+            raise TooManyRequests(MAX_PER_DAY)
         request = CompanyRequest(
             requester_id=requester_id,
             concept_id=draft.concept_id,

@@ -29,13 +29,14 @@ from telegram.ext import (
 
 from bot.companies.detection import TELEGRAM, is_employer_request
 from bot.companies.drafts import CONTACT, WHAT, WHERE, Draft, fill
+from bot.companies.errors import CompanyError
 from bot.companies.notices import REQUEST_NOTICE
 from bot.companies.routing import REACH_KM, Submitted, submit
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
 from bot.i18n import Translator
 from handlers import buttons, search
-from handlers.common import call_service, edit_or_ignore, reply, safe_answer
+from handlers.common import call_service, edit_or_ignore, refusal_text, reply, safe_answer
 from handlers.companies.texts import notify, summary, topic
 from handlers.fallback import MAX_REQUEST_LENGTH
 from handlers.questions import COMPANY_DRAFT
@@ -238,13 +239,17 @@ async def send(update: Update, context: ProxiContext) -> int:
     if query is None or user is None or draft is None or not draft.has_place:
         return await _stale(update, context)
     await safe_answer(query)
-    sent = await call_service(
-        submit,
-        context.services.engine,
-        requester_id=user.id,
-        draft=draft,
-        now=context.services.clock.now(),
-    )
+    try:
+        sent = await call_service(
+            submit,
+            context.services.engine,
+            requester_id=user.id,
+            draft=draft,
+            now=context.services.clock.now(),
+        )
+    except CompanyError as exc:
+        await edit_or_ignore(query, refusal_text(context.t, exc))
+        return ConversationHandler.END
     for route in sent.routes:
         for admin_id in route.admin_ids:
             await notify(

@@ -179,3 +179,14 @@ def test_the_demo_holds_an_open_request_for_its_admins_organisation(engine) -> N
     with Session(engine) as session:
         [notice] = session.exec(select(Reminder).where(Reminder.recipient_id == 1000)).all()
     assert notice.kind == "company_request" and notice.status == "pending"
+
+
+def test_at_most_five_requests_a_day(engine, offer) -> None:
+    from bot.companies.errors import TooManyRequests
+    from bot.companies.routing import MAX_PER_DAY
+
+    for minute in range(MAX_PER_DAY):
+        submit(engine, requester_id=COMPANY, draft=MAURON, now=NOW + timedelta(minutes=minute))
+    with pytest.raises(TooManyRequests):
+        submit(engine, requester_id=COMPANY, draft=MAURON, now=NOW + timedelta(hours=1))
+    assert submit(engine, requester_id=COMPANY, draft=MAURON, now=NOW + timedelta(days=1)).routes
