@@ -4,6 +4,8 @@ relay, and marked answered in /entreprises."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlmodel import Session, select
 
@@ -62,6 +64,15 @@ async def write_request(chat, company, *, share: bool = False) -> list:
         await chat.press(company, label=FR("companies.button_share"))
     sent = await chat.press(company, label=FR("companies.button_send"))
     return [questions, sent]
+
+
+async def requested(chat, engine, clock) -> tuple[Any, Any, Any]:
+    """The offer, the admins in the chat, a request sent: (near admin, company, its notice)."""
+    offer(engine, clock.now())
+    admins = await admins_started(chat)
+    company = chat.user(COMPANY, "Claire")
+    await write_request(chat, company)
+    return admins[NEAR_ADMIN], company, chat.last(admins[NEAR_ADMIN])
 
 
 async def test_a_request_in_employer_phrasing_reaches_the_organisation_teaching_it_nearby(
@@ -225,12 +236,7 @@ async def test_send_pressed_twice_files_one_request(chat, sqlite_engine, clock) 
 
 
 async def test_after_the_end_neither_side_can_write(chat, sqlite_engine, clock) -> None:
-    offer(sqlite_engine, clock.now())
-    admins = await admins_started(chat)
-    admin = admins[NEAR_ADMIN]
-    company = chat.user(COMPANY, "Claire")
-    await write_request(chat, company)
-    notice = chat.last(admin)
+    admin, company, notice = await requested(chat, sqlite_engine, clock)
     await chat.press(admin, label=FR("companies.button_reply"), message_id=notice.message_id)
     await chat.send(admin, "Bonjour !")
     relayed = chat.last(company)
@@ -266,12 +272,7 @@ async def test_a_restart_half_way_continues_the_request_and_the_relay(
     from bot.application import build_application, post_init
     from tests.handlers.conftest import ChatDriver
 
-    offer(sqlite_engine, clock.now())
-    admins = await admins_started(chat)
-    admin = admins[NEAR_ADMIN]
-    company = chat.user(COMPANY, "Claire")
-    await write_request(chat, company)
-    notice = chat.last(admin)
+    admin, company, notice = await requested(chat, sqlite_engine, clock)
     await chat.press(admin, label=FR("companies.button_reply"), message_id=notice.message_id)
     [asked] = await chat.send(company, "formation gestes et postures pour nos agents à Josselin")
     assert asked.plain == FR("companies.ask_count")  # the topic and town were said
@@ -304,12 +305,7 @@ async def test_in_english(chat, sqlite_engine, clock) -> None:
 
 
 async def test_a_telegram_reply_to_a_relayed_message_goes_back(chat, sqlite_engine, clock) -> None:
-    offer(sqlite_engine, clock.now())
-    admins = await admins_started(chat)
-    admin = admins[NEAR_ADMIN]
-    company = chat.user(COMPANY, "Claire")
-    await write_request(chat, company)
-    notice = chat.last(admin)
+    admin, company, notice = await requested(chat, sqlite_engine, clock)
     # The admin swipes to reply to the notice: passed on without [Répondre].
     [done] = await chat.do(
         admin, "send_text", "Bonjour, quelles dates ?", reply_to=notice.message_id
