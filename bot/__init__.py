@@ -8,6 +8,6 @@
   `locales/`; expected failures: `errors`;
 - domain, one module or package per concern: `users`, `roles`, `catalogue`, `enrolment`,
   `alerts`, `announcements`, `search/`, `gazetteer/`, `geo`, `importer/`, `mentoring/`,
-  `reminders/`;
+  `companies/`, `reminders/`;
 - the offline Telegram Bot API: `sandbox/`.
 """

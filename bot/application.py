@@ -32,6 +32,7 @@ from handlers import (
     account,
     admin,
     alerts,
+    companies,
     confirmation,
     delivery,
     enrolment,
@@ -60,6 +61,7 @@ from handlers.mentoring import (
 from handlers.mentoring import state as mentoring_state
 from handlers.mentoring.state import config as mentoring_config
 from handlers.notices import alerts as alert_notices
+from handlers.notices import companies as company_notices
 from handlers.notices import confirmation as confirmation_notices
 from handlers.notices import mentoring as mentoring_notices
 from handlers.notices import sessions as session_notices  # noqa: F401 (registers renderers)
@@ -140,6 +142,7 @@ def build_application(
     # Every kind of reminder and notice has its renderer before the first sweep (importing
     # handlers.notices.* registers them).
     assert {waitlist.OFFER, alert_notices.ALERT, *confirmation_notices.KINDS} <= set(RENDERERS)
+    assert company_notices.REQUEST_NOTICE in RENDERERS
     delivery.install(application)
     return application
 
@@ -157,6 +160,9 @@ def _register_handlers(application: ProxiApplication) -> None:
     # next message (the home town in /settings, then mentoring's typed answers).
     application.add_handlers(settings.handlers())
     application.add_handlers(conversation.handlers())
+    # Company requests (handlers/companies/): the request being written takes its answers,
+    # and a message in employer phrasing, before the ordinary search; then the relay.
+    application.add_handlers(companies.conversations())
 
     # Commands and buttons of each feature (their patterns do not overlap).
     application.add_handlers(start.handlers())
@@ -169,6 +175,7 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handlers(search.handlers())
     application.add_handlers(alerts.handlers())
     application.add_handlers(confirmation.handlers())
+    application.add_handlers(companies.handlers())
     # Mentoring (handlers/mentoring/): tutors' slots and decisions, learners' booking,
     # appointments. Their reminders render in handlers/notices/mentoring.py.
     mentoring_notices.register_offsets(mentoring_config(services_of(application).settings).offsets)

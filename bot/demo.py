@@ -7,13 +7,14 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 from telegram import Update
 
 from bot.application import build_application, post_init
+from bot.companies.demo import DEMO_COMPANY_ID, seed_company_request
 from bot.config import PROJECT_ROOT, Settings
 from bot.db import make_engine, upgrade_schema
 from bot.sandbox import BotApiSandbox
@@ -60,6 +61,8 @@ def prepare_database(settings: Settings, files: Sequence[Path], *, shift_days: i
     engine = make_engine(f"sqlite:///{DEMO_DATABASE}")
     upgrade_schema(engine)
     load_files(engine, files, shift_days=shift_days, out=sys.stderr)
+    # An open company request for the demo admin's organisation (see bot/companies/demo.py).
+    seed_company_request(engine, admin_id=DEMO_ADMIN_ID, now=datetime.now(UTC))
     return engine
 
 
@@ -82,6 +85,10 @@ async def _demo(settings: Settings, files: list[Path], stdin: TextIO, stdout: Te
     shift = sample_shift_days(clock.now().astimezone(settings.tz).date()) if files == sample else 0
     engine = await asyncio.to_thread(prepare_database, settings, files, shift_days=shift)
     with BotApiSandbox() as sandbox:
+        # The company of the demo's request and the admin it reached have talked to the bot
+        # before: their chats exist (the admin's notice waits there).
+        sandbox.user(DEMO_COMPANY_ID, "Menuiserie Guérin", language_code="fr")
+        sandbox.user(DEMO_ADMIN_ID, "admin", language_code="fr")
         bot_settings = settings.model_copy(
             update={
                 "telegram_bot_token": sandbox.token,
@@ -142,7 +149,8 @@ class TerminalChat:
                     "Proxi, démo hors ligne. Écrivez comme sur Telegram ;",
                     "[n] appuie sur le bouton n,",
                     "/loc LIEU partage une position, /file CHEMIN envoie un fichier,",
-                    "/user NOM change de personne (admin = administrateur, tuteur = une tutrice),",
+                    "/user NOM change de personne (admin = administrateur, tuteur = une tutrice,",
+                    "entreprise = une entreprise qui a demandé une formation),",
                     "/quit pour sortir.",
                 ],
             )

@@ -374,3 +374,8 @@ class ImportUpload(SQLModel, table=True):
     file_name: str = Field(max_length=300)
     data: bytes = Field(sa_type=LargeBinary)
     created_at: datetime = _ts(default_factory=utcnow)
+
+
+# Company requests' tables (bot/companies/tables.py) refer to the tables above: imported last,
+# as a module, so that importing either module first works.
+import bot.companies.tables  # noqa: E402, F401

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from bot import chat_state
 from bot.clock import Clock
+from bot.companies.answers import forget_requester
 from bot.db import unit_of_work
 from bot.enrolment import Cancelled, cancel
 from bot.i18n import LANGUAGES
@@ -185,6 +186,7 @@ def forget_user(engine: Engine, *, user_id: int, now: datetime) -> Forgotten | N
         session.execute(update(Tutor).where(col(Tutor.user_id) == user_id).values(user_id=None))
         session.execute(delete(ImportUpload).where(col(ImportUpload.user_id) == user_id))
         chat_state.forget_user(session, user_id=user_id)
+        forget_requester(session, user_id=user_id)  # company requests and relayed messages
         session.execute(delete(User).where(col(User.id) == user_id))
         session.add(
             AuditEntry(at=now, actor_id=user_id, action="forget", detail="user data deleted")

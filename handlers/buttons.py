@@ -170,3 +170,15 @@ APPOINTMENT_MOVE = Button("ap:m", ID)
 APPOINTMENT_MOVE_TO = Button("ap:ms", ID, ID)  # appointment, slot
 ATTENDANCE = Button("ap:a", ID, FLAG)
 RATING = Button("ap:s", ID, DIGIT)
+
+# -- company requests (intra-entreprise) ------------------------------------------------------
+COMPANY_START = Button("co:new")  # [Pour mon entreprise] in the main menu
+COMPANY_TELEGRAM = Button("co:tg")  # the contact is "via Telegram"
+COMPANY_SEND = Button("co:send")
+COMPANY_EDIT = Button("co:edit")
+COMPANY_CANCEL = Button("co:no")
+COMPANY_SHARE = Button("co:id", FLAG)  # show the requester's Telegram name, or not
+COMPANY_ALERT = Button("co:al", ID)  # request: nobody teaches it nearby, alert me
+COMPANY_REPLY = Button("co:re", ID)  # route: write to the other side
+COMPANY_END = Button("co:end", ID)  # route: end the relayed conversation
+COMPANY_ANSWERED = Button("co:ok", ID, ID)  # request, organisation

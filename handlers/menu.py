@@ -27,7 +27,7 @@ LEARNER_COMMANDS = (
     "privacy",
     "forget",
 )
-ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter")
+ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter", "entreprises")
 TUTOR_COMMANDS: tuple[str, ...] = ("disponibilites", "historique")
 ENGLISH_ALIASES = {
     "langue": "language",
@@ -39,6 +39,7 @@ ENGLISH_ALIASES = {
     "historique": "history",
     "mentorat": "mentoring",
     "mes_rdv": "my_appointments",
+    "entreprises": "companies",
 }
 
 

@@ -22,6 +22,7 @@ def main_menu(context: ProxiContext) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [buttons.MENU.button(t("start.button_search"), "search")],
+            [buttons.COMPANY_START.button(t("companies.button_menu"))],
             [
                 buttons.MENU.button(t("start.button_help"), "help"),
                 buttons.MENU.button(t("start.button_language"), "lang"),

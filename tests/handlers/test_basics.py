@@ -25,6 +25,7 @@ async def test_start_welcomes_in_french_with_main_actions(chat) -> None:
     labels = [b.text for row in welcome.buttons for b in row]
     assert labels == [
         FR("start.button_search"),
+        FR("companies.button_menu"),
         FR("start.button_help"),
         FR("start.button_language"),
     ]

@@ -1,7 +1,7 @@
 """sessions to confirm: a minimum of participants, a decision date, when it was confirmed
 
-Revision ID: 0006_sessions_to_confirm
-Revises: 0005 (re-chained at merge time)
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-04
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 import bot.models
 
-revision: str = "0006_sessions_to_confirm"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
