@@ -92,7 +92,7 @@ def any_of(*buttons: Button) -> str:
 
 
 # -- start, account, settings ----------------------------------------------------------------
-MENU = Button("menu", choice("search", "help", "lang"))
+MENU = Button("menu", choice("search", "help", "lang", "requests", "upload"))
 LANGUAGE = Button("lang", choice("fr", "en"))
 FORGET = Button("forget", choice("yes", "no"))
 SETTINGS_HOME = Button("set", choice("home"))
