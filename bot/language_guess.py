@@ -10,18 +10,20 @@ from __future__ import annotations
 
 import re
 
-ENGLISH = frozenset(
-    "i i'm im i'd i'll me my you your we our the a an and or of for to in on at near with"
-    " is are am was be looking want need would like course courses training class lesson"
-    " learn learning how what where when which there this that any some please can could"
-    " find around from next week month help hello hi thanks".split()
+_ENGLISH_WORDS = (
+    "i i'm im i'd i'll me my you your we our the a an and or of for to in on at near with "
+    "is are am was be looking want need would like course courses training class lesson "
+    "learn learning how what where when which there this that any some please can could "
+    "find around from next week month help hello hi thanks"
 )
-FRENCH = frozenset(
-    "je j'ai j me moi mon ma mes tu vous nous le la les l un une des du de d et ou pour à au"
-    " aux en dans sur avec près est sont suis cherche cherchons voudrais veux formation"
-    " formations cours atelier apprendre comment quoi où quand quel quelle il elle y a ce"
-    " cette ça pas bonjour merci semaine mois prochain prochaine autour".split()
+_FRENCH_WORDS = (
+    "je j'ai j me moi mon ma mes tu vous nous le la les l un une des du de d et ou pour à "
+    "au aux en dans sur avec près est sont suis cherche cherchons voudrais veux formation "
+    "formations cours atelier apprendre comment quoi où quand quel quelle il elle y a ce "
+    "cette ça pas bonjour merci semaine mois prochain prochaine autour"
 )
+ENGLISH = frozenset(_ENGLISH_WORDS.split())
+FRENCH = frozenset(_FRENCH_WORDS.split())
 WORD = re.compile(r"[a-zàâçéèêëîïôûùüÿœ']+")
 MIN_EVIDENCE = 2  # words of one language, and more than twice those of the other
 

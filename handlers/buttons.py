@@ -142,6 +142,9 @@ SLOT_SPACE = Button("av:p", ID)
 SLOT_ONLINE = Button("av:on")
 SLOT_OTHER_PLACE = Button("av:op")
 SLOT_SEATS = Button("av:s", ID)
+SLOT_SAVE = Button("av:ok")  # [Enregistrer] under what was understood
+SLOT_DURATION = Button("av:du")  # [Changer la durée]
+SLOT_DURATION_SET = Button("av:dm", ID)  # minutes
 
 # -- mentoring: a tutor's decisions -----------------------------------------------------------
 REQUEST_CONFIRM = Button("rq:c", ID)

@@ -42,9 +42,7 @@ async def role_blocks(update: Update, context: ProxiContext) -> tuple[list[str],
         rows.append(tutor_buttons(context.t, desk))
     if roles.is_admin:
         everyone = user.id in services.settings.admin_ids
-        last = await call_service(
-            last_import, services.engine, user_id=user.id, everyone=everyone
-        )
+        last = await call_service(last_import, services.engine, user_id=user.id, everyone=everyone)
         texts.append(admin_text(context.t, last))
         rows.append([buttons.MENU.button(context.t("greeting.button_upload"), "upload")])
     return texts, rows

@@ -39,11 +39,14 @@ async def track_user(update: Update, context: ProxiContext) -> None:
     )
     language = profile.language
     guessed = _guessed(update)
-    if guessed and guessed != language:
-        if await call_service(
+    if (
+        guessed
+        and guessed != language
+        and await call_service(
             adopt_guessed_language, services.engine, user_id=user.id, language=guessed
-        ):
-            language = guessed
+        )
+    ):
+        language = guessed
     if context.user_data is not None:
         context.user_data["language"] = language  # both in REFRESHED
         context.user_data["home_insee"] = profile.home_insee

@@ -75,6 +75,9 @@ class AvailabilityRequest:
     online: bool
     online_url: str | None
     place_text: str | None  # None when online, or when the tutor did not say
+    # The range was cut into appointments of the default length the tutor did not state
+    # ("mardi 14h-16h": two of an hour): the chat shows what it understood before saving.
+    length_assumed: bool = False
 
     @property
     def weekday(self) -> int:
@@ -209,10 +212,11 @@ def parse_availability(text: str, *, now: datetime, tz: tzinfo) -> AvailabilityR
     weekday, recurring = _take_weekday(source)
     recurring = recurring or weeks is not None
     start, end = _take_range(source)
-    minutes = _take_minutes(source)
+    stated = _take_minutes(source)
     seats = _take_seats(source)
     day = _resolve_day(day, weekday, start, now=now, tz=tz)
-    minutes = _duration(minutes, seats, day, start, end)
+    minutes = _duration(stated, seats, day, start, end)
+    span = (datetime.combine(day, end) - datetime.combine(day, start)).seconds // 60
     place = _place_text(source)
     if online and place is not None:
         raise ParseError(PLACE_AND_ONLINE)
@@ -227,6 +231,7 @@ def parse_availability(text: str, *, now: datetime, tz: tzinfo) -> AvailabilityR
         online=online,
         online_url=online_url,
         place_text=place,
+        length_assumed=stated is None and minutes < span,
     )
 
 

@@ -18,16 +18,16 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.context import ProxiContext
 from bot.i18n import Translator
-from bot.mentoring import lookup
 from bot.mentoring.drafts import hhmm
 from bot.mentoring.timing import local_to_utc
 from handlers import buttons
-from handlers.common import call_service, safe_answer
-from handlers.mentoring.access import current_tutor
+from handlers.common import safe_answer
+from handlers.mentoring.access import current_tutor, tutor_spaces
 from handlers.mentoring.creating import create
 from handlers.mentoring.messages import show
+from handlers.mentoring.preview import show_preview, starts, understood
 from handlers.mentoring.state import AWAIT, DRAFT, waiting
-from handlers.mentoring.texts import short
+from handlers.mentoring.texts import length_label, short
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +51,6 @@ def _valid_hhmm(value: str) -> str | None:
     except ValueError:
         return None
     return value if len(value) == 4 and value.isdigit() else None
-
-
-def _label(minutes: int, t: Translator) -> str:
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return t("mentoring.availability.minutes", minutes=rest)
-    if not rest:
-        return t("mentoring.availability.hours", hours=hours)
-    return t("mentoring.availability.hours_minutes", hours=hours, minutes=f"{rest:02d}")
 
 
 def _rows(choices: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
@@ -237,6 +228,8 @@ async def advance(update: Update, context: ProxiContext) -> int:
         await show(
             update, t("mentoring.availability.ask_seats"), InlineKeyboardMarkup(_rows(choices, 3))
         )
+    elif draft.get("preview"):
+        await show_preview(update, context, draft)  # saved by [Enregistrer]
     else:
         return await create(update, context, draft)
     return AWAIT
@@ -259,14 +252,14 @@ async def _ask_length(update: Update, context: ProxiContext, draft: dict[str, An
     if draft.get("range"):
         end = datetime.combine(day, hhmm(draft["end"]))
         span = int((end - start).total_seconds() // 60)
-        choices = [buttons.SLOT_LENGTH.button(_label(m, t), m) for m in LENGTHS if m <= span]
+        choices = [buttons.SLOT_LENGTH.button(length_label(m, t), m) for m in LENGTHS if m <= span]
         text = t(
             "mentoring.availability.ask_appointment", start=f"{start:%H:%M}", end=f"{end:%H:%M}"
         )
         await show(update, text, InlineKeyboardMarkup(_rows(choices, 3)))
         return
     choices = [
-        buttons.SLOT_LENGTH.button(_label(m, t), m)
+        buttons.SLOT_LENGTH.button(length_label(m, t), m)
         for m in LENGTHS
         if (start + timedelta(minutes=m)).date() == day
     ]
@@ -286,11 +279,12 @@ async def _ask_place(update: Update, context: ProxiContext, draft: dict[str, Any
     if tutor_id is None:
         await show(update, t("mentoring.availability.not_tutor"))
         return END
-    spaces = await call_service(
-        lookup.spaces_for_tutor, context.services.engine, tutor_id=tutor_id
-    )
+    spaces = await tutor_spaces(context, tutor_id)
     waiting(context, "place")
-    await show(update, t("mentoring.availability.ask_place"), place_keyboard(t, spaces))
+    text = t("mentoring.availability.ask_place")
+    if draft.get("preview"):  # typed with a length assumed: say what was understood first
+        text = understood(t, draft, starts(draft, context)) + "\n" + text
+    await show(update, text, place_keyboard(t, spaces))
     return AWAIT
 
 

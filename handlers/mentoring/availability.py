@@ -23,6 +23,7 @@ from handlers.buttons import Button, any_of
 from handlers.common import call_service, edit_or_ignore, pressed, refuse, safe_answer, send_to
 from handlers.mentoring.access import current_tutor
 from handlers.mentoring.messages import cancel_reminders, send_attachments, t_for
+from handlers.mentoring.state import AWAIT, DRAFT, waiting
 from handlers.mentoring.texts import place_short, when
 from handlers.mentoring.typing import typed
 
@@ -44,8 +45,13 @@ async def availability_command(update: Update, context: ProxiContext) -> int:
     if context.args:
         return await typed(update, context, " ".join(context.args))
     text, keyboard = await _page(context, tutor_id, 0)
+    # The list asks for a slot: the next plain message is one, never a course search.
+    if context.user_data is not None:
+        context.user_data[DRAFT] = {}
+    waiting(context, "availability")
+    text += "\n\n" + context.t("mentoring.listing.type_hint")
     await message.reply_text(text, reply_markup=keyboard)
-    return ConversationHandler.END
+    return AWAIT
 
 
 async def list_pressed(update: Update, context: ProxiContext) -> None:

@@ -49,9 +49,7 @@ async def play(dialogue: Dialogue, workdir: Path) -> tuple[str, str | None]:
 
 
 async def main(words: list[str]) -> int:
-    chosen = [
-        d for d in every_dialogue() if all(w.casefold() in d.name.casefold() for w in words)
-    ]
+    chosen = [d for d in every_dialogue() if all(w.casefold() in d.name.casefold() for w in words)]
     failures = 0
     with tempfile.TemporaryDirectory() as workdir:
         for dialogue in chosen:
