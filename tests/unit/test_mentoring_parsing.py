@@ -34,7 +34,15 @@ def test_weekday_range_and_place() -> None:
         online=False,
         online_url=None,
         place_text="Redon",
+        length_assumed=True,  # two appointments of the default hour: shown before saving
     )
+
+
+def test_the_length_is_assumed_only_when_a_range_is_cut_by_default() -> None:
+    assert parse("mardi 14h-15h à Redon").length_assumed is False  # one slot, the range
+    assert parse("mardi 14h-17h, 45 min, à Redon").length_assumed is False  # stated
+    assert parse("mardi 14h-16h groupe 6 places").length_assumed is False  # a group: whole range
+    assert parse("mardi 14h-17h à Redon").length_assumed is True
 
 
 def test_online_with_half_hours() -> None:
