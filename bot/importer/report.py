@@ -135,10 +135,14 @@ def problem_lines(
 
 
 def change_lines(
-    outcome: ImportOutcome, language: str = "fr", *, limit: int = MAX_IDS
+    outcome: ImportOutcome,
+    language: str = "fr",
+    *,
+    limit: int = MAX_IDS,
+    only: tuple[str, ...] | None = None,
 ) -> list[str]:
     """What would be created, updated, cancelled, deactivated or linked, by id (for
-    `--dry-run` and the preview)."""
+    `--dry-run` and the preview); `only` these lists (e.g. the tutors') when given."""
     t = translator(language)
     lists = (
         ("sessions_created", outcome.created_sessions),
@@ -154,7 +158,7 @@ def change_lines(
     )
     lines = []
     for label, ids in lists:
-        if not ids:
+        if not ids or (only is not None and label not in only):
             continue
         shown = ", ".join(ids[:limit])
         if len(ids) > limit:
