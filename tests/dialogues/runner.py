@@ -72,6 +72,7 @@ class DialogueRunner:
         self.people: dict[str, Any] = {}
         self.current: Any = None
         self.turns: list[Turn] = []
+        self.seen: dict[int, dict[int, int]] = {}  # user id → {message id: edits} seen
 
     # -- playing ---------------------------------------------------------------------------
     async def run(self, dialogue: Dialogue) -> list[Turn]:
@@ -107,6 +108,7 @@ class DialogueRunner:
         name, *options = shlex.split(argument)
         if name in self.people and not options:
             self.current = self.people[name]
+            self._received()
             return
         opts = dict(option.split("=", 1) for option in options)
         role = opts.get("role", "learner")
@@ -118,6 +120,7 @@ class DialogueRunner:
         if role == "tutor":
             self._make_tutor(user_id, name.capitalize(), language, opts.get("topics", ""))
         self.people[name] = self.current = person
+        self.seen[person.id] = {}
 
     def _new_id(self, role: str) -> int:
         if role == "admin":
@@ -142,9 +145,10 @@ class DialogueRunner:
         from bot.importer.service import Actor, apply_import
 
         data = [(name, (SAMPLE / name).read_bytes()) for name in SETUPS[argument]]
-        apply_import(
-            self.engine, data, gazetteer=default_gazetteer(), actor=Actor(), now=self.clock.now()
-        )
+        now = self.clock.now()
+        apply_import(self.engine, data, gazetteer=default_gazetteer(), actor=Actor(), now=now)
+        # As after an import in chat (handlers/importer.after_import): search sees the data.
+        self.chat.application.bot_data["services"].search.rebuild(self.engine, now=now)
 
     async def _clock(self, argument: str) -> None:
         """`clock: +2h` (m, h, d)."""
@@ -192,16 +196,29 @@ class DialogueRunner:
                     return
         raise LookupError(f"no button containing {label!r} in the chat")
 
+    def _news(self, turn: Turn) -> Turn:
+        """Add to `turn` the current person's bot messages that are new or edited since they
+        last looked, and remember them as seen."""
+        user_id = self.current.id
+        before = self.seen.get(user_id, {})
+        entries = self.chat.sandbox.bot_messages(user_id)
+        turn.answers += [render(e) for e in entries if before.get(e.message_id, -1) != e.edits]
+        self.seen[user_id] = {e.message_id: e.edits for e in entries}
+        return turn
+
+    def _received(self) -> None:
+        """Back to someone: what reached them meanwhile (a request, a confirmation)."""
+        turn = self._news(Turn(self.current.first_name, "(reads what arrived)"))
+        if turn.answers:
+            self.turns.append(turn)
+
     async def _act(self, action: str, do: Any) -> None:
         sandbox, user_id = self.chat.sandbox, self.current.id
-        before = {e.message_id: e.edits for e in sandbox.bot_messages(user_id)}
+        self._news(Turn("", ""))  # what arrived before this action is not its answer
         toasts = len(sandbox.callback_answers(user_id))
         do()
         await self.chat.deliver()
-        turn = Turn(self.current.first_name, action)
-        for entry in sandbox.bot_messages(user_id):
-            if before.get(entry.message_id, -1) != entry.edits:
-                turn.answers.append(render(entry))
+        turn = self._news(Turn(self.current.first_name, action))
         for _id, text, _alert in sandbox.callback_answers(user_id)[toasts:]:
             if text:
                 turn.answers.append(f"(toast) {text}")
