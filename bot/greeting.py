@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
@@ -29,7 +29,11 @@ class TutorDesk:
     """A tutor's next confirmed appointments (soonest first) and requests awaiting them."""
 
     upcoming: list[AppointmentView]
-    pending: int
+    requests: list[AppointmentView]  # awaiting the tutor's answer, soonest first
+
+    @property
+    def pending(self) -> int:
+        return len(self.requests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,17 +57,13 @@ def tutor_desk(engine: Engine, *, user_id: int, now: datetime) -> TutorDesk | No
             col(Appointment.status) == AppointmentStatus.CONFIRMED,
             col(AvailabilitySlot.ends_at) > now,
         )
-        pending = session.scalar(
-            select(func.count())
-            .select_from(Appointment)
-            .join(AvailabilitySlot, col(AvailabilitySlot.id) == col(Appointment.slot_id))
-            .where(
-                col(Appointment.tutor_id) == tutor_id,
-                col(Appointment.status) == AppointmentStatus.PENDING,
-                col(AvailabilitySlot.starts_at) > now,
-            )
+        requests = appointment_views(
+            session,
+            col(Appointment.tutor_id) == tutor_id,
+            col(Appointment.status) == AppointmentStatus.PENDING,
+            col(AvailabilitySlot.starts_at) > now,
         )
-    return TutorDesk(upcoming=upcoming[:NEXT_APPOINTMENTS], pending=int(pending or 0))
+    return TutorDesk(upcoming=upcoming[:NEXT_APPOINTMENTS], requests=requests)
 
 
 def last_import(engine: Engine, *, user_id: int, everyone: bool) -> LastImport | None:

@@ -16,11 +16,13 @@ from bot.importer.report import counts_in_words
 from handlers import buttons
 from handlers.admin import current_roles
 from handlers.common import call_service
-from handlers.mentoring.texts import place_short, when
+from handlers.mentoring.keyboards import decision_keyboard
+from handlers.mentoring.texts import place_short, request_text, when
 
 logger = logging.getLogger(__name__)
 
 MAX_FILES_NAMED = 2
+MAX_REQUESTS_SHOWN = 5  # the others wait for the next look (or their nudge)
 
 Rows = list[list[InlineKeyboardButton]]
 
@@ -97,3 +99,21 @@ def admin_text(t: Translator, last: LastImport | None) -> str:
         )
     lines.append(t("greeting.admin_hint"))
     return "\n".join(lines)
+
+
+async def show_requests(update: Update, context: ProxiContext) -> None:
+    """[Voir les demandes]: each pending request again, with [Confirmer] [Refuser]."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None:
+        return
+    services = context.services
+    desk = await call_service(
+        tutor_desk, services.engine, user_id=user.id, now=services.clock.now()
+    )
+    t = context.t
+    if desk is None or not desk.requests:
+        await message.reply_text(t("greeting.tutor_no_pending"))
+        return
+    for view in desk.requests[:MAX_REQUESTS_SHOWN]:
+        text = request_text(t, view, key="mentoring.request.new")
+        await message.reply_text(text, reply_markup=decision_keyboard(t, view.id))

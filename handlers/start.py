@@ -13,7 +13,6 @@ from bot.roles import INVITE_PREFIX
 from handlers import admin, buttons, greeting, sessions
 from handlers.common import Handlers, reply, safe_answer
 from handlers.greeting import Rows
-from handlers.mentoring.appointments import my_appointments_command
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +102,7 @@ async def menu_button(update: Update, context: ProxiContext) -> None:
     elif choice == "lang":
         await reply(query, context.t("language.choose"), reply_markup=language_keyboard(context))
     elif choice == "requests":
-        await my_appointments_command(update, context)
+        await greeting.show_requests(update, context)
     elif choice == "upload":
         await reply(query, context.t("greeting.upload_prompt"))
     else:
