@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -65,4 +66,6 @@ async def main(words: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    # Updates are fed by hand without the JobQueue, as in the tests (see pyproject's filters).
+    warnings.filterwarnings("ignore", message="Ignoring `conversation_timeout`")
     sys.exit(asyncio.run(main(sys.argv[1:])))
