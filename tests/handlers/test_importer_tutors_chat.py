@@ -22,9 +22,7 @@ def _count(engine, model) -> int:
 async def test_admin_previews_then_imports_tutors(chat, sqlite_engine) -> None:
     admin = chat.user(SUPER_ADMIN, "Admin")
     [preview] = await chat.do(admin, "upload_document", TUTORS, "tutors.csv")
-    assert preview.plain.startswith(
-        "Aperçu : 8 tuteurs à créer, 2 rôles de tuteur à accorder"
-    )
+    assert preview.plain.startswith("Aperçu : 8 tuteurs à créer, 2 rôles de tuteur à accorder")
     assert "Tuteurs à lier à leur compte Telegram : T01, T02" in preview.plain
     assert _count(sqlite_engine, Tutor) == 0
     assert _count(sqlite_engine, User) == 1  # the admin: the tutors' accounts are not made yet
