@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from rapidfuzz import fuzz
 
 from bot.gazetteer import normalize
+from bot.mentoring.english import to_french
 from bot.mentoring.timing import local_date, local_to_utc, next_weekday
 
 logger = logging.getLogger(__name__)
@@ -205,7 +206,7 @@ def parse_availability(text: str, *, now: datetime, tz: tzinfo) -> AvailabilityR
     The pieces are cut out in a fixed order (a link first, the time range before the
     durations and seats), so that one piece is never read as part of another.
     """
-    source = _Text(text.strip())
+    source = _Text(to_french(text.strip()))
     online_url, online = _take_online(source)
     weeks = _take_weeks(source)
     day = _take_date(source, local_date(now, tz))
