@@ -37,6 +37,8 @@ async def role_blocks(update: Update, context: ProxiContext) -> tuple[list[str],
     desk = await call_service(
         tutor_desk, services.engine, user_id=user.id, now=services.clock.now()
     )
+    if desk is None and roles.tutor:  # invited, no appointment yet: no tutor row either
+        desk = TutorDesk(upcoming=[], requests=[])
     texts: list[str] = []
     rows: Rows = []
     if desk is not None:
