@@ -181,58 +181,66 @@ async def other_place_pressed(update: Update, context: ProxiContext) -> int:
 
 async def advance(update: Update, context: ProxiContext) -> int:
     """Ask for the first missing piece of the draft, or create the slot(s)."""
-    t = context.t
     draft = draft_of(context)
     if draft is None:
-        await show(update, t("mentoring.availability.stale"))
+        await show(update, context.t("mentoring.availability.stale"))
         return END
-    now = context.services.clock.now()
-    tz = context.services.settings.tz
     waiting(context, "availability")
     if not draft.get("day"):
-        days = _bookable_days(context)
-        choices = [
-            buttons.SLOT_DAY.button(
-                format_date(day, "EEE d MMM", locale=t.locale), f"{day:%Y%m%d}"
-            )
-            for day in days
-        ]
-        await show(
-            update, t("mentoring.availability.ask_day"), InlineKeyboardMarkup(_rows(choices, 3))
-        )
+        await _ask_day(update, context)
     elif not draft.get("start"):
-        day = date.fromisoformat(draft["day"])
-        starts = [
-            time(hour, minute) for hour in range(FIRST_HOUR, LAST_HOUR) for minute in (0, 30)
-        ]
-        choices = [
-            buttons.SLOT_START.button(f"{at:%H:%M}", f"{at:%H%M}")
-            for at in starts
-            if local_to_utc(day, at, tz) > now
-        ]
-        await show(
-            update,
-            t("mentoring.availability.ask_start", day=t.date(day)),
-            InlineKeyboardMarkup(_rows(choices, 4)),
-        )
+        await _ask_start(update, context, date.fromisoformat(draft["day"]))
     elif not draft.get("minutes") or not draft.get("end"):
         await _ask_length(update, context, draft)
     elif not draft.get("space_id") and not draft.get("online_url"):
         return await _ask_place(update, context, draft)
     elif not draft.get("seats"):
-        choices = [buttons.SLOT_SEATS.button(t("mentoring.availability.button_one"), 1)]
-        choices += [
-            buttons.SLOT_SEATS.button(t("mentoring.availability.button_group", n=n), n)
-            for n in GROUP_SIZES
-        ]
-        await show(
-            update, t("mentoring.availability.ask_seats"), InlineKeyboardMarkup(_rows(choices, 3))
-        )
+        await _ask_seats(update, context)
     elif draft.get("preview"):
         await show_preview(update, context, draft)  # saved by [Enregistrer]
     else:
         return await create(update, context, draft)
     return AWAIT
+
+
+async def _ask_day(update: Update, context: ProxiContext) -> None:
+    t = context.t
+    choices = [
+        buttons.SLOT_DAY.button(format_date(day, "EEE d MMM", locale=t.locale), f"{day:%Y%m%d}")
+        for day in _bookable_days(context)
+    ]
+    await show(
+        update, t("mentoring.availability.ask_day"), InlineKeyboardMarkup(_rows(choices, 3))
+    )
+
+
+async def _ask_start(update: Update, context: ProxiContext, day: date) -> None:
+    t = context.t
+    now = context.services.clock.now()
+    tz = context.services.settings.tz
+    starts = [time(hour, minute) for hour in range(FIRST_HOUR, LAST_HOUR) for minute in (0, 30)]
+    choices = [
+        buttons.SLOT_START.button(f"{at:%H:%M}", f"{at:%H%M}")
+        for at in starts
+        if local_to_utc(day, at, tz) > now
+    ]
+    await show(
+        update,
+        t("mentoring.availability.ask_start", day=t.date(day)),
+        InlineKeyboardMarkup(_rows(choices, 4)),
+    )
+
+
+async def _ask_seats(update: Update, context: ProxiContext) -> None:
+    t = context.t
+    choices = [buttons.SLOT_SEATS.button(t("mentoring.availability.button_one"), 1)]
+    choices += [
+        buttons.SLOT_SEATS.button(t("mentoring.availability.button_group", n=n), n)
+        for n in GROUP_SIZES
+    ]
+    await show(
+        update, t("mentoring.availability.ask_seats"), InlineKeyboardMarkup(_rows(choices, 3))
+    )
 
 
 async def _ask_length(update: Update, context: ProxiContext, draft: dict[str, Any]) -> None:
