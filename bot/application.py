@@ -57,6 +57,7 @@ from handlers.mentoring import (
     booking,
     conversation,
     decisions,
+    preview,
 )
 from handlers.mentoring import state as mentoring_state
 from handlers.mentoring.state import config as mentoring_config
@@ -181,6 +182,7 @@ def _register_handlers(application: ProxiApplication) -> None:
     mentoring_notices.register_offsets(mentoring_config(services_of(application).settings).offsets)
     application.add_handlers(availability.handlers())
     application.add_handlers(adding.handlers())
+    application.add_handlers(preview.handlers())
     application.add_handlers(decisions.handlers())
     application.add_handlers(booking.handlers())
     application.add_handlers(appointments.handlers())

@@ -99,6 +99,10 @@ class User(SQLModel, table=True):
     last_name: str | None = Field(default=None, max_length=200)
     username: str | None = Field(default=None, max_length=64)
     language: str = Field(default="fr", max_length=8)
+    # Chosen with /langue: never replaced by a guess from what they write.
+    language_chosen: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
     home_insee: str | None = Field(default=None, max_length=5)
     is_active: bool = True  # False once the user blocked the bot
     created_at: datetime = _ts(default_factory=utcnow)

@@ -119,11 +119,33 @@ def touch_user(
 
 
 def set_language(engine: Engine, *, user_id: int, language: str) -> None:
-    """Change the language the bot answers this user in."""
+    """Change the language the bot answers this user in (their choice: no guess replaces it)."""
     if language not in LANGUAGES:
         raise UnknownLanguage(language)
     with unit_of_work(engine) as session:
-        session.execute(update(User).where(col(User.id) == user_id).values(language=language))
+        session.execute(
+            update(User)
+            .where(col(User.id) == user_id)
+            .values(language=language, language_chosen=True)
+        )
+
+
+def adopt_guessed_language(engine: Engine, *, user_id: int, language: str) -> bool:
+    """Answer in the language guessed from what the user wrote, unless they chose one with
+    /langue (guarded in the statement itself). True when the language changed."""
+    if language not in LANGUAGES:
+        raise UnknownLanguage(language)
+    with unit_of_work(engine) as session:
+        changed = session.execute(
+            update(User)
+            .where(
+                col(User.id) == user_id,
+                col(User.language_chosen).is_(False),
+                col(User.language) != language,
+            )
+            .values(language=language)
+        )
+        return bool(changed.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_inactive(engine: Engine, *, user_id: int) -> None:

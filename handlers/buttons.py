@@ -92,7 +92,7 @@ def any_of(*buttons: Button) -> str:
 
 
 # -- start, account, settings ----------------------------------------------------------------
-MENU = Button("menu", choice("search", "help", "lang"))
+MENU = Button("menu", choice("search", "help", "lang", "requests", "upload"))
 LANGUAGE = Button("lang", choice("fr", "en"))
 FORGET = Button("forget", choice("yes", "no"))
 SETTINGS_HOME = Button("set", choice("home"))
@@ -144,6 +144,9 @@ SLOT_SPACE = Button("av:p", ID)
 SLOT_ONLINE = Button("av:on")
 SLOT_OTHER_PLACE = Button("av:op")
 SLOT_SEATS = Button("av:s", ID)
+SLOT_SAVE = Button("av:ok")  # [Enregistrer] under what was understood
+SLOT_DURATION = Button("av:du")  # [Changer la durée]
+SLOT_DURATION_SET = Button("av:dm", ID)  # minutes
 
 # -- mentoring: a tutor's decisions -----------------------------------------------------------
 REQUEST_CONFIRM = Button("rq:c", ID)

@@ -23,6 +23,7 @@ from bot.gazetteer import default_gazetteer
 from bot.i18n import Translator
 from bot.importer import uploads
 from bot.importer.export import problems_csv
+from bot.importer.preview import nothing_to_change, preview_text
 from bot.importer.reader import MAX_FILE_BYTES
 from bot.importer.report import MAX_LISTED, render_report
 from bot.importer.service import (
@@ -79,10 +80,11 @@ async def document_received(update: Update, context: ProxiContext) -> None:
     if (older := context.user_data.pop("import", None)) is not None:
         await call_service(uploads.drop, services.engine, token=older["token"])
     keyboard = None
-    if plan.ok or valid_rows(plan):
+    # A file that changes nothing offers no [Importer]: there is nothing to confirm.
+    if (plan.ok and not nothing_to_change(plan)) or (not plan.ok and valid_rows(plan)):
         token = await _keep(context, user.id, name, data)
         keyboard = _preview_keyboard(plan, t, token)
-    report = render_report(plan, context.language, with_changes=True, max_chars=REPORT_MAX_CHARS)
+    report = preview_text(plan, context.language, max_chars=REPORT_MAX_CHARS)
     await send_problems_document(message, plan, t, context.language)
     await message.reply_text(html.escape(report, quote=False), reply_markup=keyboard)
 
