@@ -34,6 +34,7 @@ from handlers import (
     enrolment,
     errors,
     fallback,
+    impact,
     importer,
     menu,
     questions,
@@ -144,6 +145,7 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handlers(admin.handlers())
     application.add_handlers(importer.handlers())
     application.add_handlers(roster.handlers())
+    application.add_handlers(impact.handlers())  # travel saved, for admins (/impact)
     application.add_handlers(sessions.handlers())
     application.add_handlers(enrolment.handlers())
     application.add_handlers(search.handlers())

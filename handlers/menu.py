@@ -27,7 +27,7 @@ LEARNER_COMMANDS = (
     "privacy",
     "forget",
 )
-ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter")
+ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter", "impact")
 TUTOR_COMMANDS: tuple[str, ...] = ("disponibilites", "historique")
 ENGLISH_ALIASES = {
     "langue": "language",
