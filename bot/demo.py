@@ -54,6 +54,12 @@ def prepare_database(settings: Settings, files: Sequence[Path], *, shift_days: i
     engine = make_engine(f"sqlite:///{DEMO_DATABASE}")
     upgrade_schema(engine)
     load_files(engine, files, shift_days=shift_days, out=sys.stderr)
+    if list(files) == [SAMPLE_DIR / name for name in SAMPLE_FILES]:
+        from bot.clock import SystemClock
+        from bot.impact.demo import seed_travel_saved
+
+        # Learners enrolled in one organisation's sessions, so that /impact has figures.
+        seed_travel_saved(engine, now=SystemClock().now(), tz=settings.tz)
     return engine
 
 
