@@ -84,6 +84,10 @@ class _Walk:
         self.index, self.scores, self.center = index, scores, center
         self.after = filters.after.timestamp()
         self.before = filters.before.timestamp() if filters.before is not None else None
+        rows = index.rows
+        # Permanent-entry sessions started already but open until after ``after``: they rank
+        # as if starting at ``after`` (none in most catalogues: then nothing changes).
+        self.open = {r for r in rows.permanent if rows.starts[r] <= self.after < rows.ends[r]}
         self.masks = filters.masks()
         self.limit = None if limit is None else max(1, limit)
         self.seen: set[int] = set()
@@ -112,6 +116,22 @@ class _Walk:
         """The position of the first session starting after ``after`` in ``rows``."""
         return bisect.bisect_right(rows, self.after, key=self.index.rows.starts.__getitem__)
 
+    def upcoming(self, rows: array[int]) -> Iterator[int]:
+        """``rows`` (in start order) still open at ``after``: the permanent-entry ones that
+        started already, then those starting after it; stops at ``before``."""
+        cut = self.starts_at(rows)
+        starts, before = self.index.rows.starts, self.before
+        if self.open and (before is None or self.after < before):
+            yield from (r for r in rows[:cut] if r in self.open)  # only rows started already
+        for r in rows[cut:]:
+            if before is not None and starts[r] >= before:
+                return
+            yield r
+
+    def start(self, r: int) -> float:
+        """When row ``r`` can be joined first: its start, or ``after`` for an open one."""
+        return max(self.index.rows.starts[r], self.after)
+
     # --- walks ------------------------------------------------------------------------------
 
     def by_date(self) -> None:
@@ -138,9 +158,8 @@ class _Walk:
                 return
 
     def _from_after(self, rows: array[int]) -> Iterator[tuple[float, int]]:
-        starts = self.index.rows.starts
-        for r in rows[self.starts_at(rows) :]:
-            yield starts[r], r
+        for r in self.upcoming(rows):
+            yield self.start(r), r
 
     def by_distance(self, center: tuple[float, float], radius_km: float | None) -> None:
         """With a place: tier by tier, spaces outwards, each space's candidate sessions."""
@@ -168,10 +187,7 @@ class _Walk:
                 return
 
     def _meet_all(self, rows: array[int], t: int) -> None:
-        starts = self.index.rows.starts
-        for r in rows[self.starts_at(rows) :]:
-            if self.before is not None and starts[r] >= self.before:
-                break
+        for r in self.upcoming(rows):
             self.meet(r, t)
 
     # --- groups -----------------------------------------------------------------------------
@@ -213,7 +229,7 @@ class _Walk:
                 if km is None:
                     continue
                 n += 1
-                key = (rows.full(r), km, rows.starts[r], rows.external_ids[r])
+                key = (rows.full(r), km, self.start(r), rows.external_ids[r])
                 if best is None or key < best:
                     best, best_row = key, r
             if n:
@@ -225,10 +241,8 @@ class _Walk:
         return rank_key(top, km, best[2], best[3]), hit
 
     def _passing(self, course_rows: array[int]) -> Iterator[int]:
-        rows, masks, before = self.index.rows, self.masks, self.before
-        for r in course_rows[self.starts_at(course_rows) :]:
-            if before is not None and rows.starts[r] >= before:
-                return
+        rows, masks = self.index.rows, self.masks
+        for r in self.upcoming(course_rows):
             if masks is None or passes(masks, rows.flags[r], rows.slots[r]):
                 yield r
 
