@@ -135,19 +135,25 @@ def scope_for(
         raise NotAllowed()
     if not name and not organisation_id:
         return Scope(None if super_admin else admin_of)
-    with reading(engine) as session:
-        query = select(col(Organisation.id), col(Organisation.name))
-        if organisation_id:
-            query = query.where(col(Organisation.id) == organisation_id)
-        else:
-            assert name is not None
-            query = query.where(func.lower(col(Organisation.name)) == name.strip().lower())
-        found = session.execute(query).first()
-    if found is None or (not super_admin and found[1] not in admin_of):
-        if found is not None:
-            logger.info("impact of %r refused: not an organisation of the admin", found[1])
+    found = _organisation(engine, name=name, organisation_id=organisation_id)
+    # Another organisation's name is answered like an unknown one: nothing is revealed.
+    if found is None or not (super_admin or found[1] in admin_of):
         raise UnknownOrganisation(name or str(organisation_id))
     return Scope(frozenset({found[1]}), organisation_id=found[0], label=found[1])
+
+
+def _organisation(
+    engine: Engine, *, name: str | None, organisation_id: int
+) -> tuple[int, str] | None:
+    """(id, name) of the organisation with this id, or this name in any case."""
+    query = select(col(Organisation.id), col(Organisation.name))
+    if organisation_id:
+        query = query.where(col(Organisation.id) == organisation_id)
+    else:
+        query = query.where(func.lower(col(Organisation.name)) == (name or "").strip().lower())
+    with reading(engine) as session:
+        row = session.execute(query).first()
+    return None if row is None else (row[0], row[1])
 
 
 def travel_saved(
