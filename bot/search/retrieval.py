@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -116,21 +117,17 @@ class _Walk:
         """The position of the first session starting after ``after`` in ``rows``."""
         return bisect.bisect_right(rows, self.after, key=self.index.rows.starts.__getitem__)
 
-    def upcoming(self, rows: array[int]) -> Iterator[int]:
-        """``rows`` (in start order) still open at ``after``: the permanent-entry ones that
-        started already, then those starting after it; stops at ``before``."""
-        cut = self.starts_at(rows)
-        starts, before = self.index.rows.starts, self.before
-        if self.open and (before is None or self.after < before):
-            yield from (r for r in rows[:cut] if r in self.open)  # only rows started already
-        for r in rows[cut:]:
-            if before is not None and starts[r] >= before:
-                return
-            yield r
+    def opened(self, rows: array[int], cut: int) -> list[int]:
+        """The permanent-entry rows of ``rows[:cut]`` (started already) still open at
+        ``after``; an empty list at no cost when the catalogue has none open."""
+        if not self.open or (self.before is not None and self.after >= self.before):
+            return []
+        return [r for r in rows[:cut] if r in self.open]
 
     def start(self, r: int) -> float:
         """When row ``r`` can be joined first: its start, or ``after`` for an open one."""
-        return max(self.index.rows.starts[r], self.after)
+        start = self.index.rows.starts[r]
+        return start if start > self.after else self.after
 
     # --- walks ------------------------------------------------------------------------------
 
@@ -158,8 +155,11 @@ class _Walk:
                 return
 
     def _from_after(self, rows: array[int]) -> Iterator[tuple[float, int]]:
-        for r in self.upcoming(rows):
-            yield self.start(r), r
+        starts, cut = self.index.rows.starts, self.starts_at(rows)
+        for r in self.opened(rows, cut):
+            yield self.after, r  # open already: as if starting now
+        for r in rows[cut:]:
+            yield starts[r], r
 
     def by_distance(self, center: tuple[float, float], radius_km: float | None) -> None:
         """With a place: tier by tier, spaces outwards, each space's candidate sessions."""
@@ -187,7 +187,12 @@ class _Walk:
                 return
 
     def _meet_all(self, rows: array[int], t: int) -> None:
-        for r in self.upcoming(rows):
+        starts, cut = self.index.rows.starts, self.starts_at(rows)
+        for r in self.opened(rows, cut):
+            self.meet(r, t)
+        for r in rows[cut:]:
+            if self.before is not None and starts[r] >= self.before:
+                break
             self.meet(r, t)
 
     # --- groups -----------------------------------------------------------------------------
@@ -241,8 +246,12 @@ class _Walk:
         return rank_key(top, km, best[2], best[3]), hit
 
     def _passing(self, course_rows: array[int]) -> Iterator[int]:
-        rows, masks = self.index.rows, self.masks
-        for r in self.upcoming(course_rows):
+        rows, masks, before = self.index.rows, self.masks, self.before
+        cut = self.starts_at(course_rows)
+        # Open rows started before ``after``, hence before ``before`` too.
+        for r in itertools.chain(self.opened(course_rows, cut), course_rows[cut:]):
+            if before is not None and rows.starts[r] >= before:
+                return
             if masks is None or passes(masks, rows.flags[r], rows.slots[r]):
                 yield r
 

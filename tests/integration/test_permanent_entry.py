@@ -5,6 +5,7 @@ planned for a start already past."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -12,11 +13,12 @@ from sqlalchemy.engine import Engine
 from bot.catalogue import other_dates, session_card
 from bot.db import unit_of_work
 from bot.enrolment import SessionUnavailable, enrol
+from bot.gazetteer import default_gazetteer
 from bot.models import Organisation, Space, TrainingSession
 from bot.reminders.sessions import schedule_session_day_before
 from bot.search.index import SearchIndex
 from bot.search.prefilter import prefiltered_index
-from bot.search.query import Place, SearchRequest
+from bot.search.query import Place, SearchRequest, parse_request
 from bot.search.service import search
 from tests.factories import add_user
 
@@ -117,3 +119,18 @@ def test_it_is_among_a_course_s_other_dates(engine: Engine) -> None:
         later_id = later.id
     others = other_dates(engine, session_id=later_id, now=DURING)
     assert [o.session_id for o in others] == [ids["PERM"]]  # started, still open
+
+
+def test_a_month_asked_finds_it_when_it_is_open_then(engine: Engine) -> None:
+    _seed(engine)
+    index = SearchIndex.from_engine(engine, now=DURING)
+
+    def asked(text: str) -> list[str]:
+        request = parse_request(
+            text, now=DURING, tz=ZoneInfo("Europe/Paris"), gazetteer=default_gazetteer()
+        )
+        outcome = search(index, request.with_place(NEAR), now=DURING, radius_km=30)
+        return [r.session.external_id for r in outcome.results]
+
+    assert asked("comptabilité en mars") == ["PERM"]  # open all spring
+    assert asked("comptabilité en septembre") == []  # ended on 30 June
