@@ -19,7 +19,7 @@ import bisect
 import heapq
 import itertools
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -124,11 +124,6 @@ class _Walk:
             return []
         return [r for r in rows[:cut] if r in self.open]
 
-    def start(self, r: int) -> float:
-        """When row ``r`` can be joined first: its start, or ``after`` for an open one."""
-        start = self.index.rows.starts[r]
-        return start if start > self.after else self.after
-
     # --- walks ------------------------------------------------------------------------------
 
     def by_date(self) -> None:
@@ -156,8 +151,9 @@ class _Walk:
 
     def _from_after(self, rows: array[int]) -> Iterator[tuple[float, int]]:
         starts, cut = self.index.rows.starts, self.starts_at(rows)
-        for r in self.opened(rows, cut):
-            yield self.after, r  # open already: as if starting now
+        if self.open:
+            for r in self.opened(rows, cut):
+                yield self.after, r  # open already: as if starting now
         for r in rows[cut:]:
             yield starts[r], r
 
@@ -188,8 +184,9 @@ class _Walk:
 
     def _meet_all(self, rows: array[int], t: int) -> None:
         starts, cut = self.index.rows.starts, self.starts_at(rows)
-        for r in self.opened(rows, cut):
-            self.meet(r, t)
+        if self.open:
+            for r in self.opened(rows, cut):
+                self.meet(r, t)
         for r in rows[cut:]:
             if self.before is not None and starts[r] >= self.before:
                 break
@@ -224,6 +221,7 @@ class _Walk:
         index, rows = self.index, self.index.rows
         best: tuple[bool, float, float, str] | None = None
         best_row, count, top = -1, 0, 0.0
+        starts, after = rows.starts, self.after
         for cid in index.group_courses(gid):
             value = self.scores.course(cid)
             if value <= 0:
@@ -234,7 +232,8 @@ class _Walk:
                 if km is None:
                     continue
                 n += 1
-                key = (rows.full(r), km, self.start(r), rows.external_ids[r])
+                start = starts[r] if starts[r] > after else after  # open already: now
+                key = (rows.full(r), km, start, rows.external_ids[r])
                 if best is None or key < best:
                     best, best_row = key, r
             if n:
@@ -249,7 +248,10 @@ class _Walk:
         rows, masks, before = self.index.rows, self.masks, self.before
         cut = self.starts_at(course_rows)
         # Open rows started before ``after``, hence before ``before`` too.
-        for r in itertools.chain(self.opened(course_rows, cut), course_rows[cut:]):
+        upcoming: Iterable[int] = course_rows[cut:]
+        if self.open:
+            upcoming = itertools.chain(self.opened(course_rows, cut), upcoming)
+        for r in upcoming:
             if before is not None and rows.starts[r] >= before:
                 return
             if masks is None or passes(masks, rows.flags[r], rows.slots[r]):
