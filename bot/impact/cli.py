@@ -121,13 +121,18 @@ def _output(
         out.write("\n")
         return 0
     shown = report.quarters[0]
-    print(f"{shown.quarter} – {scope}", file=out)
-    print(
-        f"learners {shown.learners}, places {shown.places}, days {shown.days}, "
-        f"km avoided {shown.km:.0f}, kg CO2e avoided {shown.kg_co2e:.0f}, "
-        f"places without a known town {shown.unknown_town}",
-        file=out,
+    summary = t(
+        "impact.cli.summary",
+        quarter=shown.quarter,
+        scope=scope,
+        learners=t("impact.learners", count=shown.learners),
+        days=t("impact.days", count=shown.days),
+        km=t.number(round(shown.km)),
+        kg=t.number(round(shown.kg_co2e)),
     )
+    print(summary, file=out)
+    if shown.unknown_town:
+        print(t("impact.unknown_town", count=shown.unknown_town), file=out)
     for line in method_lines(method, t, scope_label=scope)[1:]:
         print(f"  {line}", file=out)
     return 0

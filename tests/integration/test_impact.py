@@ -163,3 +163,17 @@ def test_cli_usage_errors(engine, settings, capsys) -> None:
     assert impact_cli.run(_args("--quarter", "Q9"), _settings(settings, engine)) == 2
     assert impact_cli.run(_args("--organisation", "Nobody"), _settings(settings, engine)) == 2
     assert "Nobody" in capsys.readouterr().err
+
+
+def test_cli_text(engine, settings) -> None:
+    space = add_space(engine, latitude=SPACE.latitude, longitude=SPACE.longitude)
+    _enrol(engine, add_session(engine, now=NOW, space_id=space), 1, None)
+    out = io.StringIO()
+    assert impact_cli.run(_args("--quarter", "2026Q4"), _settings(settings, engine), out=out) == 0
+    first, unknown, *method = out.getvalue().splitlines()
+    assert first == (
+        "2026Q4 – tous les organismes : 1 apprenant, 1 jour de formation, "
+        "0 km et 0 kg CO2e évités."
+    )
+    assert unknown == "1 place sans commune connue (comptée, sans km)."
+    assert any("ADEME" in line for line in method)
