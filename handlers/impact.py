@@ -28,6 +28,7 @@ from handlers.common import (
     Handlers,
     act,
     call_service,
+    chat_of,
     edit_or_ignore,
     pressed,
     refusal_text,
@@ -93,14 +94,15 @@ async def xlsx_asked(update: Update, context: ProxiContext) -> None:
     if report is None:
         return
     t = context.t
-    data = impact_workbook(
+    data = await call_service(  # openpyxl, off the event loop
+        impact_workbook,
         report.quarters,
         method=method_of(context.services.settings),
         t=t,
         scope_label=_scope(t, report),
     )
     await query.get_bot().send_document(
-        query.from_user.id,
+        chat_of(query),
         data,
         filename=t("impact.file_name", quarter=str(quarter)),
         caption=t(
