@@ -38,6 +38,7 @@ from handlers import (
     enrolment,
     errors,
     fallback,
+    impact,
     importer,
     menu,
     observing,
@@ -171,6 +172,7 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handlers(admin.handlers())
     application.add_handlers(importer.handlers())
     application.add_handlers(roster.handlers())
+    application.add_handlers(impact.handlers())  # travel saved, for admins (/impact)
     application.add_handlers(sessions.handlers())
     application.add_handlers(enrolment.handlers())
     application.add_handlers(search.handlers())

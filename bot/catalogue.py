@@ -17,6 +17,7 @@ from bot.db import reading
 from bot.enrolment import NotYourEnrolment
 from bot.gazetteer import is_petite_ville_de_demain
 from bot.geo import haversine_km
+from bot.joining import is_open, still_open
 from bot.models import (
     Enrolment,
     EnrolmentStatus,
@@ -110,8 +111,8 @@ def session_card(
         seats=training.seats,
         seats_left=max(training.seats - training.seats_taken, 0),
         cancelled=training.status == SessionStatus.CANCELLED,
-        # Permanent entry too: search, enrolment and waitlist offers all stop at the start.
-        past=training.starts_at <= now,
+        # Permanent entry: open until its end, like search, enrolment and waitlist offers.
+        past=not is_open(training, now),
         space_name=space.name,
         address=space.address,
         postcode=space.postcode,
@@ -294,7 +295,7 @@ def other_dates(
                 col(TrainingSession.organisation_id) == this.organisation_id,
                 col(TrainingSession.id) != session_id,
                 col(TrainingSession.status) == SessionStatus.SCHEDULED,
-                col(TrainingSession.starts_at) > now,
+                still_open(now),
             )
             .order_by(col(TrainingSession.starts_at))
             .limit(limit if near is None else NEAREST_AMONG)

@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.reminders.cli import add_parser as add_reminders_parser
 
     add_reminders_parser(commands)
+    from bot.impact.cli import add_parser as add_impact_parser
+
+    add_impact_parser(commands)
     return parser
 
 
@@ -100,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.search.cli import run as run_search
 
         return run_search(args, settings)
+    if args.command == "impact":
+        from bot.impact.cli import run as run_impact
+
+        return run_impact(args, settings)
     if args.command == "load":
         from bot.importer.cli import run as run_load
 

@@ -69,6 +69,11 @@ class Settings(BaseSettings):
     # Appointment reminders, hours before the start (comma-separated).
     mentoring_reminder_offsets_hours: Annotated[tuple[float, ...], NoDecode] = (24, 1)
 
+    # Travel saved (/impact): kg CO2e per km by car (ADEME Base Carbone), and the population
+    # from which a commune is the training centre a learner would otherwise travel to.
+    co2_kg_per_km: float = Field(default=0.2, gt=0, le=2)
+    impact_centre_min_population: int = Field(default=50_000, ge=1_000, le=2_000_000)
+
     @field_validator("mentoring_reminder_offsets_hours", mode="before")
     @classmethod
     def _parse_offsets(cls, value: object) -> object:

@@ -63,6 +63,12 @@ def prepare_database(settings: Settings, files: Sequence[Path], *, shift_days: i
     load_files(engine, files, shift_days=shift_days, out=sys.stderr)
     # An open company request for the demo admin's organisation (see bot/companies/demo.py).
     seed_company_request(engine, admin_id=DEMO_ADMIN_ID, now=datetime.now(UTC))
+    if list(files) == [SAMPLE_DIR / name for name in SAMPLE_FILES]:
+        from bot.clock import SystemClock
+        from bot.impact.demo import seed_travel_saved
+
+        # Learners enrolled in one organisation's sessions, so that /impact has figures.
+        seed_travel_saved(engine, now=SystemClock().now(), tz=settings.tz)
     return engine
 
 

@@ -103,6 +103,9 @@ HOME = Button("home", INSEE)
 INVITE_ROLE = Button("inv:r", choice("a", "t"))  # organisation admin, tutor
 INVITE_ORGANISATION = Button("inv:o", choice("a", "t"), ID)
 IMPORT = Button("imp", choice("ok", "no", "valid"), TOKEN)  # valid: skip the invalid rows
+QUARTER = Field(r"\d{4}Q[1-4]")  # 2026Q4
+IMPACT_QUARTER = Button("ipc:q", QUARTER, ID)  # quarter, organisation (0: all the admin's)
+IMPACT_XLSX = Button("ipc:x", QUARTER, ID)
 
 # -- search results ---------------------------------------------------------------------------
 RESULTS_PAGE = Button("res:p", ID)

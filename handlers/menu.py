@@ -27,7 +27,7 @@ LEARNER_COMMANDS = (
     "privacy",
     "forget",
 )
-ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter", "entreprises")
+ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter", "entreprises", "impact")
 TUTOR_COMMANDS: tuple[str, ...] = ("disponibilites", "historique")
 ENGLISH_ALIASES = {
     "langue": "language",

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 from bot.confirmation import ToConfirm, to_confirm_of
 from bot.db import rowcount
 from bot.enrolment.errors import OfferExpired, SessionUnavailable
+from bot.joining import is_open, open_until, still_open
 from bot.models import Enrolment, EnrolmentStatus, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,9 @@ class Cancelled:
 
 def bookable(session: Session, session_id: int, now: datetime) -> TrainingSession:
     training = session.get(TrainingSession, session_id)
-    if training is None or training.status != SessionStatus.SCHEDULED or training.starts_at <= now:
+    if training is None or training.status != SessionStatus.SCHEDULED:
+        raise SessionUnavailable(session_id)
+    if not is_open(training, now):  # started (permanent entry: ended)
         raise SessionUnavailable(session_id)
     return training
 
@@ -88,7 +91,7 @@ def take_seat(session: Session, session_id: int, now: datetime) -> bool:
         .where(
             col(TrainingSession.id) == session_id,
             col(TrainingSession.status) == SessionStatus.SCHEDULED,
-            col(TrainingSession.starts_at) > now,
+            still_open(now),
             col(TrainingSession.seats_taken) < col(TrainingSession.seats),
         )
         .values(seats_taken=col(TrainingSession.seats_taken) + 1)
@@ -148,7 +151,8 @@ def drop(session: Session, enrolment_id: int, was: str, now: datetime) -> bool:
 
 
 def offer_deadline(starts_at: datetime, now: datetime, ttl: timedelta) -> datetime:
-    """When an offer ends: after `ttl`, but shorter when the session is close."""
+    """When an offer ends: after `ttl`, but shorter when the session is close (`starts_at`:
+    when it closes, its end with permanent entry)."""
     latest = starts_at - OFFER_MARGIN
     deadline = min(now + ttl, latest)
     return max(deadline, min(now + MIN_OFFER_TTL, starts_at))
@@ -158,7 +162,7 @@ def offer_next(
     session: Session, training: TrainingSession, now: datetime, ttl: timedelta
 ) -> Offer | None:
     """Hold the freed seat for the first waiting learner (the caller freed it)."""
-    if training.status != SessionStatus.SCHEDULED or training.starts_at <= now:
+    if training.status != SessionStatus.SCHEDULED or not is_open(training, now):
         return None
     candidate = session.scalars(
         select(Enrolment)
@@ -172,7 +176,7 @@ def offer_next(
     if candidate is None or not take_seat(session, training.id, now):  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         return None
     candidate.status = EnrolmentStatus.OFFERED
-    candidate.offer_expires_at = offer_deadline(training.starts_at, now, ttl)
+    candidate.offer_expires_at = offer_deadline(open_until(training), now, ttl)
     candidate.updated_at = now
     session.flush()
     return Offer(
