@@ -166,7 +166,7 @@ def _hits_after_preposition(
     if step == "loose":
         return gazetteer.loose_hits(key, None)
     # A stop word is never typo-corrected, even inside a longer phrase.
-    return [] if any(w in STOP_WORDS for w in gram) else gazetteer.fuzzy_hits(key, None)
+    return [] if any(w in STOP_WORDS for w in gram) else gazetteer.typo_hits(key, None)
 
 
 def _anywhere(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | None:
