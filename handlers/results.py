@@ -27,6 +27,7 @@ from bot.search.browse import (
     page_of,
     radius_choices,
 )
+from bot.search.homonyms import alternatives
 from bot.search.query import Place
 from bot.search.service import SearchOutcome, SearchResult
 from handlers import buttons
@@ -204,7 +205,18 @@ def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetim
         lines.append(t("search.page", page=browse.page + 1, pages=pages))
     few = count <= FEW_RESULTS
     keyboard = _keyboard(t, browse, outcome, indexes, now, alert=few)
+    others = alternatives(browse.request)
+    if others and outcome.place is not None:
+        # "Ce n'est pas ce Murat ?" [Murat (03)]: the same search at the other commune.
+        lines.append(t("search.not_this_place", place=html.escape(_town(outcome.place))))
+        rows = [[buttons.PLACE.button(c.label, c.insee)] for c in others]
+        keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, *rows])
     return Answer("\n".join(lines), keyboard, alert=few)
+
+
+def _town(place: Place) -> str:
+    """ "Murat" of "Murat (15)": the name the learner typed, without the département."""
+    return place.label.rsplit(" (", 1)[0]
 
 
 def around(t: Translator, place: Place) -> str:

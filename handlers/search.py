@@ -175,6 +175,7 @@ async def _render(
         answer, services.search.current, browse, now=now, tz=services.settings.tz
     )
     outcome = found.outcome
+    browse = found.browse or browse  # its place settled among homonyms
     assert context.user_data is not None
     context.user_data["browse"] = browse.to_dict()
     context.user_data["results"] = [r.session.id for r in outcome.results]

@@ -111,6 +111,9 @@ class SearchRequest:
     place_text: str = ""
     place_candidates: tuple[Commune, ...] = ()  # ambiguous place: the learner picks one
     unknown_place: str | None = None  # "Tataouine": looked like a place, is not one
+    # The commune found and the others the learner may mean (namesakes, longer names,
+    # sound-alikes), most populous first: the offer picks among them (bot.search.homonyms).
+    namesakes: tuple[Commune, ...] = ()
     when: When = field(default_factory=When)
     modality: Modality | None = None
     radius_km: float | None = None  # "dans un rayon de 20 km"
@@ -126,7 +129,9 @@ class SearchRequest:
 
     def with_place(self, place: Place | None) -> SearchRequest:
         """The same request at another place (home town, shared location, picked candidate)."""
-        return dataclasses.replace(self, place=place, place_candidates=(), unknown_place=None)
+        return dataclasses.replace(
+            self, place=place, place_candidates=(), unknown_place=None, namesakes=()
+        )
 
 
 def _clean(text: str) -> tuple[str, bool]:
@@ -157,6 +162,7 @@ def parse_request(
         w.used[k] = True
     filters = take_filters(w)
     place, place_text, candidates = _take_place(w, gazetteer, topics)
+    namesakes = _namesakes(place, place_text, candidates, gazetteer)
     unknown: str | None = None
     if place is None and not candidates:
         span = unknown_place(w, topics)
@@ -176,6 +182,7 @@ def parse_request(
         place_text=place_text,
         place_candidates=tuple(candidates),
         unknown_place=unknown,
+        namesakes=namesakes,
         when=when,
         modality=filters.get("modality"),  # type: ignore[arg-type]  # filters were parsed to this field's values
         radius_km=filters.get("radius_km"),  # type: ignore[arg-type]  # filters were parsed to this field's values
@@ -211,6 +218,19 @@ def _take_place(
     code, name, i, j = dept
     w.use(i, j)
     return Place.from_departement(code, name, gazetteer), w.original(i, j), []
+
+
+def _namesakes(
+    place: Place | None, place_text: str, candidates: list[Commune], gazetteer: Gazetteer
+) -> tuple[Commune, ...]:
+    """The commune found and those the learner may mean instead ("Murat": both Murat)."""
+    if place is None or place.insee is None or place_text[:1].isdigit():
+        return ()
+    commune = gazetteer.by_insee(place.insee)
+    if commune is None:
+        return ()
+    found = gazetteer.namesakes(commune)
+    return tuple(found) if len(found) > 1 else ()
 
 
 def _in_departement(
