@@ -29,6 +29,7 @@ from bot.search.browse import (
 )
 from bot.search.homonyms import alternatives
 from bot.search.query import Place
+from bot.search.regions import departement_with_article, region_phrase
 from bot.search.service import SearchOutcome, SearchResult
 from handlers import buttons
 from handlers.render import starts
@@ -220,11 +221,15 @@ def _town(place: Place) -> str:
 
 
 def around(t: Translator, place: Place) -> str:
-    """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), or "dans
-    le département Morbihan (56)"."""
+    """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), "dans le
+    Morbihan (56)" or "en Bretagne"."""
     label = place.label
-    if place.kind == "departement":
-        return t("search.in_departement", place=html.escape(label))
+    if place.kind == "departement" and place.departement is not None:
+        name = departement_with_article(place.departement, label)  # "le Morbihan (56)"
+        return t("search.in_departement", place=html.escape(name), name=html.escape(label))
+    if place.kind == "region" and place.region is not None:
+        return t("search.in_region", place=html.escape(region_phrase(place.region, label)),
+                 name=html.escape(label))  # fmt: skip
     return t("search.around", place=html.escape(label))  # "d'Augan": the translator elides
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from bot.gazetteer import Commune, Gazetteer, normalize
 from bot.search.departements import COMMON_WORD_NAMES, DEPARTEMENTS, MAX_WORDS
+from bot.search.regions import MAX_WORDS as REGION_MAX_WORDS
+from bot.search.regions import REGIONS
 from bot.search.request_words import RequestWords
 from bot.search.topics import STOP_WORDS, TopicTable, stem
 
@@ -20,6 +22,7 @@ _DEPT_LEAD = (("dans", "le"), ("dans", "la"), ("dans", "les"), ("dans", "l"), ("
 _DEPT_STRONG_LEAD = tuple(
     lead for lead in _DEPT_LEAD if lead[0] in ("dans", "departement", "dept")
 )
+_REGION_LEADS = frozenset({"region", "la"})  # "région Bretagne", "dans la région Normandie"
 # Numbers that are quantities, not départements: "14 h", "10 places", "50 euros".
 _UNITS_TEXT = """
     h heure heures hrs min minute minutes jour jours j semaine semaines mois an ans annee annees
@@ -72,6 +75,21 @@ def find_departement_name(w: RequestWords, gazetteer: Gazetteer) -> DepartementS
                 if any(normalize(c.name) == key for c in homonyms):
                     continue
             return (*DEPARTEMENTS[key], i - lead, i + length)
+    return None
+
+
+def find_region_name(w: RequestWords) -> DepartementSpan | None:
+    """(code, name, i, j) of a region named in the free words ("en Bretagne", "Normandie")."""
+    n = len(w)
+    for i in range(n):
+        for length in range(min(REGION_MAX_WORDS, n - i), 0, -1):
+            key = " ".join(w.norm[i : i + length])
+            if key in REGIONS and w.free(i, i + length):
+                lead = _lead_length(w, i)
+                if not lead and i > 0 and w.norm[i - 1] in _REGION_LEADS and w.free(i - 1, i):
+                    lead = 1
+                code, name, _ = REGIONS[key]
+                return code, name, i - lead, i + length
     return None
 
 

@@ -31,6 +31,7 @@ from bot.search.places import (
     find_commune,
     find_departement_code,
     find_departement_name,
+    find_region_name,
     unknown_place,
 )
 from bot.search.request_words import RequestWords
@@ -54,7 +55,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufe
 class Place:
     """Where the learner wants to go: a commune, a département (its centre) or a point."""
 
-    kind: Literal["commune", "departement", "point"]
+    kind: Literal["commune", "departement", "region", "point"]
     label: str
     latitude: float
     longitude: float
@@ -62,6 +63,9 @@ class Place:
     insee: str | None = None
     departement: str | None = None
     corrected: bool = False  # a typo or prefix was corrected: the bot may confirm
+    # A département or a region: only the spaces of these départements count.
+    area: tuple[str, ...] = ()
+    region: str | None = None
 
     @classmethod
     def from_commune(cls, commune: Commune, *, corrected: bool = False) -> Place:
@@ -98,7 +102,24 @@ class Place:
             default=DEFAULT_RADIUS_KM,
         )
         radius = float(min(150, max(40, -(-farthest // 10) * 10)))
-        return cls("departement", f"{name} ({code})", lat, lon, radius, departement=code)
+        return cls(
+            "departement", f"{name} ({code})", lat, lon, radius, departement=code, area=(code,)
+        )
+
+    @classmethod
+    def from_region(cls, code: str, name: str, gazetteer: Gazetteer) -> Place | None:
+        """A region: its population centre, a radius reaching its farthest commune, and its
+        départements as the area (results nearest the centre first)."""
+        communes = [c for c in gazetteer.communes if c.region == code]
+        if not communes:
+            return None
+        total = sum(c.population + 1 for c in communes)
+        lat = sum(c.latitude * (c.population + 1) for c in communes) / total
+        lon = sum(c.longitude * (c.population + 1) for c in communes) / total
+        farthest = max(haversine_km(lat, lon, c.latitude, c.longitude) for c in communes)
+        radius = float(-(-farthest // 10) * 10)
+        area = tuple(sorted({c.departement for c in communes}))
+        return cls("region", name, lat, lon, radius, area=area, region=code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +235,12 @@ def _take_place(
         return None, place_text, candidates
     dept = dept or find_departement_code(w, gazetteer)
     if dept is None:
-        return None, place_text, []
+        region = find_region_name(w)
+        if region is None:
+            return None, place_text, []
+        code, name, i, j = region
+        w.use(i, j)
+        return Place.from_region(code, name, gazetteer), w.original(i, j), []
     code, name, i, j = dept
     w.use(i, j)
     return Place.from_departement(code, name, gazetteer), w.original(i, j), []

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.geo import haversine_km
+from bot.search.departements import postcode_departement
 from bot.search.docs import Filters, Hit, SpaceDoc, passes
 from bot.search.scores import Scores, tier
 
@@ -85,6 +86,7 @@ class _Walk:
         self.after = filters.after.timestamp()
         self.before = filters.before.timestamp() if filters.before is not None else None
         self.masks = filters.masks()
+        self.area = filters.departements
         self.limit = None if limit is None else max(1, limit)
         self.seen: set[int] = set()
         self.best: list[RankKey] = []  # the ``limit`` best keys so far, sorted
@@ -149,6 +151,13 @@ class _Walk:
             within = index.spaces_within(*center, radius_km)
         else:
             within = [(sid, distance(*center, sp)) for sid, sp in index.spaces.items()]
+        if self.area is not None:  # an area: its spaces only, nearest its centre first
+            area = self.area
+            within = [
+                (sid, km)
+                for sid, km in within
+                if postcode_departement(index.spaces[sid].postcode) in area
+            ]
         self.distances = dict(within)
         ordered = sorted(within, key=lambda sd: (sd[1], sd[0]))
         candidates = self.scores.best.keys()

@@ -150,6 +150,7 @@ def _filters(request: SearchRequest, now: datetime) -> Filters:
         cpf_only=request.cpf_only,
         free_only=request.free_only,
         accessible_only=request.accessible_only,
+        departements=frozenset(request.place.area) if request.place and request.place.area else None,
     )
 
 
