@@ -21,6 +21,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
 from bot.search.browse import Browse, answer
+from bot.search.chatter import is_chatter
 from bot.search.query import Place, SearchRequest, parse_request
 from handlers import buttons, results
 from handlers.buttons import any_of
@@ -49,9 +50,8 @@ async def search_text(update: Update, context: ProxiContext) -> None:
         await _remember_home(update, context, request.place)
         await show(message, context, pending.at(request.place))
         return
-    if not (
-        request.topic_words or request.place or request.unknown_place or request.place_candidates
-    ):
+    if is_chatter(request):
+        # "merci !", "👍", code: not a request, so no question about the town.
         await message.reply_text(context.t("search.need_topic"))
         return
     await _search_somewhere(message, context, request)
