@@ -46,7 +46,7 @@ _TRAILING_DEPT_RE = re.compile(r"^(?P<name>.*\S)[\s,(]+(?P<dept>\d{2,3}|2[ab])\)
 _LEADING_DEPT_RE = re.compile(r"^\(?(?P<dept>\d{2,3}|2[ab])\)?[\s,-]+(?P<name>\D.*)$", re.I)
 # A typo correction must keep most letters (rapidfuzz ratio, 0-100) unless it keeps the sound:
 # "Paris" is never "corrected" to a "Parisot" that shares neither.
-MIN_TYPO_RATIO = 80
+MIN_TYPO_RATIO = 85
 # Shortest name corrected by its sound, or with a wrong first letter ("Mloermel").
 MIN_SOUND_LETTERS = 4
 MIN_FIRST_LETTER_TYPO_LETTERS = 6
