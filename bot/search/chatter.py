@@ -15,14 +15,13 @@ from bot.search.topics import TopicTable, default_topics, stem
 __all__ = ["CHATTER_WORDS", "is_chatter"]
 
 # Words of thanks, agreement, greeting or laughter, French and English (normalised).
-CHATTER_WORDS = frozenset(
-    """
+_CHATTER_TEXT = """
     ok okay oki okk dac daccord accord merci mercii thanks thank thx ty cool super top
     parfait genial nickel bravo bien tres yes no yep nope oui non ouais salut hello hi hey
     coucou bonjour bonsoir bye ciao lol mdr ptdr haha hahaha ahah test tests allo ca va
     comment vas tu good great nice please stp svp xd lot much beaucoup infiniment
-    """.split()
-)
+"""
+CHATTER_WORDS = frozenset(_CHATTER_TEXT.split())
 # What code or a query language looks like, never a French request: ; -- /* {} <> = ` |
 # (two of them: "excel; word" is a list), or an SQL statement ("SELECT * FROM sessions").
 _CODE_RE = re.compile(r"[;{}<>=`|\\]|--|/\*")

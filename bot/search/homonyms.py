@@ -52,18 +52,14 @@ def settle_place(
     named = next((c for c in group if request.place and c.insee == request.place.insee), None)
     if named is not None and _has_offer(index, request, named, now=now):
         return request  # also what every later page or radius of a settled list checks
-    with_offer = [
-        c for c in group if c is not named and _has_offer(index, request, c, now=now)
-    ]
+    with_offer = [c for c in group if c is not named and _has_offer(index, request, c, now=now)]
     if named is not None and not with_offer:
         return request
     pool = by_population(with_offer or group)
     chosen = _separated(pool)
     if chosen is None:
         logger.info("homonyms of %r: nothing separates %d communes", request.place_text, len(pool))
-        return dataclasses.replace(
-            request, place=None, place_candidates=tuple(pool), namesakes=()
-        )
+        return dataclasses.replace(request, place=None, place_candidates=tuple(pool), namesakes=())
     others = [c for c in pool if c is not chosen] + [c for c in group if c not in pool]
     corrected = normalize(request.place_text) != normalize(chosen.name)
     return dataclasses.replace(

@@ -43,11 +43,11 @@ for _alias, _key in (("ile de france", "ile de france"), ("idf", "ile de france"
     REGIONS.setdefault(_alias, REGIONS[_key])
 MAX_WORDS = max(len(k.split()) for k in REGIONS)
 
-_FEMININE = frozenset(
-    """03 07 09 10 11 16 17 19 2A 2B 21 23 24 26 27 33 31 42 43 44 48 50 51 52 53 54 55 57 58
-    70 71 72 73 74 76 77 80 85 86 87 93 971 972 973""".split()
-)
-_PLURAL = frozenset("04 05 06 08 13 22 40 64 65 66 78 79 88 92".split())
+_FEMININE_TEXT = """03 07 09 10 11 16 17 19 2A 2B 21 23 24 26 27 33 31 42 43 44 48 50 51 52 53
+    54 55 57 58 70 71 72 73 74 76 77 80 85 86 87 93 971 972 973"""
+_FEMININE = frozenset(_FEMININE_TEXT.split())
+_PLURAL_TEXT = "04 05 06 08 13 22 40 64 65 66 78 79 88 92"
+_PLURAL = frozenset(_PLURAL_TEXT.split())
 
 
 def region_code(name: str) -> tuple[str, str, str] | None:

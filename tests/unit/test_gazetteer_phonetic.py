@@ -43,7 +43,9 @@ def test_spellings_of_one_sound_share_a_key(a: str, b: str) -> None:
     assert phonex(a) == phonex(b)
 
 
-@pytest.mark.parametrize(("a", "b"), [("paris", "parisot"), ("redon", "rennes"), ("vire", "vitre")])
+@pytest.mark.parametrize(
+    ("a", "b"), [("paris", "parisot"), ("redon", "rennes"), ("vire", "vitre")]
+)
 def test_different_sounds_have_different_keys(a: str, b: str) -> None:
     assert phonex(a) != phonex(b)
 

@@ -4,7 +4,6 @@ messages that name no topic. Over the sample data of the evaluation set."""
 from __future__ import annotations
 
 import dataclasses
-
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -148,8 +147,18 @@ def test_apres_les_vacances(now: datetime, resume: date, gaz: Gazetteer) -> None
 
 @pytest.mark.parametrize(
     "text",
-    ["merci !", "👍", "?!", "...", "ok", "bonjour", "thanks a lot", "'; DROP TABLE users; --",
-     "SELECT * FROM sessions", "<script>alert(1)</script>"],  # fmt: skip
+    [
+        "merci !",
+        "👍",
+        "?!",
+        "...",
+        "ok",
+        "bonjour",
+        "thanks a lot",
+        "'; DROP TABLE users; --",
+        "SELECT * FROM sessions",
+        "<script>alert(1)</script>",
+    ],
 )
 def test_chatter(text: str, gaz: Gazetteer) -> None:
     assert is_chatter(parse(text, gaz))
