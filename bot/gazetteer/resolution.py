@@ -18,14 +18,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Indel, Levenshtein
-
 from bot.gazetteer.communes import (
     ARTICLES,
     DEFAULT_PATH,
     POSTCODE_RE,
-    STOP_WORDS,
     Commune,
     by_population,
     key_and_fold,
@@ -34,8 +30,8 @@ from bot.gazetteer.communes import (
     strip_article,
 )
 from bot.gazetteer.mentions import find_in_text
-from bot.gazetteer.phonetic import phonex
 from bot.gazetteer.ranking import MAX_CANDIDATES, Resolution, rank
+from bot.gazetteer.typos import Typos
 from bot.geo import haversine_km
 
 logger = logging.getLogger(__name__)
@@ -44,34 +40,9 @@ _INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$", re.IGNORECASE)
 # "Saint-Martin 56", "Saint-Martin (56)", "Saint-Martin, 2A", "56 Saint-Martin".
 _TRAILING_DEPT_RE = re.compile(r"^(?P<name>.*\S)[\s,(]+(?P<dept>\d{2,3}|2[ab])\)?\s*$", re.I)
 _LEADING_DEPT_RE = re.compile(r"^\(?(?P<dept>\d{2,3}|2[ab])\)?[\s,-]+(?P<name>\D.*)$", re.I)
-# A typo correction must keep most letters (rapidfuzz ratio, 0-100) unless it keeps the sound:
-# "Paris" is never "corrected" to a "Parisot" that shares neither.
-MIN_TYPO_RATIO = 85
-# Shortest name corrected by its sound, or with a wrong first letter ("Mloermel").
-MIN_SOUND_LETTERS = 4
-MIN_FIRST_LETTER_TYPO_LETTERS = 6
 # Communes offered with one that was found: its namesakes, and longer names it starts
 # ("Saint-Méen" → Saint-Méen-le-Grand) when they are larger. Four at most.
 MAX_NAMESAKES = 4
-
-
-def _max_typos(key: str) -> int:
-    """Edits allowed for typo correction; short words get none (too many false hits)."""
-    n = len(key.replace(" ", ""))
-    if n < 5:
-        return 0
-    if n < 8:
-        return 1
-    if n < 13:
-        return 2
-    return 3
-
-
-def _keeps_letters_or_sound(typed: str, name: str) -> bool:
-    """Whether correcting ``typed`` to ``name`` keeps most letters or the sound."""
-    if fuzz.ratio(typed, name) >= MIN_TYPO_RATIO:
-        return True
-    return Levenshtein.distance(phonex(typed), phonex(name)) <= 1
 
 
 class Gazetteer:
@@ -123,16 +94,7 @@ class Gazetteer:
             for k, v in index.items():
                 index[k] = by_population(v)
         self._sorted_keys = sorted(self._keys)
-        # Typo correction works per first letter: typos rarely hit the first letter, and it
-        # divides the work by ~20 (a query takes well under a millisecond).
-        self._fuzzy_buckets: dict[str, list[str]] = defaultdict(list)
-        for k in self._sorted_keys:
-            self._fuzzy_buckets[k[0]].append(k)
-        # Phonex key → names, and names without their first letter → names: built on the
-        # first typo (keying 37,000 names takes ~0.5 s, kept off the cold start).
-        self._sounds: dict[str, list[str]] | None = None
-        self._tails: dict[str, list[str]] | None = None
-        self._dept_keys: dict[str, list[str]] = {}  # filled on demand
+        self._typos = Typos(self._sorted_keys, self._keys)
         self._dept_centroids: dict[str, tuple[float, float] | None] = {}
         self._grid: dict[tuple[int, int], list[Commune]] | None = None  # built on first use
 
@@ -279,83 +241,13 @@ class Gazetteer:
             i += 1
         return hits
 
-    def fuzzy_hits(self, key: str, dept: str | None) -> list[Commune]:
-        """Communes at the smallest edit distance within the typo budget of ``key``."""
-        budget = _max_typos(key)
-        if not budget or key in STOP_WORDS:
-            return []
-        matches = process.extract(
-            key,
-            self._fuzzy_choices(key, dept),
-            scorer=Levenshtein.distance,
-            score_cutoff=budget,
-            limit=None,
-        )
-        if not matches:
-            return []
-        # Ties on Levenshtein are broken by the Indel distance (no substitutions), which
-        # favours a missing letter over a wrong one: "plormel" → Ploërmel, not Ploemel.
-        matches = [m for m in matches if _keeps_letters_or_sound(key, m[0])]
-        if not matches:
-            return []
-        best = min(score for _, score, _ in matches)
-        tied = [k for k, score, _ in matches if score == best]
-        indel = {k: Indel.distance(key, k) for k in tied}
-        best_indel = min(indel.values())
-        return [
-            c
-            for k in tied
-            if indel[k] == best_indel
-            for c in self._keys[k]
-            if dept is None or c.departement == dept
-        ]
-
     def typo_hits(self, key: str, dept: str | None) -> list[Commune]:
-        """A name typed wrong: the same sound first ("Moron" → Mauron), then a few wrong
-        letters that keep most of them ("Josslin"), then a wrong first letter ("Mloermel")."""
-        if key in STOP_WORDS:
-            return []
-        return (
-            self.sound_hits(key, dept)
-            or self.fuzzy_hits(key, dept)
-            or self.first_letter_hits(key, dept)
-        )
+        """A name typed wrong (see :meth:`.typos.Typos.hits`)."""
+        return self._typos.hits(key, dept)
 
-    def sound_hits(self, key: str, dept: str | None) -> list[Commune]:
-        """Names with the same Phonex key (:mod:`.phonetic`): all of them, since they sound
-        alike ("Moron": Mauron, Maron, Mâron); the offer or the population picks one."""
-        if len(key.replace(" ", "")) < MIN_SOUND_LETTERS or key in STOP_WORDS:
-            return []
-        if self._sounds is None:
-            sounds: dict[str, list[str]] = defaultdict(list)
-            for k in self._sorted_keys:
-                sounds[phonex(k)].append(k)
-            self._sounds = sounds
-        return [
-            c
-            for k in self._sounds.get(phonex(key), [])
-            for c in self._keys[k]
-            if dept is None or c.departement == dept
-        ]
-
-    def first_letter_hits(self, key: str, dept: str | None) -> list[Commune]:
-        """A wrong first letter, the rest typed right: "Mloermel" → Ploërmel."""
-        if len(key) < MIN_FIRST_LETTER_TYPO_LETTERS or key in STOP_WORDS:
-            return []
-        if self._tails is None:
-            tails: dict[str, list[str]] = defaultdict(list)
-            for k in self._sorted_keys:
-                if len(k) >= MIN_FIRST_LETTER_TYPO_LETTERS:
-                    tails[k[1:]].append(k)
-            self._tails = tails
-        return self._closest(key, self._tails.get(key[1:], []), dept)
-
-    def _closest(self, key: str, names: list[str], dept: str | None) -> list[Commune]:
-        """The communes of the ``names`` at the smallest edit distance from ``key``."""
-        hits = [(Levenshtein.distance(key, k), c) for k in names for c in self._keys[k]]
-        hits = [(d, c) for d, c in hits if dept is None or c.departement == dept]
-        best = min((d for d, _ in hits), default=0)
-        return [c for d, c in hits if d == best]
+    def fuzzy_hits(self, key: str, dept: str | None) -> list[Commune]:
+        """A few wrong letters only (see :meth:`.typos.Typos.fuzzy_hits`)."""
+        return self._typos.fuzzy_hits(key, dept)
 
     def namesakes(self, commune: Commune) -> list[Commune]:
         """``commune`` and the communes a learner may have meant instead, most populous
@@ -365,17 +257,6 @@ class Gazetteer:
         same = [c for c, _ in self._current.get(key, [])]
         longer = [c for c in self.prefix_hits(key, None) if c.population > commune.population]
         return by_population([commune, *same, *longer])[:MAX_NAMESAKES]
-
-    def _fuzzy_choices(self, key: str, dept: str | None) -> list[str]:
-        """The keys typo correction compares ``key`` with."""
-        if dept is None:
-            return self._fuzzy_buckets.get(key[0], [])
-        # A département is small enough to scan whole.
-        if dept not in self._dept_keys:
-            self._dept_keys[dept] = [
-                k for k in self._sorted_keys if any(c.departement == dept for c in self._keys[k])
-            ]
-        return self._dept_keys[dept]
 
     def match_name(self, name: str, dept: str | None = None, *, fuzzy: bool = True) -> Resolution:
         """Resolve a place name: exact, then by prefix, then without article, then typos."""

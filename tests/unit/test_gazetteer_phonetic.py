@@ -7,7 +7,7 @@ import pytest
 
 from bot.gazetteer import Commune, Gazetteer, default_gazetteer, normalize
 from bot.gazetteer.phonetic import phonex
-from bot.gazetteer.resolution import _keeps_letters_or_sound
+from bot.gazetteer.typos import _keeps_letters_or_sound
 
 
 @pytest.fixture(scope="module")
