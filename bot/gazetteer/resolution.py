@@ -245,6 +245,10 @@ class Gazetteer:
         """A name typed wrong (see :meth:`.typos.Typos.hits`)."""
         return self._typos.hits(key, dept)
 
+    def warm_typos(self) -> None:
+        """Build the typo indexes now rather than on the first typo (see :mod:`.typos`)."""
+        self._typos.warm()
+
     def fuzzy_hits(self, key: str, dept: str | None) -> list[Commune]:
         """A few wrong letters only (see :meth:`.typos.Typos.fuzzy_hits`)."""
         return self._typos.fuzzy_hits(key, dept)

@@ -16,6 +16,7 @@ keying 37,000 names takes about half a second, kept off the bot's cold start.
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
 
 from rapidfuzz import fuzz, process
@@ -65,6 +66,32 @@ class Typos:
         self._sounds: dict[str, list[str]] | None = None  # Phonex key → names
         self._tails: dict[str, list[str]] | None = None  # name without its first letter
         self._dept_keys: dict[str, list[str]] = {}  # filled on demand
+        self._building = threading.Lock()  # the bot warms them in a thread (warm)
+
+    def warm(self) -> None:
+        """Build the sound and first-letter indexes now (the bot does it in a thread at
+        start-up, so that the first learner with a typo does not wait for them)."""
+        self._sound_index()
+        self._tail_index()
+
+    def _sound_index(self) -> dict[str, list[str]]:
+        with self._building:
+            if self._sounds is None:
+                sounds: dict[str, list[str]] = defaultdict(list)
+                for k in self._sorted_keys:
+                    sounds[phonex(k)].append(k)
+                self._sounds = sounds
+            return self._sounds
+
+    def _tail_index(self) -> dict[str, list[str]]:
+        with self._building:
+            if self._tails is None:
+                tails: dict[str, list[str]] = defaultdict(list)
+                for k in self._sorted_keys:
+                    if len(k) >= MIN_FIRST_LETTER_TYPO_LETTERS:
+                        tails[k[1:]].append(k)
+                self._tails = tails
+            return self._tails
 
     def hits(self, key: str, dept: str | None) -> list[Commune]:
         """A name typed wrong: the same sound first ("Moron" → Mauron), then a few wrong
@@ -113,14 +140,9 @@ class Typos:
         alike ("Moron": Mauron, Maron, Mâron); the offer or the population picks one."""
         if len(key.replace(" ", "")) < MIN_SOUND_LETTERS or key in STOP_WORDS:
             return []
-        if self._sounds is None:
-            sounds: dict[str, list[str]] = defaultdict(list)
-            for k in self._sorted_keys:
-                sounds[phonex(k)].append(k)
-            self._sounds = sounds
         return [
             c
-            for k in self._sounds.get(phonex(key), [])
+            for k in self._sound_index().get(phonex(key), [])
             for c in self._keys[k]
             if dept is None or c.departement == dept
         ]
@@ -129,13 +151,7 @@ class Typos:
         """A wrong first letter, the rest typed right: "Mloermel" → Ploërmel."""
         if len(key) < MIN_FIRST_LETTER_TYPO_LETTERS or key in STOP_WORDS:
             return []
-        if self._tails is None:
-            tails: dict[str, list[str]] = defaultdict(list)
-            for k in self._sorted_keys:
-                if len(k) >= MIN_FIRST_LETTER_TYPO_LETTERS:
-                    tails[k[1:]].append(k)
-            self._tails = tails
-        return self._closest(key, self._tails.get(key[1:], []), dept)
+        return self._closest(key, self._tail_index().get(key[1:], []), dept)
 
     def _closest(self, key: str, names: list[str], dept: str | None) -> list[Commune]:
         """The communes of the ``names`` at the smallest edit distance from ``key``."""
