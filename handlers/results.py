@@ -74,8 +74,23 @@ def render(
         return _out_of_reach(t, browse, outcome, now, other_topics)
     if not outcome.results:
         text = "\n".join([_nothing(t, browse, outcome), *_notes(t, browse, outcome)])
-        return Answer(text, _keyboard(t, browse, outcome, [], now, alert=True), alert=True)
-    return _results(t, browse, outcome, now)
+        keyboard = _keyboard(t, browse, outcome, [], now, alert=True)
+        return _with_alternatives(t, browse, outcome, Answer(text, keyboard, alert=True))
+    return _with_alternatives(t, browse, outcome, _results(t, browse, outcome, now))
+
+
+def _with_alternatives(
+    t: Translator, browse: Browse, outcome: SearchOutcome, answer: Answer
+) -> Answer:
+    """ "Ce n'est pas ce Murat ?" [Murat (03)]: the same search at another commune of the
+    name, one tap away (bot.search.homonyms)."""
+    others = alternatives(browse.request)
+    if not others or outcome.place is None or answer.keyboard is None:
+        return answer
+    question = t("search.not_this_place", place=html.escape(_town(outcome.place)))
+    rows = [[buttons.PLACE.button(c.label, c.insee)] for c in others]
+    keyboard = InlineKeyboardMarkup([*answer.keyboard.inline_keyboard, *rows])
+    return Answer(f"{answer.text}\n{question}", keyboard, answer.alert)
 
 
 def choosing(
@@ -206,12 +221,6 @@ def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetim
         lines.append(t("search.page", page=browse.page + 1, pages=pages))
     few = count <= FEW_RESULTS
     keyboard = _keyboard(t, browse, outcome, indexes, now, alert=few)
-    others = alternatives(browse.request)
-    if others and outcome.place is not None:
-        # "Ce n'est pas ce Murat ?" [Murat (03)]: the same search at the other commune.
-        lines.append(t("search.not_this_place", place=html.escape(_town(outcome.place))))
-        rows = [[buttons.PLACE.button(c.label, c.insee)] for c in others]
-        keyboard = InlineKeyboardMarkup([*keyboard.inline_keyboard, *rows])
     return Answer("\n".join(lines), keyboard, alert=few)
 
 

@@ -44,11 +44,15 @@ async def search_text(update: Update, context: ProxiContext) -> None:
     now = services.clock.now()
     request = parse_request(text, now=now, tz=services.settings.tz, gazetteer=default_gazetteer())
     pending = Browse.from_dict(context.user_data.get("pending"))
-    if pending is not None and not request.topic_words and request.place is not None:
-        # The answer to "around which town?": the place for the waiting request.
+    if pending is not None and not request.topic_words and (
+        request.place is not None or request.place_candidates
+    ):
+        # The answer to "around which town?": the place for the waiting request (homonyms
+        # are settled by the waiting request's offer).
         context.user_data.pop("pending", None)
-        await _remember_home(update, context, request.place)
-        await show(message, context, pending.at(request.place))
+        if request.place is not None and not request.namesakes:
+            await _remember_home(update, context, request.place)
+        await show(message, context, pending.placed_as(request))
         return
     if is_chatter(request):
         # "merci !", "👍", code: not a request, so no question about the town.

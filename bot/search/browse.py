@@ -91,6 +91,18 @@ class Browse:
     def at(self, place: Place) -> Browse:
         return dataclasses.replace(self, request=self.request.with_place(place), page=0)
 
+    def placed_as(self, answer: SearchRequest) -> Browse:
+        """The waiting request at the place another message named, homonyms and all."""
+        request = dataclasses.replace(
+            self.request,
+            place=answer.place,
+            place_text=answer.place_text,
+            place_candidates=answer.place_candidates,
+            namesakes=answer.namesakes,
+            unknown_place=None,
+        )
+        return dataclasses.replace(self, request=request, page=0)
+
     def on_page(self, page: int) -> Browse:
         return dataclasses.replace(self, page=max(page, 0))
 

@@ -127,3 +127,14 @@ async def test_a_town_alone_is_still_a_request(loaded) -> None:
     anne = chat.user()
     [reply] = await chat.send(anne, "Ploërmel")
     assert "Ploërmel (56)" in reply.plain
+
+
+async def test_a_homonym_answer_to_where_is_settled_by_the_waiting_request(loaded) -> None:
+    """"Around which town?" "Murat": the Murat where Excel is taught, no second question."""
+    chat = loaded
+    anne = chat.user()
+    [ask] = await chat.send(anne, "excel")
+    assert ask.plain == FR("search.ask_place")
+    [results] = await chat.send(anne, "Murat")
+    assert "Excel" in results.plain and "autour de Murat (15)" in results.plain
+    assert "Murat (03)" in _labels(results)
