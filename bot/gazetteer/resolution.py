@@ -249,6 +249,10 @@ class Gazetteer:
         """Build the typo indexes now rather than on the first typo (see :mod:`.typos`)."""
         self._typos.warm()
 
+    def sound_hits(self, key: str, dept: str | None) -> list[Commune]:
+        """Names that sound the same only (see :meth:`.typos.Typos.sound_hits`)."""
+        return self._typos.sound_hits(key, dept)
+
     def fuzzy_hits(self, key: str, dept: str | None) -> list[Commune]:
         """A few wrong letters only (see :meth:`.typos.Typos.fuzzy_hits`)."""
         return self._typos.fuzzy_hits(key, dept)

@@ -124,3 +124,11 @@ def test_a_correction_keeps_the_letters_or_the_sound(gaz: Gazetteer) -> None:
     assert _keeps_letters_or_sound("josslin", "josselin")  # most letters
     assert _keeps_letters_or_sound("moron", "mauron")  # the sound
     assert gaz.typo_hits("excel", None) == []  # a topic word is never corrected
+
+
+def test_a_capitalised_sound_alike_counts_without_a_preposition(gaz: Gazetteer) -> None:
+    commune, _, matched = gaz.find_in_text("anglais Ploermelle")
+    assert commune is not None and commune.label == "Ploërmel (56)" and matched == "Ploermelle"
+    # Lower case, or a topic capitalised at the start of a message: no town.
+    assert gaz.find_in_text("anglais ploermelle")[0] is None
+    assert gaz.find_in_text("Comptabilité Générale") == (None, [], "")
