@@ -187,12 +187,21 @@ def _notes(t: Translator, browse: Browse, outcome: SearchOutcome) -> list[str]:
         notes.append(t("search.widened", previous=first, radius=radius))
     if browse.request.truncated:
         notes.append(t("search.truncated"))
-    if outcome.corrections:
-        words = ", ".join(f"{html.escape(a)} → {html.escape(b)}" for a, b in outcome.corrections)
+    corrections = [*_place_correction(browse, outcome), *outcome.corrections]
+    if corrections:
+        words = ", ".join(f"{html.escape(a)} → {html.escape(b)}" for a, b in corrections)
         notes.append(t("search.corrected", words=words))
     if outcome.results and not outcome.total_exact:  # the list holds the best ones only
         notes.append(t("search.capped", count=len(outcome.results)))
     return notes
+
+
+def _place_correction(browse: Browse, outcome: SearchOutcome) -> list[tuple[str, str]]:
+    """ "Moron → Mauron", "St Méen → Saint-Méen-le-Grand": a town read otherwise than typed."""
+    place, typed = outcome.place, browse.request.place_text
+    if place is None or place.kind != "commune" or not place.corrected or not typed:
+        return []
+    return [(typed, _town(place))]
 
 
 def _nothing(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:

@@ -80,6 +80,8 @@ async def test_towns_as_people_type_them(loaded, typed, town) -> None:
     [results] = await chat.send(anne, typed)
     assert f"autour de {town}" in results.plain
     assert FR("search.which_place") not in results.plain
+    if "Ploërmel" not in typed:  # a corrected town says how it was read
+        assert f"→ {town.rsplit(' (', 1)[0]})" in results.plain
 
 
 async def test_departement_and_region_by_name(loaded) -> None:
