@@ -123,12 +123,20 @@ def _is_quantity(w: RequestWords, i: int) -> bool:
 
 
 def _locate(w: RequestWords, matched: str) -> tuple[int, int] | None:
-    """Word positions of the gazetteer's matched text, preferring the last free occurrence."""
-    target = normalize(matched).split()
-    k = len(target)
-    for i in range(len(w) - k, -1, -1):
-        if w.norm[i : i + k] == target and w.free(i, i + k):
-            return i, i + k
+    """Word positions of the gazetteer's matched text, preferring the last free occurrence.
+
+    Compared without spaces: an abbreviation is one word of the request and two of the name
+    ("ND" → "notre dame").
+    """
+    target = normalize(matched).replace(" ", "")
+    n = len(w)
+    for i in range(n - 1, -1, -1):
+        for j in range(i + 1, n + 1):
+            joined = "".join(w.norm[i:j])
+            if joined == target and w.free(i, j):
+                return i, j
+            if not target.startswith(joined):
+                break
     return None
 
 

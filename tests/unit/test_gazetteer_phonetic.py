@@ -132,3 +132,12 @@ def test_a_capitalised_sound_alike_counts_without_a_preposition(gaz: Gazetteer) 
     # Lower case, or a topic capitalised at the start of a message: no town.
     assert gaz.find_in_text("anglais ploermelle")[0] is None
     assert gaz.find_in_text("Comptabilité Générale") == (None, [], "")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [("ND de Monts", "Notre-Dame-de-Monts (85)"), ("Ste Anne d'Auray", "Sainte-Anne-d'Auray (56)")],
+)
+def test_abbreviations(typed: str, expected: str, gaz: Gazetteer) -> None:
+    found = gaz.resolve(typed)
+    assert found.commune is not None and found.commune.label == expected

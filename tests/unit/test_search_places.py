@@ -167,3 +167,9 @@ def test_chatter(text: str, gaz: Gazetteer) -> None:
 @pytest.mark.parametrize("text", ["excel", "Ploërmel", "kombucha", "excel; word", "cuisine"])
 def test_requests_are_not_chatter(text: str, gaz: Gazetteer) -> None:
     assert not is_chatter(parse(text, gaz))
+
+
+def test_an_abbreviated_town_in_a_request(gaz: Gazetteer) -> None:
+    request = parse("anglais à ND de Monts", gaz)
+    assert request.place is not None and request.place.label == "Notre-Dame-de-Monts (85)"
+    assert request.topic_words == ("anglais",)
