@@ -136,7 +136,10 @@ def test_a_capitalised_sound_alike_counts_without_a_preposition(gaz: Gazetteer) 
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("ND de Monts", "Notre-Dame-de-Monts (85)"), ("Ste Anne d'Auray", "Sainte-Anne-d'Auray (56)")],
+    [
+        ("ND de Monts", "Notre-Dame-de-Monts (85)"),
+        ("Ste Anne d'Auray", "Sainte-Anne-d'Auray (56)"),
+    ],
 )
 def test_abbreviations(typed: str, expected: str, gaz: Gazetteer) -> None:
     found = gaz.resolve(typed)
