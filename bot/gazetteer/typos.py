@@ -52,6 +52,19 @@ def _keeps_letters_or_sound(typed: str, name: str) -> bool:
     return Levenshtein.distance(phonex(typed), phonex(name)) <= 1
 
 
+def _least_edited(key: str, names: list[str]) -> list[str]:
+    """The ``names`` fewest edits away from ``key``. Ties on Levenshtein are broken by the
+    Indel distance (no substitutions), which favours a missing letter over a wrong one:
+    "plormel" → Ploërmel, not Ploemel."""
+    if not names:
+        return []
+    distance = {k: Levenshtein.distance(key, k) for k in names}
+    best = min(distance.values())
+    indel = {k: Indel.distance(key, k) for k in names if distance[k] == best}
+    best_indel = min(indel.values())
+    return [k for k, d in indel.items() if d == best_indel]
+
+
 class Typos:
     """The typo matching over the gazetteer's name keys (see the module docstring)."""
 
@@ -116,24 +129,12 @@ class Typos:
             score_cutoff=budget,
             limit=None,
         )
-        if not matches:
-            return []
-        # Ties on Levenshtein are broken by the Indel distance (no substitutions), which
-        # favours a missing letter over a wrong one: "plormel" → Ploërmel, not Ploemel.
-        matches = [m for m in matches if _keeps_letters_or_sound(key, m[0])]
-        if not matches:
-            return []
-        best = min(score for _, score, _ in matches)
-        tied = [k for k, score, _ in matches if score == best]
-        indel = {k: Indel.distance(key, k) for k in tied}
-        best_indel = min(indel.values())
+        # A correction keeps most letters or the sound: never "Paris" → Parisot.
+        names = [k for k, _, _ in matches if _keeps_letters_or_sound(key, k)]
         return [
-            c
-            for k in tied
-            if indel[k] == best_indel
-            for c in self._keys[k]
+            c for k in _least_edited(key, names) for c in self._keys[k]
             if dept is None or c.departement == dept
-        ]
+        ]  # fmt: skip
 
     def sound_hits(self, key: str, dept: str | None) -> list[Commune]:
         """Names with the same Phonex key (:mod:`.phonetic`): all of them, since they sound
