@@ -97,6 +97,7 @@ class Gazetteer:
         self._typos = Typos(self._sorted_keys, self._keys)
         self._dept_centroids: dict[str, tuple[float, float] | None] = {}
         self._grid: dict[tuple[int, int], list[Commune]] | None = None  # built on first use
+        self._by_region: dict[str, list[Commune]] | None = None  # built on first use
 
     # --- loading ----------------------------------------------------------------------------
 
@@ -143,6 +144,16 @@ class Gazetteer:
     def in_departement(self, code: str) -> list[Commune]:
         """Communes of a département ("56", "2A", "974"), most populous first."""
         return list(self._by_dept.get(code.strip().upper(), []))
+
+    def in_region(self, code: str) -> list[Commune]:
+        """Communes of a region ("53" is Bretagne), most populous first."""
+        if self._by_region is None:
+            by_region: dict[str, list[Commune]] = defaultdict(list)
+            for communes in self._by_dept.values():  # already most populous first
+                for c in communes:
+                    by_region[c.region].append(c)
+            self._by_region = {k: by_population(v) for k, v in by_region.items()}
+        return list(self._by_region.get(code.strip(), []))
 
     def nearest(self, latitude: float, longitude: float) -> Commune | None:
         """The commune whose point is closest to a shared location (None far from France)."""

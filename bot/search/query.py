@@ -110,7 +110,7 @@ class Place:
     def from_region(cls, code: str, name: str, gazetteer: Gazetteer) -> Place | None:
         """A region: its population centre, a radius reaching its farthest commune, and its
         départements as the area (results nearest the centre first)."""
-        communes = [c for c in gazetteer.communes if c.region == code]
+        communes = gazetteer.in_region(code)
         if not communes:
             return None
         total = sum(c.population + 1 for c in communes)
