@@ -39,7 +39,8 @@ for _alias, _key in (("ile de france", "ile de france"), ("idf", "ile de france"
                      "ile de france"), ("auvergne", "auvergne rhone alpes"),
                      ("alsace", "grand est"), ("lorraine", "grand est"),
                      ("limousin", "nouvelle aquitaine"), ("picardie", "hauts de france"),
-                     ("centre val de loire", "centre val de loire")):  # fmt: skip
+                     ("brittany", "bretagne"), ("normandy", "normandie"),
+                     ("corsica", "corse"), ("burgundy", "bourgogne franche comte")):  # fmt: skip
     REGIONS.setdefault(_alias, REGIONS[_key])
 MAX_WORDS = max(len(k.split()) for k in REGIONS)
 

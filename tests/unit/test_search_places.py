@@ -85,6 +85,14 @@ def test_a_region_by_name_keeps_the_search_to_its_departements(gaz: Gazetteer) -
     }  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("text", "region"), [("english course in Brittany", "53"), ("sst en Normandie", "28")]
+)
+def test_regions_in_french_and_english(text: str, region: str, gaz: Gazetteer) -> None:
+    request = parse(text, gaz)
+    assert request.place is not None and request.place.region == region
+
+
 def test_a_departement_by_name_or_number(gaz: Gazetteer) -> None:
     for text in ("excel dans le Morbihan", "excel dans le 56"):
         request = parse(text, gaz)
