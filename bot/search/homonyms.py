@@ -11,7 +11,9 @@ in order (:func:`settle_place`):
 2. otherwise, among the communes with sessions within :data:`REACH_KM` (the request's
    topic, time and modality), or all of them when none has any: the only one, or the most
    populous when it is at least :data:`POPULATION_RATIO` times the next;
-3. otherwise nothing separates them: the learner is asked, among those with sessions only.
+3. otherwise nothing separates them: the learner is asked, among those with sessions only
+   (or the most populous is taken when the request finds nothing anywhere: whichever town,
+   the answer is "nothing", and a question would be a wasted action).
 
 "Within reach" is one search per commune, limited to one result (at most
 :data:`~bot.gazetteer.resolution.MAX_NAMESAKES` or eight candidates, in memory).
@@ -57,6 +59,8 @@ def settle_place(
         return request
     pool = by_population(with_offer or group)
     chosen = _separated(pool)
+    if chosen is None and not with_offer and not _taught_anywhere(index, request, now=now):
+        chosen = pool[0]  # the answer is "nothing" wherever: a question would be wasted
     if chosen is None:
         logger.info("homonyms of %r: nothing separates %d communes", request.place_text, len(pool))
         return dataclasses.replace(request, place=None, place_candidates=tuple(pool), namesakes=())
@@ -81,6 +85,14 @@ def _separated(pool: list[Commune]) -> Commune | None:
     if len(pool) == 1 or pool[0].population >= POPULATION_RATIO * max(pool[1].population, 1):
         return pool[0]
     return None
+
+
+def _taught_anywhere(
+    index: SearchIndex | IndexSource, request: SearchRequest, *, now: datetime
+) -> bool:
+    """Whether the request finds a session anywhere, whatever the distance."""
+    outcome = search(index, request.with_place(None), now=now, limit=1)
+    return bool(outcome.results)
 
 
 def _has_offer(

@@ -62,13 +62,16 @@ def test_a_town_named_exactly_with_sessions_stays(gaz: Gazetteer) -> None:
 def test_nothing_separates_two_homonyms_without_offer_so_the_learner_is_asked(
     gaz: Gazetteer,
 ) -> None:
-    murat = gaz.by_insee("15138")
-    assert murat is not None
-    # Both Murat made the same size: no offer for diving, no population to tell them apart.
-    same_size = tuple(dataclasses.replace(c, population=1000) for c in gaz.namesakes(murat))
-    request = SearchRequest("plongée à Murat", ("plongee",), place_candidates=same_size)
+    # Two towns far from every space of the sample, made the same size: English is taught,
+    # but around neither, and no population tells them apart.
+    towns = [gaz.resolve(name).commune for name in ("Nice", "Strasbourg")]
+    same_size = tuple(dataclasses.replace(c, population=1000) for c in towns if c)
+    request = SearchRequest("anglais à X", ("anglais",), place_candidates=same_size)
     asked = settle_place(sample_index(), request, now=SAMPLE_NOW)
     assert asked.place is None and len(asked.place_candidates) == 2
+    # Diving is taught nowhere: whichever town, the answer is "nothing", so no question.
+    diving = dataclasses.replace(request, topic_words=("plongee",))
+    assert settle_place(sample_index(), diving, now=SAMPLE_NOW).place is not None
 
 
 # --- areas ------------------------------------------------------------------------------------
