@@ -242,12 +242,13 @@ def around(t: Translator, place: Place) -> str:
     """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), "dans le
     Morbihan (56)" or "en Bretagne"."""
     label = place.label
+    french = t.language == "fr"  # French names an area with its article: "le Morbihan"
     if place.kind == "departement" and place.departement is not None:
-        name = departement_with_article(place.departement, label)  # "le Morbihan (56)"
-        return t("search.in_departement", place=html.escape(name), name=html.escape(label))
+        name = departement_with_article(place.departement, label) if french else label
+        return t("search.in_departement", place=html.escape(name))
     if place.kind == "region" and place.region is not None:
-        return t("search.in_region", place=html.escape(region_phrase(place.region, label)),
-                 name=html.escape(label))  # fmt: skip
+        name = region_phrase(place.region, label) if french else label  # "en Bretagne"
+        return t("search.in_region", place=html.escape(name))
     return t("search.around", place=html.escape(label))  # "d'Augan": the translator elides
 
 
