@@ -151,7 +151,8 @@ async def topic_chosen(update: Update, context: ProxiContext) -> None:
 
 
 async def place_chosen(update: Update, context: ProxiContext) -> None:
-    """One of the candidate towns of an ambiguous name."""
+    """One of the candidate towns of an ambiguous name, or [Murat (03)] under a list ("Ce
+    n'est pas ce Murat ?"): the same search there."""
     query = update.callback_query
     if query is None or query.data is None or context.user_data is None:
         return
