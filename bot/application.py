@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -238,7 +239,9 @@ async def _post_init(application: ProxiApplication) -> None:
     services: Services = application.bot_data["services"]
     await delivery.arm_pending(application)
     # The gazetteer (34,000 communes) loads once here, off the event loop.
-    await asyncio.to_thread(default_gazetteer)
+    gazetteer = await asyncio.to_thread(default_gazetteer)
+    # Its typo indexes (sounds, first letters: ~0.5 s) build in a thread, not on a first typo.
+    threading.Thread(target=gazetteer.warm_typos, name="gazetteer-typos", daemon=True).start()
     # The search index builds in a thread: meanwhile searches read the database.
     services.search.rebuild_in_background(services.engine, now=services.clock.now())
     await menu.publish_default_menus(application.bot, services.settings.default_language)

@@ -124,6 +124,8 @@ class Filters:
     cpf_only: bool = False
     free_only: bool = False
     accessible_only: bool = False
+    # "dans le Morbihan", "en Bretagne": only spaces of these départements (None: anywhere).
+    departements: frozenset[str] | None = None
 
     def masks(self) -> Masks | None:
         """(any-of modality bits, all-of bits, weekdays, day parts), or None to accept all."""

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.geo import haversine_km
+from bot.search.departements import postcode_departement
 from bot.search.docs import Filters, Hit, SpaceDoc, passes
 from bot.search.scores import Scores, tier
 
@@ -90,6 +91,7 @@ class _Walk:
         # as if starting at ``after`` (none in most catalogues: then nothing changes).
         self.open = {r for r in rows.permanent if rows.starts[r] <= self.after < rows.ends[r]}
         self.masks = filters.masks()
+        self.area = filters.departements
         self.limit = None if limit is None else max(1, limit)
         self.seen: set[int] = set()
         self.best: list[RankKey] = []  # the ``limit`` best keys so far, sorted
@@ -164,6 +166,13 @@ class _Walk:
             within = index.spaces_within(*center, radius_km)
         else:
             within = [(sid, distance(*center, sp)) for sid, sp in index.spaces.items()]
+        if self.area is not None:  # an area: its spaces only, nearest its centre first
+            area = self.area
+            within = [
+                (sid, km)
+                for sid, km in within
+                if postcode_departement(index.spaces[sid].postcode) in area
+            ]
         self.distances = dict(within)
         ordered = sorted(within, key=lambda sd: (sd[1], sd[0]))
         candidates = self.scores.best.keys()

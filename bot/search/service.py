@@ -150,7 +150,13 @@ def _filters(request: SearchRequest, now: datetime) -> Filters:
         cpf_only=request.cpf_only,
         free_only=request.free_only,
         accessible_only=request.accessible_only,
+        departements=_area(request.place),
     )
+
+
+def _area(place: Place | None) -> frozenset[str] | None:
+    """The départements a département or region search keeps to (None: no such limit)."""
+    return frozenset(place.area) if place is not None and place.area else None
 
 
 def _retrieve(
