@@ -21,7 +21,6 @@ and how a send is booked), `holders` (which process holds a claim), `quiet` (qui
 Every public name is re-exported here, so callers keep writing `reminders.schedule(...)`.
 """
 
-
 from bot.reminders.claims import (
     BACKOFF,
     LEASE,
