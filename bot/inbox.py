@@ -40,8 +40,9 @@ def receive(engine: Engine, *, update_id: int, payload: str, worker: str, now: d
             insert(UpdateInbox)
             .values(update_id=update_id, payload=payload, worker=worker, received_at=now)
             .on_conflict_do_nothing(index_elements=["update_id"])
-        )
-        if rowcount(added) == 1:
+            .returning(col(UpdateInbox.update_id))
+        ).first()
+        if added is not None:
             return True
         taken = session.execute(
             update(UpdateInbox)
