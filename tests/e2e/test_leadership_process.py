@@ -1,0 +1,76 @@
+"""Two `python -m bot run` on one database: on PostgreSQL a standby makes no Bot API call until
+it holds the lock; on SQLite the second process is refused with one sentence."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+from sqlalchemy import text
+
+from bot.config import PROJECT_ROOT
+from bot.leadership import APP_NAME_PREFIX, PostgresLock
+from tests.conftest import POSTGRES_URL
+
+WAIT = 30.0  # generous: a cold interpreter start on a busy CI machine
+
+
+def test_a_second_process_on_the_same_sqlite_file_is_refused(
+    sandbox, start_bot, bot_env, tmp_path
+):
+    first = start_bot()
+    assert sandbox.wait_for(lambda: bool(sandbox.calls_for("getUpdates")), WAIT), first.output()
+    second = subprocess.run(
+        [sys.executable, "-m", "bot", "run"],
+        env={**bot_env, "PYTHONPATH": str(PROJECT_ROOT)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
+    database = (tmp_path / "e2e.sqlite3").resolve()
+    assert second.returncode == 2
+    assert second.stderr.strip().splitlines()[-1] == (
+        f"Another Proxi process is already using {database} (pid {first.process.pid}); "
+        "on SQLite only one may run. Use PostgreSQL for two instances."
+    )
+    assert "Traceback" not in second.stderr
+    assert first.stop() == 0
+
+
+def _sessions(engine) -> list[str]:
+    with engine.connect() as connection:
+        names = connection.execute(
+            text("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE :p"),
+            {"p": APP_NAME_PREFIX + "%"},
+        )
+        return list(names.scalars())
+
+
+@pytest.mark.postgres
+def test_a_standby_never_calls_the_bot_api_until_it_holds_the_lock(
+    sandbox, start_bot, postgres_engine
+) -> None:
+    from tests.conftest import _empty_postgres
+
+    _empty_postgres(postgres_engine)
+    holder = PostgresLock(POSTGRES_URL, "test-holder:1:aaaaaa")  # plays the active process
+    assert holder.try_acquire()
+    try:
+        bot = start_bot(DATABASE_URL=POSTGRES_URL)
+        assert sandbox.wait_for(lambda: len(_sessions(postgres_engine)) == 2, WAIT), bot.output()
+        # A standby retries every 2 s: a few rounds of waiting, and not one call.
+        time.sleep(5)
+        assert sandbox.calls == []
+        assert "waiting to be the active process" in bot.output()
+    finally:
+        holder.release()
+    started = time.monotonic()
+    assert sandbox.wait_for(lambda: bool(sandbox.calls_for("getUpdates")), WAIT), bot.output()
+    assert time.monotonic() - started < 15
+    sandbox.send_text(sandbox.user(42, "Anne"), "/help")
+    assert sandbox.wait_for(lambda: len(sandbox.bot_messages(42)) == 1, WAIT), bot.output()
+    assert bot.stop() == 0, bot.output()
+    assert "Traceback" not in bot.output()
