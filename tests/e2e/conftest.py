@@ -7,7 +7,9 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,15 @@ def start_bot(bot_env: dict[str, str], tmp_path: Path) -> Iterator:
     yield start
     for process in started:
         process.stop()
+
+
+def until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Whether predicate() became true within timeout, checked every 0.1 s: for state outside
+    the sandbox (the database), which `sandbox.wait_for` would only re-check on its changes."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        pause.wait(0.1)
+    return True

@@ -12,7 +12,8 @@ from sqlalchemy import text
 
 from bot.config import PROJECT_ROOT
 from bot.leadership import APP_NAME_PREFIX, PostgresLock
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, _empty_postgres
+from tests.e2e.conftest import until
 
 WAIT = 30.0  # generous: a cold interpreter start on a busy CI machine
 
@@ -53,14 +54,12 @@ def _sessions(engine) -> list[str]:
 def test_a_standby_never_calls_the_bot_api_until_it_holds_the_lock(
     sandbox, start_bot, postgres_engine
 ) -> None:
-    from tests.conftest import _empty_postgres
-
     _empty_postgres(postgres_engine)
     holder = PostgresLock(POSTGRES_URL, "test-holder:1:aaaaaa")  # plays the active process
     assert holder.try_acquire()
     try:
         bot = start_bot(DATABASE_URL=POSTGRES_URL)
-        assert sandbox.wait_for(lambda: len(_sessions(postgres_engine)) == 2, WAIT), bot.output()
+        assert until(lambda: len(_sessions(postgres_engine)) == 2, WAIT), bot.output()
         # A standby retries every 2 s: a few rounds of waiting, and not one call.
         time.sleep(5)
         assert sandbox.calls == []
