@@ -59,8 +59,9 @@ def bot_env(sandbox: BotApiSandbox, tmp_path: Path) -> dict[str, str]:
 class BotProcess:
     """`python -m bot run` in a subprocess (cwd: a temp dir, so no .env is read)."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.log = cwd / "bot.log"
+    def __init__(self, env: dict[str, str], cwd: Path, *, name: str = "bot") -> None:
+        self.name = name
+        self.log = cwd / f"{name}.log"
         self._log_handle = self.log.open("wb")
         env = {**env, "PYTHONPATH": str(PROJECT_ROOT)}
         self.process = subprocess.Popen(
