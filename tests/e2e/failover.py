@@ -9,6 +9,7 @@ along. At the end: how many answers each message got and how many times each rem
 
 from __future__ import annotations
 
+import re
 import signal
 import time
 from collections.abc import Callable
@@ -44,6 +45,19 @@ class Outcome:
     logs: str = ""
 
     @property
+    def rehandled(self) -> int:
+        """Updates a new active process took over from the inbox: the only ones whose
+        answer may come twice (those being handled at the kill)."""
+        return len(re.findall(r"update \d+ left undone by a process that is gone", self.logs))
+
+    @property
+    def released(self) -> int:
+        """Reminder claims of killed processes sent again: the only ones that may be doubled
+        (those between Telegram's answer and their booking at the kill)."""
+        found = re.findall(r"(\d+) reminders claimed by processes that died", self.logs)
+        return sum(int(n) for n in found)
+
+    @property
     def unanswered(self) -> int:
         return sum(max(0, n - self.answers.get(u, 0)) for u, n in self.expected.items())
 
@@ -58,6 +72,16 @@ class Outcome:
     @property
     def reminders_doubled(self) -> int:
         return sum(n - 1 for n in self.reminders_sent.values() if n > 1)
+
+
+def sessions(engine: Engine) -> list[str]:
+    """application_name of the Proxi processes' lock connections (active and standbys)."""
+    with engine.connect() as connection:
+        names = connection.execute(
+            text("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE :p"),
+            {"p": APP_NAME_PREFIX + "%"},
+        )
+        return list(names.scalars())
 
 
 def leader_pid(engine: Engine) -> int | None:
@@ -142,8 +166,11 @@ def run(
         assert sandbox.wait_for(
             lambda: all(_count(sandbox, u, "text") for u in learners_ids), WAIT
         ), "reminders not all sent"
-        # Let a late duplicate, if any, arrive before counting.
+        # Let a late duplicate, if any, arrive before counting; and every replacement finish
+        # starting (a standby, with its session), so that stopping it is a clean stop.
         sandbox.wait_for(lambda: False, 1.5)
+        alive = sum(1 for p in processes if p.process.poll() is None)
+        assert until(lambda: len(sessions(engine)) == alive, WAIT), "a standby did not start"
     finally:
         for process in processes:
             process.stop()

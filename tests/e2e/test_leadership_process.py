@@ -8,12 +8,12 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import text
 
 from bot.config import PROJECT_ROOT
-from bot.leadership import APP_NAME_PREFIX, PostgresLock
+from bot.leadership import PostgresLock
 from tests.conftest import POSTGRES_URL, _empty_postgres
 from tests.e2e.conftest import until
+from tests.e2e.failover import sessions
 
 WAIT = 30.0  # generous: a cold interpreter start on a busy CI machine
 
@@ -41,15 +41,6 @@ def test_a_second_process_on_the_same_sqlite_file_is_refused(
     assert first.stop() == 0
 
 
-def _sessions(engine) -> list[str]:
-    with engine.connect() as connection:
-        names = connection.execute(
-            text("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE :p"),
-            {"p": APP_NAME_PREFIX + "%"},
-        )
-        return list(names.scalars())
-
-
 @pytest.mark.postgres
 def test_a_standby_never_calls_the_bot_api_until_it_holds_the_lock(
     sandbox, start_bot, postgres_engine
@@ -59,7 +50,7 @@ def test_a_standby_never_calls_the_bot_api_until_it_holds_the_lock(
     assert holder.try_acquire()
     try:
         bot = start_bot(DATABASE_URL=POSTGRES_URL)
-        assert until(lambda: len(_sessions(postgres_engine)) == 2, WAIT), bot.output()
+        assert until(lambda: len(sessions(postgres_engine)) == 2, WAIT), bot.output()
         # A standby retries every 2 s: a few rounds of waiting, and not one call.
         time.sleep(5)
         assert sandbox.calls == []
