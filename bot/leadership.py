@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 State = Literal["starting", "standby", "active", "stopped"]
 
 ADVISORY_KEY = 0x50524F5849  # "PROXI": the one lock every Proxi process of a database contends
-RETRY = 2.0  # seconds between a standby's attempts to take the lock
+RETRY = 1.0  # seconds between a standby's attempts to take the lock (one tiny query)
 CHECK = 2.0  # seconds between the active process's checks of its lock connection
 EXIT_LOST_LEADERSHIP = 3  # `python -m bot run` exit code: the lock connection was lost
 APP_NAME_PREFIX = "proxi:"

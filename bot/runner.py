@@ -23,6 +23,7 @@ from bot.application import ProxiApplication, build_application
 from bot.clock import SystemClock
 from bot.config import Settings
 from bot.db import make_engine, upgrade_schema
+from bot.gazetteer import default_gazetteer
 from bot.leadership import (
     EXIT_LOST_LEADERSHIP,
     AlreadyRunning,
@@ -71,6 +72,8 @@ def _run_with_lock(settings: Settings, url: str, leadership: Leadership) -> int:
     try:
         with _stopping_on_signals(stop):
             logger.info("waiting to be the active process (%s)", leadership.worker)
+            # Loaded while waiting (no Bot API call), so a takeover does not wait for it.
+            default_gazetteer()
             if not wait_until_active(lock, leadership, stop):
                 return 0
         watch(lock, _lost, stop)

@@ -51,8 +51,8 @@ def test_a_standby_never_calls_the_bot_api_until_it_holds_the_lock(
     try:
         bot = start_bot(DATABASE_URL=POSTGRES_URL)
         assert until(lambda: len(sessions(postgres_engine)) == 2, WAIT), bot.output()
-        # A standby retries every 2 s: a few rounds of waiting, and not one call.
-        time.sleep(5)
+        # A standby retries every second: a few rounds of waiting, and not one call.
+        time.sleep(3)
         assert sandbox.calls == []
         assert "waiting to be the active process" in bot.output()
     finally:
