@@ -37,5 +37,8 @@ def test_killing_the_active_process_loses_and_doubles_nothing(
     assert outcome.reminders_doubled <= outcome.released, outcome.logs
     assert set(outcome.statuses) == {"sent"}
     assert "Traceback" not in outcome.logs
-    # Two clients never polled at once: Telegram (and the sandbox) would answer 409.
-    assert [c for c in sandbox.failed_calls if c.status == 409] == []
+    # Two live clients never polled at once: Telegram (and the sandbox) would answer 409 and
+    # PTB would log the Conflict. The only 409s go to the long poll a killed process left
+    # open, ended by its successor's first poll (at most one per kill).
+    assert "Conflict" not in outcome.logs
+    assert len([c for c in sandbox.failed_calls if c.status == 409]) <= len(outcome.takeovers)
