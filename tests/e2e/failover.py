@@ -3,10 +3,10 @@
 Two `python -m bot run` processes on one PostgreSQL database against the sandbox. Each round,
 every chat user sends /help and the active process is SIGKILLed once a fifth are answered
 (the rest queued or being handled), a replacement is started (what a supervisor does), and
-the time from the kill to the new active process's first getUpdates is the takeover. Each kill waits for the
-standby to be up (its lock session open), as in production between two failures. Reminders
-fall due all along. At the end: how many answers each message got and how many times each
-reminder went.
+the time from the kill to the new active process's first getUpdates is the takeover. Each
+kill waits for the standby to be up (its lock session open), as in production between two
+failures. Reminders fall due all along. At the end: how many answers each message got and
+how many times each reminder went.
 """
 
 from __future__ import annotations
