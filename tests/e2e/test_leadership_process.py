@@ -8,9 +8,10 @@ import sys
 import time
 
 import pytest
+from sqlalchemy import text
 
 from bot.config import PROJECT_ROOT
-from bot.leadership import PostgresLock
+from bot.leadership import EXIT_LOST_LEADERSHIP, PostgresLock
 from tests.conftest import POSTGRES_URL, _empty_postgres
 from tests.e2e.conftest import until
 from tests.e2e.failover import sessions
@@ -64,3 +65,21 @@ def test_a_standby_never_calls_the_bot_api_until_it_holds_the_lock(
     assert sandbox.wait_for(lambda: len(sandbox.bot_messages(42)) == 1, WAIT), bot.output()
     assert bot.stop() == 0, bot.output()
     assert "Traceback" not in bot.output()
+
+
+@pytest.mark.postgres
+def test_the_active_process_exits_at_once_when_its_lock_connection_is_lost(
+    sandbox, start_bot, postgres_engine
+) -> None:
+    _empty_postgres(postgres_engine)
+    bot = start_bot(DATABASE_URL=POSTGRES_URL)
+    assert sandbox.wait_for(lambda: bool(sandbox.calls_for("getUpdates")), WAIT), bot.output()
+    with postgres_engine.connect() as connection:  # a network cut, a failover of PostgreSQL
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name LIKE 'proxi:%'"
+            )
+        )
+    assert bot.process.wait(WAIT) == EXIT_LOST_LEADERSHIP, bot.output()
+    assert "lost the leadership lock connection" in bot.output()

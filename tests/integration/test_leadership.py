@@ -21,6 +21,7 @@ from bot.leadership import (
     session_name,
     sqlite_file,
     wait_until_active,
+    watch,
 )
 from bot.models import Reminder
 from tests.conftest import POSTGRES_URL, _empty_postgres
@@ -165,3 +166,25 @@ def _eventually(predicate, timeout: float = 5.0) -> bool:
             return True
         done.wait(0.02)
     return predicate()
+
+
+@pytest.mark.postgres
+def test_the_watch_reports_a_lost_lock_connection(pg, postgres_engine) -> None:
+    worker = "proxi-1:10:aaaaaa"
+    lock = pg(worker)
+    assert lock.try_acquire()
+    lost, stop = threading.Event(), threading.Event()
+    watch(lock, lost.set, stop, interval=0.05)
+    assert not lost.wait(0.3)  # a working connection is not reported
+
+    with postgres_engine.connect() as connection:  # what a network cut or a DBA does
+        connection.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name = :n"
+            ),
+            {"n": session_name(worker)},
+        )
+
+    assert lost.wait(5)
+    stop.set()
