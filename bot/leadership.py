@@ -206,7 +206,8 @@ def watch(
 
     def run() -> None:
         while not stop.wait(interval):
-            if not lock.alive():
+            # A failure once `stop` is set is our own release at a clean stop, not a loss.
+            if not lock.alive() and not stop.is_set():
                 on_lost()
                 return
 

@@ -36,7 +36,7 @@ from bot.leadership import (
 )
 from bot.reminders import new_worker_id
 from handlers.delivery import dispatcher
-from handlers.inbox import InboxQueue, OnceUpdateProcessor, handle_undone
+from handlers.inbox import InboxQueue, OnceUpdateProcessor, handle_undone, schedule_pruning
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ def _serve(settings: Settings, engine: Engine, leadership: Leadership) -> int:
     # Reminder claims carry the worker id of the lock connection (bot/reminders/holders.py).
     dispatcher(application).worker = leadership.worker
     _handle_undone_at_start(application, engine, clock)
+    schedule_pruning(application)
     if settings.webhook_url:
         logger.info("starting in webhook mode on %s", settings.webhook_url)
         # The local path is the URL's path ("https://bot.example.org/proxi" → "proxi").

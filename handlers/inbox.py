@@ -64,6 +64,28 @@ class OnceUpdateProcessor(PerChatUpdateProcessor):
             )
 
 
+PRUNE_JOB = "inbox:prune"
+PRUNE_INTERVAL = 3600  # seconds: done rows older than a day are forgotten hourly
+
+
+async def prune_job(context: Any) -> None:
+    """Forget the updates handled more than a day ago (an active process may run for weeks)."""
+    services = context.application.bot_data["services"]
+    await asyncio.to_thread(inbox.prune, services.engine, now=services.clock.now())
+
+
+def schedule_pruning(application: Any) -> None:
+    """The hourly prune, with a stable id (replaced, never doubled)."""
+    if application.job_queue is not None:
+        application.job_queue.run_repeating(
+            prune_job,
+            interval=PRUNE_INTERVAL,
+            first=PRUNE_INTERVAL,
+            name=PRUNE_JOB,
+            job_kwargs={"id": PRUNE_JOB, "replace_existing": True, "misfire_grace_time": 600},
+        )
+
+
 async def handle_undone(application: Any, engine: Engine, now: datetime) -> int:
     """Queue the updates left undone by the previous active process; returns how many."""
     await asyncio.to_thread(inbox.prune, engine, now=now)
