@@ -40,6 +40,7 @@ from handlers.inbox import InboxQueue, OnceUpdateProcessor, handle_undone, sched
 
 logger = logging.getLogger(__name__)
 
+LEADERSHIP = "leadership"  # the Services.extras key of this process's Leadership
 EXIT_ALREADY_RUNNING = 2  # SQLite: another process uses the file (a configuration error)
 
 
@@ -120,6 +121,8 @@ def _serve(settings: Settings, engine: Engine, leadership: Leadership) -> int:
     )
     # Reminder claims carry the worker id of the lock connection (bot/reminders/holders.py).
     dispatcher(application).worker = leadership.worker
+    # Readable by whatever reports health from inside the Application.
+    application.bot_data["services"].extras[LEADERSHIP] = leadership
     _handle_undone_at_start(application, engine, clock)
     schedule_pruning(application)
     if settings.webhook_url:
