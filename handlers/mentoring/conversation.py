@@ -99,6 +99,6 @@ def conversation() -> ConversationHandler[ProxiContext]:
             fallbacks=[CommandHandler(["annuler", "cancel"], stop)],
             name="mentoring",
             persistent=True,  # a restart continues the conversation (handlers/persistence.py)
-            conversation_timeout=TIMEOUT,
+        conversation_timeout=TIMEOUT,
             allow_reentry=True,
         )

@@ -20,7 +20,6 @@ from tests.factories import add_session, add_user
 
 WAIT = 30.0  # generous: a cold interpreter start on a busy CI machine
 
-
 def _texts(sandbox, chat_id: int, kind: str = "text") -> int:
     return sum(1 for entry in sandbox.bot_messages(chat_id) if entry.kind == kind)
 
