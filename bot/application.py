@@ -87,8 +87,10 @@ def build_application(
     engine: Engine | None = None,
     clock: Clock | None = None,
     update_processor: BaseUpdateProcessor | None = None,
+    update_queue: asyncio.Queue[object] | None = None,
 ) -> ProxiApplication:
-    """Build the bot's Application from settings; tests pass their own engine and clock."""
+    """Build the bot's Application from settings; tests pass their own engine and clock, the
+    runner its update inbox (queue and processor: handlers/inbox.py)."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
     engine = engine or make_engine(settings.effective_database_url)
@@ -132,6 +134,8 @@ def build_application(
         )
     # Concurrent across people, in order for each person (see bot/updates.py).
     builder = builder.concurrent_updates(update_processor or PerChatUpdateProcessor())
+    if update_queue is not None:
+        builder = builder.update_queue(update_queue)
     application: ProxiApplication = builder.build()
 
     application.bot_data["services"] = Services(

@@ -1,6 +1,8 @@
 """Command line: `python -m bot run | demo | migrate | doctor` (later issues add theirs).
 
-Exit codes: 0 success, 1 the data or the run had problems, 2 usage or configuration errors.
+Exit codes: 0 success, 1 the data or the run had problems, 2 usage or configuration errors
+(`run` on a SQLite file another process uses), 3 `run` lost its leadership lock connection
+(bot/leadership.py: restart it, it comes back as a standby).
 """
 
 from __future__ import annotations
@@ -132,8 +134,7 @@ def _migrate(settings: Settings) -> int:
 def _run(settings: Settings) -> int:
     from bot.runner import run_bot
 
-    run_bot(settings)
-    return 0
+    return run_bot(settings)
 
 
 def _demo(settings: Settings, data: list[Path] | None) -> int:

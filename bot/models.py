@@ -380,6 +380,21 @@ class ImportUpload(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
 
 
+class UpdateInbox(SQLModel, table=True):
+    """An update the active process received (`bot.inbox`): written before Telegram is told
+    it arrived, marked done once handled, so a process taking over after a crash handles the
+    ones left undone, and an update Telegram sends again is not answered twice."""
+
+    __tablename__ = "update_inbox"
+    update_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    payload: str = Field(sa_type=Text)  # the update as Telegram sent it (JSON)
+    worker: str = Field(max_length=100)  # the process handling it (`host:pid:token`)
+    received_at: datetime = _ts(default_factory=utcnow)
+    done_at: datetime | None = _ts(default=None, index=True)
+
+
 # Company requests' tables (bot/companies/tables.py) refer to the tables above: imported last,
 # as a module, so that importing either module first works.
 import bot.companies.tables  # noqa: E402, F401

@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -45,6 +46,14 @@ class _Server(ThreadingHTTPServer):
         self.backend = backend
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-connection (a bot process SIGKILLed) is not the sandbox's
+        error: logged quietly instead of a traceback on stderr."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("sandbox client %s went away", client_address)
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """Drop idle keep-alive connections so their handler threads end with the server."""

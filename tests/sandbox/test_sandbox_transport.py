@@ -130,10 +130,14 @@ def test_a_burst_of_new_connections_is_answered_in_full(sandbox: BotApiSandbox) 
 
 
 def test_second_poll_terminates_the_first(api: RawApi, sandbox: BotApiSandbox) -> None:
+    """As telegram-bot-api does: the earlier long poll gets the 409, the newer one waits on."""
     statuses: list[int] = []
+    bodies: list[dict[str, Any]] = []
 
     def first_poll() -> None:
-        statuses.append(api.call("getUpdates", timeout=5).status_code)
+        answer = api.call("getUpdates", timeout=5)
+        statuses.append(answer.status_code)
+        bodies.append(answer.json())
 
     poller = threading.Thread(target=first_poll)
     poller.start()
@@ -141,6 +145,14 @@ def test_second_poll_terminates_the_first(api: RawApi, sandbox: BotApiSandbox) -
     assert api.ok("getUpdates") == []
     poller.join(timeout=5)
     assert statuses == [409]
+    assert bodies == [
+        {
+            "ok": False,
+            "error_code": 409,
+            "description": "Conflict: terminated by other getUpdates request; "
+            "make sure that only one bot instance is running",
+        }
+    ]
 
 
 def _public(sandbox: BotApiSandbox, local_url: str) -> str:
