@@ -17,7 +17,7 @@ from sqlmodel import col
 from bot.alerts import matches_for_new_sessions
 from bot.db import unit_of_work
 from bot.gazetteer import Gazetteer
-from bot.models import Alert, Enrolment, EnrolmentStatus, User
+from bot.models import Alert, Enrolment, EnrolmentStatus, TrainingSession, User
 from bot.search.docs import load_docs
 
 logger = logging.getLogger(__name__)
@@ -45,13 +45,33 @@ def import_announcements(
     tz: ZoneInfo,
 ) -> list[Announcement]:
     """Messages a load calls for: changes to enrolled and waiting learners, new sessions to
-    the owners of matching alerts (one per alert and course)."""
+    the owners of matching alerts (one per alert and course). Alerts matching a new session
+    to confirm come first: their owners are the likeliest to make it happen."""
     found = _change_announcements(engine, changed)
     created = set(created_external_ids)
     if created:
         found.extend(_alert_announcements(engine, created, gazetteer=gazetteer, now=now, tz=tz))
+        undecided = _to_confirm(engine, {a.session_id for a in found if a.kind == "alert"})
+        # sorted() is stable: the rest keep their order.
+        found.sort(key=lambda a: not (a.kind == "alert" and a.session_id in undecided))
     logger.info("a load calls for %d announcements", len(found))
     return found
+
+
+def _to_confirm(engine: Engine, session_ids: set[int]) -> set[int]:
+    """Those of the sessions that wait for their minimum of participants."""
+    if not session_ids:
+        return set()
+    with unit_of_work(engine) as session:
+        return set(
+            session.scalars(
+                select(col(TrainingSession.id)).where(
+                    col(TrainingSession.id).in_(session_ids),
+                    col(TrainingSession.min_participants).is_not(None),
+                    col(TrainingSession.confirmed_at).is_(None),
+                )
+            )
+        )
 
 
 def _change_announcements(engine: Engine, changed: list[tuple[int, str]]) -> list[Announcement]:

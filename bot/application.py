@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -25,18 +26,24 @@ from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.gazetteer import default_gazetteer
 from bot.models import RoleGrant, User
+from bot.observability.health import HealthServer, HealthState
+from bot.observability.metrics import Metrics
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
     account,
     admin,
     alerts,
+    companies,
+    confirmation,
     delivery,
     demand,
     enrolment,
     errors,
     fallback,
+    impact,
     importer,
     menu,
+    observing,
     questions,
     roster,
     search,
@@ -53,15 +60,19 @@ from handlers.mentoring import (
     booking,
     conversation,
     decisions,
+    preview,
 )
 from handlers.mentoring import state as mentoring_state
 from handlers.mentoring.state import config as mentoring_config
 from handlers.notices import alerts as alert_notices
+from handlers.notices import companies as company_notices
+from handlers.notices import confirmation as confirmation_notices
 from handlers.notices import mentoring as mentoring_notices
 from handlers.notices import sessions as session_notices  # noqa: F401 (registers renderers)
 from handlers.notices import waitlist
 from handlers.notices.base import RENDERERS
-from handlers.persistence import DatabasePersistence, FlushingApplication
+from handlers.observing import ObservingApplication
+from handlers.persistence import DatabasePersistence, end_idle_restored_conversations
 from handlers.retrying import RetryingRateLimiter
 
 logger = logging.getLogger(__name__)
@@ -77,20 +88,33 @@ def build_application(
     engine: Engine | None = None,
     clock: Clock | None = None,
     update_processor: BaseUpdateProcessor | None = None,
+    update_queue: asyncio.Queue[object] | None = None,
 ) -> ProxiApplication:
-    """Build the bot's Application from settings; tests pass their own engine and clock."""
+    """Build the bot's Application from settings; tests pass their own engine and clock, the
+    runner its update inbox (queue and processor: handlers/inbox.py)."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is required to build the application")
     engine = engine or make_engine(settings.effective_database_url)
     clock = clock or SystemClock()
+    metrics = Metrics()
+    metrics.watch_reminders(engine)
     builder = (
         ApplicationBuilder()
         .token(settings.telegram_bot_token)
         .context_types(ContextTypes(context=ProxiContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=settings.tz))
         # Telegram's rates, and the answer to the person writing retried (handlers/retrying.py).
-        .rate_limiter(RetryingRateLimiter(max_retries=settings.rate_limit_max_retries))
+        .rate_limiter(
+            RetryingRateLimiter(
+                max_retries=settings.rate_limit_max_retries,
+                observer=lambda method, ok, retries: metrics.api_call(
+                    method, ok=ok, retries=retries
+                ),
+            )
+        )
+        .get_updates_request(observing.PollingRequest(metrics))
         .post_init(_post_init)
+        .post_shutdown(post_shutdown)
         # Conversations, drafts, result lists, previews survive a restart (handlers/persistence).
         .persistence(
             DatabasePersistence(
@@ -100,7 +124,8 @@ def build_application(
                 conversation_timeout=timedelta(seconds=conversation.TIMEOUT),
             )
         )
-        .application_class(FlushingApplication)
+        # Each update timed, counted and logged in one line (handlers/observing.py).
+        .application_class(ObservingApplication)
     )
     if settings.telegram_api_base_url:
         builder = builder.base_url(settings.telegram_api_base_url)
@@ -110,17 +135,22 @@ def build_application(
         )
     # Concurrent across people, in order for each person (see bot/updates.py).
     builder = builder.concurrent_updates(update_processor or PerChatUpdateProcessor())
+    if update_queue is not None:
+        builder = builder.update_queue(update_queue)
     application: ProxiApplication = builder.build()
 
     application.bot_data["services"] = Services(
         settings=settings,
         engine=engine,
         clock=clock,
+        metrics=metrics,
     )
     _register_handlers(application)
+    observing.name_handlers(application)
     # Every kind of reminder and notice has its renderer before the first sweep (importing
     # handlers.notices.* registers them).
-    assert {waitlist.OFFER, alert_notices.ALERT} <= set(RENDERERS)
+    assert {waitlist.OFFER, alert_notices.ALERT, *confirmation_notices.KINDS} <= set(RENDERERS)
+    assert company_notices.REQUEST_NOTICE in RENDERERS
     delivery.install(application)
     return application
 
@@ -138,6 +168,9 @@ def _register_handlers(application: ProxiApplication) -> None:
     # next message (the home town in /settings, then mentoring's typed answers).
     application.add_handlers(settings.handlers())
     application.add_handlers(conversation.handlers())
+    # Company requests (handlers/companies/): the request being written takes its answers,
+    # and a message in employer phrasing, before the ordinary search; then the relay.
+    application.add_handlers(companies.conversations())
 
     # Commands and buttons of each feature (their patterns do not overlap).
     application.add_handlers(start.handlers())
@@ -145,16 +178,20 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handlers(admin.handlers())
     application.add_handlers(importer.handlers())
     application.add_handlers(roster.handlers())
+    application.add_handlers(impact.handlers())  # travel saved, for admins (/impact)
     application.add_handlers(sessions.handlers())
     application.add_handlers(enrolment.handlers())
     application.add_handlers(search.handlers())
     application.add_handlers(alerts.handlers())
+    application.add_handlers(confirmation.handlers())
+    application.add_handlers(companies.handlers())
     application.add_handlers(demand.handlers())
     # Mentoring (handlers/mentoring/): tutors' slots and decisions, learners' booking,
     # appointments. Their reminders render in handlers/notices/mentoring.py.
     mentoring_notices.register_offsets(mentoring_config(services_of(application).settings).offsets)
     application.add_handlers(availability.handlers())
     application.add_handlers(adding.handlers())
+    application.add_handlers(preview.handlers())
     application.add_handlers(decisions.handlers())
     application.add_handlers(booking.handlers())
     application.add_handlers(appointments.handlers())
@@ -165,8 +202,13 @@ def _register_handlers(application: ProxiApplication) -> None:
     application.add_handlers(search.text_handlers())
     application.add_handlers(fallback.leftovers())
 
-    application.add_error_handler(errors.on_error)
+    # The one error handler, counted for the metrics.
+    application.add_error_handler(observing.counting(errors.on_error))
     _schedule_jobs(application)
+
+
+async def _end_idle_conversations_job(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await end_idle_restored_conversations(context.application)
 
 
 def _schedule_jobs(application: ProxiApplication) -> None:
@@ -176,6 +218,9 @@ def _schedule_jobs(application: ProxiApplication) -> None:
     for callback, interval, first, name in (
         # Unanswered waitlist offers pass on to the next learner.
         (enrolment.expire_offers_job, enrolment.OFFER_SWEEP_INTERVAL, 5, "waitlist:expire-offers"),
+        # Sessions to confirm whose decision date passed are cancelled (read from the rows:
+        # a restart loses no deadline).
+        (confirmation.settle_job, confirmation.SETTLE_INTERVAL, 5, confirmation.SETTLE_JOB),
         # Unanswered mentoring requests nudge their tutor, then expire.
         (
             decisions.expire_requests_job,
@@ -188,6 +233,8 @@ def _schedule_jobs(application: ProxiApplication) -> None:
         (demand.purge_job, demand.PURGE_INTERVAL, 60, demand.PURGE_JOB),
         # Queued search records are written in batches.
         (demand.flush_job, demand.FLUSH_INTERVAL, 5, demand.FLUSH_JOB),
+        # Conversations restored at start-up lost PTB's timeout jobs (handlers/persistence).
+        (_end_idle_conversations_job, 60, 30, "conversations:end-idle"),
     ):
         application.job_queue.run_repeating(
             callback,
@@ -203,12 +250,48 @@ async def _post_init(application: ProxiApplication) -> None:
     services: Services = application.bot_data["services"]
     await delivery.arm_pending(application)
     # The gazetteer (34,000 communes) loads once here, off the event loop.
-    await asyncio.to_thread(default_gazetteer)
+    gazetteer = await asyncio.to_thread(default_gazetteer)
+    # Its typo indexes (sounds, first letters: ~0.5 s) build in a thread, not on a first typo.
+    threading.Thread(target=gazetteer.warm_typos, name="gazetteer-typos", daemon=True).start()
     # The search index builds in a thread: meanwhile searches read the database.
     services.search.rebuild_in_background(services.engine, now=services.clock.now())
     await menu.publish_default_menus(application.bot, services.settings.default_language)
     for user_id, language, roles in _privileged_users(services):
         await menu.publish_chat_menu(application.bot, user_id, language, roles)
+    await _start_health_server(application)
+
+
+async def _start_health_server(application: ProxiApplication) -> None:
+    """/healthz, /readyz, /metrics when HEALTH_PORT is set (bot/observability/health.py)."""
+    services: Services = application.bot_data["services"]
+    port = services.settings.health_port
+    if port is None or services.health_server is not None:
+        return
+    jobs = application.job_queue
+    state = HealthState(
+        engine=services.engine,
+        metrics=services.metrics,
+        jobs_running=lambda: jobs is not None and jobs.scheduler.running,
+    )
+    server = HealthServer(state, services.settings.health_host, port)
+    try:
+        await server.start()
+    except OSError as exc:
+        # People are served all the same; the probes failing tell the operator.
+        logger.error(
+            "no health server: HEALTH_HOST:HEALTH_PORT %s:%s cannot be used (%s)",
+            services.settings.health_host, port, exc.strerror or exc,
+        )  # fmt: skip
+        return
+    services.health_server = server
+
+
+async def post_shutdown(application: ProxiApplication) -> None:
+    """Stop what `post_init` started that PTB does not own (the health server)."""
+    services: Services = application.bot_data["services"]
+    if services.health_server is not None:
+        await services.health_server.stop()
+        services.health_server = None
 
 
 def _privileged_users(services: Services) -> list[tuple[int, str, set[str]]]:

@@ -12,10 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from bot.confirmation import ToConfirm, to_confirm_of
 from bot.db import reading
 from bot.enrolment import NotYourEnrolment
 from bot.gazetteer import is_petite_ville_de_demain
 from bot.geo import haversine_km
+from bot.joining import is_open, still_open
 from bot.models import (
     Enrolment,
     EnrolmentStatus,
@@ -61,6 +63,7 @@ class SessionCard:
     open_end: bool = False  # permanent entry without an end date (`ends_at`: the horizon)
     hours: float | None = None  # total hours of the course
     learner: LearnerSeat | None = None  # the reader's own enrolment, when they have one
+    to_confirm: ToConfirm | None = None  # waiting for its minimum of participants
 
     @property
     def bookable(self) -> bool:
@@ -108,8 +111,8 @@ def session_card(
         seats=training.seats,
         seats_left=max(training.seats - training.seats_taken, 0),
         cancelled=training.status == SessionStatus.CANCELLED,
-        # Permanent entry too: search, enrolment and waitlist offers all stop at the start.
-        past=training.starts_at <= now,
+        # Permanent entry: open until its end, like search, enrolment and waitlist offers.
+        past=not is_open(training, now),
         space_name=space.name,
         address=space.address,
         postcode=space.postcode,
@@ -123,6 +126,7 @@ def session_card(
         open_end=training.open_end,
         hours=training.hours,
         learner=learner,
+        to_confirm=to_confirm_of(training),
     )
 
 
@@ -291,7 +295,7 @@ def other_dates(
                 col(TrainingSession.organisation_id) == this.organisation_id,
                 col(TrainingSession.id) != session_id,
                 col(TrainingSession.status) == SessionStatus.SCHEDULED,
-                col(TrainingSession.starts_at) > now,
+                still_open(now),
             )
             .order_by(col(TrainingSession.starts_at))
             .limit(limit if near is None else NEAREST_AMONG)

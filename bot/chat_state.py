@@ -44,6 +44,17 @@ def load(engine: Engine, *, kind: str, name: str = "") -> dict[str, Any]:
         return {key: json.loads(data) for key, data in rows}
 
 
+def touched(engine: Engine, *, kind: str, name: str = "") -> dict[str, datetime]:
+    """When each stored row of a kind (and conversation name) was last written: {key: time}."""
+    with reading(engine) as session:
+        rows = session.execute(
+            select(col(ChatState.key), col(ChatState.updated_at)).where(
+                col(ChatState.kind) == kind, col(ChatState.name) == name
+            )
+        )
+        return {key: written for key, written in rows}
+
+
 def expire(engine: Engine, *, kind: str, before: datetime) -> int:
     """Forget the rows of a kind last written before `before`; returns how many."""
     with unit_of_work(engine) as session:

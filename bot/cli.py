@@ -1,7 +1,9 @@
-"""Command line: `python -m bot run | demo | migrate` (later issues add theirs: `load`,
-`search`, `reminders`, `demand`).
+"""Command line: `python -m bot run | demo | migrate | doctor` (later issues add theirs:
+`load`, `search`, `reminders`, `demand`, `impact`).
 
-Exit codes: 0 success, 1 the data or the run had problems, 2 usage or configuration errors.
+Exit codes: 0 success, 1 the data or the run had problems, 2 usage or configuration errors
+(`run` on a SQLite file another process uses), 3 `run` lost its leadership lock connection
+(bot/leadership.py: restart it, it comes back as a standby).
 """
 
 from __future__ import annotations
@@ -13,17 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.observability.logs import configure_logging
 
 logger = logging.getLogger(__name__)
-
-
-def configure_logging(level: str) -> None:
-    """Only the entry point configures logging; chatty libraries are turned down."""
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    for noisy in ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,7 +39,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--data", nargs="+", type=Path, metavar="FILE", help="data files instead of the sample"
     )
-    commands.add_parser("migrate", help="upgrade the database schema to the latest version")
+    commands.add_parser(
+        "migrate",
+        help="upgrade the database schema (additive: safe while the older version runs)",
+    )
+    commands.add_parser(
+        "doctor",
+        help="check the settings, database, schema, token and webhook; say what is wrong",
+    )
     from bot.importer.cli import add_parser as add_load_parser
 
     add_load_parser(commands)
@@ -58,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     from bot.demand.cli import add_parser as add_demand_parser
 
     add_demand_parser(commands)
+
+    from bot.impact.cli import add_parser as add_impact_parser
+
+    add_impact_parser(commands)
     return parser
 
 
@@ -68,6 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "doctor":  # settings errors are among what it reports
+        from bot.doctor import run as run_doctor
+
+        configure_logging("WARNING")
+        return run_doctor(load_settings)
     try:
         settings = load_settings()
     except ConfigError as exc:
@@ -77,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only the running bot logs at INFO by default; the demo's terminal is the chat and the
     # other commands print their own report, so they show warnings unless asked for more.
     quiet = not running_bot and settings.log_level == "INFO"
-    configure_logging("WARNING" if quiet else settings.log_level)
+    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "run":
@@ -104,6 +114,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.demand.cli import run as run_demand
 
         return run_demand(args, settings)
+
+    if args.command == "impact":
+        from bot.impact.cli import run as run_impact
+
+        return run_impact(args, settings)
     if args.command == "load":
         from bot.importer.cli import run as run_load
 
@@ -113,9 +128,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _migrate(settings: Settings) -> int:
+    """Upgrade to head. Migrations are additive (bot/schema_changes.py), so this is safe while
+    the older version runs; a revision that is not says so before it is applied."""
     from bot.db import make_engine, upgrade_schema
+    from bot.schema_changes import pending_warnings
 
-    upgrade_schema(make_engine(settings.effective_database_url))
+    engine = make_engine(settings.effective_database_url)
+    for warning in pending_warnings(engine):
+        print(warning, file=sys.stderr)
+    upgrade_schema(engine)
     print("Database schema is up to date.")
     return 0
 
@@ -123,8 +144,7 @@ def _migrate(settings: Settings) -> int:
 def _run(settings: Settings) -> int:
     from bot.runner import run_bot
 
-    run_bot(settings)
-    return 0
+    return run_bot(settings)
 
 
 def _demo(settings: Settings, data: list[Path] | None) -> int:

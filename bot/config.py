@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     # Long-poll timeout in seconds; shutdown waits for the current poll to end.
     telegram_poll_timeout: int = Field(default=10, ge=0, le=50)
     log_level: str = "INFO"
+    # plain (one line of text per event) or json (one JSON object per line).
+    log_format: Literal["plain", "json"] = "plain"
+    # Salt of the user-id digests in logs; empty: the bot token (bot/observability/logs.py).
+    log_salt: str | None = None
+    # /healthz, /readyz, /metrics on HEALTH_HOST:HEALTH_PORT; no port: no server.
+    health_port: int | None = Field(default=None, ge=0, le=65535)
+    health_host: str = "127.0.0.1"
     rate_limit_max_retries: int = Field(default=2, ge=1, le=10)
     # How long a freed seat is held for the next learner on the waitlist (hours).
     waitlist_offer_hours: float = Field(default=24, gt=0, le=24 * 14)
@@ -65,6 +72,11 @@ class Settings(BaseSettings):
     # token is used, else a fixed demo key), and how long search records are kept.
     demand_secret: str = ""
     demand_retention_months: int = Field(default=13, ge=1, le=120)
+
+    # Travel saved (/impact): kg CO2e per km by car (ADEME Base Carbone), and the population
+    # from which a commune is the training centre a learner would otherwise travel to.
+    co2_kg_per_km: float = Field(default=0.2, gt=0, le=2)
+    impact_centre_min_population: int = Field(default=50_000, ge=1_000, le=2_000_000)
 
     @field_validator("mentoring_reminder_offsets_hours", mode="before")
     @classmethod
@@ -112,6 +124,16 @@ class Settings(BaseSettings):
         if value not in SUPPORTED_LANGUAGES:
             raise ValueError(f"expected one of {', '.join(SUPPORTED_LANGUAGES)}")
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("health_port", "log_salt", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("log_level")
     @classmethod

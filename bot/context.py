@@ -11,6 +11,8 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Settings
 from bot.i18n import Translator, translator
+from bot.observability.health import HealthServer
+from bot.observability.metrics import Metrics
 from bot.search.live import LiveIndex
 
 
@@ -22,6 +24,10 @@ class Services:
     engine: Engine
     clock: Clock
     search: LiveIndex = field(default_factory=LiveIndex)
+    # Counters, histograms and the process's role ("active"/"standby": `metrics.role`).
+    metrics: Metrics = field(default_factory=Metrics)
+    # The /healthz, /readyz, /metrics server while it runs (HEALTH_PORT set).
+    health_server: HealthServer | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
 

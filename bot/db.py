@@ -15,6 +15,8 @@ from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.pool import StaticPool
@@ -25,6 +27,7 @@ logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 READ_ONLY = "proxi_read_only"
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+PG_CONNECT_TIMEOUT_S = 10
 
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
@@ -47,6 +50,8 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         _configure_sqlite(engine, wal=not in_memory)
         return engine
     kwargs["pool_pre_ping"] = True
+    # A server that drops packets fails a connection in seconds, not minutes (/readyz, doctor).
+    kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_S}
     return create_engine(url, **kwargs)
 
 
@@ -119,3 +124,17 @@ def upgrade_schema(engine: Engine) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     logger.info("database schema is up to date")
+
+
+def head_revision() -> str:
+    """The revision the code needs (the newest migration)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    head = script.get_current_head()
+    assert head is not None, "no migrations found"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    with engine.execution_options(**{READ_ONLY: True}).connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()

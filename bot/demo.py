@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from telegram import Update
 
 from bot.application import build_application, post_init
+from bot.companies.demo import DEMO_COMPANY_ID, seed_company_request
 from bot.config import PROJECT_ROOT, Settings
 from bot.db import make_engine, upgrade_schema
 from bot.sandbox import BotApiSandbox
@@ -25,7 +26,13 @@ logger = logging.getLogger(__name__)
 DEMO_DATABASE = PROJECT_ROOT / "var" / "demo.sqlite3"
 DEMO_ADMIN_ID = 1000
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
-SAMPLE_FILES = ("spaces.csv", "sessions.csv", "offre.lheo.xml", "tutors.csv")
+SAMPLE_FILES = (
+    "spaces.csv",
+    "sessions.csv",
+    "to_confirm/sessions_to_confirm.csv",  # sessions to confirm (bot.confirmation)
+    "offre.lheo.xml",
+    "tutors.csv",
+)
 # The sample files use fixed dates starting on this Monday; the demo moves them forward.
 SAMPLE_ANCHOR = date(2027, 1, 4)
 
@@ -54,6 +61,14 @@ def prepare_database(settings: Settings, files: Sequence[Path], *, shift_days: i
     engine = make_engine(f"sqlite:///{DEMO_DATABASE}")
     upgrade_schema(engine)
     load_files(engine, files, shift_days=shift_days, out=sys.stderr)
+    # An open company request for the demo admin's organisation (see bot/companies/demo.py).
+    seed_company_request(engine, admin_id=DEMO_ADMIN_ID, now=datetime.now(UTC))
+    if list(files) == [SAMPLE_DIR / name for name in SAMPLE_FILES]:
+        from bot.clock import SystemClock
+        from bot.impact.demo import seed_travel_saved
+
+        # Learners enrolled in one organisation's sessions, so that /impact has figures.
+        seed_travel_saved(engine, now=SystemClock().now(), tz=settings.tz)
     # Searches "made" over the last weeks, so that /demande has something to show.
     from bot.demand.demo import seed_demo_records
 
@@ -80,6 +95,10 @@ async def _demo(settings: Settings, files: list[Path], stdin: TextIO, stdout: Te
     shift = sample_shift_days(clock.now().astimezone(settings.tz).date()) if files == sample else 0
     engine = await asyncio.to_thread(prepare_database, settings, files, shift_days=shift)
     with BotApiSandbox() as sandbox:
+        # The company of the demo's request and the admin it reached have talked to the bot
+        # before: their chats exist (the admin's notice waits there).
+        sandbox.user(DEMO_COMPANY_ID, "Menuiserie Guérin", language_code="fr")
+        sandbox.user(DEMO_ADMIN_ID, "admin", language_code="fr")
         bot_settings = settings.model_copy(
             update={
                 "telegram_bot_token": sandbox.token,
@@ -140,7 +159,8 @@ class TerminalChat:
                     "Proxi, démo hors ligne. Écrivez comme sur Telegram ;",
                     "[n] appuie sur le bouton n,",
                     "/loc LIEU partage une position, /file CHEMIN envoie un fichier,",
-                    "/user NOM change de personne (admin = administrateur, tuteur = une tutrice),",
+                    "/user NOM change de personne (admin = administrateur, tuteur = une tutrice,",
+                    "entreprise = une entreprise qui a demandé une formation),",
                     "/quit pour sortir.",
                 ],
             )

@@ -99,6 +99,10 @@ class User(SQLModel, table=True):
     last_name: str | None = Field(default=None, max_length=200)
     username: str | None = Field(default=None, max_length=64)
     language: str = Field(default="fr", max_length=8)
+    # Chosen with /langue: never replaced by a guess from what they write.
+    language_chosen: bool = Field(
+        default=False, sa_column_kwargs={"server_default": text("false")}
+    )
     home_insee: str | None = Field(default=None, max_length=5)
     is_active: bool = True  # False once the user blocked the bot
     created_at: datetime = _ts(default_factory=utcnow)
@@ -197,8 +201,23 @@ class TrainingSession(SQLModel, table=True):
     )
     open_end: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
     hours: float | None = None  # total hours of the course (`nombre-heures-total`)
+    # A session "to confirm" (0006, `bot.confirmation`): it takes place only if
+    # `min_participants` enrol by `confirm_by`. Its status stays `scheduled` (bookable, searched
+    # like any other); `confirmed_at` is set once, by the enrolment that reaches the minimum.
+    min_participants: int | None = None
+    confirm_by: datetime | None = _ts(default=None)
+    confirmed_at: datetime | None = _ts(default=None)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
+
+    @property
+    def to_confirm(self) -> bool:
+        """Waiting for its minimum: not confirmed yet, and not cancelled."""
+        return (
+            self.min_participants is not None
+            and self.confirmed_at is None
+            and self.status == SessionStatus.SCHEDULED
+        )
 
 
 class Enrolment(SQLModel, table=True):
@@ -361,6 +380,21 @@ class ImportUpload(SQLModel, table=True):
     created_at: datetime = _ts(default_factory=utcnow)
 
 
+class UpdateInbox(SQLModel, table=True):
+    """An update the active process received (`bot.inbox`): written before Telegram is told
+    it arrived, marked done once handled, so a process taking over after a crash handles the
+    ones left undone, and an update Telegram sends again is not answered twice."""
+
+    __tablename__ = "update_inbox"
+    update_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    payload: str = Field(sa_type=Text)  # the update as Telegram sent it (JSON)
+    worker: str = Field(max_length=100)  # the process handling it (`host:pid:token`)
+    received_at: datetime = _ts(default_factory=utcnow)
+    done_at: datetime | None = _ts(default=None, index=True)
+
+
 class SearchRecord(SQLModel, table=True):
     """One search, kept for demand statistics without the person (`bot/demand/`): no user
     id, only `person`, a keyed hash of it whose key changes every month (so distinct people
@@ -384,3 +418,8 @@ class SearchRecord(SQLModel, table=True):
     results: int = 0
     alert_saved: bool = False
     person: str = Field(max_length=16)  # HMAC(secret + month, user id), hex, truncated
+
+
+# Company requests' tables (bot/companies/tables.py) refer to the tables above: imported last,
+# as a module, so that importing either module first works.
+import bot.companies.tables  # noqa: E402, F401

@@ -35,6 +35,7 @@ class DemoPeople:
 
     admin_id: int
     tutor_id: int = 900001  # linked to tutor T01 by data/sample/tutors.csv
+    company_id: int = 800001  # the company whose request the demo holds (bot/companies/demo)
     next_id: int = 2001
     ids: dict[str, int] = field(default_factory=dict)
 
@@ -44,6 +45,8 @@ class DemoPeople:
             return self.admin_id
         if key in ("tuteur", "tutrice", "tutor"):
             return self.tutor_id
+        if key in ("entreprise", "company"):
+            return self.company_id
         if key not in self.ids:
             self.ids[key] = self.next_id
             self.next_id += 1

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from bot import chat_state
 from bot.clock import Clock
+from bot.companies.answers import forget_requester
 from bot.db import unit_of_work
 from bot.enrolment import Cancelled, cancel
 from bot.i18n import LANGUAGES
@@ -93,7 +94,7 @@ def touch_user(
                 last_seen_at=now,
             )
             session.add(user)
-            logger.info("new user %s", user_id)
+            logger.info("new user")  # which one: the update context (bot/observability/logs.py)
         else:
             user.first_name = first_name
             user.last_name = last_name
@@ -118,11 +119,33 @@ def touch_user(
 
 
 def set_language(engine: Engine, *, user_id: int, language: str) -> None:
-    """Change the language the bot answers this user in."""
+    """Change the language the bot answers this user in (their choice: no guess replaces it)."""
     if language not in LANGUAGES:
         raise UnknownLanguage(language)
     with unit_of_work(engine) as session:
-        session.execute(update(User).where(col(User.id) == user_id).values(language=language))
+        session.execute(
+            update(User)
+            .where(col(User.id) == user_id)
+            .values(language=language, language_chosen=True)
+        )
+
+
+def adopt_guessed_language(engine: Engine, *, user_id: int, language: str) -> bool:
+    """Answer in the language guessed from what the user wrote, unless they chose one with
+    /langue (guarded in the statement itself). True when the language changed."""
+    if language not in LANGUAGES:
+        raise UnknownLanguage(language)
+    with unit_of_work(engine) as session:
+        changed = session.execute(
+            update(User)
+            .where(
+                col(User.id) == user_id,
+                col(User.language_chosen).is_(False),
+                col(User.language) != language,
+            )
+            .values(language=language)
+        )
+        return bool(changed.rowcount)  # type: ignore[attr-defined]
 
 
 def mark_inactive(engine: Engine, *, user_id: int) -> None:
@@ -185,11 +208,12 @@ def forget_user(engine: Engine, *, user_id: int, now: datetime) -> Forgotten | N
         session.execute(update(Tutor).where(col(Tutor.user_id) == user_id).values(user_id=None))
         session.execute(delete(ImportUpload).where(col(ImportUpload.user_id) == user_id))
         chat_state.forget_user(session, user_id=user_id)
+        forget_requester(session, user_id=user_id)  # company requests and relayed messages
         session.execute(delete(User).where(col(User.id) == user_id))
         session.add(
             AuditEntry(at=now, actor_id=user_id, action="forget", detail="user data deleted")
         )
-    logger.info("user %s deleted their data", user_id)
+    logger.info("a user deleted their data")  # not naming whom: they asked to be forgotten
     return outcomes
 
 

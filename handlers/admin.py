@@ -142,7 +142,7 @@ async def redeem(update: Update, context: ProxiContext, token: str) -> bool:
             redeem_invite, services.engine, token=token, user_id=user.id, now=services.clock.now()
         )
     except InviteInvalid:
-        logger.info("invite link refused for %s", user.id)
+        logger.info("invite link refused")  # for whom: the update context
         return False
     roles = await current_roles(update, context)
     await menu.publish_chat_menu(context.bot, user.id, context.language, roles.names)

@@ -92,7 +92,7 @@ def any_of(*buttons: Button) -> str:
 
 
 # -- start, account, settings ----------------------------------------------------------------
-MENU = Button("menu", choice("search", "help", "lang"))
+MENU = Button("menu", choice("search", "help", "lang", "requests", "upload"))
 LANGUAGE = Button("lang", choice("fr", "en"))
 FORGET = Button("forget", choice("yes", "no"))
 SETTINGS_HOME = Button("set", choice("home"))
@@ -103,6 +103,9 @@ HOME = Button("home", INSEE)
 INVITE_ROLE = Button("inv:r", choice("a", "t"))  # organisation admin, tutor
 INVITE_ORGANISATION = Button("inv:o", choice("a", "t"), ID)
 IMPORT = Button("imp", choice("ok", "no", "valid"), TOKEN)  # valid: skip the invalid rows
+QUARTER = Field(r"\d{4}Q[1-4]")  # 2026Q4
+IMPACT_QUARTER = Button("ipc:q", QUARTER, ID)  # quarter, organisation (0: all the admin's)
+IMPACT_XLSX = Button("ipc:x", QUARTER, ID)
 
 # -- search results ---------------------------------------------------------------------------
 RESULTS_PAGE = Button("res:p", ID)
@@ -118,6 +121,7 @@ ALERT_DELETE = Button("alrt:del", ID)
 CARD = Button("card", ID)
 SHARE = Button("shr", ID)
 OTHER_DATES = Button("dts", ID)
+VENUE_PIN = Button("pin", ID)  # the session's venue as a map pin, sent when asked
 ENROL = Button("enr", ID)
 WAITLIST = Button("wl", ID)
 CANCEL_ENROLMENT = Button("cxl", ID)
@@ -125,6 +129,7 @@ CANCEL_ENROLMENT_YES = Button("cxy", ID)
 CANCEL_ENROLMENT_NO = Button("cxn")
 OFFER_ACCEPT = Button("acc", ID)
 OFFER_DECLINE = Button("dcl", ID)
+CONFIRM_ALERT = Button("alrt:s", ID)  # an alert for the course of a session not confirmed
 
 # -- mentoring: a tutor's availability --------------------------------------------------------
 SLOTS_LIST = Button("av:ls", ID)  # the offset of the page
@@ -142,6 +147,9 @@ SLOT_SPACE = Button("av:p", ID)
 SLOT_ONLINE = Button("av:on")
 SLOT_OTHER_PLACE = Button("av:op")
 SLOT_SEATS = Button("av:s", ID)
+SLOT_SAVE = Button("av:ok")  # [Enregistrer] under what was understood
+SLOT_DURATION = Button("av:du")  # [Changer la durée]
+SLOT_DURATION_SET = Button("av:dm", ID)  # minutes
 
 # -- mentoring: a tutor's decisions -----------------------------------------------------------
 REQUEST_CONFIRM = Button("rq:c", ID)
@@ -169,6 +177,17 @@ APPOINTMENT_MOVE_TO = Button("ap:ms", ID, ID)  # appointment, slot
 ATTENDANCE = Button("ap:a", ID, FLAG)
 RATING = Button("ap:s", ID, DIGIT)
 
+# -- company requests (intra-entreprise) ------------------------------------------------------
+COMPANY_START = Button("co:new")  # [Pour mon entreprise] in the main menu
+COMPANY_TELEGRAM = Button("co:tg")  # the contact is "via Telegram"
+COMPANY_SEND = Button("co:send")
+COMPANY_EDIT = Button("co:edit")
+COMPANY_CANCEL = Button("co:no")
+COMPANY_SHARE = Button("co:id", FLAG)  # show the requester's Telegram name, or not
+COMPANY_ALERT = Button("co:al", ID)  # request: nobody teaches it nearby, alert me
+COMPANY_REPLY = Button("co:re", ID)  # route: write to the other side
+COMPANY_END = Button("co:end", ID)  # route: end the relayed conversation
+COMPANY_ANSWERED = Button("co:ok", ID, ID)  # request, organisation
 # Demand statistics (/demande): the period, the organisation (0: none) and the département
 # ("-": none) of the report shown, re-checked against the presser's roles.
 DEMAND_PERIOD = Button("dm", choice("30", "90", "365"), ID, Field(r"-|[0-9][0-9AB]|97[1-6]"))

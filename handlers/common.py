@@ -142,7 +142,7 @@ def refusal_text(t: Translator, exc: DomainError) -> str:
 
 async def refuse(query: CallbackQuery, t: Translator, exc: DomainError) -> None:
     """Answer a button whose action the domain refused, as an alert."""
-    logger.info("button %r refused for %s: %r", query.data, query.from_user.id, exc)
+    logger.info("button %r refused: %r", query.data, exc)  # whose: the update context
     await safe_answer(query, refusal_text(t, exc), show_alert=True)
 
 

@@ -41,6 +41,7 @@ from handlers.common import (
     refuse,
     safe_answer,
 )
+from handlers.confirmation import confirmation_sentence, deliver_notices
 from handlers.delivery import notice
 from handlers.notices.waitlist import LAPSED, LAPSED_FREE, OFFER
 from handlers.reminding import cancel_session_reminders, plan_session_reminders
@@ -85,16 +86,21 @@ async def _enrol(
         return
     await safe_answer(query)
     services.search.seats_changed(session_id, taken.seats_taken)
-    planned = await plan_session_reminders(context, session_id, user_id=user_id)
-    await edit_or_ignore(
-        query,
-        t(
-            "enrol.done",
-            title=html.escape(taken.title),
-            when=when(t, taken.starts_at, taken.ends_at),
-            reminder=_reminder_sentence(context, planned),
-        ),
+    # This seat confirmed a session to confirm: "confirmed" before any reminder planned below.
+    await deliver_notices(context, taken.notices)
+    planned = await plan_session_reminders(
+        context, session_id, user_id=None if taken.confirmed_now else user_id
     )
+    text = t(
+        "enrol.done",
+        title=html.escape(taken.title),
+        when=when(t, taken.starts_at, taken.ends_at),
+        # Undecided: a reminder only if it takes place (the next paragraph says when).
+        reminder=t("confirm.reminder")
+        if taken.to_confirm is not None
+        else _reminder_sentence(context, [p for p in planned if p.recipient_id == user_id]),
+    )
+    await edit_or_ignore(query, f"{text}{confirmation_sentence(t, taken)}")
     await tell_admins(context, session_id, user_id, "roster.new_enrolment")
 
 

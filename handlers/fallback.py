@@ -38,7 +38,7 @@ async def stale_button(update: Update, context: ProxiContext) -> None:
     """A button whose data no handler knows: old, or forged."""
     query = update.callback_query
     if query is not None:
-        logger.info("unknown callback data %r from %s", query.data, query.from_user.id)
+        logger.info("unknown callback data %r", query.data)  # from whom: the update context
         await safe_answer(query, context.t("fallback.stale_button"), show_alert=True)
 
 

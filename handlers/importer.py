@@ -23,6 +23,7 @@ from bot.gazetteer import default_gazetteer
 from bot.i18n import Translator
 from bot.importer import uploads
 from bot.importer.export import problems_csv
+from bot.importer.preview import nothing_to_change, preview_text
 from bot.importer.reader import MAX_FILE_BYTES
 from bot.importer.report import MAX_LISTED, render_report
 from bot.importer.service import (
@@ -64,23 +65,26 @@ async def document_received(update: Update, context: ProxiContext) -> None:
     data = bytes(await (await document.get_file()).download_as_bytearray())
     services = context.services
     actor = Actor(user.id, None if roles.super_admin else roles.admin_of)
-    plan = await call_service(
-        preview_import,
-        services.engine,
-        [(name, data)],
-        gazetteer=default_gazetteer(),
-        actor=actor,
-        now=services.clock.now(),
-    )
+    with services.metrics.import_run("preview") as run:
+        plan = await call_service(
+            preview_import,
+            services.engine,
+            [(name, data)],
+            gazetteer=default_gazetteer(),
+            actor=actor,
+            now=services.clock.now(),
+        )
+        run["outcome"] = "ok" if plan.ok else "problems"
     assert context.user_data is not None
     # One pending preview per admin: a newer file replaces it, and its buttons go stale.
     if (older := context.user_data.pop("import", None)) is not None:
         await call_service(uploads.drop, services.engine, token=older["token"])
     keyboard = None
-    if plan.ok or valid_rows(plan):
+    # A file that changes nothing offers no [Importer]: there is nothing to confirm.
+    if (plan.ok and not nothing_to_change(plan)) or (not plan.ok and valid_rows(plan)):
         token = await _keep(context, user.id, name, data)
         keyboard = _preview_keyboard(plan, t, token)
-    report = render_report(plan, context.language, with_changes=True, max_chars=REPORT_MAX_CHARS)
+    report = preview_text(plan, context.language, max_chars=REPORT_MAX_CHARS)
     await send_problems_document(message, plan, t, context.language)
     await message.reply_text(html.escape(report, quote=False), reply_markup=keyboard)
 
@@ -155,15 +159,17 @@ async def import_answered(update: Update, context: ProxiContext) -> None:
     if file is None or not roles.is_admin:
         await edit_or_ignore(query, t("admin.import_expired"))
         return
-    result = await call_service(
-        apply_import,
-        services.engine,
-        [file],
-        gazetteer=default_gazetteer(),
-        actor=Actor(user.id, None if roles.super_admin else roles.admin_of),
-        now=services.clock.now(),
-        skip_invalid=answer == "valid",
-    )
+    with services.metrics.import_run("apply") as run:
+        result = await call_service(
+            apply_import,
+            services.engine,
+            [file],
+            gazetteer=default_gazetteer(),
+            actor=Actor(user.id, None if roles.super_admin else roles.admin_of),
+            now=services.clock.now(),
+            skip_invalid=answer == "valid",
+        )
+        run["outcome"] = "applied" if result.applied else "refused"
     # What was done is in the summary; the per-id lists belong to the preview ("à créer").
     report = render_report(result, context.language, max_chars=REPORT_MAX_CHARS)
     await edit_or_ignore(query, html.escape(report, quote=False))

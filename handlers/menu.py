@@ -27,7 +27,7 @@ LEARNER_COMMANDS = (
     "privacy",
     "forget",
 )
-ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter", "demande")
+ADMIN_COMMANDS: tuple[str, ...] = ("inscrits", "inviter", "demande", "entreprises", "impact")
 TUTOR_COMMANDS: tuple[str, ...] = ("disponibilites", "historique")
 ENGLISH_ALIASES = {
     "langue": "language",
@@ -40,6 +40,7 @@ ENGLISH_ALIASES = {
     "historique": "history",
     "mentorat": "mentoring",
     "mes_rdv": "my_appointments",
+    "entreprises": "companies",
 }
 
 

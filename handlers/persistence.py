@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
-from telegram.ext import Application, BasePersistence, PersistenceInput
+from telegram.ext import Application, BasePersistence, ConversationHandler, PersistenceInput
 
 from bot import chat_state
 
@@ -56,7 +56,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             update_interval=SAFETY_INTERVAL,
         )
         self.engine = engine
-        self._now = now
+        self.now = now
         self._refreshed = frozenset(refreshed)
         self._conversation_timeout = conversation_timeout
         self._written: dict[tuple[str, str, str], str] = {}
@@ -79,7 +79,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
             await asyncio.to_thread(chat_state.drop, self.engine, kind=kind, key=key, name=name)
             self._written.pop(ident, None)
             return
-        now = self._now()
+        now = self.now()
         await asyncio.to_thread(
             chat_state.save, self.engine, kind=kind, key=key, data=encoded, now=now, name=name
         )
@@ -103,7 +103,7 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
     async def get_conversations(self, name: str) -> ConversationDict:
         if self._conversation_timeout is not None:
-            before = self._now() - self._conversation_timeout
+            before = self.now() - self._conversation_timeout
             await asyncio.to_thread(
                 chat_state.expire, self.engine, kind=chat_state.CONVERSATION, before=before
             )
@@ -151,6 +151,58 @@ class DatabasePersistence(BasePersistence[Data, Data, Data]):
 
 def _conversation_key(key: ConversationKey) -> str:
     return json.dumps(list(key), separators=(",", ":"))
+
+
+def _persistent_conversations(application: Application[Any, Any, Any, Any, Any, Any]) -> list[
+    ConversationHandler[Any]
+]:
+    return [
+        handler
+        for group in application.handlers.values()
+        for handler in group
+        if isinstance(handler, ConversationHandler)
+        and handler.persistent
+        and handler.name
+        and handler.conversation_timeout
+    ]
+
+
+async def end_idle_restored_conversations(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> int:
+    """End the conversations restored at start-up that stayed idle past their timeout.
+
+    PTB keeps a conversation's timeout as a JobQueue job, which a restart loses: a
+    conversation restored from the database would wait for its answer forever, and a tutor's
+    message days later would be taken for it. Run every minute: a conversation PTB is timing
+    itself (active since the restart) is left to PTB; one whose row was not written for longer
+    than the timeout is ended, as PTB's own timeout would have (its TIMEOUT handlers, which
+    need the last update, are not run; Proxi has none). Returns how many ended.
+    """
+    persistence = application.persistence
+    if not isinstance(persistence, DatabasePersistence):
+        return 0
+    now = persistence.now()
+    ended = 0
+    for handler in _persistent_conversations(application):
+        timeout = handler.conversation_timeout
+        idle = timeout if isinstance(timeout, timedelta) else timedelta(seconds=timeout or 0)
+        name = str(handler.name)
+        rows = await asyncio.to_thread(
+            chat_state.touched, persistence.engine, kind=chat_state.CONVERSATION, name=name
+        )
+        for key_text, written in rows.items():
+            key = tuple(json.loads(key_text))
+            if key in handler.timeout_jobs or now - written <= idle:
+                continue
+            # PTB has no public way to end a conversation from outside an update; its own
+            # timeout job does exactly this (PTB is pinned to 22.x in pyproject.toml).
+            handler._update_state(ConversationHandler.END, key)
+            await persistence.update_conversation(name, key, None)
+            ended += 1
+    if ended:
+        logger.info("ended %d conversation(s) idle since before the restart", ended)
+    return ended
 
 
 class FlushingApplication(Application[Any, Any, Any, Any, Any, Any]):

@@ -19,6 +19,8 @@ from handlers.mentoring.state import DRAFT, WAIT
 logger = logging.getLogger(__name__)
 
 AWAITING_HOME = "awaiting_home"
+COMPANY_DRAFT = "company_draft"  # a company request being written (handlers.companies)
+COMPANY_RELAY = "company_relay"  # a relayed conversation being written to
 KEEP = ("/annuler", "/cancel")  # these answer the question: the conversations handle them
 
 
@@ -30,7 +32,7 @@ async def forget_questions(update: Update, context: ProxiContext) -> None:
     command = (message.text or "").split(maxsplit=1)[0].split("@")[0].lower()
     if command in KEEP:
         return
-    for key in (WAIT, DRAFT, AWAITING_HOME):
+    for key in (WAIT, DRAFT, AWAITING_HOME, COMPANY_DRAFT, COMPANY_RELAY):
         context.user_data.pop(key, None)
 
 

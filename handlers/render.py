@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 from typing import Protocol
 
+from babel.dates import format_date
+
 from bot.catalogue import SessionCard
+from bot.confirmation import ToConfirm
 from bot.i18n import Translator
 
 MAX_DESCRIPTION = 600  # a card must stay readable on a phone
+_FIRST_OF_MONTH = re.compile(r"^1 ")
 
 
 def when(t: Translator, starts_at: datetime, ends_at: datetime) -> str:
@@ -74,6 +79,22 @@ def price(t: Translator, amount: float | None) -> str | None:
     return t("card.price", amount=shown)
 
 
+def day_month(t: Translator, moment: datetime) -> str:
+    """`12 mars` / `12 March` (`1er mars` in French), in the display zone."""
+    text = format_date(moment.astimezone(t.tz).date(), t("confirm.day_format"), locale=t.locale)
+    return _FIRST_OF_MONTH.sub("1er ", text) if t.language == "fr" else text
+
+
+def to_confirm_line(t: Translator, standing: ToConfirm) -> str:
+    """ "Session à confirmer : 4 inscrits sur 6 nécessaires, décision le 12 mars"."""
+    return t(
+        "confirm.card",
+        count=standing.registered,
+        minimum=standing.minimum,
+        day=day_month(t, standing.confirm_by),
+    )
+
+
 def card_text(t: Translator, card: SessionCard) -> str:
     """The session card as the learner reads it."""
     details = [t(f"card.modality_{card.modality}")]
@@ -93,6 +114,8 @@ def card_text(t: Translator, card: SessionCard) -> str:
         seats = t("card.full")
     else:
         seats = t("card.seats_left", count=card.seats_left, seats=card.seats)
+    if card.to_confirm is not None and card.bookable:
+        seats = f"{seats}\n{to_confirm_line(t, card.to_confirm)}"
     description = card.description
     if len(description) > MAX_DESCRIPTION:
         description = description[: MAX_DESCRIPTION - 1].rstrip() + "…"

@@ -27,7 +27,9 @@ from bot.search.browse import (
     page_of,
     radius_choices,
 )
+from bot.search.homonyms import alternatives
 from bot.search.query import Place
+from bot.search.regions import departement_with_article, region_phrase
 from bot.search.service import SearchOutcome, SearchResult
 from handlers import buttons
 from handlers.render import starts
@@ -72,8 +74,23 @@ def render(
         return _out_of_reach(t, browse, outcome, now, other_topics)
     if not outcome.results:
         text = "\n".join([_nothing(t, browse, outcome), *_notes(t, browse, outcome)])
-        return Answer(text, _keyboard(t, browse, outcome, [], now, alert=True), alert=True)
-    return _results(t, browse, outcome, now)
+        keyboard = _keyboard(t, browse, outcome, [], now, alert=True)
+        return _with_alternatives(t, browse, outcome, Answer(text, keyboard, alert=True))
+    return _with_alternatives(t, browse, outcome, _results(t, browse, outcome, now))
+
+
+def _with_alternatives(
+    t: Translator, browse: Browse, outcome: SearchOutcome, answer: Answer
+) -> Answer:
+    """ "Ce n'est pas ce Murat ?" [Murat (03)]: the same search at another commune of the
+    name, one tap away (bot.search.homonyms)."""
+    others = alternatives(browse.request)
+    if not others or outcome.place is None or answer.keyboard is None:
+        return answer
+    question = t("search.not_this_place", place=html.escape(_town(outcome.place)))
+    rows = [[buttons.PLACE.button(c.label, c.insee)] for c in others]
+    keyboard = InlineKeyboardMarkup([*answer.keyboard.inline_keyboard, *rows])
+    return Answer(f"{answer.text}\n{question}", keyboard, answer.alert)
 
 
 def choosing(
@@ -170,12 +187,21 @@ def _notes(t: Translator, browse: Browse, outcome: SearchOutcome) -> list[str]:
         notes.append(t("search.widened", previous=first, radius=radius))
     if browse.request.truncated:
         notes.append(t("search.truncated"))
-    if outcome.corrections:
-        words = ", ".join(f"{html.escape(a)} → {html.escape(b)}" for a, b in outcome.corrections)
+    corrections = [*_place_correction(browse, outcome), *outcome.corrections]
+    if corrections:
+        words = ", ".join(f"{html.escape(a)} → {html.escape(b)}" for a, b in corrections)
         notes.append(t("search.corrected", words=words))
     if outcome.results and not outcome.total_exact:  # the list holds the best ones only
         notes.append(t("search.capped", count=len(outcome.results)))
     return notes
+
+
+def _place_correction(browse: Browse, outcome: SearchOutcome) -> list[tuple[str, str]]:
+    """ "Moron → Mauron", "St Méen → Saint-Méen-le-Grand": a town read otherwise than typed."""
+    place, typed = outcome.place, browse.request.place_text
+    if place is None or place.kind != "commune" or not place.corrected or not typed:
+        return []
+    return [(typed, _town(place))]
 
 
 def _nothing(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
@@ -207,12 +233,22 @@ def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetim
     return Answer("\n".join(lines), keyboard, alert=few)
 
 
+def _town(place: Place) -> str:
+    """ "Murat" of "Murat (15)": the name the learner typed, without the département."""
+    return place.label.rsplit(" (", 1)[0]
+
+
 def around(t: Translator, place: Place) -> str:
-    """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), or "dans
-    le département Morbihan (56)"."""
+    """ "autour de Ploërmel", "autour d'Augan" (French elides "de" before a vowel), "dans le
+    Morbihan (56)" or "en Bretagne"."""
     label = place.label
-    if place.kind == "departement":
-        return t("search.in_departement", place=html.escape(label))
+    french = t.language == "fr"  # French names an area with its article: "le Morbihan"
+    if place.kind == "departement" and place.departement is not None:
+        name = departement_with_article(place.departement, label) if french else label
+        return t("search.in_departement", place=html.escape(name))
+    if place.kind == "region" and place.region is not None:
+        name = region_phrase(place.region, label) if french else label  # "en Bretagne"
+        return t("search.in_region", place=html.escape(name))
     return t("search.around", place=html.escape(label))  # "d'Augan": the translator elides
 
 

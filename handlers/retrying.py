@@ -60,6 +60,8 @@ _REPEATABLE = frozenset({"sendchataction"})
 _NEVER_SENT = (httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ConnectError)
 
 ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
+# Told of each call's end: (method, succeeded, failed attempts before the last).
+CallObserver = Callable[[str, bool, int], None]
 
 
 def delivery_failure(error: object) -> bool:
@@ -116,11 +118,49 @@ def _is_reply(data: dict[str, Any]) -> bool:
 class RetryingRateLimiter(AIORateLimiter):
     """AIORateLimiter, plus a bounded retry of the answer to the person writing."""
 
-    def __init__(self, *, max_retries: int, retry_within: float = RETRY_WITHIN) -> None:
+    def __init__(
+        self,
+        *,
+        max_retries: int,
+        retry_within: float = RETRY_WITHIN,
+        observer: CallObserver | None = None,
+    ) -> None:
         super().__init__(max_retries=max_retries)
         self.retry_within = retry_within
+        self.observer = observer
 
     async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, ApiResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> ApiResult:
+        """Every call, counted for the metrics: its final result, and how many of its
+        attempts failed before it (retries, here or by AIORateLimiter on a 429)."""
+        failed = 0
+
+        async def attempt(*a: Any, **kw: Any) -> ApiResult:
+            nonlocal failed
+            try:
+                return await callback(*a, **kw)
+            except Exception:
+                failed += 1
+                raise
+
+        try:
+            result = await self._process(attempt, args, kwargs, endpoint, data, rate_limit_args)
+        except Exception:
+            if self.observer is not None:
+                self.observer(endpoint, False, max(failed - 1, 0))
+            raise
+        if self.observer is not None:
+            self.observer(endpoint, True, failed)
+        return result
+
+    async def _process(
         self,
         callback: Callable[..., Coroutine[Any, Any, ApiResult]],
         args: Any,

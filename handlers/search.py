@@ -21,6 +21,7 @@ from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
 from bot.search.browse import Browse, answer
+from bot.search.chatter import is_chatter
 from bot.search.query import Place, SearchRequest, parse_request
 from bot.search.service import SearchOutcome
 from handlers import buttons, results
@@ -45,15 +46,18 @@ async def search_text(update: Update, context: ProxiContext) -> None:
     now = services.clock.now()
     request = parse_request(text, now=now, tz=services.settings.tz, gazetteer=default_gazetteer())
     pending = Browse.from_dict(context.user_data.get("pending"))
-    if pending is not None and not request.topic_words and request.place is not None:
-        # The answer to "around which town?": the place for the waiting request.
-        context.user_data.pop("pending", None)
-        await _remember_home(update, context, request.place)
-        await show(message, context, pending.at(request.place))
-        return
-    if not (
-        request.topic_words or request.place or request.unknown_place or request.place_candidates
+    if pending is not None and not request.topic_words and (
+        request.place is not None or request.place_candidates
     ):
+        # The answer to "around which town?": the place for the waiting request (homonyms
+        # are settled by the waiting request's offer).
+        context.user_data.pop("pending", None)
+        if request.place is not None and not request.namesakes:
+            await _remember_home(update, context, request.place)
+        await show(message, context, pending.placed_as(request))
+        return
+    if is_chatter(request):
+        # "merci !", "👍", code: not a request, so no question about the town.
         await message.reply_text(context.t("search.need_topic"))
         return
     await _search_somewhere(message, context, request)
@@ -154,7 +158,8 @@ async def topic_chosen(update: Update, context: ProxiContext) -> None:
 
 
 async def place_chosen(update: Update, context: ProxiContext) -> None:
-    """One of the candidate towns of an ambiguous name."""
+    """One of the candidate towns of an ambiguous name, or [Murat (03)] under a list ("Ce
+    n'est pas ce Murat ?"): the same search there."""
     query = update.callback_query
     if query is None or query.data is None or context.user_data is None:
         return
@@ -186,6 +191,7 @@ async def _render(
         answer, services.search.current, browse, now=now, tz=services.settings.tz
     )
     outcome = found.outcome
+    browse = found.browse or browse  # its place settled among homonyms
     assert context.user_data is not None
     context.user_data["browse"] = browse.to_dict()
     context.user_data["results"] = [r.session.id for r in outcome.results]

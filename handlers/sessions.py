@@ -217,6 +217,19 @@ async def open_card_from_link(update: Update, context: ProxiContext, payload: st
     return True
 
 
+async def venue_pressed(update: Update, context: ProxiContext) -> None:
+    """[Voir le lieu sur la carte] under a reminder: the pin, sent when asked."""
+    if (found := pressed(update)) is None:
+        return
+    query, user = found
+    card = await load_card(context, buttons.VENUE_PIN.value(query.data), user.id)
+    if card is None:
+        await safe_answer(query, context.t("card.not_found"), show_alert=True)
+        return
+    await safe_answer(query)
+    await send_venue(context.bot, chat_of(query), card)
+
+
 async def share(update: Update, context: ProxiContext) -> None:
     """A deep link that opens this card, for a poster's QR code or a friend."""
     query = update.callback_query
@@ -234,4 +247,5 @@ def handlers() -> Handlers:
         CallbackQueryHandler(open_card, pattern=buttons.CARD.pattern),
         CallbackQueryHandler(share, pattern=buttons.SHARE.pattern),
         CallbackQueryHandler(dates_pressed, pattern=buttons.OTHER_DATES.pattern),
+        CallbackQueryHandler(venue_pressed, pattern=buttons.VENUE_PIN.pattern),
     ]

@@ -10,24 +10,40 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
 from bot.roles import INVITE_PREFIX
-from handlers import admin, buttons, sessions
+from handlers import admin, buttons, greeting, sessions
 from handlers.common import Handlers, reply, safe_answer
+from handlers.greeting import Rows
 
 logger = logging.getLogger(__name__)
 
 
-def main_menu(context: ProxiContext) -> InlineKeyboardMarkup:
-    """The main actions, as buttons with text labels."""
+def main_menu(context: ProxiContext, roles: Rows | None = None) -> InlineKeyboardMarkup:
+    """The main actions, as buttons with text labels: a tutor's or admin's first."""
     t = context.t
     return InlineKeyboardMarkup(
         [
+            *(roles or []),
             [buttons.MENU.button(t("start.button_search"), "search")],
+            [buttons.COMPANY_START.button(t("companies.button_menu"))],
             [
                 buttons.MENU.button(t("start.button_help"), "help"),
                 buttons.MENU.button(t("start.button_language"), "lang"),
             ],
         ]
     )
+
+
+async def welcome(update: Update, context: ProxiContext, name: str) -> None:
+    """Hello, what the user's roles (tutor, admin) have waiting, then the learner's intro."""
+    t = context.t
+    blocks, rows = await greeting.role_blocks(update, context)
+    if blocks:
+        blocks.append(t("greeting.learner_title") + "\n" + t("start.intro"))
+        text = t("start.hello", name=html.escape(name)) + "\n\n" + "\n\n".join(blocks)
+    else:
+        text = t("start.hello", name=html.escape(name)) + "\n" + t("start.intro")
+    if update.effective_message is not None:
+        await update.effective_message.reply_text(text, reply_markup=main_menu(context, rows))
 
 
 async def start(update: Update, context: ProxiContext) -> None:
@@ -43,10 +59,7 @@ async def start(update: Update, context: ProxiContext) -> None:
         # A link that leads nowhere (unknown, mistyped, used, expired, a session gone): the
         # same friendly answer whatever the payload, then the menu.
         await message.reply_text(context.t("start.bad_link"))
-    await message.reply_text(
-        context.t("start.welcome", name=html.escape(user.first_name)),
-        reply_markup=main_menu(context),
-    )
+    await welcome(update, context, user.first_name)
 
 
 async def _follow(update: Update, context: ProxiContext, payload: str) -> bool:
@@ -61,13 +74,18 @@ async def _follow(update: Update, context: ProxiContext, payload: str) -> bool:
 
 
 async def help_command(update: Update, context: ProxiContext) -> None:
-    """Explain what the bot can do (and, to admins, what they can do more)."""
+    """Explain what the bot can do: a tutor's and an admin's actions first, with their
+    buttons, then the learner's."""
     if update.effective_message is None or update.effective_user is None:
         return
+    blocks, rows = await greeting.role_blocks(update, context)
     text = context.t("help.text")
     if (await admin.current_roles(update, context)).is_admin:
         text += "\n\n" + context.t("help.admin")
-    await update.effective_message.reply_text(text)
+    await update.effective_message.reply_text(
+        "\n\n".join([*blocks, text]),
+        reply_markup=InlineKeyboardMarkup(rows) if rows else None,
+    )
 
 
 async def menu_button(update: Update, context: ProxiContext) -> None:
@@ -84,6 +102,10 @@ async def menu_button(update: Update, context: ProxiContext) -> None:
         await reply(query, context.t("help.text"))
     elif choice == "lang":
         await reply(query, context.t("language.choose"), reply_markup=language_keyboard(context))
+    elif choice == "requests":
+        await greeting.show_requests(update, context)
+    elif choice == "upload":
+        await reply(query, context.t("greeting.upload_prompt"))
     else:
         await reply(query, context.t("start.search_prompt"))
 

@@ -8,8 +8,9 @@ from telegram import Chat, Update
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import ProxiContext
-from bot.i18n import pick_language
-from bot.users import touch_user
+from bot.i18n import LANGUAGES, pick_language
+from bot.language_guess import guess_language
+from bot.users import adopt_guessed_language, touch_user
 from handlers.common import Handlers, call_service
 
 logger = logging.getLogger(__name__)
@@ -36,12 +37,33 @@ async def track_user(update: Update, context: ProxiContext) -> None:
         language=pick_language(user.language_code, services.settings.default_language),
         clock=services.clock,
     )
+    language = profile.language
+    guessed = _guessed(update)
+    if (
+        guessed
+        and guessed != language
+        and await call_service(
+            adopt_guessed_language, services.engine, user_id=user.id, language=guessed
+        )
+    ):
+        language = guessed
     if context.user_data is not None:
-        context.user_data["language"] = profile.language  # both in REFRESHED
+        context.user_data["language"] = language  # both in REFRESHED
         context.user_data["home_insee"] = profile.home_insee
     if chat is not None and chat.type != Chat.PRIVATE:
         await _answer_group_once(update, context)
         raise ApplicationHandlerStop
+
+
+def _guessed(update: Update) -> str | None:
+    """The language of a sentence the user wrote, when Telegram does not tell us theirs."""
+    user, message = update.effective_user, update.effective_message
+    if user is None or message is None or not message.text or message.text.startswith("/"):
+        return None
+    code = (user.language_code or "").split("-")[0].split("_")[0].lower()
+    if code in LANGUAGES:
+        return None  # Telegram's own setting is the better witness
+    return guess_language(message.text)
 
 
 async def _answer_group_once(update: Update, context: ProxiContext) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.confirmation import confirm_reached
 from bot.db import unit_of_work
 from bot.enrolment.errors import AlreadyEnrolled, NotYourEnrolment, SessionFull
 from bot.enrolment.seats import (
@@ -62,7 +64,10 @@ def enrol(engine: Engine, *, session_id: int, user_id: int, now: datetime) -> Ta
                 session.add(enrolment)
             session.flush()  # the unique constraint fires here for a concurrent double tap
             enrolment_id: int = enrolment.id  # type: ignore[assignment]  # set by the flush
-            return taken(session, enrolment_id, session_id)
+            # A session to confirm may reach its minimum with this seat: decided in the same
+            # transaction, so the seat and the confirmation (and its notices) stand together.
+            notices = confirm_reached(session, session_id, now)
+            return replace(taken(session, enrolment_id, session_id), notices=tuple(notices))
     except IntegrityError:
         # The same learner enrolled in a concurrent transaction; ours rolled back whole.
         raise AlreadyEnrolled(EnrolmentStatus.ENROLLED) from None

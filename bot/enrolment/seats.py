@@ -10,8 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlmodel import Session, col
 
+from bot.confirmation import ToConfirm, to_confirm_of
 from bot.db import rowcount
 from bot.enrolment.errors import OfferExpired, SessionUnavailable
+from bot.joining import is_open, open_until, still_open
 from bot.models import Enrolment, EnrolmentStatus, SessionStatus, TrainingSession
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,14 @@ class Taken:
     starts_at: datetime
     ends_at: datetime
     seats_taken: int
+    # A session to confirm: where it stands after this seat (None once confirmed, or for a
+    # plain session), and the notices its confirmation wrote when this seat confirmed it.
+    to_confirm: ToConfirm | None = None
+    notices: tuple[int, ...] = ()
+
+    @property
+    def confirmed_now(self) -> bool:
+        return bool(self.notices)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +70,9 @@ class Cancelled:
 
 def bookable(session: Session, session_id: int, now: datetime) -> TrainingSession:
     training = session.get(TrainingSession, session_id)
-    if training is None or training.status != SessionStatus.SCHEDULED or training.starts_at <= now:
+    if training is None or training.status != SessionStatus.SCHEDULED:
+        raise SessionUnavailable(session_id)
+    if not is_open(training, now):  # started (permanent entry: ended)
         raise SessionUnavailable(session_id)
     return training
 
@@ -79,7 +91,7 @@ def take_seat(session: Session, session_id: int, now: datetime) -> bool:
         .where(
             col(TrainingSession.id) == session_id,
             col(TrainingSession.status) == SessionStatus.SCHEDULED,
-            col(TrainingSession.starts_at) > now,
+            still_open(now),
             col(TrainingSession.seats_taken) < col(TrainingSession.seats),
         )
         .values(seats_taken=col(TrainingSession.seats_taken) + 1)
@@ -97,15 +109,17 @@ def free_seat(session: Session, session_id: int) -> None:
 
 def taken(session: Session, enrolment_id: int, session_id: int) -> Taken:
     """The seat just taken, read in the same transaction (seats_taken as now written)."""
-    title, starts_at, ends_at, seats_taken = session.execute(
-        select(
-            col(TrainingSession.title),
-            col(TrainingSession.starts_at),
-            col(TrainingSession.ends_at),
-            col(TrainingSession.seats_taken),
-        ).where(col(TrainingSession.id) == session_id)
-    ).one()
-    return Taken(enrolment_id, session_id, title, starts_at, ends_at, seats_taken)
+    training = session.get(TrainingSession, session_id, populate_existing=True)
+    assert training is not None  # the seat was just taken on it
+    return Taken(
+        enrolment_id,
+        session_id,
+        training.title,
+        training.starts_at,
+        training.ends_at,
+        training.seats_taken,
+        to_confirm=to_confirm_of(training),
+    )
 
 
 def accept(session: Session, enrolment: Enrolment, now: datetime) -> int:
@@ -137,7 +151,8 @@ def drop(session: Session, enrolment_id: int, was: str, now: datetime) -> bool:
 
 
 def offer_deadline(starts_at: datetime, now: datetime, ttl: timedelta) -> datetime:
-    """When an offer ends: after `ttl`, but shorter when the session is close."""
+    """When an offer ends: after `ttl`, but shorter when the session is close (`starts_at`:
+    when it closes, its end with permanent entry)."""
     latest = starts_at - OFFER_MARGIN
     deadline = min(now + ttl, latest)
     return max(deadline, min(now + MIN_OFFER_TTL, starts_at))
@@ -147,7 +162,7 @@ def offer_next(
     session: Session, training: TrainingSession, now: datetime, ttl: timedelta
 ) -> Offer | None:
     """Hold the freed seat for the first waiting learner (the caller freed it)."""
-    if training.status != SessionStatus.SCHEDULED or training.starts_at <= now:
+    if training.status != SessionStatus.SCHEDULED or not is_open(training, now):
         return None
     candidate = session.scalars(
         select(Enrolment)
@@ -161,7 +176,7 @@ def offer_next(
     if candidate is None or not take_seat(session, training.id, now):  # type: ignore[arg-type]  # a stored row's id is set (None only before flush)
         return None
     candidate.status = EnrolmentStatus.OFFERED
-    candidate.offer_expires_at = offer_deadline(training.starts_at, now, ttl)
+    candidate.offer_expires_at = offer_deadline(open_until(training), now, ttl)
     candidate.updated_at = now
     session.flush()
     return Offer(

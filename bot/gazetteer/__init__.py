@@ -22,7 +22,9 @@ Layout:
   the words that are never a place;
 * :mod:`.ranking` – :class:`Resolution` and how matching communes become one;
 * :mod:`.resolution` – :class:`Gazetteer`, the index and its name matching (exact, prefix,
-  without article, typos), and :meth:`Gazetteer.resolve`;
+  without article), namesakes, and :meth:`Gazetteer.resolve`;
+* :mod:`.typos` – typo correction: the same sound, a few wrong letters, a wrong first letter;
+* :mod:`.phonetic` – Phonex, a French phonetic key ("Moron" sounds like Mauron);
 * :mod:`.mentions` – :meth:`Gazetteer.find_in_text`, its three steps.
 """
 

@@ -69,7 +69,9 @@ STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 POSTCODE_RE = re.compile(r"(?<![\w])(\d{2}) ?(\d{3})(?![\w])")
 _NON_WORD_RE = re.compile(r"[\W_]+")
-_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+_ABBREVIATIONS = {
+    "st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes", "nd": "notre dame"
+}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,9 @@
 """Mentions: the most plausible place named in a free French sentence.
 
-"une formation excel pas loin de Ploërmel en mars" → Ploërmel. Three steps, in order of trust
+"une formation excel pas loin de Ploërmel en mars" → Ploërmel. Four steps, in order of trust
 (:func:`find_in_text`): a postal code anywhere, a name right after a place preposition, an
-exact name anywhere. Name matching itself is :class:`~bot.gazetteer.resolution.Gazetteer`'s.
+exact name anywhere, a capitalised name that sounds like a commune. Name matching itself is
+:class:`~bot.gazetteer.resolution.Gazetteer`'s.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ _AFTER_PLACE_RE = re.compile(
 _TOKEN_RE = re.compile(r"[^\W_]+")
 # Longest n-gram tried as a name.
 _MAX_NAME_WORDS = 4
+# Shortest capitalised name found by its sound alone, without a place preposition.
+MIN_SOUND_ANYWHERE = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +91,8 @@ def find_in_text(gazetteer: Gazetteer, text: str) -> Mention:
     1. a postal code anywhere ("bureautique près de 56800");
     2. a name right after a place preposition ("à", "près de", "pas loin de", "vers",
        "sur", "autour de", "au"...), exact, then by prefix, then with typo correction;
-    3. an exact name anywhere, scanning from the end.
+    3. an exact name anywhere, scanning from the end;
+    4. a capitalised name anywhere that sounds like a commune ("anglais Ploermelle").
 
     Words of :data:`STOP_WORDS` (topics such as "excel" or "anglais", months, common
     words) never count on their own, and are never typo-corrected.
@@ -96,7 +100,11 @@ def find_in_text(gazetteer: Gazetteer, text: str) -> Mention:
     found = _postcode_mention(gazetteer, text)
     if found is None:
         sentence = _Sentence.of(text)
-        found = _after_preposition(gazetteer, sentence) or _anywhere(gazetteer, sentence)
+        found = (
+            _after_preposition(gazetteer, sentence)
+            or _anywhere(gazetteer, sentence)
+            or _capitalised_sound(gazetteer, sentence)
+        )
     return found or (None, [], "")
 
 
@@ -166,7 +174,7 @@ def _hits_after_preposition(
     if step == "loose":
         return gazetteer.loose_hits(key, None)
     # A stop word is never typo-corrected, even inside a longer phrase.
-    return [] if any(w in STOP_WORDS for w in gram) else gazetteer.fuzzy_hits(key, None)
+    return [] if any(w in STOP_WORDS for w in gram) else gazetteer.typo_hits(key, None)
 
 
 def _anywhere(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | None:
@@ -186,6 +194,27 @@ def _anywhere(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | None:
                 hits = gazetteer.loose_hits(key, None)
             if hits:
                 return _answer(gazetteer, sentence, rank(hits), i, j)
+    return None
+
+
+def _capitalised_sound(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | None:
+    """Step 4: a capitalised name anywhere that sounds like a commune ("anglais Ploermelle").
+
+    The capital is what people write for a town and rarely for a topic; only the sound
+    counts here (no edit distance), on at least :data:`MIN_SOUND_ANYWHERE` letters.
+    """
+    for i, j in _grams_from_the_end(len(sentence.words)):
+        gram = sentence.words[i:j]
+        if (
+            not sentence.text[sentence.spans[i][0]].isupper()
+            or not _may_be_name(gram)
+            or any(w in STOP_WORDS for w in gram)
+            or len("".join(gram)) < MIN_SOUND_ANYWHERE
+        ):
+            continue
+        hits = gazetteer.sound_hits(" ".join(gram), None)
+        if hits:
+            return _answer(gazetteer, sentence, rank(hits, corrected=True), i, j)
     return None
 
 

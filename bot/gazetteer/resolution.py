@@ -18,14 +18,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from rapidfuzz import process
-from rapidfuzz.distance import Indel, Levenshtein
-
 from bot.gazetteer.communes import (
     ARTICLES,
     DEFAULT_PATH,
     POSTCODE_RE,
-    STOP_WORDS,
     Commune,
     by_population,
     key_and_fold,
@@ -35,6 +31,7 @@ from bot.gazetteer.communes import (
 )
 from bot.gazetteer.mentions import find_in_text
 from bot.gazetteer.ranking import MAX_CANDIDATES, Resolution, rank
+from bot.gazetteer.typos import Typos
 from bot.geo import haversine_km
 
 logger = logging.getLogger(__name__)
@@ -43,18 +40,9 @@ _INSEE_RE = re.compile(r"^(?:\d{5}|2[AB]\d{3})$", re.IGNORECASE)
 # "Saint-Martin 56", "Saint-Martin (56)", "Saint-Martin, 2A", "56 Saint-Martin".
 _TRAILING_DEPT_RE = re.compile(r"^(?P<name>.*\S)[\s,(]+(?P<dept>\d{2,3}|2[ab])\)?\s*$", re.I)
 _LEADING_DEPT_RE = re.compile(r"^\(?(?P<dept>\d{2,3}|2[ab])\)?[\s,-]+(?P<name>\D.*)$", re.I)
-
-
-def _max_typos(key: str) -> int:
-    """Edits allowed for typo correction; short words get none (too many false hits)."""
-    n = len(key.replace(" ", ""))
-    if n < 5:
-        return 0
-    if n < 8:
-        return 1
-    if n < 13:
-        return 2
-    return 3
+# Communes offered with one that was found: its namesakes, and longer names it starts
+# ("Saint-Méen" → Saint-Méen-le-Grand) when they are larger. Four at most.
+MAX_NAMESAKES = 4
 
 
 class Gazetteer:
@@ -106,14 +94,10 @@ class Gazetteer:
             for k, v in index.items():
                 index[k] = by_population(v)
         self._sorted_keys = sorted(self._keys)
-        # Typo correction works per first letter: typos rarely hit the first letter, and it
-        # divides the work by ~20 (a query takes well under a millisecond).
-        self._fuzzy_buckets: dict[str, list[str]] = defaultdict(list)
-        for k in self._sorted_keys:
-            self._fuzzy_buckets[k[0]].append(k)
-        self._dept_keys: dict[str, list[str]] = {}  # filled on demand
+        self._typos = Typos(self._sorted_keys, self._keys)
         self._dept_centroids: dict[str, tuple[float, float] | None] = {}
         self._grid: dict[tuple[int, int], list[Commune]] | None = None  # built on first use
+        self._by_region: dict[str, list[Commune]] | None = None  # built on first use
 
     # --- loading ----------------------------------------------------------------------------
 
@@ -160,6 +144,16 @@ class Gazetteer:
     def in_departement(self, code: str) -> list[Commune]:
         """Communes of a département ("56", "2A", "974"), most populous first."""
         return list(self._by_dept.get(code.strip().upper(), []))
+
+    def in_region(self, code: str) -> list[Commune]:
+        """Communes of a region ("53" is Bretagne), most populous first."""
+        if self._by_region is None:
+            by_region: dict[str, list[Commune]] = defaultdict(list)
+            for communes in self._by_dept.values():  # already most populous first
+                for c in communes:
+                    by_region[c.region].append(c)
+            self._by_region = {k: by_population(v) for k, v in by_region.items()}
+        return list(self._by_region.get(code.strip(), []))
 
     def nearest(self, latitude: float, longitude: float) -> Commune | None:
         """The commune whose point is closest to a shared location (None far from France)."""
@@ -258,44 +252,30 @@ class Gazetteer:
             i += 1
         return hits
 
-    def fuzzy_hits(self, key: str, dept: str | None) -> list[Commune]:
-        """Communes at the smallest edit distance within the typo budget of ``key``."""
-        budget = _max_typos(key)
-        if not budget or key in STOP_WORDS:
-            return []
-        matches = process.extract(
-            key,
-            self._fuzzy_choices(key, dept),
-            scorer=Levenshtein.distance,
-            score_cutoff=budget,
-            limit=None,
-        )
-        if not matches:
-            return []
-        # Ties on Levenshtein are broken by the Indel distance (no substitutions), which
-        # favours a missing letter over a wrong one: "plormel" → Ploërmel, not Ploemel.
-        best = min(score for _, score, _ in matches)
-        tied = [k for k, score, _ in matches if score == best]
-        indel = {k: Indel.distance(key, k) for k in tied}
-        best_indel = min(indel.values())
-        return [
-            c
-            for k in tied
-            if indel[k] == best_indel
-            for c in self._keys[k]
-            if dept is None or c.departement == dept
-        ]
+    def typo_hits(self, key: str, dept: str | None) -> list[Commune]:
+        """A name typed wrong (see :meth:`.typos.Typos.hits`)."""
+        return self._typos.hits(key, dept)
 
-    def _fuzzy_choices(self, key: str, dept: str | None) -> list[str]:
-        """The keys typo correction compares ``key`` with."""
-        if dept is None:
-            return self._fuzzy_buckets.get(key[0], [])
-        # A département is small enough to scan whole.
-        if dept not in self._dept_keys:
-            self._dept_keys[dept] = [
-                k for k in self._sorted_keys if any(c.departement == dept for c in self._keys[k])
-            ]
-        return self._dept_keys[dept]
+    def warm_typos(self) -> None:
+        """Build the typo indexes now rather than on the first typo (see :mod:`.typos`)."""
+        self._typos.warm()
+
+    def sound_hits(self, key: str, dept: str | None) -> list[Commune]:
+        """Names that sound the same only (see :meth:`.typos.Typos.sound_hits`)."""
+        return self._typos.sound_hits(key, dept)
+
+    def fuzzy_hits(self, key: str, dept: str | None) -> list[Commune]:
+        """A few wrong letters only (see :meth:`.typos.Typos.fuzzy_hits`)."""
+        return self._typos.fuzzy_hits(key, dept)
+
+    def namesakes(self, commune: Commune) -> list[Commune]:
+        """``commune`` and the communes a learner may have meant instead, most populous
+        first: its namesakes, and larger communes whose name starts with its name
+        ("Saint-Méen" (29) → Saint-Méen-le-Grand (35)). At most :data:`MAX_NAMESAKES`."""
+        key = normalize(commune.name)
+        same = [c for c, _ in self._current.get(key, [])]
+        longer = [c for c in self.prefix_hits(key, None) if c.population > commune.population]
+        return by_population([commune, *same, *longer])[:MAX_NAMESAKES]
 
     def match_name(self, name: str, dept: str | None = None, *, fuzzy: bool = True) -> Resolution:
         """Resolve a place name: exact, then by prefix, then without article, then typos."""
@@ -312,7 +292,7 @@ class Gazetteer:
         if hits:
             return rank(hits)
         if fuzzy:
-            return rank(self.fuzzy_hits(key, dept), corrected=True)
+            return rank(self.typo_hits(key, dept), corrected=True)
         return Resolution()
 
     # --- public resolution ------------------------------------------------------------------

@@ -69,6 +69,8 @@ SESSION_OPTIONAL = (
     "hours",
     "permanent_entry",
     "open_end",
+    "min_participants",
+    "confirm_by",
 )
 TUTOR_ALWAYS = ("name", "organisation_id")
 TUTOR_OPTIONAL = ("topics", "active")  # written only when the file has the column

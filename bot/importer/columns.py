@@ -66,6 +66,8 @@ SESSION_COLUMNS: tuple[Column, ...] = (
     Column("times_known"),
     Column("permanent_entry"),
     Column("open_end"),
+    Column("min_participants"),
+    Column("confirm_by"),
 )
 TUTOR_COLUMNS: tuple[Column, ...] = (
     Column("tutor_id", True, 100),
@@ -115,6 +117,11 @@ ALIASES: dict[str, str] = {
     "duree_heures": "hours", "horaires_connus": "times_known",
     "entrees_sorties_permanentes": "permanent_entry", "entree_permanente": "permanent_entry",
     "fin_ouverte": "open_end",
+    "minimum_participants": "min_participants", "min_inscrits": "min_participants",
+    "minimum_inscrits": "min_participants", "participants_min": "min_participants",
+    "seuil": "min_participants", "seuil_ouverture": "min_participants",
+    "date_decision": "confirm_by", "decision": "confirm_by", "confirmer_avant": "confirm_by",
+    "date_confirmation": "confirm_by", "confirmation_avant": "confirm_by",
     "id_tuteur": "tutor_id", "tuteur_id": "tutor_id", "identifiant_tuteur": "tutor_id",
     "nom_tuteur": "name", "nom_complet": "name",
     "telegram_id": "telegram_user_id", "id_telegram": "telegram_user_id",

@@ -51,13 +51,13 @@ class BadValue(ValueError):
 
 
 class ProblemLog:
-    """Collects errors and warnings; keeps the first `limit` of each but counts them all.
-
-    A 150,000-row file with a wrong date column has 150,000 errors: nobody reads them all,
-    and keeping them would cost memory for nothing.
+    """Collects every error and warning: `--report`, `--json` and the chat's CSV document
+    list them all (a file fixed from a partial list comes back with the rest). The chat's
+    message and the CLI's text report show the first few (`report.MAX_LISTED`). `limit` only
+    bounds a caller that wants a sample; the counts are always complete.
     """
 
-    def __init__(self, limit: int = 1000) -> None:
+    def __init__(self, limit: int | None = None) -> None:
         self.limit = limit
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
@@ -66,12 +66,12 @@ class ProblemLog:
 
     def error(self, problem: Problem) -> None:
         self.error_count += 1
-        if len(self.errors) < self.limit:
+        if self.limit is None or len(self.errors) < self.limit:
             self.errors.append(problem)
 
     def warn(self, problem: Problem) -> None:
         self.warning_count += 1
-        if len(self.warnings) < self.limit:
+        if self.limit is None or len(self.warnings) < self.limit:
             self.warnings.append(problem)
 
     @property

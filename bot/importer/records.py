@@ -75,6 +75,9 @@ class SessionRecord:
     permanent_entry: bool = False
     open_end: bool = False  # `ends_at` is the horizon, not a date the file gave
     hours: float | None = None
+    # A session to confirm (`bot.confirmation`): both set, or neither.
+    min_participants: int | None = None
+    confirm_by: datetime | None = None
 
 
 @dataclass(slots=True)

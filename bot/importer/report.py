@@ -10,7 +10,8 @@ handler sends the same text through `html.escape` (values come from the admin's 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 
 from bot.i18n import Translator, translator
 from bot.importer.problems import PLACE, SESSION, Problem
@@ -47,20 +48,26 @@ def summary_line(outcome: ImportOutcome, language: str = "fr") -> str:
     if not outcome.ok and not _partly_applied(outcome):
         key = "importer.summary.preview_failed" if preview else "importer.summary.failed"
         return t(key, count=outcome.problem_count)
-    mode = "will" if preview else "did"
+    details = counts_in_words(asdict(outcome.counts), t, will=preview)
+    if not details:
+        return t("importer.summary.nothing")
+    return t("importer.summary.preview" if preview else "importer.summary.done", details=details)
+
+
+def counts_in_words(counts: Mapping[str, int], t: Translator, *, will: bool = False) -> str:
+    """ "12 sessions créées, 3 sessions mises à jour ; 2 espaces créés" ("" when all zero);
+    `counts` holds ImportCounts' fields (as the audit log keeps them)."""
+    mode = "will" if will else "did"
     groups = []
     for names in (_SESSION_COUNTS, *_OTHER_COUNTS):
         parts = [
-            t(f"importer.summary.{mode}.{name}", count=getattr(outcome.counts, name))
+            t(f"importer.summary.{mode}.{name}", count=counts[name])
             for name in names
-            if getattr(outcome.counts, name)
+            if counts.get(name)
         ]
         if parts:
             groups.append(t("importer.summary.separator").join(parts))
-    if not groups:
-        return t("importer.summary.nothing")
-    details = t("importer.summary.group_separator").join(groups)
-    return t("importer.summary.preview" if preview else "importer.summary.done", details=details)
+    return t("importer.summary.group_separator").join(groups)
 
 
 def _partly_applied(outcome: ImportOutcome) -> bool:
@@ -128,10 +135,14 @@ def problem_lines(
 
 
 def change_lines(
-    outcome: ImportOutcome, language: str = "fr", *, limit: int = MAX_IDS
+    outcome: ImportOutcome,
+    language: str = "fr",
+    *,
+    limit: int = MAX_IDS,
+    only: tuple[str, ...] | None = None,
 ) -> list[str]:
     """What would be created, updated, cancelled, deactivated or linked, by id (for
-    `--dry-run` and the preview)."""
+    `--dry-run` and the preview); `only` these lists (e.g. the tutors') when given."""
     t = translator(language)
     lists = (
         ("sessions_created", outcome.created_sessions),
@@ -147,7 +158,7 @@ def change_lines(
     )
     lines = []
     for label, ids in lists:
-        if not ids:
+        if not ids or (only is not None and label not in only):
             continue
         shown = ", ".join(ids[:limit])
         if len(ids) > limit:

@@ -32,6 +32,7 @@ from bot.importer.problems import FileProblem, Problem, ProblemLog
 from bot.importer.reader import MAX_FILE_BYTES, read_file
 from bot.importer.validation import Places, Validated, validate_tables
 from bot.importer.values import shift_days
+from bot.importer.words import Described, described, towns_of
 from bot.importer.write import ConcurrentChange, write_changes
 from bot.models import AuditEntry
 
@@ -88,6 +89,8 @@ class ImportOutcome:
     updated_tutors: list[str] = field(default_factory=list)
     deactivated_tutors: list[str] = field(default_factory=list)
     linked_tutors: list[str] = field(default_factory=list)  # given a Telegram account
+    # The changes in words (previews only): titles, dates, towns, what changed.
+    described: list[Described] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -125,9 +128,10 @@ def preview_import(
     data, log = _validate(files, gazetteer, now, date_shift_days, max_bytes)
     if not log.ok:
         _skip_orphans(data, None)
-    changes = _plan_read_only(engine, data, actor, log)
+    changes, towns = _plan_read_only(engine, data, actor, log)
     plan = ImportPlan(
         **_outcome(files, changes, log),
+        described=described(changes, towns),
         files=tuple(files),
         actor=actor,
         date_shift_days=date_shift_days,
@@ -159,7 +163,7 @@ def apply_import(
     if skip_invalid:
         _skip_orphans(data, log)
     if not log.ok and not skip_invalid:  # the files alone are wrong: take no write lock
-        changes = _plan_read_only(engine, data, actor, log)
+        changes, _towns = _plan_read_only(engine, data, actor, log)
     else:
         changes = Changes()
         try:
@@ -210,14 +214,18 @@ def apply_plan(
     )
 
 
-def _plan_read_only(engine: Engine, data: Validated, actor: Actor, log: ProblemLog) -> Changes:
-    """The comparison with the database, in a transaction that is rolled back."""
+def _plan_read_only(
+    engine: Engine, data: Validated, actor: Actor, log: ProblemLog
+) -> tuple[Changes, dict[str, str]]:
+    """The comparison with the database, in a transaction that is rolled back; and the
+    towns of the spaces concerned (for the preview in words)."""
     with Session(engine) as session:
         changes = plan_changes(
             session.connection(), data, organisations=actor.organisation_names, log=log
         )
+        towns = towns_of(session.connection(), changes)
         session.rollback()
-    return changes
+    return changes, towns
 
 
 def valid_rows(outcome: ImportOutcome) -> int:
@@ -275,14 +283,21 @@ def _validate(
         tables.extend(content.tables)
     data = validate_tables(tables, places=places, log=log)
     past: Counter[str] = Counter()
+    undecided: Counter[str] = Counter()
     for record in data.sessions:
         if date_shift_days:
             record.starts_at = shift_days(record.starts_at, date_shift_days)
             record.ends_at = shift_days(record.ends_at, date_shift_days)
+            if record.confirm_by is not None:
+                record.confirm_by = shift_days(record.confirm_by, date_shift_days)
         if record.ends_at < now and record.status == "scheduled":
             past[record.source.file] += 1
+        elif record.confirm_by is not None and record.confirm_by <= now:
+            undecided[record.source.file] += 1
     for file, count in past.items():
         log.warn(Problem(file, None, None, "past_sessions", {"count": count}))
+    for file, count in undecided.items():
+        log.warn(Problem(file, None, None, "confirm_by_past", {"count": count}))
     return data, log
 
 

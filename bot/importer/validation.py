@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import TypedDict, TypeVar
 
 from bot.gazetteer import Commune, normalize
@@ -258,6 +259,7 @@ class _Validator:
             c.fail(
                 "end", "end_before_start", start=v.shown(c.raw("start")), end=v.shown(c.raw("end"))
             )
+        _check_to_confirm(c, extra, seats, starts_at)
         if not c.ok:
             return
         # c.ok: every required cell was read (a missing one failed the row).
@@ -331,6 +333,8 @@ class _Extra(TypedDict):
     permanent_entry: bool
     open_end: bool
     hours: float | None
+    min_participants: int | None
+    confirm_by: datetime | None
 
 
 def _session_extra(c: _Cells) -> _Extra:
@@ -341,7 +345,32 @@ def _session_extra(c: _Cells) -> _Extra:
         "permanent_entry": c.get("permanent_entry", v.yes_no) or False,
         "open_end": c.get("open_end", v.yes_no) or False,
         "hours": c.get("hours", v.hours),
+        "min_participants": c.get("min_participants", v.min_participants),
+        "confirm_by": c.get("confirm_by", v.moment),
     }
+
+
+def _check_to_confirm(
+    c: _Cells, extra: _Extra, seats: int | None, starts_at: datetime | None
+) -> None:
+    """A session to confirm needs both its minimum (1 to `seats`) and its decision date
+    (before the start); whether that date is still ahead is checked at load time."""
+    minimum, confirm_by = extra["min_participants"], extra["confirm_by"]
+    if minimum is None and confirm_by is None:
+        return
+    if minimum is None and c.raw("min_participants") in (None, ""):
+        c.fail("min_participants", "min_participants_missing")
+    if confirm_by is None and c.raw("confirm_by") in (None, ""):
+        c.fail("confirm_by", "confirm_by_missing")
+    if minimum is not None and seats is not None and minimum > seats:
+        c.fail("min_participants", "min_participants_above_seats", value=minimum, seats=seats)
+    if confirm_by is not None and starts_at is not None and confirm_by >= starts_at:
+        c.fail(
+            "confirm_by",
+            "confirm_by_after_start",
+            value=v.shown(c.raw("confirm_by")),
+            start=v.shown(c.raw("start")),
+        )
 
 
 def _point(

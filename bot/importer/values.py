@@ -218,6 +218,15 @@ def price(value: Cell) -> float:
 MAX_HOURS = 10_000  # a two-year full-time course is about 3,200 hours
 
 
+def min_participants(value: Cell) -> int:
+    """The minimum of participants of a session to confirm: a whole number from 1 (the
+    upper bound, the session's seats, is checked with the row)."""
+    try:
+        return seats(value)
+    except BadValue as exc:
+        raise BadValue("min_participants_invalid", value=shown(value)) from exc
+
+
 def hours(value: Cell) -> float:
     """A course's total hours ("35", "10,5", "35 h"), from 0 to MAX_HOURS."""
     raw = value.casefold().rstrip(" h").replace("heures", "") if isinstance(value, str) else value

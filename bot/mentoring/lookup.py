@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from bot.db import unit_of_work
+from bot.geo import haversine_km
 from bot.mentoring.errors import NotPending, NotYours, TooLate
 from bot.mentoring.views import (
     HOLDING,
@@ -120,9 +121,12 @@ def topics(engine: Engine, *, limit: int = 8) -> list[str]:
     return [spelling[key] for key in ordered[:limit]]
 
 
-def spaces_for_tutor(engine: Engine, *, tutor_id: int) -> list[tuple[int, str, str]]:
-    """Every space as (id, name, city): the ones this tutor used most first, then by city
-    and name, so the first buttons are the likely ones."""
+def spaces_for_tutor(
+    engine: Engine, *, tutor_id: int, home: tuple[float, float] | None = None
+) -> list[tuple[int, str, str]]:
+    """Every space as (id, name, city), the likely ones first: those this tutor used most,
+    then the nearest to where they usually are (their most used space, else `home`), then
+    by city and name when nothing says where they are."""
     with unit_of_work(engine) as session:
         used = dict(
             session.execute(
@@ -134,8 +138,24 @@ def spaces_for_tutor(engine: Engine, *, tutor_id: int) -> list[tuple[int, str, s
                 .group_by(col(AvailabilitySlot.space_id))
             ).all()
         )
-        spaces = session.execute(select(col(Space.id), col(Space.name), col(Space.city))).all()
-    return sorted(
-        ((space_id, name, city) for space_id, name, city in spaces),
-        key=lambda space: (-used.get(space[0], 0), space[2], space[1]),
-    )
+        spaces = session.execute(
+            select(
+                col(Space.id),
+                col(Space.name),
+                col(Space.city),
+                col(Space.latitude),
+                col(Space.longitude),
+            )
+        ).all()
+    usual = max(used, key=lambda space_id: used[space_id], default=None)
+    points = {space.id: (space.latitude, space.longitude) for space in spaces}
+    centre = points.get(usual) if usual is not None else home
+
+    def distance(space_id: int) -> float:
+        point = points[space_id]
+        if centre is None or None in point or None in centre:
+            return 0.0
+        return haversine_km(centre[0], centre[1], point[0], point[1])
+
+    ranked = sorted(spaces, key=lambda s: (-used.get(s.id, 0), distance(s.id), s.city, s.name))
+    return [(space.id, space.name, space.city) for space in ranked]

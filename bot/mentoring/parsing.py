@@ -23,6 +23,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from rapidfuzz import fuzz
 
 from bot.gazetteer import normalize
+from bot.mentoring.english import to_french
 from bot.mentoring.timing import local_date, local_to_utc, next_weekday
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,9 @@ class AvailabilityRequest:
     online: bool
     online_url: str | None
     place_text: str | None  # None when online, or when the tutor did not say
+    # The range was cut into appointments of the default length the tutor did not state
+    # ("mardi 14h-16h": two of an hour): the chat shows what it understood before saving.
+    length_assumed: bool = False
 
     @property
     def weekday(self) -> int:
@@ -202,17 +206,18 @@ def parse_availability(text: str, *, now: datetime, tz: tzinfo) -> AvailabilityR
     The pieces are cut out in a fixed order (a link first, the time range before the
     durations and seats), so that one piece is never read as part of another.
     """
-    source = _Text(text.strip())
+    source = _Text(to_french(text.strip()))
     online_url, online = _take_online(source)
     weeks = _take_weeks(source)
     day = _take_date(source, local_date(now, tz))
     weekday, recurring = _take_weekday(source)
     recurring = recurring or weeks is not None
     start, end = _take_range(source)
-    minutes = _take_minutes(source)
+    stated = _take_minutes(source)
     seats = _take_seats(source)
     day = _resolve_day(day, weekday, start, now=now, tz=tz)
-    minutes = _duration(minutes, seats, day, start, end)
+    minutes = _duration(stated, seats, day, start, end)
+    span = (datetime.combine(day, end) - datetime.combine(day, start)).seconds // 60
     place = _place_text(source)
     if online and place is not None:
         raise ParseError(PLACE_AND_ONLINE)
@@ -227,6 +232,7 @@ def parse_availability(text: str, *, now: datetime, tz: tzinfo) -> AvailabilityR
         online=online,
         online_url=online_url,
         place_text=place,
+        length_assumed=stated is None and minutes < span,
     )
 
 

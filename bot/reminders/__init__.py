@@ -10,17 +10,17 @@ tasks or two bot processes sharing the database never both send it. A process ki
 `pending` loses nothing: the rows are re-armed at start-up. A process killed *between* the claim
 and the answer of Telegram leaves the row in `sending`; we do not know whether the message went
 out. After `LEASE` such a row is claimed again (at-least-once), or at once when its holder is known
-dead (`holders`: a new run on the same host releases them at start-up), because a lost appointment
-reminder costs more than a rare duplicate; the same holds for a timed-out send, which Telegram may
-have delivered. A live process never holds a claim that long: the sender bounds each send well
-below the lease.
+dead (`holders`: a new run on the same host releases them at start-up; on PostgreSQL the
+process taking over the leadership releases those of any host's holder that has no session),
+because a lost appointment reminder costs more than a rare duplicate; the same holds for a
+timed-out send, which Telegram may have delivered. A live process never holds a claim that
+long: the sender bounds each send well below the lease.
 
 Modules: `rows` (the view, planning, cancelling, reading), `claims` (the guarded claim, the lease
 and how a send is booked), `holders` (which process holds a claim), `quiet` (quiet hours),
 `sessions` (the day-before reminder of a training session), `cli` (`python -m bot reminders`).
 Every public name is re-exported here, so callers keep writing `reminders.schedule(...)`.
 """
-
 
 from bot.reminders.claims import (
     BACKOFF,

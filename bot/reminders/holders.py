@@ -6,6 +6,11 @@ one with our own pid (a previous run: containers restart as pid 1) or a pid that
 runs. Those rows are then re-armed and sent at once (at-least-once, as a lease takeover),
 instead of waiting for `LEASE`. Claims of other hosts, and of live processes here (another
 bot sharing the database), are left to the lease.
+
+On PostgreSQL with leadership (`bot.leadership`), every bot process keeps a session named after
+its worker id: a holder with no such session is known dead on any host, and its claims are
+released at once too. This applies only when our own session is there (`python -m bot run`),
+so tests and tools without leadership keep the rules above.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ import secrets
 import socket
 from collections.abc import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.engine import Engine
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from bot.db import rowcount, unit_of_work
+from bot.leadership import APP_NAME_PREFIX, session_name
 from bot.models import Reminder, ReminderStatus
 
 logger = logging.getLogger(__name__)
@@ -58,15 +64,35 @@ def _dead(holder: str, me: str, alive: Callable[[int], bool]) -> bool:
     return theirs[1] == ours[1] or not alive(theirs[1])
 
 
+def _live_sessions(session: Session) -> set[str]:
+    """application_name of the live Proxi sessions (PostgreSQL; none elsewhere)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return set()
+    names = session.execute(
+        text("SELECT application_name FROM pg_stat_activity WHERE application_name LIKE :p"),
+        {"p": APP_NAME_PREFIX + "%"},
+    ).scalars()
+    return set(names)
+
+
 def release_dead(engine: Engine, *, worker: str, alive: Callable[[int], bool] = pid_alive) -> int:
-    """Back to `pending` the claims of dead processes on this host; returns how many."""
+    """Back to `pending` the claims of dead processes (this host's, or any host's when
+    leadership sessions tell who lives); returns how many."""
     with unit_of_work(engine) as session:
         holders = session.scalars(
             select(col(Reminder.claimed_by))
             .where(col(Reminder.status) == ReminderStatus.SENDING)
             .distinct()
         )
-        dead = [h for h in holders if h is not None and _dead(h, worker, alive)]
+        live = _live_sessions(session)
+        named = session_name(worker) in live  # we run with leadership: sessions tell who lives
+        dead = [
+            h
+            for h in holders
+            if h is not None
+            and h != worker
+            and (_dead(h, worker, alive) or (named and session_name(h) not in live))
+        ]
         if not dead:
             return 0
         released = rowcount(

@@ -30,6 +30,7 @@ class SessionBrief:
     address: str  # street, postcode and town on one line
     latitude: float
     longitude: float
+    undecided: bool = False  # a session to confirm not confirmed yet (`bot.confirmation`)
 
 
 def session_brief(engine: Engine, *, session_id: int, user_id: int) -> SessionBrief | None:
@@ -59,6 +60,7 @@ def session_brief(engine: Engine, *, session_id: int, user_id: int) -> SessionBr
             address=address,
             latitude=space.latitude,
             longitude=space.longitude,
+            undecided=training.to_confirm,
         )
 
 

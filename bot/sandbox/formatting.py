@@ -229,10 +229,10 @@ def to_plain(text: str | None, parse_mode: str | None) -> str:
     """What the person sees: markup removed, entities decoded (best effort if invalid)."""
     if not text:
         return ""
-    if (parse_mode or "").lower() != "html":
+    if (parse_mode or "").lower() not in ("html", "markdown", "markdownv2"):
         return text
     try:
-        return parse_html(text)[0]
+        return render(text, parse_mode)[0]
     except EntityParseError:
         return html.unescape(_TAG_RE.sub("", text))
 
@@ -242,13 +242,16 @@ class UnsupportedParseMode(ValueError):
 
 
 def render(text: str, parse_mode: str | None) -> tuple[str, list[dict[str, Any]]]:
-    """Plain text and entities for `text` sent with `parse_mode`. HTML is parsed; Markdown
-    and MarkdownV2 are not modelled yet and refused rather than passed through."""
+    """Plain text and entities for `text` sent with `parse_mode`, or EntityParseError with
+    Telegram's sentence (HTML here, Markdown and MarkdownV2 in bot.sandbox.markdown)."""
     mode = (parse_mode or "").lower()
     if not text or mode in ("", "none"):
         return text, []
     if mode == "html":
         return parse_html(text)
     if mode in ("markdown", "markdownv2"):
-        raise NotImplementedError(f"the sandbox does not parse {parse_mode} yet (issue 10)")
+        # Imported here: bot.sandbox.markdown reuses this module's EntityParseError.
+        from bot.sandbox.markdown import parse_markdown, parse_markdown_v2
+
+        return (parse_markdown_v2 if mode == "markdownv2" else parse_markdown)(text)
     raise UnsupportedParseMode(parse_mode)

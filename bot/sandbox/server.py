@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
@@ -34,12 +35,25 @@ class Backend(Protocol):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a burst of new connections (dozens of users
+    # answered at once) overflowed it, and Linux then drops the handshake's last ACK, so a
+    # client that believed itself connected lost its request (httpx.ReadError). Telegram's
+    # front ends accept such bursts.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], backend: Backend) -> None:
         super().__init__(address, _Handler)
         self.backend = backend
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client killed mid-connection (a bot process SIGKILLed) is not the sandbox's
+        error: logged quietly instead of a traceback on stderr."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("sandbox client %s went away", client_address)
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """Drop idle keep-alive connections so their handler threads end with the server."""

@@ -3,9 +3,11 @@
 Pure domain code (no Telegram; the database only through :mod:`bot.search.docs`):
 
 * :mod:`bot.search.query` – :func:`parse_request`: topic words, place, time, modality, with
-  :mod:`~bot.search.request_words`, :mod:`~bot.search.places` (communes, départements),
-  :mod:`~bot.search.filters` (modality, CPF, radius) and :mod:`~bot.search.when` (time
-  phrases, one rule each);
+  :mod:`~bot.search.request_words`, :mod:`~bot.search.places` (communes, départements,
+  regions: :mod:`~bot.search.regions`), :mod:`~bot.search.filters` (modality, CPF, radius)
+  and :mod:`~bot.search.when` (time phrases, one rule each; school year: ``when.school``);
+* :mod:`bot.search.homonyms` – among towns of one name (or sound), the one the offer picks;
+  :mod:`bot.search.chatter` – messages that name no topic ("merci !", "👍");
 * :mod:`bot.search.topics` – the concept table of ``data/topics.toml`` (synonyms, acronyms,
   broader terms, English);
 * :mod:`bot.search.matcher` – relevance of a session to the topic, typo-tolerant and strict;

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.plain import from_plain, to_plain
+from bot.search.homonyms import settle_place
 from bot.search.index import SearchIndex
 from bot.search.query import Place, SearchRequest
 from bot.search.service import IndexSource, SearchOutcome, search
@@ -89,6 +90,18 @@ class Browse:
 
     def at(self, place: Place) -> Browse:
         return dataclasses.replace(self, request=self.request.with_place(place), page=0)
+
+    def placed_as(self, answer: SearchRequest) -> Browse:
+        """The waiting request at the place another message named, homonyms and all."""
+        request = dataclasses.replace(
+            self.request,
+            place=answer.place,
+            place_text=answer.place_text,
+            place_candidates=answer.place_candidates,
+            namesakes=answer.namesakes,
+            unknown_place=None,
+        )
+        return dataclasses.replace(self, request=request, page=0)
 
     def on_page(self, page: int) -> Browse:
         return dataclasses.replace(self, page=max(page, 0))
@@ -184,17 +197,22 @@ class Answer:
 
     outcome: SearchOutcome
     other_topics: tuple[tuple[str, str], ...] = ()  # (French, English) concept labels
+    browse: Browse | None = None  # the list to remember: its place settled among homonyms
 
 
 def answer(
     index: SearchIndex | IndexSource, browse: Browse, *, now: datetime, tz: ZoneInfo
 ) -> Answer:
-    """`run`, and when nothing is found within the largest radius, what else is taught there."""
+    """`run` at the place the offer picks among homonyms, and when nothing is found within
+    the largest radius, what else is taught there."""
+    settled = settle_place(index, browse.request, now=now)
+    if settled is not browse.request:
+        browse = dataclasses.replace(browse, request=settled)
     outcome = run(index, browse, now=now, tz=tz)
     restricted = browse.month_in_use() != ALL_DATES  # nothing in that month: not the topic
     if not nothing_within_reach(outcome) or outcome.no_topic_match or restricted:
-        return Answer(outcome)
-    return Answer(outcome, other_topics(index, browse, now=now, tz=tz))
+        return Answer(outcome, browse=browse)
+    return Answer(outcome, other_topics(index, browse, now=now, tz=tz), browse)
 
 
 def other_topics(

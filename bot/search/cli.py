@@ -8,6 +8,7 @@ read, 2 usage errors (bad ``--now``, ``--lat`` without ``--lon``, unknown ``--ne
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -17,9 +18,11 @@ from typing import Any, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import Settings
-from bot.gazetteer import default_gazetteer
+from bot.gazetteer import Commune, default_gazetteer
 from bot.search.departements import DEPARTEMENTS
+from bot.search.homonyms import settle_place
 from bot.search.query import Place, SearchRequest, parse_request
+from bot.search.regions import region_code
 from bot.search.service import SearchOutcome, SearchResult, search
 
 __all__ = ["add_parser", "run"]
@@ -71,7 +74,8 @@ def _now(value: str | None, settings: Settings) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _place(args: argparse.Namespace) -> Place | None:
+def _place(args: argparse.Namespace) -> Place | tuple[Commune, ...] | None:
+    """The place of ``--near``/``--lat --lon``, or the homonyms the offer will choose among."""
     gazetteer = default_gazetteer()
     if args.lat is not None or args.lon is not None:
         if args.lat is None or args.lon is None:
@@ -88,12 +92,14 @@ def _place(args: argparse.Namespace) -> Place | None:
         place = Place.from_departement(code, name, gazetteer)
         if place is not None:
             return place
+    region = region_code(near)
+    if region is not None:
+        return Place.from_region(region[0], region[1], gazetteer)
     resolution = gazetteer.resolve(near)
     if resolution.commune is not None:
         return Place.from_commune(resolution.commune, corrected=resolution.corrected)
     if resolution.candidates:
-        choices = ", ".join(c.label for c in resolution.candidates)
-        raise _UsageError(f"--near {near!r} is ambiguous: {choices} (add the département)")
+        return tuple(resolution.candidates)  # homonyms: the offer decides (bot.search.homonyms)
     raise _UsageError(f"--near {near!r}: unknown place")
 
 
@@ -113,8 +119,12 @@ def run(args: argparse.Namespace, settings: Settings, *, out: TextIO | None = No
     from bot.search.prefilter import prefiltered_index
 
     request = parse_request(args.text, now=now, tz=settings.tz, gazetteer=default_gazetteer())
-    if place is not None:
+    if isinstance(place, Place):
         request = request.with_place(place)
+    elif place is not None:
+        request = dataclasses.replace(
+            request.with_place(None), place_candidates=place, place_text=args.near
+        )
     engine = make_engine(settings.effective_database_url)
     try:
         # Only the sessions this request can reach, not the whole index.
@@ -128,6 +138,7 @@ def run(args: argparse.Namespace, settings: Settings, *, out: TextIO | None = No
         return 1
     finally:
         engine.dispose()
+    request = settle_place(index, request, now=now)
     outcome = search(index, request, now=now, radius_km=args.radius_km, limit=args.limit)
     _explain(outcome, request)
     if args.json:

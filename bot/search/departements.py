@@ -9,7 +9,7 @@ import logging
 
 from bot.gazetteer import normalize
 
-__all__ = ["COMMON_WORD_NAMES", "DEPARTEMENTS", "departement_code"]
+__all__ = ["COMMON_WORD_NAMES", "DEPARTEMENTS", "departement_code", "postcode_departement"]
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +45,16 @@ COMMON_WORD_NAMES = frozenset(
     | {"oise", "orne", "somme", "var", "la reunion", "paris", "vienne", "creuse", "doubs"}
 )
 MAX_WORDS = max(len(k.split()) for k in DEPARTEMENTS)
+
+
+def postcode_departement(postcode: str) -> str:
+    """The département of a postal code: "56800" → "56", "20000" → "2A", "97400" → "974"."""
+    code = postcode.strip()
+    if code.startswith("97"):
+        return code[:3]
+    if code.startswith("20"):
+        return "2A" if code < "20200" else "2B"
+    return code[:2]
 
 
 def departement_code(name: str) -> tuple[str, str] | None:

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from bot.db import reading
+from bot.joining import still_open
 from bot.models import Organisation, SessionStatus, Space, TrainingSession
 from bot.search.when import When
 
@@ -123,6 +124,8 @@ class Filters:
     cpf_only: bool = False
     free_only: bool = False
     accessible_only: bool = False
+    # "dans le Morbihan", "en Bretagne": only spaces of these départements (None: anywhere).
+    departements: frozenset[str] | None = None
 
     def masks(self) -> Masks | None:
         """(any-of modality bits, all-of bits, weekdays, day parts), or None to accept all."""
@@ -171,8 +174,9 @@ def passes(masks: Masks, flags: int, slot: int) -> bool:
 
 
 def session_statement(now: datetime, *conditions: Any) -> Select[*tuple[Any, ...]]:
-    """The scheduled sessions starting after ``now`` (and meeting ``conditions``), with their
-    space and organisation: what search reads."""
+    """The scheduled sessions still open at ``now`` (starting after it, or with permanent
+    entry until their end; meeting ``conditions``), with their space and organisation: what
+    search reads."""
     ts, sp, org = TrainingSession, Space, Organisation
     return (
         select(
@@ -187,7 +191,7 @@ def session_statement(now: datetime, *conditions: Any) -> Select[*tuple[Any, ...
         )
         .join(sp, col(sp.id) == ts.space_id)
         .join(org, col(org.id) == ts.organisation_id)
-        .where(col(ts.status) == SessionStatus.SCHEDULED, col(ts.starts_at) > now, *conditions)
+        .where(col(ts.status) == SessionStatus.SCHEDULED, still_open(now), *conditions)
     )  # fmt: skip
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from bot.gazetteer import Commune, Gazetteer, normalize
 from bot.search.departements import COMMON_WORD_NAMES, DEPARTEMENTS, MAX_WORDS
+from bot.search.regions import MAX_WORDS as REGION_MAX_WORDS
+from bot.search.regions import REGIONS
 from bot.search.request_words import RequestWords
 from bot.search.topics import STOP_WORDS, TopicTable, stem
 
@@ -20,6 +22,7 @@ _DEPT_LEAD = (("dans", "le"), ("dans", "la"), ("dans", "les"), ("dans", "l"), ("
 _DEPT_STRONG_LEAD = tuple(
     lead for lead in _DEPT_LEAD if lead[0] in ("dans", "departement", "dept")
 )
+_REGION_LEADS = frozenset({"region", "la"})  # "région Bretagne", "dans la région Normandie"
 # Numbers that are quantities, not départements: "14 h", "10 places", "50 euros".
 _UNITS_TEXT = """
     h heure heures hrs min minute minutes jour jours j semaine semaines mois an ans annee annees
@@ -75,6 +78,21 @@ def find_departement_name(w: RequestWords, gazetteer: Gazetteer) -> DepartementS
     return None
 
 
+def find_region_name(w: RequestWords) -> DepartementSpan | None:
+    """(code, name, i, j) of a region named in the free words ("en Bretagne", "Normandie")."""
+    n = len(w)
+    for i in range(n):
+        for length in range(min(REGION_MAX_WORDS, n - i), 0, -1):
+            key = " ".join(w.norm[i : i + length])
+            if key in REGIONS and w.free(i, i + length):
+                lead = _lead_length(w, i)
+                if not lead and i > 0 and w.norm[i - 1] in _REGION_LEADS and w.free(i - 1, i):
+                    lead = 1
+                code, name, _ = REGIONS[key]
+                return code, name, i - lead, i + length
+    return None
+
+
 def find_departement_code(w: RequestWords, gazetteer: Gazetteer) -> DepartementSpan | None:
     """(code, name, i, j) of a département number in the free words ("dans le 56", "caces 56")."""
     for i in range(len(w)):
@@ -105,12 +123,20 @@ def _is_quantity(w: RequestWords, i: int) -> bool:
 
 
 def _locate(w: RequestWords, matched: str) -> tuple[int, int] | None:
-    """Word positions of the gazetteer's matched text, preferring the last free occurrence."""
-    target = normalize(matched).split()
-    k = len(target)
-    for i in range(len(w) - k, -1, -1):
-        if w.norm[i : i + k] == target and w.free(i, i + k):
-            return i, i + k
+    """Word positions of the gazetteer's matched text, preferring the last free occurrence.
+
+    Compared without spaces: an abbreviation is one word of the request and two of the name
+    ("ND" → "notre dame").
+    """
+    target = normalize(matched).replace(" ", "")
+    n = len(w)
+    for i in range(n - 1, -1, -1):
+        for j in range(i + 1, n + 1):
+            joined = "".join(w.norm[i:j])
+            if joined == target and w.free(i, j):
+                return i, j
+            if not target.startswith(joined):
+                break
     return None
 
 

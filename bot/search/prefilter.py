@@ -29,6 +29,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.engine import Engine
 from sqlmodel import col
 
+from bot.joining import still_open
 from bot.models import Organisation, SessionStatus, Space, TrainingSession
 from bot.search.docs import read_rows
 from bot.search.index import KM_PER_DEGREE_LAT, SearchIndex
@@ -145,7 +146,7 @@ def _course_texts(engine: Engine, now: datetime) -> Callable[[], list[tuple[str,
         stmt = (
             select(col(ts.title), col(ts.topics), col(ts.description))
             .join(org, col(org.id) == ts.organisation_id)
-            .where(col(ts.status) == SessionStatus.SCHEDULED, col(ts.starts_at) > now)
+            .where(col(ts.status) == SessionStatus.SCHEDULED, still_open(now))
             .group_by(col(org.id), col(ts.title), col(ts.topics), col(ts.description))
         )
         return [(t, tp or "", d or "") for t, tp, d in read_rows(engine, stmt)]

@@ -31,6 +31,7 @@ from bot.search.places import (
     find_commune,
     find_departement_code,
     find_departement_name,
+    find_region_name,
     unknown_place,
 )
 from bot.search.request_words import RequestWords
@@ -54,7 +55,7 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufe
 class Place:
     """Where the learner wants to go: a commune, a département (its centre) or a point."""
 
-    kind: Literal["commune", "departement", "point"]
+    kind: Literal["commune", "departement", "region", "point"]
     label: str
     latitude: float
     longitude: float
@@ -62,6 +63,9 @@ class Place:
     insee: str | None = None
     departement: str | None = None
     corrected: bool = False  # a typo or prefix was corrected: the bot may confirm
+    # A département or a region: only the spaces of these départements count.
+    area: tuple[str, ...] = ()
+    region: str | None = None
 
     @classmethod
     def from_commune(cls, commune: Commune, *, corrected: bool = False) -> Place:
@@ -98,7 +102,24 @@ class Place:
             default=DEFAULT_RADIUS_KM,
         )
         radius = float(min(150, max(40, -(-farthest // 10) * 10)))
-        return cls("departement", f"{name} ({code})", lat, lon, radius, departement=code)
+        return cls(
+            "departement", f"{name} ({code})", lat, lon, radius, departement=code, area=(code,)
+        )
+
+    @classmethod
+    def from_region(cls, code: str, name: str, gazetteer: Gazetteer) -> Place | None:
+        """A region: its population centre, a radius reaching its farthest commune, and its
+        départements as the area (results nearest the centre first)."""
+        communes = gazetteer.in_region(code)
+        if not communes:
+            return None
+        total = sum(c.population + 1 for c in communes)
+        lat = sum(c.latitude * (c.population + 1) for c in communes) / total
+        lon = sum(c.longitude * (c.population + 1) for c in communes) / total
+        farthest = max(haversine_km(lat, lon, c.latitude, c.longitude) for c in communes)
+        radius = float(-(-farthest // 10) * 10)
+        area = tuple(sorted({c.departement for c in communes}))
+        return cls("region", name, lat, lon, radius, area=area, region=code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +132,9 @@ class SearchRequest:
     place_text: str = ""
     place_candidates: tuple[Commune, ...] = ()  # ambiguous place: the learner picks one
     unknown_place: str | None = None  # "Tataouine": looked like a place, is not one
+    # The commune found and the others the learner may mean (namesakes, longer names,
+    # sound-alikes), most populous first: the offer picks among them (bot.search.homonyms).
+    namesakes: tuple[Commune, ...] = ()
     when: When = field(default_factory=When)
     modality: Modality | None = None
     radius_km: float | None = None  # "dans un rayon de 20 km"
@@ -126,7 +150,9 @@ class SearchRequest:
 
     def with_place(self, place: Place | None) -> SearchRequest:
         """The same request at another place (home town, shared location, picked candidate)."""
-        return dataclasses.replace(self, place=place, place_candidates=(), unknown_place=None)
+        return dataclasses.replace(
+            self, place=place, place_candidates=(), unknown_place=None, namesakes=()
+        )
 
 
 def _clean(text: str) -> tuple[str, bool]:
@@ -157,6 +183,7 @@ def parse_request(
         w.used[k] = True
     filters = take_filters(w)
     place, place_text, candidates = _take_place(w, gazetteer, topics)
+    namesakes = _namesakes(place, place_text, candidates, gazetteer)
     unknown: str | None = None
     if place is None and not candidates:
         span = unknown_place(w, topics)
@@ -176,6 +203,7 @@ def parse_request(
         place_text=place_text,
         place_candidates=tuple(candidates),
         unknown_place=unknown,
+        namesakes=namesakes,
         when=when,
         modality=filters.get("modality"),  # type: ignore[arg-type]  # filters were parsed to this field's values
         radius_km=filters.get("radius_km"),  # type: ignore[arg-type]  # filters were parsed to this field's values
@@ -207,10 +235,28 @@ def _take_place(
         return None, place_text, candidates
     dept = dept or find_departement_code(w, gazetteer)
     if dept is None:
-        return None, place_text, []
+        region = find_region_name(w)
+        if region is None:
+            return None, place_text, []
+        code, name, i, j = region
+        w.use(i, j)
+        return Place.from_region(code, name, gazetteer), w.original(i, j), []
     code, name, i, j = dept
     w.use(i, j)
     return Place.from_departement(code, name, gazetteer), w.original(i, j), []
+
+
+def _namesakes(
+    place: Place | None, place_text: str, candidates: list[Commune], gazetteer: Gazetteer
+) -> tuple[Commune, ...]:
+    """The commune found and those the learner may mean instead ("Murat": both Murat)."""
+    if place is None or place.insee is None or place_text[:1].isdigit():
+        return ()
+    commune = gazetteer.by_insee(place.insee)
+    if commune is None:
+        return ()
+    found = gazetteer.namesakes(commune)
+    return tuple(found) if len(found) > 1 else ()
 
 
 def _in_departement(

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.geo import haversine_km
+from bot.search.departements import postcode_departement
 from bot.search.docs import Filters, Hit, SpaceDoc, passes
 from bot.search.scores import Scores, tier
 
@@ -84,7 +86,12 @@ class _Walk:
         self.index, self.scores, self.center = index, scores, center
         self.after = filters.after.timestamp()
         self.before = filters.before.timestamp() if filters.before is not None else None
+        rows = index.rows
+        # Permanent-entry sessions started already but open until after ``after``: they rank
+        # as if starting at ``after`` (none in most catalogues: then nothing changes).
+        self.open = {r for r in rows.permanent if rows.starts[r] <= self.after < rows.ends[r]}
         self.masks = filters.masks()
+        self.area = filters.departements
         self.limit = None if limit is None else max(1, limit)
         self.seen: set[int] = set()
         self.best: list[RankKey] = []  # the ``limit`` best keys so far, sorted
@@ -112,6 +119,13 @@ class _Walk:
         """The position of the first session starting after ``after`` in ``rows``."""
         return bisect.bisect_right(rows, self.after, key=self.index.rows.starts.__getitem__)
 
+    def opened(self, rows: array[int], cut: int) -> list[int]:
+        """The permanent-entry rows of ``rows[:cut]`` (started already) still open at
+        ``after``; an empty list at no cost when the catalogue has none open."""
+        if not self.open or (self.before is not None and self.after >= self.before):
+            return []
+        return [r for r in rows[:cut] if r in self.open]
+
     # --- walks ------------------------------------------------------------------------------
 
     def by_date(self) -> None:
@@ -138,8 +152,11 @@ class _Walk:
                 return
 
     def _from_after(self, rows: array[int]) -> Iterator[tuple[float, int]]:
-        starts = self.index.rows.starts
-        for r in rows[self.starts_at(rows) :]:
+        starts, cut = self.index.rows.starts, self.starts_at(rows)
+        if self.open:
+            for r in self.opened(rows, cut):
+                yield self.after, r  # open already: as if starting now
+        for r in rows[cut:]:
             yield starts[r], r
 
     def by_distance(self, center: tuple[float, float], radius_km: float | None) -> None:
@@ -149,6 +166,13 @@ class _Walk:
             within = index.spaces_within(*center, radius_km)
         else:
             within = [(sid, distance(*center, sp)) for sid, sp in index.spaces.items()]
+        if self.area is not None:  # an area: its spaces only, nearest its centre first
+            area = self.area
+            within = [
+                (sid, km)
+                for sid, km in within
+                if postcode_departement(index.spaces[sid].postcode) in area
+            ]
         self.distances = dict(within)
         ordered = sorted(within, key=lambda sd: (sd[1], sd[0]))
         candidates = self.scores.best.keys()
@@ -168,8 +192,11 @@ class _Walk:
                 return
 
     def _meet_all(self, rows: array[int], t: int) -> None:
-        starts = self.index.rows.starts
-        for r in rows[self.starts_at(rows) :]:
+        starts, cut = self.index.rows.starts, self.starts_at(rows)
+        if self.open:
+            for r in self.opened(rows, cut):
+                self.meet(r, t)
+        for r in rows[cut:]:
             if self.before is not None and starts[r] >= self.before:
                 break
             self.meet(r, t)
@@ -203,6 +230,7 @@ class _Walk:
         index, rows = self.index, self.index.rows
         best: tuple[bool, float, float, str] | None = None
         best_row, count, top = -1, 0, 0.0
+        starts, after = rows.starts, self.after
         for cid in index.group_courses(gid):
             value = self.scores.course(cid)
             if value <= 0:
@@ -213,7 +241,8 @@ class _Walk:
                 if km is None:
                     continue
                 n += 1
-                key = (rows.full(r), km, rows.starts[r], rows.external_ids[r])
+                start = starts[r] if starts[r] > after else after  # open already: now
+                key = (rows.full(r), km, start, rows.external_ids[r])
                 if best is None or key < best:
                     best, best_row = key, r
             if n:
@@ -226,7 +255,12 @@ class _Walk:
 
     def _passing(self, course_rows: array[int]) -> Iterator[int]:
         rows, masks, before = self.index.rows, self.masks, self.before
-        for r in course_rows[self.starts_at(course_rows) :]:
+        cut = self.starts_at(course_rows)
+        # Open rows started before ``after``, hence before ``before`` too.
+        upcoming: Iterable[int] = course_rows[cut:]
+        if self.open:
+            upcoming = itertools.chain(self.opened(course_rows, cut), upcoming)
+        for r in upcoming:
             if before is not None and rows.starts[r] >= before:
                 return
             if masks is None or passes(masks, rows.flags[r], rows.slots[r]):

@@ -118,7 +118,7 @@ def search(
         corrections=query.corrections,
     )
     if not scores:
-        logger.info("search %r: the topic matches nothing", request.topic)
+        logger.debug("search %r: the topic matches nothing", request.topic)
         return replace(base, no_topic_match=not query.empty)
 
     filters = _filters(request, now)
@@ -128,8 +128,8 @@ def search(
     hits = sorted(found.hits, key=_rank_key)
     shown = hits if limit is None else hits[: max(0, limit)]
     where = request.place.label if request.place else "-"
-    logger.info("search %r near %s: %d results (radius %s km%s)", request.topic, where,
-                found.total, used_radius, ", widened" if widened else "")  # fmt: skip
+    logger.debug("search %r near %s: %d results (radius %s km%s)", request.topic, where,
+                 found.total, used_radius, ", widened" if widened else "")  # fmt: skip
     return replace(
         base,
         results=tuple(_result(h) for h in shown),
@@ -152,7 +152,13 @@ def _filters(request: SearchRequest, now: datetime) -> Filters:
         cpf_only=request.cpf_only,
         free_only=request.free_only,
         accessible_only=request.accessible_only,
+        departements=_area(request.place),
     )
+
+
+def _area(place: Place | None) -> frozenset[str] | None:
+    """The départements a département or region search keeps to (None: no such limit)."""
+    return frozenset(place.area) if place is not None and place.area else None
 
 
 def _retrieve(

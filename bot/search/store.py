@@ -86,6 +86,9 @@ class Rows:
         self._kinds: list[tuple[str, str]] = []
         self._kind_ids: dict[tuple[str, str], int] = {}
         self._slots: dict[float, int] = {}
+        # Rows with permanent entry (rare): open from their start to their end, so a search
+        # after their start still finds them (bot.search.retrieval, bot.joining).
+        self.permanent = array("l")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -122,6 +125,7 @@ class Rows:
 
     def finish(self) -> None:
         """Index the rows by id (two arrays: a tenth of a dict's memory)."""
+        self.permanent = array("l", sorted(r for r, d in self.datings.items() if d[1]))
         order = sorted(range(len(self.ids)), key=self.ids.__getitem__)
         self._id_sorted = array("q", (self.ids[r] for r in order))
         self._id_rows = array("l", order)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.context import ProxiContext
+from bot.gazetteer import default_gazetteer
+from bot.mentoring import lookup
 from bot.mentoring.finder import open_slots
 from bot.mentoring.tutors import tutor_id_for
 from bot.mentoring.views import AppointmentView, SlotView
@@ -36,4 +38,14 @@ async def other_slots(context: ProxiContext, view: AppointmentView) -> list[Slot
         learner_id=view.learner_id,
         exclude_slot_id=view.slot_id,
         not_before=now + config(services.settings).expire_before,
+    )
+
+
+async def tutor_spaces(context: ProxiContext, tutor_id: int) -> list[tuple[int, str, str]]:
+    """The spaces to offer a tutor, the ones they use and the nearest to them first."""
+    insee = (context.user_data or {}).get("home_insee")
+    commune = default_gazetteer().by_insee(insee) if insee else None
+    home = (commune.latitude, commune.longitude) if commune is not None else None
+    return await call_service(
+        lookup.spaces_for_tutor, context.services.engine, tutor_id=tutor_id, home=home
     )

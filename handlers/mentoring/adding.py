@@ -18,16 +18,16 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot.context import ProxiContext
 from bot.i18n import Translator
-from bot.mentoring import lookup
 from bot.mentoring.drafts import hhmm
 from bot.mentoring.timing import local_to_utc
 from handlers import buttons
-from handlers.common import call_service, safe_answer
-from handlers.mentoring.access import current_tutor
+from handlers.common import safe_answer
+from handlers.mentoring.access import current_tutor, tutor_spaces
 from handlers.mentoring.creating import create
 from handlers.mentoring.messages import show
+from handlers.mentoring.preview import show_preview, starts, understood
 from handlers.mentoring.state import AWAIT, DRAFT, waiting
-from handlers.mentoring.texts import short
+from handlers.mentoring.texts import length_label, short
 
 logger = logging.getLogger(__name__)
 
@@ -51,15 +51,6 @@ def _valid_hhmm(value: str) -> str | None:
     except ValueError:
         return None
     return value if len(value) == 4 and value.isdigit() else None
-
-
-def _label(minutes: int, t: Translator) -> str:
-    hours, rest = divmod(minutes, 60)
-    if not hours:
-        return t("mentoring.availability.minutes", minutes=rest)
-    if not rest:
-        return t("mentoring.availability.hours", hours=hours)
-    return t("mentoring.availability.hours_minutes", hours=hours, minutes=f"{rest:02d}")
 
 
 def _rows(choices: list[InlineKeyboardButton], width: int) -> list[list[InlineKeyboardButton]]:
@@ -190,56 +181,66 @@ async def other_place_pressed(update: Update, context: ProxiContext) -> int:
 
 async def advance(update: Update, context: ProxiContext) -> int:
     """Ask for the first missing piece of the draft, or create the slot(s)."""
-    t = context.t
     draft = draft_of(context)
     if draft is None:
-        await show(update, t("mentoring.availability.stale"))
+        await show(update, context.t("mentoring.availability.stale"))
         return END
-    now = context.services.clock.now()
-    tz = context.services.settings.tz
     waiting(context, "availability")
     if not draft.get("day"):
-        days = _bookable_days(context)
-        choices = [
-            buttons.SLOT_DAY.button(
-                format_date(day, "EEE d MMM", locale=t.locale), f"{day:%Y%m%d}"
-            )
-            for day in days
-        ]
-        await show(
-            update, t("mentoring.availability.ask_day"), InlineKeyboardMarkup(_rows(choices, 3))
-        )
+        await _ask_day(update, context)
     elif not draft.get("start"):
-        day = date.fromisoformat(draft["day"])
-        starts = [
-            time(hour, minute) for hour in range(FIRST_HOUR, LAST_HOUR) for minute in (0, 30)
-        ]
-        choices = [
-            buttons.SLOT_START.button(f"{at:%H:%M}", f"{at:%H%M}")
-            for at in starts
-            if local_to_utc(day, at, tz) > now
-        ]
-        await show(
-            update,
-            t("mentoring.availability.ask_start", day=t.date(day)),
-            InlineKeyboardMarkup(_rows(choices, 4)),
-        )
+        await _ask_start(update, context, date.fromisoformat(draft["day"]))
     elif not draft.get("minutes") or not draft.get("end"):
         await _ask_length(update, context, draft)
     elif not draft.get("space_id") and not draft.get("online_url"):
         return await _ask_place(update, context, draft)
     elif not draft.get("seats"):
-        choices = [buttons.SLOT_SEATS.button(t("mentoring.availability.button_one"), 1)]
-        choices += [
-            buttons.SLOT_SEATS.button(t("mentoring.availability.button_group", n=n), n)
-            for n in GROUP_SIZES
-        ]
-        await show(
-            update, t("mentoring.availability.ask_seats"), InlineKeyboardMarkup(_rows(choices, 3))
-        )
+        await _ask_seats(update, context)
+    elif draft.get("preview"):
+        await show_preview(update, context, draft)  # saved by [Enregistrer]
     else:
         return await create(update, context, draft)
     return AWAIT
+
+
+async def _ask_day(update: Update, context: ProxiContext) -> None:
+    t = context.t
+    choices = [
+        buttons.SLOT_DAY.button(format_date(day, "EEE d MMM", locale=t.locale), f"{day:%Y%m%d}")
+        for day in _bookable_days(context)
+    ]
+    await show(
+        update, t("mentoring.availability.ask_day"), InlineKeyboardMarkup(_rows(choices, 3))
+    )
+
+
+async def _ask_start(update: Update, context: ProxiContext, day: date) -> None:
+    t = context.t
+    now = context.services.clock.now()
+    tz = context.services.settings.tz
+    starts = [time(hour, minute) for hour in range(FIRST_HOUR, LAST_HOUR) for minute in (0, 30)]
+    choices = [
+        buttons.SLOT_START.button(f"{at:%H:%M}", f"{at:%H%M}")
+        for at in starts
+        if local_to_utc(day, at, tz) > now
+    ]
+    await show(
+        update,
+        t("mentoring.availability.ask_start", day=t.date(day)),
+        InlineKeyboardMarkup(_rows(choices, 4)),
+    )
+
+
+async def _ask_seats(update: Update, context: ProxiContext) -> None:
+    t = context.t
+    choices = [buttons.SLOT_SEATS.button(t("mentoring.availability.button_one"), 1)]
+    choices += [
+        buttons.SLOT_SEATS.button(t("mentoring.availability.button_group", n=n), n)
+        for n in GROUP_SIZES
+    ]
+    await show(
+        update, t("mentoring.availability.ask_seats"), InlineKeyboardMarkup(_rows(choices, 3))
+    )
 
 
 async def _ask_length(update: Update, context: ProxiContext, draft: dict[str, Any]) -> None:
@@ -259,14 +260,14 @@ async def _ask_length(update: Update, context: ProxiContext, draft: dict[str, An
     if draft.get("range"):
         end = datetime.combine(day, hhmm(draft["end"]))
         span = int((end - start).total_seconds() // 60)
-        choices = [buttons.SLOT_LENGTH.button(_label(m, t), m) for m in LENGTHS if m <= span]
+        choices = [buttons.SLOT_LENGTH.button(length_label(m, t), m) for m in LENGTHS if m <= span]
         text = t(
             "mentoring.availability.ask_appointment", start=f"{start:%H:%M}", end=f"{end:%H:%M}"
         )
         await show(update, text, InlineKeyboardMarkup(_rows(choices, 3)))
         return
     choices = [
-        buttons.SLOT_LENGTH.button(_label(m, t), m)
+        buttons.SLOT_LENGTH.button(length_label(m, t), m)
         for m in LENGTHS
         if (start + timedelta(minutes=m)).date() == day
     ]
@@ -286,11 +287,12 @@ async def _ask_place(update: Update, context: ProxiContext, draft: dict[str, Any
     if tutor_id is None:
         await show(update, t("mentoring.availability.not_tutor"))
         return END
-    spaces = await call_service(
-        lookup.spaces_for_tutor, context.services.engine, tutor_id=tutor_id
-    )
+    spaces = await tutor_spaces(context, tutor_id)
     waiting(context, "place")
-    await show(update, t("mentoring.availability.ask_place"), place_keyboard(t, spaces))
+    text = t("mentoring.availability.ask_place")
+    if draft.get("preview"):  # typed with a length assumed: say what was understood first
+        text = understood(t, draft, starts(draft, context)) + "\n" + text
+    await show(update, text, place_keyboard(t, spaces))
     return AWAIT
 
 

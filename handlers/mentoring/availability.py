@@ -23,6 +23,7 @@ from handlers.buttons import Button, any_of
 from handlers.common import call_service, edit_or_ignore, pressed, refuse, safe_answer, send_to
 from handlers.mentoring.access import current_tutor
 from handlers.mentoring.messages import cancel_reminders, send_attachments, t_for
+from handlers.mentoring.state import AWAIT, DRAFT, waiting
 from handlers.mentoring.texts import place_short, when
 from handlers.mentoring.typing import typed
 
@@ -44,22 +45,33 @@ async def availability_command(update: Update, context: ProxiContext) -> int:
     if context.args:
         return await typed(update, context, " ".join(context.args))
     text, keyboard = await _page(context, tutor_id, 0)
-    await message.reply_text(text, reply_markup=keyboard)
-    return ConversationHandler.END
+    # The list asks for a slot: the next plain message is one, never a course search.
+    await message.reply_text(_asking(context, text), reply_markup=keyboard)
+    return AWAIT
 
 
-async def list_pressed(update: Update, context: ProxiContext) -> None:
-    """[Mes créneaux], [Suivants], [Précédents] (av:ls:<offset>)."""
+async def list_pressed(update: Update, context: ProxiContext) -> int:
+    """[Mes créneaux], [Mes disponibilités], [Suivants], [Précédents] (av:ls:<offset>): the
+    page, which asks for a slot like /disponibilites does (a conversation entry point)."""
     query = update.callback_query
     if query is None:
-        return
+        return ConversationHandler.END
     tutor_id = await current_tutor(update, context)
     if tutor_id is None:
         await safe_answer(query, context.t("mentoring.availability.not_tutor"), show_alert=True)
-        return
+        return ConversationHandler.END
     await safe_answer(query)
     text, keyboard = await _page(context, tutor_id, buttons.SLOTS_LIST.value(query.data))
-    await edit_or_ignore(query, text, reply_markup=keyboard)
+    await edit_or_ignore(query, _asking(context, text), reply_markup=keyboard)
+    return AWAIT
+
+
+def _asking(context: ProxiContext, text: str) -> str:
+    """The list, saying a slot may be typed; the next plain message is then one."""
+    if context.user_data is not None:
+        context.user_data[DRAFT] = {}
+    waiting(context, "availability")
+    return text + "\n\n" + context.t("mentoring.listing.type_hint")
 
 
 async def _page(
@@ -277,7 +289,6 @@ async def _refresh(update: Update, context: ProxiContext) -> None:
 def handlers() -> list[BaseHandler[Update, ProxiContext, Any]]:
     """A tutor's slot list and removals (adding is in `adding`, typed in `typing`)."""
     return [
-        CallbackQueryHandler(list_pressed, pattern=buttons.SLOTS_LIST.pattern),
         CallbackQueryHandler(remove_pressed, pattern=buttons.SLOT_REMOVE.pattern),
         CallbackQueryHandler(remove_confirmed, pattern=buttons.SLOT_REMOVE_YES.pattern),
         CallbackQueryHandler(

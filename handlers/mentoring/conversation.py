@@ -81,6 +81,10 @@ def conversation() -> ConversationHandler[ProxiContext]:
                 ),
                 CommandHandler(["mentorat", "mentoring"], booking.mentoring_command),
                 CallbackQueryHandler(adding.add_pressed, pattern=buttons.SLOT_ADD.pattern),
+                # The slot list asks for a slot: [Mes créneaux], [Mes disponibilités], pages.
+                CallbackQueryHandler(
+                    availability.list_pressed, pattern=buttons.SLOTS_LIST.pattern
+                ),
                 CallbackQueryHandler(adding.online_pressed, pattern=buttons.SLOT_ONLINE.pattern),
                 CallbackQueryHandler(
                     adding.other_place_pressed, pattern=buttons.SLOT_OTHER_PLACE.pattern
@@ -99,6 +103,6 @@ def conversation() -> ConversationHandler[ProxiContext]:
             fallbacks=[CommandHandler(["annuler", "cancel"], stop)],
             name="mentoring",
             persistent=True,  # a restart continues the conversation (handlers/persistence.py)
-        conversation_timeout=TIMEOUT,
+            conversation_timeout=TIMEOUT,
             allow_reentry=True,
         )

@@ -81,3 +81,13 @@ def request_text(t: Translator, view: AppointmentView, *, key: str) -> str:
 def rating_question(t: Translator, view: AppointmentView) -> str:
     """ "How was your appointment with …?" above the stars."""
     return t("mentoring.rating.ask", tutor=html.escape(view.tutor_name))
+
+
+def length_label(minutes: int, t: Translator) -> str:
+    """ "1 h", "30 min", "1 h 30"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return t("mentoring.availability.minutes", minutes=rest)
+    if not rest:
+        return t("mentoring.availability.hours", hours=hours)
+    return t("mentoring.availability.hours_minutes", hours=hours, minutes=f"{rest:02d}")

@@ -12,11 +12,9 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ConversationHandler
 
 from bot.context import ProxiContext
-from bot.mentoring import lookup
 from bot.mentoring.parsing import ParseError, match_space, parse_availability
 from handlers import buttons
-from handlers.common import call_service
-from handlers.mentoring.access import current_tutor
+from handlers.mentoring.access import current_tutor, tutor_spaces
 from handlers.mentoring.adding import PLACE_BUTTONS, advance, draft_of, place_keyboard
 from handlers.mentoring.messages import show
 from handlers.mentoring.state import AWAIT, DRAFT, waiting
@@ -60,9 +58,7 @@ async def _resolve_place(
     if tutor_id is None:
         await show(update, t("mentoring.availability.not_tutor"))
         return END
-    spaces = await call_service(
-        lookup.spaces_for_tutor, context.services.engine, tutor_id=tutor_id
-    )
+    spaces = await tutor_spaces(context, tutor_id)
     matches = match_space(place, spaces)
     if len(matches) == 1:
         draft.update(space_id=matches[0].id, online=False, online_url=None)
@@ -114,6 +110,7 @@ async def typed(update: Update, context: ProxiContext, text: str) -> int:
         "online": request.online,
         "online_url": request.online_url,
         "space_id": None,
+        "preview": request.length_assumed,  # shown before saving (handlers/mentoring/preview)
     }
     if context.user_data is not None:
         context.user_data[DRAFT] = draft

@@ -13,7 +13,7 @@ from bot.reminders import ReminderView
 from handlers import buttons
 from handlers.notices.base import Message, Obsolete, renderer
 from handlers.notices.sessions import card_of
-from handlers.render import period
+from handlers.render import day_month, period
 
 ALERT = "alert_match"
 
@@ -34,5 +34,12 @@ def render_alert(reminder: ReminderView, services: Services, t: Translator) -> M
         city=html.escape(card.city),
         when=period(t, card),
     )
+    if card.to_confirm is not None:  # told first, with what it takes to make it happen
+        needs = t(
+            "confirm.alert_needs",
+            minimum=card.to_confirm.minimum,
+            day=day_month(t, card.to_confirm.confirm_by),
+        )
+        text = f"{text}\n\n{needs}"
     keyboard = InlineKeyboardMarkup([[buttons.CARD.button(t("alerts.button_open"), card.id)]])
     return Message(text=text, keyboard=keyboard)

@@ -7,7 +7,9 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,10 @@ SETTING_NAMES = (
     "LOG_LEVEL",
     "DEFAULT_LANGUAGE",
     "TIMEZONE",
+    "LOG_FORMAT",
+    "LOG_SALT",
+    "HEALTH_PORT",
+    "HEALTH_HOST",
 )
 
 
@@ -57,8 +63,9 @@ def bot_env(sandbox: BotApiSandbox, tmp_path: Path) -> dict[str, str]:
 class BotProcess:
     """`python -m bot run` in a subprocess (cwd: a temp dir, so no .env is read)."""
 
-    def __init__(self, env: dict[str, str], cwd: Path) -> None:
-        self.log = cwd / "bot.log"
+    def __init__(self, env: dict[str, str], cwd: Path, *, name: str = "bot") -> None:
+        self.name = name
+        self.log = cwd / f"{name}.log"
         self._log_handle = self.log.open("wb")
         env = {**env, "PYTHONPATH": str(PROJECT_ROOT)}
         self.process = subprocess.Popen(
@@ -95,3 +102,15 @@ def start_bot(bot_env: dict[str, str], tmp_path: Path) -> Iterator:
     yield start
     for process in started:
         process.stop()
+
+
+def until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Whether predicate() became true within timeout, checked every 0.1 s: for state outside
+    the sandbox (the database), which `sandbox.wait_for` would only re-check on its changes."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        pause.wait(0.1)
+    return True

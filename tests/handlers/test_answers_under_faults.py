@@ -8,7 +8,6 @@ handlers/retrying.py. Backoff is shortened so the tests do not wait; no timing i
 from __future__ import annotations
 
 import asyncio
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +62,7 @@ def _sends(chat: Any, person: Any) -> int:
 
 
 @pytest.mark.expect_api_errors(502)  # injected server errors
-# A connection lost mid-call (httpx.ReadError, seen now and then in long test runs) is not
-# retried: the message may have arrived. It reaches the error handler, logged; checked below.
-@pytest.mark.expect_error_handler(raises=NetworkError)
-async def test_thirty_people_under_502s_each_get_exactly_one_answer(loaded, caplog) -> None:
+async def test_thirty_people_under_502s_each_get_exactly_one_answer(loaded) -> None:
     chat = loaded
     people = [chat.user(5000 + i, f"P{i}") for i in range(30)]
     # A burst every sender meets first, then some people's answers fail again, up to 3 times.
@@ -75,12 +71,11 @@ async def test_thirty_people_under_502s_each_get_exactly_one_answer(loaded, capl
         chat.sandbox.inject_fault(
             "sendMessage", "server_error", chat_id=person.id, times=1 + i % 3, status=502
         )
-    with caplog.at_level(logging.WARNING, logger="handlers.errors"):
-        await _all_write_at_once(chat, people, ASK)
+    await _all_write_at_once(chat, people, ASK)
     answers = _answers(chat, people)
-    lost_connections = [r for r in caplog.records if "httpx.ReadError" in r.getMessage()]
-    assert all(len(a) <= 1 for a in answers)  # never twice
-    assert [len(a) for a in answers].count(0) == len(lost_connections)  # every 502 retried
+    # Every 502 retried, nothing lost to the connection burst (the sandbox's listen backlog
+    # once dropped some: see tests/sandbox/test_sandbox_transport.py).
+    assert [len(a) for a in answers] == [1] * 30
     assert all("Excel" in a[0] for a in answers if a)
     assert FR("error.generic") not in {a[0] for a in answers if a}
     assert chat.sandbox.failed_calls, "the faults were met"

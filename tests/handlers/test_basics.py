@@ -21,10 +21,11 @@ def _plain(html_text: str) -> str:
 async def test_start_welcomes_in_french_with_main_actions(chat) -> None:
     anne = chat.user()
     [welcome] = await chat.send(anne, "/start")
-    assert welcome.plain == _plain(FR("start.welcome", name="Anne"))
+    assert welcome.plain == _plain(FR("start.hello", name="Anne") + "\n" + FR("start.intro"))
     labels = [b.text for row in welcome.buttons for b in row]
     assert labels == [
         FR("start.button_search"),
+        FR("companies.button_menu"),
         FR("start.button_help"),
         FR("start.button_language"),
     ]
@@ -60,7 +61,7 @@ async def test_a_broken_deep_link_gets_the_same_answer_and_the_menu(chat, payloa
     replies = await chat.send(anne, f"/start {payload}")
     assert [r.plain for r in replies] == [
         _plain(FR("start.bad_link")),
-        _plain(FR("start.welcome", name="Anne")),
+        _plain(FR("start.hello", name="Anne") + "\n" + FR("start.intro")),
     ]
     assert replies[1].buttons[0][0].text == FR("start.button_search")
 

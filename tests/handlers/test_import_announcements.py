@@ -28,6 +28,9 @@ TRICOT = HEADER + (  # a new session near Mauriac (15200) that a knitting alert 
 
 async def _load(chat, admin, name: str, content: bytes) -> None:
     [preview] = await chat.do(admin, "upload_document", content, name)
+    if preview.plain == FR("importer.words.nothing"):  # already loaded: no [Importer]
+        assert not preview.buttons
+        return
     assert preview.buttons, preview.plain
     await chat.press(admin, label=FR("admin.button_import"), message_id=preview.message_id)
 
@@ -159,3 +162,33 @@ async def test_moved_and_rescheduled_sessions_are_announced(chat, sqlite_engine)
     with Session(sqlite_engine) as session:
         reminder = session.exec(select(Reminder).where(Reminder.kind == DAY_BEFORE)).one()
     assert reminder.due_at == _sfb001(sqlite_engine).starts_at - timedelta(hours=24)
+
+
+async def test_alert_holders_hear_first_of_a_session_to_confirm(chat, sqlite_engine, clock):
+    admin = chat.user(SUPER_ADMIN, "Admin")
+    await _load(chat, admin, "spaces.csv", (SAMPLE / "spaces.csv").read_bytes())
+    chat.application.bot_data["services"].search.rebuild(sqlite_engine, now=clock.now())
+    anne = chat.user(42, "Anne")
+    [reply] = await chat.send(anne, "cours de tricot près de 15200")
+    await chat.press(anne, label=FR("search.button_alert"), message_id=reply.message_id)
+
+    header = HEADER.rstrip("\n") + ",min_participants,confirm_by\n"
+    common = "esp-mauriac,{start},{end},8,tricot;laine,presentiel,atelier,0,non,Atelier.,,"
+    common += "scheduled"
+    plain_row = "TRI-001,Tricot : premiers points,Cap Compétences Auvergne," + common.format(
+        start="2027-02-03 14:00", end="2027-02-03 17:00"
+    )
+    to_confirm = "TRI-002,Tricot : le jacquard,Cap Compétences Auvergne," + common.format(
+        start="2027-02-10 14:00", end="2027-02-10 17:00"
+    )
+    content = f"{header}{plain_row},,\n{to_confirm},4,2027-02-05 12:00\n"
+    before = len(chat.sandbox.bot_messages(anne.id))
+    await _load(chat, admin, "tricot.csv", content.encode())
+    first, second = chat.sandbox.bot_messages(anne.id)[before:]
+    assert "Tricot : le jacquard" in first.plain
+    assert "Cette session est à confirmer : elle aura lieu si 4 personnes s'inscrivent" in (
+        first.plain
+    )
+    assert "d'ici le 5 février" in first.plain
+    assert "Tricot : premiers points" in second.plain
+    assert "à confirmer" not in second.plain

@@ -22,9 +22,7 @@ def _count(engine, model) -> int:
 async def test_admin_previews_then_imports_tutors(chat, sqlite_engine) -> None:
     admin = chat.user(SUPER_ADMIN, "Admin")
     [preview] = await chat.do(admin, "upload_document", TUTORS, "tutors.csv")
-    assert preview.plain.startswith(
-        "Aperçu de l'import : 8 tuteurs à créer, 2 rôles de tuteur à accorder"
-    )
+    assert preview.plain.startswith("Aperçu : 8 tuteurs à créer, 2 rôles de tuteur à accorder")
     assert "Tuteurs à lier à leur compte Telegram : T01, T02" in preview.plain
     assert _count(sqlite_engine, Tutor) == 0
     assert _count(sqlite_engine, User) == 1  # the admin: the tutors' accounts are not made yet
@@ -37,7 +35,8 @@ async def test_admin_previews_then_imports_tutors(chat, sqlite_engine) -> None:
 
     # The same file again: nothing to do.
     [again] = await chat.do(admin, "upload_document", TUTORS, "tutors.csv")
-    assert again.plain.startswith("Aperçu de l'import : 8 tuteurs inchangés.")
+    assert again.plain == FR("importer.words.nothing")  # no [Importer] either
+    assert not again.buttons
 
 
 async def test_an_org_admin_cannot_load_other_organisations_tutors(chat, sqlite_engine) -> None:
@@ -49,7 +48,7 @@ async def test_an_org_admin_cannot_load_other_organisations_tutors(chat, sqlite_
         session.commit()
     bea = chat.user(77, "Bea")
     [report] = await chat.do(bea, "upload_document", TUTORS, "tutors.csv")
-    assert report.plain.startswith("Ce chargement ne peut pas être importé : 7 problèmes")
+    assert report.plain.startswith("Rien n'a été importé : ce fichier a 7 problèmes")
     assert (
         "ligne 2, colonne « organisation » : « Tremplin Reconversion Ouest » n'est pas votre "
         "organisme : vous ne pouvez importer que les tuteurs de vos organismes"

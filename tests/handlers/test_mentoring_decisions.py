@@ -18,6 +18,7 @@ from tests.handlers.test_mentoring_flow import (
     OTHER_LEARNER,
     TUTOR,
     add_tutor,
+    add_typed,
     appointments,
     engine_of,
     ics_event,
@@ -35,7 +36,7 @@ async def _tutor_with_slots(chat, engine, phrase: str = "jeudi 14h-17h à Redon"
     add_tutor(engine)
     redon(engine)
     claire = chat.user(TUTOR, "Claire")
-    await chat.send(claire, f"/disponibilites {phrase}")
+    await add_typed(chat, claire, f"{phrase}")
     return claire
 
 

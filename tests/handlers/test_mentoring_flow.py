@@ -51,6 +51,21 @@ def redon(engine) -> int:
     )
 
 
+async def save_typed(chat, tutor) -> Any:
+    """[Enregistrer] under what a typed range was understood as: the slots are created and
+    the preview becomes the confirmation."""
+    await chat.press(tutor, label=FR("mentoring.preview.button_save"))
+    return chat.last(tutor)
+
+
+async def add_typed(chat, tutor, phrase: str) -> Any:
+    """/disponibilites <phrase>, saved even when it was first shown as understood."""
+    replies = await chat.send(tutor, f"/disponibilites {phrase}")
+    if replies and FR("mentoring.preview.button_save") in replies[-1].button_texts:
+        return await save_typed(chat, tutor)
+    return chat.last(tutor)
+
+
 def appointments(engine) -> list[Appointment]:
     with Session(engine) as session:
         return list(session.exec(select(Appointment).order_by(Appointment.id)).all())
@@ -107,7 +122,12 @@ async def test_request_confirm_ics_reminders_attendance_and_rating(
     await become_tutor_by_invite(chat, engine, claire)
 
     # The typed shortcut: next Tuesday (1 December), two one-hour slots in Redon.
-    [added] = await chat.send(claire, "/disponibilites mardi 14h-16h à Redon")
+    [preview] = await chat.send(claire, "/disponibilites mardi 14h-16h à Redon")
+    assert preview.plain.startswith(
+        "J'ai compris : 2 créneaux de 1 h, mardi 1er décembre, 14:00 et 15:00."
+    )
+    assert slots(engine) == []  # nothing saved before [Enregistrer]
+    added = await save_typed(chat, claire)
     assert added.plain.startswith(
         "C'est noté : 2 créneaux ajoutés le mardi 1er décembre, de 14:00 à 16:00"
     )
@@ -218,7 +238,7 @@ async def test_tutor_adds_a_slot_with_buttons(app, chat, clock) -> None:
     space = redon(engine)
     claire = chat.user(TUTOR, "Claire")
     [listing] = await chat.send(claire, "/disponibilites")
-    assert listing.plain == plain(FR("mentoring.availability.none"))
+    assert listing.plain.startswith(plain(FR("mentoring.availability.none")))
     await chat.press(claire, label="Ajouter un créneau")
     await chat.press(claire, label="jeu. 3 déc.")
     assert chat.last(claire).plain == "jeudi 3 décembre : à quelle heure commencez-vous ?"
@@ -253,7 +273,9 @@ async def test_online_range_and_weekly_phrases(app, chat, clock) -> None:
     assert asked.plain == FR("mentoring.availability.ask_link")
     [bad] = await chat.send(claire, "http://visio.example.org")
     assert bad.plain == FR("mentoring.availability.bad_link")
-    [added] = await chat.send(claire, "https://visio.example.org/claire")
+    [understood] = await chat.send(claire, "https://visio.example.org/claire")
+    assert "Lieu : en ligne" in understood.plain
+    added = await save_typed(chat, claire)
     assert added.plain.startswith(
         "C'est noté : 2 créneaux ajoutés le jeudi 26 novembre, de 09:00 à 11:00"
     )
@@ -291,9 +313,9 @@ async def test_learner_chooses_a_topic_and_sees_nearest_slots_first(app, chat, c
     add_tutor(engine, OTHER_TUTOR, name="Marc", topics="Anglais")
     claire, marc = chat.user(TUTOR, "Claire"), chat.user(OTHER_TUTOR, "Marc")
     redon(engine)
-    await chat.send(claire, "/disponibilites jeudi 14h-15h à Redon")
-    await chat.send(claire, "/disponibilites vendredi 9h-10h en ligne https://visio.example.org/c")
-    await chat.send(marc, "/disponibilites jeudi 10h-11h à Redon")
+    await add_typed(chat, claire, "jeudi 14h-15h à Redon")
+    await add_typed(chat, claire, "vendredi 9h-10h en ligne https://visio.example.org/c")
+    await add_typed(chat, marc, "jeudi 10h-11h à Redon")
     anne = chat.user(LEARNER, "Anne")
     [ask] = await chat.send(anne, "/mentorat")
     assert ask.button_texts == [
@@ -342,6 +364,10 @@ async def test_ambiguous_place_buttons_and_a_range_online_with_buttons(app, chat
     ]
     await chat.press(claire, label="Maison de l'emploi (Redon)")
     assert chat.last(claire).plain.startswith(
+        "J'ai compris : 3 créneaux de 1 h, vendredi 27 novembre, 09:00, 10:00 et 11:00."
+    )
+    await save_typed(chat, claire)
+    assert chat.last(claire).plain.startswith(
         "C'est noté : 3 créneaux ajoutés le vendredi 27 novembre, de 09:00 à 12:00, "
         "Maison de l'emploi"
     )
@@ -383,7 +409,7 @@ async def test_each_side_reads_in_their_own_language(app, chat, sandbox) -> None
     add_tutor(engine)
     redon(engine)
     claire = chat.user(TUTOR, "Claire")
-    await chat.send(claire, "/disponibilites jeudi 14h-15h à Redon")
+    await add_typed(chat, claire, "jeudi 14h-15h à Redon")
     john = chat.user(LEARNER, "John", language="en")
     [ask] = await chat.send(john, "/mentoring")
     assert ask.button_texts == ["Choose a tutor", "All slots"]

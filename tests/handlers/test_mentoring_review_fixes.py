@@ -16,6 +16,7 @@ from tests.handlers.test_mentoring_flow import (
     OTHER_LEARNER,
     TUTOR,
     add_tutor,
+    add_typed,
     appointments,
     engine_of,
     redon,
@@ -32,7 +33,7 @@ async def test_a_command_in_the_middle_drops_the_question(app, chat) -> None:
     add_tutor(engine)
     redon(engine)
     claire = chat.user(TUTOR, "Claire")
-    await chat.send(claire, "/disponibilites jeudi 14h-17h à Redon")
+    await add_typed(chat, claire, "jeudi 14h-17h à Redon")
     anne = chat.user(LEARNER, "Anne")
     await chat.send(anne, "/mentorat")
     await chat.press(anne, label=FR("mentoring.learner.button_all"))
@@ -47,7 +48,7 @@ async def test_a_group_slot_reminds_the_tutor_once(app, chat, clock) -> None:
     add_tutor(engine)
     redon(engine)
     claire = chat.user(TUTOR, "Claire")
-    await chat.send(claire, "/disponibilites jeudi 14:00-17:00 à Redon groupe 6 places")
+    await add_typed(chat, claire, "jeudi 14:00-17:00 à Redon groupe 6 places")
     for learner_id, name in ((LEARNER, "Anne"), (OTHER_LEARNER, "Bruno")):
         learner = chat.user(learner_id, name)
         await request_first_slot(chat, learner, note=None)
@@ -76,7 +77,7 @@ async def test_no_day_before_reminder_for_an_appointment_confirmed_the_same_day(
     redon(engine)
     claire = chat.user(TUTOR, "Claire")
     # The test clock is Wednesday 10:00 in Paris: a slot the same day at 17:00.
-    await chat.send(claire, "/disponibilites mercredi 17h-18h à Redon")
+    await add_typed(chat, claire, "mercredi 17h-18h à Redon")
     anne = chat.user(LEARNER, "Anne")
     await request_first_slot(chat, anne, note=None)
     await chat.press(claire, label="Confirmer")
@@ -91,7 +92,7 @@ async def test_a_learner_who_forgets_frees_the_slot_and_the_tutor_is_told(app, c
     add_tutor(engine)
     redon(engine)
     claire = chat.user(TUTOR, "Claire")
-    await chat.send(claire, "/disponibilites jeudi 14h-15h à Redon")
+    await add_typed(chat, claire, "jeudi 14h-15h à Redon")
     anne = chat.user(LEARNER, "Anne")
     await request_first_slot(chat, anne, note=None)
     await chat.press(claire, label="Confirmer")
@@ -134,7 +135,7 @@ async def test_a_weekly_series_is_removed_in_one_tap(app, chat) -> None:
     add_tutor(engine)
     redon(engine)
     claire = chat.user(TUTOR, "Claire")
-    await chat.send(claire, "/disponibilites tous les mardis 14h-16h, 60 min, à Redon")
+    await add_typed(chat, claire, "tous les mardis 14h-16h, 60 min, à Redon")
     [listing] = await chat.send(claire, "/disponibilites")
     series = [b for b in listing.button_texts if b.startswith("Supprimer toute la série")]
     assert len(series) == 1

@@ -12,6 +12,7 @@ from tests.handlers.test_mentoring_flow import (
     OTHER_TUTOR,
     TUTOR,
     add_tutor,
+    add_typed,
     answers,
     appointments,
     engine_of,
@@ -31,7 +32,7 @@ async def _pending(chat, engine):
     add_tutor(engine)
     redon(engine)
     claire = chat.user(TUTOR, "Claire")
-    await chat.send(claire, "/disponibilites jeudi 14h-16h à Redon")
+    await add_typed(chat, claire, "jeudi 14h-16h à Redon")
     anne = chat.user(LEARNER, "Anne")
     await request_first_slot(chat, anne, note=None)
     [appointment] = appointments(engine)
@@ -124,7 +125,7 @@ async def test_two_learners_ask_for_the_same_slot_and_one_gets_it(app, chat, san
     add_tutor(engine)
     redon(engine)
     claire = chat.user(TUTOR, "Claire")
-    await chat.send(claire, "/disponibilites jeudi 14h-16h à Redon")
+    await add_typed(chat, claire, "jeudi 14h-16h à Redon")
     anne, bob = chat.user(LEARNER, "Anne"), chat.user(OTHER_LEARNER, "Bob")
     for learner in (anne, bob):  # both see the slot free and pick it
         await chat.send(learner, "/mentorat")

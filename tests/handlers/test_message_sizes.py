@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from bot.i18n import translator
-from bot.models import Alert, Enrolment
-from tests.factories import add_session, add_user
+from bot.models import Alert, Appointment, AvailabilitySlot, Enrolment, Tutor
+from tests.factories import add_session, add_space, add_user
 
 FR = translator("fr")
 LIMIT = 4096
@@ -71,3 +71,77 @@ async def test_many_long_alerts_fit(chat, sqlite_engine) -> None:
     assert len(listed.plain) <= LIMIT
     shown = len([b for row in listed.buttons for b in row])
     assert 0 < shown < 20 and listed.plain.endswith(f"… et {20 - shown} de plus")
+
+
+def _many_appointments(engine, clock, *, tutor_user: int, learners: range) -> None:
+    """A tutor with 20 upcoming and 60 past appointments, every name and place at its longest."""
+    add_user(engine, tutor_user, name="T" * 200)
+    space = add_space(engine, name="Espace " + "S" * 190, city="Saint-Méen-le-Grand")
+    for learner in learners:
+        add_user(engine, learner, name="L" * 200)
+    now = clock.now()
+    with Session(engine) as session:
+        tutor = Tutor(name="Tuteur " + "T" * 190, user_id=tutor_user)
+        session.add(tutor)
+        session.flush()
+        for number, learner in enumerate(learners):
+            days = number - 60 if number < 60 else number - 59  # 60 past, then upcoming
+            slot = AvailabilitySlot(
+                tutor_id=tutor.id,  # type: ignore[arg-type]
+                starts_at=now + timedelta(days=days),
+                ends_at=now + timedelta(days=days, hours=1),
+                space_id=space,
+                seats_taken=1,
+            )
+            session.add(slot)
+            session.flush()
+            past = days < 0
+            session.add(
+                Appointment(
+                    slot_id=slot.id,  # type: ignore[arg-type]
+                    learner_id=learner,
+                    tutor_id=tutor.id,  # type: ignore[arg-type]
+                    status="done" if past else "confirmed",
+                    ics_uid=f"uid-{number}",
+                    attended=True if past else None,
+                    rating=5 if past else None,
+                )
+            )
+        session.commit()
+
+
+async def test_my_appointments_with_long_names_and_places_fit(chat, sqlite_engine, clock) -> None:
+    _many_appointments(sqlite_engine, clock, tutor_user=700, learners=range(2000, 2080))
+    [mine] = await chat.send(chat.user(700, "Tuteur"), "/mes_rdv")
+    assert len(mine.plain) <= LIMIT
+    assert FR("mentoring.mine.more", count=10) in mine.plain  # 20 upcoming, 10 with buttons
+    assert len([b for row in mine.buttons for b in row]) == 2 * 10  # [Annuler] [Déplacer]
+    assert mine.plain.endswith("de plus")  # the past is what gets cut
+
+
+async def test_a_tutors_long_history_fits_with_its_totals(chat, sqlite_engine, clock) -> None:
+    _many_appointments(sqlite_engine, clock, tutor_user=700, learners=range(2000, 2080))
+    [history] = await chat.send(chat.user(700, "Tuteur"), "/historique")
+    assert len(history.plain) <= LIMIT
+    assert "de plus" in history.plain
+    totals = FR("mentoring.history.totals", count=60, no_shows=0, unanswered=0)
+    assert totals in history.plain  # the totals always show, below the cut list
+
+
+async def test_search_results_with_long_titles_and_places_fit(chat, sqlite_engine, clock) -> None:
+    space = add_space(sqlite_engine, name="Espace " + "S" * 190, city="Ploërmel")
+    for number in range(40):
+        add_session(
+            sqlite_engine,
+            now=clock.now(),
+            title=f"Excel {number} : " + "tableaux croisés dynamiques & macros " * 7,
+            organisation="Organisme " + "O" * 180,
+            space_id=space,
+            starts_in=timedelta(days=3 + number),
+        )
+    chat.application.bot_data["services"].search.rebuild(sqlite_engine, now=clock.now())
+    answers = await chat.send(chat.user(42, "Anne"), "une formation excel près de Ploërmel")
+    listed = next(a for a in answers if "Excel 0 :" in a.plain)
+    assert len(listed.plain) <= LIMIT
+    assert "Excel 39 :" not in listed.plain  # the rest is paged, not crammed
+    assert listed.buttons, "the list keeps its buttons"

@@ -95,8 +95,8 @@ def echo_kind(monkeypatch) -> str:
     return "echo"
 
 
-async def test_session_reminders_go_the_day_before_once_silently_with_the_pin(
-    app, sandbox, clock
+async def test_session_reminders_go_the_day_before_once_silently_in_one_message(
+    app, chat, sandbox, clock
 ) -> None:
     engine = _engine(app)
     anne = _person(sandbox, engine, 42, "Anne")
@@ -113,7 +113,7 @@ async def test_session_reminders_go_the_day_before_once_silently_with_the_pin(
     report = await delivery.sweep(app)
     assert report["sent"] == 2
 
-    text, pin = sandbox.bot_messages(anne)
+    [text] = sandbox.bot_messages(anne)  # one message: the morning wave fits Telegram's rate
     assert text.kind == "text"
     assert text.disable_notification is True
     assert text.plain.splitlines()[:4] == [
@@ -122,6 +122,9 @@ async def test_session_reminders_go_the_day_before_once_silently_with_the_pin(
         "Quand : vendredi 27 novembre à 14:00",
         "Où : Relais d'Entreprises, 1 rue de la Gare, 56800 Ploërmel",
     ]
+    # The map pin is sent when asked, from the reminder's button.
+    assert text.button_texts == ["📍 Voir le lieu sur la carte"]
+    [pin] = await chat.press(sandbox.user(anne), message_id=text.message_id, index=1)
     assert (pin.kind, pin.title, pin.latitude, pin.longitude) == (
         "venue",
         "Relais d'Entreprises",
@@ -135,7 +138,7 @@ async def test_session_reminders_go_the_day_before_once_silently_with_the_pin(
     # Sweeping again, later, sends nothing more.
     clock.advance(timedelta(hours=1))
     assert (await delivery.sweep(app))["sent"] == 0
-    assert [len(sandbox.bot_messages(chat)) for chat in (anne, john)] == [2, 2]
+    assert [len(sandbox.bot_messages(chat)) for chat in (anne, john)] == [2, 1]
     assert {_status(engine, v.id)[0] for v in planned} == {"sent"}
 
 

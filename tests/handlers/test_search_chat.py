@@ -209,7 +209,7 @@ async def test_online_requests_month_label_and_departements_read_right(loaded) -
     [march] = await chat.send(anne, "excel près de Ploërmel en mars")
     assert FR("search.button_month_asked") in [b.text for row in march.buttons for b in row]
     [dept] = await chat.send(anne, "anglais dans le 56")
-    assert "dans le département Morbihan (56)" in dept.plain
+    assert "dans le Morbihan (56)" in dept.plain
     [remote] = await chat.send(anne, "anglais à distance près de Redon")
     assert "rayon de 0 km" not in remote.plain
     assert FR("search.button_modality_distanciel") in [

@@ -98,7 +98,7 @@ def test_dry_run_with_problems_exits_1(settings, clock, capsys) -> None:
     code = _run(settings, clock, "--dry-run", "--lang", "en", str(SAMPLE / "bad/binary.csv"))
     assert code == 1
     assert capsys.readouterr().err.splitlines() == [
-        "This load cannot be imported: 1 problem to fix.", "", "Problems:",
+        "Nothing was imported: this file has 1 problem to fix.", "", "Problems:",
         "• binary.csv: this is not a text file: send a CSV, XLSX, JSON or XML (LHEO) file",
     ]  # fmt: skip
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import httpx
 import pytest
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
@@ -23,6 +24,8 @@ class Receiver:
 
     def __init__(self) -> None:
         self.status = 200
+        self.hold_chat: int | None = None  # deliveries for this chat wait for `release`
+        self.release = threading.Event()
         self.received: list[tuple[dict[str, Any], str | None]] = []
         self.cond = threading.Condition()
         receiver = self
@@ -34,6 +37,9 @@ class Receiver:
                     secret = self.headers.get("X-Telegram-Bot-Api-Secret-Token")
                     receiver.received.append((json.loads(body), secret))
                     receiver.cond.notify_all()
+                chat = json.loads(body).get("message", {}).get("chat", {}).get("id")
+                if chat is not None and chat == receiver.hold_chat:
+                    receiver.release.wait(5)
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -100,11 +106,38 @@ def test_long_poll_wakes_up_on_update(api: RawApi, sandbox: BotApiSandbox) -> No
     assert result and result[0][0]["message"]["text"] == "réveil"
 
 
+def test_a_burst_of_new_connections_is_answered_in_full(sandbox: BotApiSandbox) -> None:
+    """Hundreds of clients connecting at the same instant all get their answer (the server's
+    listen backlog was 5: Linux then dropped handshakes and requests were lost)."""
+    url = f"{sandbox.base_url}{sandbox.token}/getMe"
+    start = threading.Barrier(200)
+    statuses: list[int | str] = []
+
+    def call() -> None:
+        with httpx.Client(timeout=10, trust_env=False) as client:
+            start.wait()
+            try:
+                statuses.append(client.post(url).status_code)
+            except httpx.HTTPError as exc:
+                statuses.append(type(exc).__name__)
+
+    callers = [threading.Thread(target=call) for _ in range(200)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert statuses == [200] * 200
+
+
 def test_second_poll_terminates_the_first(api: RawApi, sandbox: BotApiSandbox) -> None:
+    """As telegram-bot-api does: the earlier long poll gets the 409, the newer one waits on."""
     statuses: list[int] = []
+    bodies: list[dict[str, Any]] = []
 
     def first_poll() -> None:
-        statuses.append(api.call("getUpdates", timeout=5).status_code)
+        answer = api.call("getUpdates", timeout=5)
+        statuses.append(answer.status_code)
+        bodies.append(answer.json())
 
     poller = threading.Thread(target=first_poll)
     poller.start()
@@ -112,6 +145,14 @@ def test_second_poll_terminates_the_first(api: RawApi, sandbox: BotApiSandbox) -
     assert api.ok("getUpdates") == []
     poller.join(timeout=5)
     assert statuses == [409]
+    assert bodies == [
+        {
+            "ok": False,
+            "error_code": 409,
+            "description": "Conflict: terminated by other getUpdates request; "
+            "make sure that only one bot instance is running",
+        }
+    ]
 
 
 def _public(sandbox: BotApiSandbox, local_url: str) -> str:
@@ -149,6 +190,46 @@ def test_webhook_failures_are_retried_then_kept(
     receiver.status = 200
     assert sandbox.wait_for(lambda: sandbox.pending_update_count() == 0)
     assert sandbox.webhook_deliveries[-1] == (update["update_id"], 200)
+
+
+def _texts(receiver: Receiver) -> list[str]:
+    with receiver.cond:
+        return [body["message"]["text"] for body, _ in receiver.received]
+
+
+def test_webhook_delivers_chats_in_parallel_and_each_chat_in_order(
+    api: RawApi, sandbox: BotApiSandbox, receiver: Receiver
+) -> None:
+    """Telegram's WebhookActor: one queue per chat, queues in parallel up to max_connections."""
+    alice, bob = sandbox.user(42), sandbox.user(43)
+    receiver.hold_chat = 42  # the bot is slow to answer Alice's first message
+    api.ok("setWebhook", url=_public(sandbox, receiver.url))
+    alice.send("alice 1")
+    assert receiver.wait(1)
+    alice.send("alice 2")
+    bob.send("bob 1")
+    assert receiver.wait(2)
+    # Bob is not held up by Alice's pending delivery; Alice's second message waits its turn.
+    assert _texts(receiver) == ["alice 1", "bob 1"]
+    receiver.release.set()
+    assert receiver.wait(3)
+    assert _texts(receiver) == ["alice 1", "bob 1", "alice 2"]
+    assert sandbox.wait_for(lambda: sandbox.pending_update_count() == 0)
+
+
+def test_webhook_with_one_connection_delivers_one_update_at_a_time(
+    api: RawApi, sandbox: BotApiSandbox, receiver: Receiver
+) -> None:
+    alice, bob = sandbox.user(42), sandbox.user(43)
+    receiver.hold_chat = 42
+    api.ok("setWebhook", url=_public(sandbox, receiver.url), max_connections=1)
+    alice.send("alice 1")
+    bob.send("bob 1")
+    assert receiver.wait(1)
+    assert not receiver.wait(2, timeout=0.3)  # bob waits: the only connection is busy
+    receiver.release.set()
+    assert receiver.wait(2)
+    assert _texts(receiver) == ["alice 1", "bob 1"]
 
 
 def test_unreachable_webhook_then_back_to_polling(api: RawApi, sandbox: BotApiSandbox) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.gazetteer import default_gazetteer, haversine_km, normalize
+from bot.search.homonyms import settle_place
 from bot.search.index import SearchIndex
 from bot.search.query import Place, parse_request
 from bot.search.service import SearchOutcome, search
@@ -53,10 +54,12 @@ def sample_index() -> SearchIndex:
 def run(text: str, near: str | None = None) -> SearchOutcome:
     """Parse and search one request over the sample, as the bot would.
 
-    When the place is ambiguous ("Ruffec": Charente or Indre?) the bot asks; the learner
+    When the place is still ambiguous (nothing separates the homonyms) the bot asks; the learner
     then picks their town, which the case names in ``near``.
     """
     request = parse_request(text, now=SAMPLE_NOW, tz=PARIS, gazetteer=default_gazetteer())
+    # As the bot does: among homonyms, the commune with sessions in reach (bot.search.homonyms).
+    request = settle_place(sample_index(), request, now=SAMPLE_NOW)
     outcome = search(sample_index(), request, now=SAMPLE_NOW)
     if outcome.place_candidates and near:
         wanted = default_gazetteer().resolve(near).commune

@@ -19,6 +19,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
         "WEBHOOK_PORT",
         "TELEGRAM_API_BASE_URL",
         "LOG_LEVEL",
+        "LOG_FORMAT",
+        "LOG_SALT",
+        "HEALTH_PORT",
+        "HEALTH_HOST",
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no .env here
@@ -148,3 +152,24 @@ def test_a_local_bot_api_server_may_call_any_local_url(monkeypatch) -> None:
     monkeypatch.setenv("WEBHOOK_URL", "http://127.0.0.1:9000/proxi")
     monkeypatch.setenv("WEBHOOK_SECRET", "s3cret")
     assert load_settings().webhook_url == "http://127.0.0.1:9000/proxi"
+
+
+def test_health_and_log_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert (settings.health_port, settings.health_host) == (None, "127.0.0.1")  # no server
+    assert (settings.log_format, settings.log_salt) == ("plain", None)
+    # As .env.example leaves them: empty means unset.
+    monkeypatch.setenv("HEALTH_PORT", "")
+    monkeypatch.setenv("LOG_SALT", "")
+    monkeypatch.setenv("LOG_FORMAT", "JSON")
+    settings = load_settings()
+    assert (settings.health_port, settings.log_salt, settings.log_format) == (None, None, "json")
+    monkeypatch.setenv("HEALTH_PORT", "9464")
+    assert load_settings().health_port == 9464
+    monkeypatch.setenv("HEALTH_PORT", "70000")
+    with pytest.raises(ConfigError, match=r"^Invalid setting HEALTH_PORT: "):
+        load_settings()
+    monkeypatch.setenv("HEALTH_PORT", "9464")
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(ConfigError, match=r"^Invalid setting LOG_FORMAT: "):
+        load_settings()

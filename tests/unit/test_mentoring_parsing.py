@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.mentoring.english import to_french
 from bot.mentoring.parsing import (
     AvailabilityRequest,
     ParseError,
@@ -34,7 +35,15 @@ def test_weekday_range_and_place() -> None:
         online=False,
         online_url=None,
         place_text="Redon",
+        length_assumed=True,  # two appointments of the default hour: shown before saving
     )
+
+
+def test_the_length_is_assumed_only_when_a_range_is_cut_by_default() -> None:
+    assert parse("mardi 14h-15h à Redon").length_assumed is False  # one slot, the range
+    assert parse("mardi 14h-17h, 45 min, à Redon").length_assumed is False  # stated
+    assert parse("mardi 14h-16h groupe 6 places").length_assumed is False  # a group: whole range
+    assert parse("mardi 14h-17h à Redon").length_assumed is True
 
 
 def test_online_with_half_hours() -> None:
@@ -155,3 +164,28 @@ def test_match_space_by_city_name_and_typos() -> None:
     assert sorted(ids("Redn")) == [2, 3]
     assert ids("Paris") == []
     assert ids("") == []
+
+
+@pytest.mark.parametrize(
+    ("english", "french"),
+    [
+        ("Tuesday 2pm-4pm at Redon", "mardi 14h-16h à Redon"),
+        ("every Tuesday 2pm to 5pm, 45 min, at Redon", "tous les mardi 14h-17h, 45 min, à Redon"),
+        ("tomorrow 10am-11am in Josselin", "demain 10h-11h à Josselin"),
+        ("Friday 14:00-16:00 group of 6 people", "vendredi 14:00-16:00 groupe de 6 places"),
+        ("every monday 9am-10am for 6 weeks", "tous les lundi 9h-10h pendant 6 semaines"),
+        (
+            "thursday 9am-10am online https://v.example/at/in",
+            "jeudi 9h-10h online https://v.example/at/in",
+        ),
+        ("mardi 14h-16h à Redon", "mardi 14h-16h à Redon"),  # French stays as it is
+    ],
+)
+def test_english_phrases_are_read_in_french(english: str, french: str) -> None:
+    assert to_french(english) == french
+
+
+def test_an_english_phrase_parses_like_the_french_one() -> None:
+    assert parse("Tuesday 2pm-4pm at Redon") == parse("mardi 14h-16h à Redon")
+    weekly = parse("every Tuesday 2pm-5pm, 45 min, at Redon")
+    assert (weekly.recurring, weekly.appointment_minutes, weekly.place_text) == (True, 45, "Redon")

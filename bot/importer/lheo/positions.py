@@ -36,6 +36,8 @@ SESSION_PATHS: Mapping[str, str] = {
     "times_known": f"{_SESSION}/extras/extra[@info='horaires']",
     "permanent_entry": f"{_ACTION}/modalites-entrees-sorties",
     "open_end": f"{_SESSION}/periode/fin",
+    "min_participants": f"{_SESSION}/extras/extra[@info='min-participants']",
+    "confirm_by": f"{_SESSION}/extras/extra[@info='date-decision']",
 }
 PLACE_PATHS: Mapping[str, str] = {
     "space_id": f"{_ACTION}/lieu-de-formation",

@@ -17,6 +17,8 @@
 * CPF only when the file says so (an `eligibilite-cpf` extra, or a financer coded "CPF"),
   never from `certifiante`;
 * description: objective, expected results, content (plain text, see `text`);
+* a session to confirm: extras `min-participants` and `date-decision` (`AAAAMMJJ`, taken at
+  noon) of the session; LHEO has no element of its own for them;
 * url: `url-session`, else `url-action`, else `url-formation`.
 """
 
@@ -63,6 +65,10 @@ _STOP = frozenset(
 # fmt: on
 _SEATS_INFO = {"places", "nombre places", "nb places", "seats", "capacite"}
 _HOURS_INFO = {"horaires", "heures", "hours"}
+# A session to confirm: LHEO has no element for it, so two extras of the session carry it.
+_MIN_INFO = ("min participants", "minimum participants", "participants min", "seuil")
+_DECISION_INFO = ("date decision", "confirm by", "date de decision")
+DECISION_HOUR = "12:00"  # a decision day `AAAAMMJJ` is taken at noon, Paris time
 _CPF_INFO = {"eligibilite cpf", "eligible cpf", "cpf", "eligibilite au cpf"}
 _YES = {"1", "oui", "o", "true", "yes", "vrai"}
 _SKIPPED_DATES = {"unknown": "lheo_start_unknown", "open": "lheo_end_open"}
@@ -255,6 +261,8 @@ def _session(
         "times_known": "oui" if times_known else "non",
         "permanent_entry": "oui" if _permanent(action) else "non",
         "open_end": "oui" if kind_of(end) == "open" else "non",
+        "min_participants": next((extras[k] for k in _MIN_INFO if k in extras), None),
+        "confirm_by": _decision(extras),
     }
     if seats is None:
         row["_default_seats"] = "1"
@@ -277,6 +285,12 @@ def _seats(extras: dict[str, str], session: Element, action: Element) -> str | N
         if text and text.isdigit()
     ]
     return str(sum(financed)) if sum(financed) > 0 else None
+
+
+def _decision(extras: dict[str, str]) -> str | None:
+    """The `date-decision` extra: `AAAAMMJJ` (noon, Paris) or a date and time as in CSV."""
+    day = next((extras[k] for k in _DECISION_INFO if k in extras), None)
+    return _moment(day, DECISION_HOUR) if day else None
 
 
 def _cpf(extras: dict[str, str], action: Element) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from bot.search.when import school
 from bot.search.when.dates import AFTERNOON, EVENING, MORNING, Calendar, When
 
 Rule = Callable[[Calendar], When]
@@ -108,6 +109,14 @@ def _morning(c: Calendar) -> When:
 def _afternoon(c: Calendar) -> When:
     return When(day_parts=(AFTERNOON,))
 
+
+# School-year phrases (bot.search.when.school): "à la rentrée", "après les vacances".
+_phrases("a la rentree", "la rentree", "rentree", "pour la rentree", "des la rentree",
+         "a la rentree prochaine", "la rentree prochaine", "after the summer",
+         "back to school")(school.rentree)  # fmt: skip
+_phrases("apres les vacances", "apres les vacances scolaires", "au retour des vacances",
+         "apres les conges", "after the holidays",
+         "after the school holidays")(school.after_holidays)  # fmt: skip
 
 _MAX_PHRASE = max(len(p) for p in _PHRASES)
 

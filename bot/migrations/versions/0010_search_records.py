@@ -1,7 +1,7 @@
 """searches kept for demand statistics, without the person (search_record)
 
-Revision ID: 0006_search_records
-Revises: 0005
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 from bot.models import UTCDateTime
 
-revision: str = "0006_search_records"
-down_revision: str | None = "0005"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
