@@ -49,6 +49,7 @@ def receive(engine: Engine, *, update_id: int, payload: str, worker: str, now: d
             .where(
                 col(UpdateInbox.update_id) == update_id,
                 col(UpdateInbox.done_at).is_(None),
+                col(UpdateInbox.answered_at).is_(None),  # answered: not again
                 col(UpdateInbox.worker) != worker,
             )
             .values(worker=worker, received_at=now)
@@ -70,12 +71,39 @@ def done(engine: Engine, *, update_id: int, now: datetime) -> None:
         )
 
 
+def answered(engine: Engine, *, update_id: int, now: datetime) -> None:
+    """The update's first answer reached Telegram (see `UpdateInbox.answered_at`)."""
+    with unit_of_work(engine) as session:
+        session.execute(
+            update(UpdateInbox)
+            .where(
+                col(UpdateInbox.update_id) == update_id, col(UpdateInbox.answered_at).is_(None)
+            )
+            .values(answered_at=now)
+        )
+
+
+def settle_answered(engine: Engine, *, now: datetime) -> int:
+    """At takeover: the updates a dead process had answered but not finished count as done
+    (handling them again would answer twice); returns how many."""
+    with unit_of_work(engine) as session:
+        return rowcount(
+            session.execute(
+                update(UpdateInbox)
+                .where(
+                    col(UpdateInbox.done_at).is_(None), col(UpdateInbox.answered_at).isnot(None)
+                )
+                .values(done_at=now)
+            )
+        )
+
+
 def undone(engine: Engine, *, limit: int = 10_000) -> list[str]:
     """Payloads of the updates not handled yet, oldest first (to handle at takeover)."""
     with unit_of_work(engine) as session:
         rows = session.scalars(
             select(col(UpdateInbox.payload))
-            .where(col(UpdateInbox.done_at).is_(None))
+            .where(col(UpdateInbox.done_at).is_(None), col(UpdateInbox.answered_at).is_(None))
             .order_by(col(UpdateInbox.update_id))
             .limit(limit)
         )

@@ -393,6 +393,10 @@ class UpdateInbox(SQLModel, table=True):
     worker: str = Field(max_length=100)  # the process handling it (`host:pid:token`)
     received_at: datetime = _ts(default_factory=utcnow)
     done_at: datetime | None = _ts(default=None, index=True)
+    # When its first answer reached Telegram: a process taking over does not handle it again
+    # (the person has their answer), which shrinks the window for a double answer to the
+    # instant between Telegram's reply and this write.
+    answered_at: datetime | None = _ts(default=None)
 
 
 class SearchRecord(SQLModel, table=True):

@@ -39,7 +39,13 @@ from bot.observability.health import HealthServer, HealthState
 from bot.observability.metrics import Metrics
 from bot.reminders import new_worker_id
 from handlers.delivery import dispatcher
-from handlers.inbox import InboxQueue, OnceUpdateProcessor, handle_undone, schedule_pruning
+from handlers.inbox import (
+    InboxQueue,
+    OnceUpdateProcessor,
+    handle_undone,
+    mark_answered_in_inbox,
+    schedule_pruning,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +168,7 @@ def _serve(settings: Settings, engine: Engine, leadership: Leadership) -> int:
     )
     # Reminder claims carry the worker id of the lock connection (bot/reminders/holders.py).
     dispatcher(application).worker = leadership.worker
+    mark_answered_in_inbox(application, engine, clock.now)
     # Readable by whatever reports health from inside the Application; /readyz and the
     # proxi_role gauge read the live state.
     services = application.bot_data["services"]

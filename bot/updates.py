@@ -32,6 +32,8 @@ MAX_PENDING_UPDATES = 10_000
 
 # The chat whose update is being processed in this task (None outside update processing).
 serving_chat: ContextVar[int | None] = ContextVar("serving_chat", default=None)
+# The update being processed in this task (its update_id), for the inbox's "answered" mark.
+serving_update: ContextVar[int | None] = ContextVar("serving_update", default=None)
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -53,9 +55,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         try:
             async with lock, self._slots:  # the chat's turn, then a slot
                 token = serving_chat.set(key)
+                update_token = serving_update.set(getattr(update, "update_id", None))
                 try:
                     await coroutine
                 finally:
+                    serving_update.reset(update_token)
                     serving_chat.reset(token)
         finally:
             self._users[key] -= 1

@@ -11,9 +11,11 @@ Used by `python -m bot run` only (bot/runner.py); tests of handlers keep the pla
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +24,7 @@ from telegram import Update
 
 from bot import inbox
 from bot.updates import PerChatUpdateProcessor
+from handlers.retrying import RetryingRateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +67,24 @@ class OnceUpdateProcessor(PerChatUpdateProcessor):
             )
 
 
+def mark_answered_in_inbox(
+    application: Any, engine: Engine, now: Callable[[], datetime]
+) -> None:
+    """The rate limiter marks an update answered once its first message reached Telegram."""
+    limiter = application.bot.rate_limiter
+    if not isinstance(limiter, RetryingRateLimiter):
+        return
+    # A thread of its own: in the shared pool the mark would queue behind the storm's other
+    # database work, and every millisecond it waits is a window for a double answer.
+    marker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-answered")
+
+    async def answered(update_id: int) -> None:
+        mark = functools.partial(inbox.answered, engine, update_id=update_id, now=now())
+        await asyncio.get_running_loop().run_in_executor(marker, mark)
+
+    limiter.on_answered = answered
+
+
 PRUNE_JOB = "inbox:prune"
 PRUNE_INTERVAL = 3600  # seconds: done rows older than a day are forgotten hourly
 
@@ -89,6 +110,9 @@ def schedule_pruning(application: Any) -> None:
 async def handle_undone(application: Any, engine: Engine, now: datetime) -> int:
     """Queue the updates left undone by the previous active process; returns how many."""
     await asyncio.to_thread(inbox.prune, engine, now=now)
+    settled = await asyncio.to_thread(inbox.settle_answered, engine, now=now)
+    if settled:
+        logger.warning("%s updates answered by a process that died: not handled again", settled)
     payloads = await asyncio.to_thread(inbox.undone, engine)
     for payload in payloads:
         update = Update.de_json(json.loads(payload), application.bot)

@@ -46,11 +46,12 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, 
 from telegram.ext import AIORateLimiter
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.updates import serving_chat
+from bot.updates import serving_chat, serving_update
 
 logger = logging.getLogger(__name__)
 
 RETRY_WITHIN = 60.0  # seconds from the first try to the last
+MARKED_REMEMBERED = 1_000  # update ids already marked answered, kept to write each mark once
 FIRST_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 # Lower-cased method prefixes of the calls that create a message (not safe to repeat).
@@ -128,6 +129,10 @@ class RetryingRateLimiter(AIORateLimiter):
         super().__init__(max_retries=max_retries)
         self.retry_within = retry_within
         self.observer = observer
+        # Told the update id once a message answering it reached Telegram (the inbox marks it
+        # answered: bot/runner.py); None in tests and tools without an inbox.
+        self.on_answered: Callable[[int], Coroutine[Any, Any, None]] | None = None
+        self._marked: dict[int, None] = {}  # updates already marked (insertion-ordered)
 
     async def process_request(
         self,
@@ -158,7 +163,23 @@ class RetryingRateLimiter(AIORateLimiter):
             raise
         if self.observer is not None:
             self.observer(endpoint, True, failed)
+        await self._answered(endpoint, data)
         return result
+
+    async def _answered(self, endpoint: str, data: dict[str, Any]) -> None:
+        """A message to the person writing went out: say so once per update, right away."""
+        update_id = serving_update.get()
+        if self.on_answered is None or update_id is None or update_id in self._marked:
+            return
+        if not (creates_something(endpoint) and _is_reply(data)):
+            return
+        self._marked[update_id] = None
+        if len(self._marked) > MARKED_REMEMBERED:
+            self._marked.pop(next(iter(self._marked)))
+        try:
+            await self.on_answered(update_id)
+        except Exception:  # a missed mark only widens the window for a double answer
+            logger.exception("could not mark update %s answered", update_id)
 
     async def _process(
         self,

@@ -9,11 +9,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlmodel import Session
 from telegram import Update
 
 from bot import inbox
 from bot.application import build_application, post_init
-from handlers.inbox import InboxQueue, OnceUpdateProcessor, handle_undone
+from bot.models import UpdateInbox
+from handlers.inbox import InboxQueue, OnceUpdateProcessor, handle_undone, mark_answered_in_inbox
 from tests.e2e.conftest import until
 
 ME, DEAD = "proxi-2:20:bbbbbb", "proxi-1:10:aaaaaa"
@@ -76,3 +78,31 @@ async def test_an_update_a_dead_process_left_undone_is_answered(
     assert await asyncio.to_thread(until, lambda: inbox.undone(engine) == [], 5)
     await inbox_app.update_queue.put(update)  # and Telegram's redelivery is skipped
     assert not await sandbox.wait_for_async(lambda: len(sandbox.bot_messages(42)) > 1, 1)
+
+
+async def test_an_update_answered_before_its_process_died_is_not_answered_again(
+    sandbox, inbox_app, engine, clock
+) -> None:
+    """The rate limiter marks an update answered as soon as its first message went out: a
+    process taking over after a kill between that and the end of the update stays silent."""
+    mark_answered_in_inbox(inbox_app, engine, clock.now)
+    update = _help_update(sandbox, inbox_app)
+    await inbox_app.update_queue.put(update)
+    assert await sandbox.wait_for_async(lambda: len(sandbox.bot_messages(42)) == 1)
+    assert await asyncio.to_thread(until, lambda: _answered(engine, update.update_id), 5)
+    # As if the process had died right after the answer: the row is not done yet.
+    with Session(engine) as session:
+        row = session.get(UpdateInbox, update.update_id)
+        row.done_at, row.worker = None, DEAD
+        session.add(row)
+        session.commit()
+
+    assert await handle_undone(inbox_app, engine, clock.now()) == 0
+    assert not await sandbox.wait_for_async(lambda: len(sandbox.bot_messages(42)) > 1, 1)
+    assert inbox.undone(engine) == []
+
+
+def _answered(engine, update_id: int) -> bool:
+    with Session(engine) as session:
+        row = session.get(UpdateInbox, update_id)
+        return row is not None and row.answered_at is not None

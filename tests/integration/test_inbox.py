@@ -41,3 +41,14 @@ def test_done_updates_are_forgotten_after_a_day(engine) -> None:
     assert inbox.prune(engine, now=NOW + timedelta(hours=23)) == 0
     assert inbox.prune(engine, now=NOW + timedelta(days=1, seconds=1)) == 1
     assert inbox.undone(engine) == ['{"update_id": 2}']
+
+
+def test_an_update_answered_by_a_dead_process_is_not_handled_again(engine) -> None:
+    for update_id in (1, 2):
+        assert _receive(engine, update_id, DEAD)
+    inbox.answered(engine, update_id=1, now=NOW)  # its answer went out, then the process died
+
+    assert inbox.undone(engine) == ['{"update_id": 2}']  # only the unanswered one is redone
+    assert _receive(engine, 1, ME) is False  # Telegram's redelivery is skipped too
+    assert inbox.settle_answered(engine, now=NOW) == 1
+    assert inbox.prune(engine, now=NOW + timedelta(days=1, seconds=1)) == 1  # counted done

@@ -27,6 +27,7 @@ def upgrade() -> None:
         sa.Column("worker", sa.String(length=100), nullable=False),
         sa.Column("received_at", UTCDateTime(), nullable=False),
         sa.Column("done_at", UTCDateTime(), nullable=True),
+        sa.Column("answered_at", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("update_id"),
     )
     op.create_index("ix_update_inbox_done_at", "update_inbox", ["done_at"])
