@@ -145,6 +145,10 @@ def test_a_la_rentree(now: datetime, expected: tuple[date, date], gaz: Gazetteer
         (datetime(2026, 11, 25, 9, tzinfo=UTC), date(2027, 1, 4)),  # before Noël
         (datetime(2027, 2, 25, 9, tzinfo=UTC), date(2027, 3, 8)),  # during the winter ones
         (datetime(2027, 7, 14, 9, tzinfo=UTC), date(2027, 9, 1)),  # summer
+        # The official calendar (vacances-scolaires-france): winter 2028 is 5-21 February.
+        (datetime(2028, 2, 10, 9, tzinfo=UTC), date(2028, 2, 21)),
+        # The Ascension bridge is not "les vacances": after it, the summer ones.
+        (datetime(2027, 5, 5, 9, tzinfo=UTC), date(2027, 9, 1)),
         (datetime(2029, 1, 10, 9, tzinfo=UTC), date(2029, 9, 1)),  # past the table
     ],
 )
