@@ -71,6 +71,7 @@ POSTCODE_RE = re.compile(r"(?<![\w])(\d{2}) ?(\d{3})(?![\w])")
 _NON_WORD_RE = re.compile(r"[\W_]+")
 # "S. Méen": a lone "S" with its period, before a word, is "Saint" (the period goes next).
 _S_DOT_RE = re.compile(r"(?<!\w)s\.(?=\s*\w)")
+_S_DOT_CAPITAL_RE = re.compile(r"(?<!\w)S\.\s*(?=[^\W\d_])(?=[A-ZÀ-Þ])")
 _ABBREVIATIONS = {
     "st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes", "nd": "notre dame"
 }  # fmt: skip
@@ -95,6 +96,12 @@ class Commune:
     def label(self) -> str:
         """Display name with the département, e.g. ``"Ploërmel (56)"``."""
         return f"{self.name} ({self.departement})"
+
+
+def expand_saint(text: str) -> str:
+    """ "S. Méen" → "Saint Méen" in a sentence: a capital S with its period before a capital
+    (a request's words lose their punctuation before the place is looked for)."""
+    return _S_DOT_CAPITAL_RE.sub("Saint ", text)
 
 
 def normalize(text: str) -> str:

@@ -188,3 +188,16 @@ def test_an_abbreviated_town_in_a_request(gaz: Gazetteer) -> None:
     request = parse("anglais à ND de Monts", gaz)
     assert request.place is not None and request.place.label == "Notre-Dame-de-Monts (85)"
     assert request.topic_words == ("anglais",)
+
+
+@pytest.mark.parametrize("text", ["anglais à S. Méen", "anglais S. Méen", "anglais à St Méen"])
+def test_s_dot_is_saint_in_a_request(text: str, gaz: Gazetteer) -> None:
+    request = settled(text, gaz)
+    assert request.place is not None and request.place.label == "Saint-Méen-le-Grand (35)"
+    assert request.topic_words == ("anglais",)
+
+
+def test_a_lowercase_town_typed_last_in_a_request(gaz: Gazetteer) -> None:
+    request = settled("anglais josslin", gaz)
+    assert request.place is not None and request.place.label == "Josselin (56)"
+    assert request.topic_words == ("anglais",)
