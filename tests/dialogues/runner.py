@@ -180,12 +180,18 @@ class DialogueRunner:
         self.turns.append(Turn("", f"(time passes: {argument})"))
 
     async def _sweep(self, _argument: str) -> None:
-        """`sweep:` the reminder and notice sweep runs (as its job would, every minute):
-        what reaches the current person is the answer."""
-        from handlers import delivery
+        """`sweep:` deliver what the reminder sweep would now. The application is not started
+        in dialogues (no timer fires, `delivery.sweep` waits for a running bot), so each due
+        row goes through `deliver` as a handler's send would. What reaches the current
+        person is the answer."""
+        from bot import reminders
+        from handlers.delivery import deliver
 
         self._news(Turn("", ""))  # what arrived before is not the sweep's
-        await delivery.sweep(self.chat.application)
+        now = self.clock.now()
+        reminders.expire_overdue(self.engine, now=now)
+        for _due, reminder_id in reminders.due_page(self.engine, now=now, limit=100):
+            await deliver(self.chat.application, reminder_id, during_update=True)
         await self.chat.deliver()
         self.turns.append(self._news(Turn(self.current.first_name, "(reminders and notices)")))
 
