@@ -201,3 +201,13 @@ def test_a_lowercase_town_typed_last_in_a_request(gaz: Gazetteer) -> None:
     request = settled("anglais josslin", gaz)
     assert request.place is not None and request.place.label == "Josselin (56)"
     assert request.topic_words == ("anglais",)
+
+
+def test_the_official_calendar_covers_the_school_years_to_2028() -> None:
+    """Zone B from vacances-scolaires-france: five holidays a school year, no bridge."""
+    from bot.search.when.school import holidays
+
+    periods = [p for p in holidays() if date(2025, 9, 1) <= p[0] < date(2028, 9, 1)]
+    assert len(periods) == 15
+    assert (date(2026, 12, 19), date(2027, 1, 4)) in periods  # Noël 2026
+    assert periods[-1] == (date(2028, 7, 4), date(2028, 9, 1))  # summer 2028
