@@ -46,8 +46,10 @@ async def search_text(update: Update, context: ProxiContext) -> None:
     now = services.clock.now()
     request = parse_request(text, now=now, tz=services.settings.tz, gazetteer=default_gazetteer())
     pending = Browse.from_dict(context.user_data.get("pending"))
-    if pending is not None and not request.topic_words and (
-        request.place is not None or request.place_candidates
+    if (
+        pending is not None
+        and not request.topic_words
+        and (request.place is not None or request.place_candidates)
     ):
         # The answer to "around which town?": the place for the waiting request (homonyms
         # are settled by the waiting request's offer).
@@ -177,6 +179,15 @@ async def place_chosen(update: Update, context: ProxiContext) -> None:
     await _record(context, outcome, query.from_user.id)
 
 
+def _alert_radius(outcome: SearchOutcome) -> float | None:
+    """The radius an alert from this list keeps: the one used, except when widening found
+    nothing even at 100 km: then the one the learner started from, not 100 km."""
+    if outcome.results or not outcome.widened:
+        return outcome.radius_km
+    place = outcome.place
+    return outcome.request.radius_km or (place.default_radius_km if place else None)
+
+
 async def _render(
     context: ProxiContext,
     browse: Browse,
@@ -195,7 +206,7 @@ async def _render(
     assert context.user_data is not None
     context.user_data["browse"] = browse.to_dict()
     context.user_data["results"] = [r.session.id for r in outcome.results]
-    context.user_data["radius_used"] = outcome.radius_km
+    context.user_data["radius_used"] = _alert_radius(outcome)
     context.user_data["other_topics"] = [fr for fr, _ in found.other_topics]
     if (place := outcome.place) is not None:  # plain values: user_data may be persisted
         context.user_data["place"] = {

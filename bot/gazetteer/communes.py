@@ -61,14 +61,17 @@ _STOP_WORDS_TEXT = """
     corps force frais chance change plan plaisir rang riche vert vieux parce viens irai
     serez soyons sache sure sus lire lue ver fins prince
     fille hommes femmes parent pere mere marie mathieu romain rene valentin
-    ciel cellule charmant saints
-    piano bus bar avion ballon chant danse theatre peinture dessin musique
+    ciel cellule charmant saints personne carbone
+    piano bus bar avion ballon chant danse theatre peinture dessin musique nacelle
     bois mer mont pont port
 """
 STOP_WORDS = frozenset(_STOP_WORDS_TEXT.split())
 
 POSTCODE_RE = re.compile(r"(?<![\w])(\d{2}) ?(\d{3})(?![\w])")
 _NON_WORD_RE = re.compile(r"[\W_]+")
+# "S. Méen": a lone "S" with its period, before a word, is "Saint" (the period goes next).
+_S_DOT_RE = re.compile(r"(?<!\w)s\.(?=\s*\w)")
+_S_DOT_CAPITAL_RE = re.compile(r"(?<!\w)S\.\s*(?=[^\W\d_])(?=[A-ZÀ-Þ])")
 _ABBREVIATIONS = {
     "st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes", "nd": "notre dame"
 }  # fmt: skip
@@ -95,6 +98,12 @@ class Commune:
         return f"{self.name} ({self.departement})"
 
 
+def expand_saint(text: str) -> str:
+    """ "S. Méen" → "Saint Méen" in a sentence: a capital S with its period before a capital
+    (a request's words lose their punctuation before the place is looked for)."""
+    return _S_DOT_CAPITAL_RE.sub("Saint ", text)
+
+
 def normalize(text: str) -> str:
     """Canonical matching form: lower case, no accents or punctuation, "St" → "saint".
 
@@ -114,6 +123,7 @@ def fold(text: str) -> str:
 def key_and_fold(text: str) -> tuple[str, str]:
     """(normalized key, accent-preserving form) of ``text``, in one pass."""
     text = unicodedata.normalize("NFC", text.lower().replace("œ", "oe").replace("æ", "ae"))
+    text = _S_DOT_RE.sub("saint ", text)
     fold = " ".join(_ABBREVIATIONS.get(w, w) for w in _NON_WORD_RE.sub(" ", text).split())
     # Punctuation is gone already, so the ASCII pass only drops the combining accents.
     ascii_text = unicodedata.normalize("NFKD", fold).encode("ascii", "ignore").decode("ascii")

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rapidfuzz.distance import Indel
+
 from bot.gazetteer.communes import ARTICLES, POSTCODE_RE, STOP_WORDS, Commune, fold, normalize
 from bot.gazetteer.ranking import MAX_CANDIDATES, Resolution, rank
 
@@ -49,6 +51,9 @@ for _head in (
     _PREPOSITION_PHRASES[(*_head, "des")] = "les"
 for _single, _article in (("a", ""), ("au", "le"), ("aux", "les"), ("vers", ""), ("sur", "")):
     _PREPOSITION_PHRASES[(_single,)] = _article
+# English speakers' ("excel near Moron"); "in" is left out: "in English", "in March".
+for _english in (("near",), ("around",), ("close", "to")):
+    _PREPOSITION_PHRASES[_english] = ""
 _MAX_PREPOSITION_LEN = max(len(p) for p in _PREPOSITION_PHRASES)
 
 _AMOUNT_RE = re.compile(r"\s*(?:€|eur\b|euros?\b|e\b|k€|h\b|km\b|heures?\b)", re.I)
@@ -61,6 +66,13 @@ _TOKEN_RE = re.compile(r"[^\W_]+")
 _MAX_NAME_WORDS = 4
 # Shortest capitalised name found by its sound alone, without a place preposition.
 MIN_SOUND_ANYWHERE = 6
+# An uncapitalised last word is a town only one letter missing or extra from its name
+# ("anglais josslin"): sounds and wrong letters would turn topics into towns ("french" →
+# Branches, "chantier" → Champier).
+MAX_LOWERCASE_INDEL = 1
+# ...of at least 7 letters, and one of the small towns Proxi serves (Petites Villes de
+# Demain): "permis poids lourds" is no Lourdes, "cours de violon" no Volon.
+MIN_LOWERCASE_TYPO = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +86,18 @@ class _Sentence:
     @classmethod
     def of(cls, text: str) -> _Sentence:
         spans = [(t.start(), t.end()) for t in _TOKEN_RE.finditer(text)]
-        return cls(text, spans, [normalize(text[a:b]) for a, b in spans])
+        return cls(text, spans, [_word(text, a, b) for a, b in spans])
 
     def phrase(self, i: int, j: int) -> str:
         """The original text of words ``i`` to ``j`` (excluded)."""
         return self.text[self.spans[i][0] : self.spans[j - 1][1]]
+
+
+def _word(text: str, start: int, end: int) -> str:
+    """The normalized word at ``text[start:end]``; "S." is "Saint" ("S. Méen"), "S" alone
+    is not (its period is what says it is an abbreviation)."""
+    word = normalize(text[start:end])
+    return "saint" if word == "s" and text[end : end + 1] == "." else word
 
 
 def find_in_text(gazetteer: Gazetteer, text: str) -> Mention:
@@ -92,7 +111,9 @@ def find_in_text(gazetteer: Gazetteer, text: str) -> Mention:
     2. a name right after a place preposition ("à", "près de", "pas loin de", "vers",
        "sur", "autour de", "au"...), exact, then by prefix, then with typo correction;
     3. an exact name anywhere, scanning from the end;
-    4. a capitalised name anywhere that sounds like a commune ("anglais Ploermelle").
+    4. a capitalised name anywhere that sounds like a commune ("anglais Ploermelle"), or
+       an uncapitalised last word that both sounds like one and keeps most of its letters
+       ("anglais josslin").
 
     Words of :data:`STOP_WORDS` (topics such as "excel" or "anglais", months, common
     words) never count on their own, and are never typo-corrected.
@@ -201,18 +222,31 @@ def _capitalised_sound(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | N
     """Step 4: a capitalised name anywhere that sounds like a commune ("anglais Ploermelle").
 
     The capital is what people write for a town and rarely for a topic; only the sound
-    counts here (no edit distance), on at least :data:`MIN_SOUND_ANYWHERE` letters.
+    counts here (no edit distance), on at least :data:`MIN_SOUND_ANYWHERE` letters. Without
+    the capital, only the sentence's last word, with one letter missing or extra, and a
+    Petite Ville de Demain (:data:`MAX_LOWERCASE_INDEL`): a lowercase word is more often a
+    topic.
     """
-    for i, j in _grams_from_the_end(len(sentence.words)):
+    n = len(sentence.words)
+    for i, j in _grams_from_the_end(n):
         gram = sentence.words[i:j]
         if (
-            not sentence.text[sentence.spans[i][0]].isupper()
-            or not _may_be_name(gram)
+            not _may_be_name(gram)
             or any(w in STOP_WORDS for w in gram)
             or len("".join(gram)) < MIN_SOUND_ANYWHERE
         ):
             continue
-        hits = gazetteer.sound_hits(" ".join(gram), None)
+        key = " ".join(gram)
+        if sentence.text[sentence.spans[i][0]].isupper():
+            hits = gazetteer.sound_hits(key, None)
+        elif (i, j) == (n - 1, n) and len(key) >= MIN_LOWERCASE_TYPO:
+            hits = [
+                c
+                for c in gazetteer.fuzzy_hits(key, None)
+                if c.pvd and Indel.distance(key, normalize(c.name)) <= MAX_LOWERCASE_INDEL
+            ]
+        else:
+            continue
         if hits:
             return _answer(gazetteer, sentence, rank(hits, corrected=True), i, j)
     return None

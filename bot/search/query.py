@@ -24,6 +24,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.gazetteer import Commune, Gazetteer
+from bot.gazetteer.communes import expand_saint
 from bot.geo import haversine_km
 from bot.search.filters import take_filters
 from bot.search.places import (
@@ -156,8 +157,9 @@ class SearchRequest:
 
 
 def _clean(text: str) -> tuple[str, bool]:
-    """Drop control characters; cut an over-long text at a word boundary."""
-    text = _CONTROL_RE.sub(" ", text or "")
+    """Drop control characters, read "S. Méen" as "Saint Méen"; cut an over-long text at a
+    word boundary."""
+    text = expand_saint(_CONTROL_RE.sub(" ", text or ""))
     if len(text) <= MAX_REQUEST_CHARS:
         return text, False
     cut = text[:MAX_REQUEST_CHARS]

@@ -57,7 +57,7 @@ def render_session_day_before(
         # Planned again for everyone at confirmation (`handlers.confirmation`).
         raise Obsolete(f"session {reminder.session_id} is not confirmed yet")
     text = t(
-        "reminder.session_day_before",
+        _reminder_key(brief.starts_at, services),
         title=html.escape(brief.title),
         when=t.datetime(brief.starts_at),
         place=html.escape(brief.place),
@@ -65,6 +65,15 @@ def render_session_day_before(
     )
     pin = buttons.VENUE_PIN.button(t("reminder.session_day_before_pin"), reminder.session_id)
     return Message(text=text, keyboard=InlineKeyboardMarkup([[pin]]))
+
+
+def _reminder_key(starts_at: datetime, services: Services) -> str:
+    """Says "c'est demain !" only when it is: a reminder planned for the morning itself (enrolled
+    at 22:00 for 09:00) or sent at once (enrolled that morning) says "aujourd'hui"."""
+    tz = services.settings.tz
+    today = services.clock.now().astimezone(tz).date()
+    same_day = starts_at.astimezone(tz).date() <= today
+    return "reminder.session_same_day" if same_day else "reminder.session_day_before"
 
 
 def render_change(reminder: ReminderView, services: Services, t: Translator) -> Message:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import shlex
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.clock import FrozenClock
 from bot.config import PROJECT_ROOT
-from bot.models import Tutor, User
+from bot.models import TrainingSession, Tutor, User
 from tests.dialogues.script import Dialogue, Step
 
 ADMIN_ID = 1000  # in the test settings' ADMIN_IDS
@@ -28,6 +29,7 @@ SETUPS = {
     "spaces": ("spaces.csv",),
     "sample": ("spaces.csv", "sessions.csv", "tutors.csv"),
 }
+PARIS = ZoneInfo("Europe/Paris")
 UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 
 
@@ -98,6 +100,7 @@ class DialogueRunner:
             "file": self._file,
             "sticker": self._sticker,
             "location": self._location,
+            "sweep": self._sweep,
         }
         action = actions.get(step.kind)
         if action is not None:
@@ -140,21 +143,57 @@ class DialogueRunner:
             session.commit()
 
     async def _setup(self, argument: str) -> None:
-        """`setup: sample` (spaces, sessions, tutors) or `setup: spaces`."""
+        """`setup: sample` (spaces, sessions, tutors), `setup: spaces`, or
+        `setup: seats BEV-001 1` (that session, by its file's id, now has 1 seat)."""
         from bot.gazetteer import default_gazetteer
         from bot.importer.service import Actor, apply_import
 
+        if argument.startswith("seats "):
+            _, external_id, seats = argument.split()
+            self._set_seats(external_id, int(seats))
+            return
         data = [(name, (SAMPLE / name).read_bytes()) for name in SETUPS[argument]]
         now = self.clock.now()
         apply_import(self.engine, data, gazetteer=default_gazetteer(), actor=Actor(), now=now)
         # As after an import in chat (handlers/importer.after_import): search sees the data.
         self.chat.application.bot_data["services"].search.rebuild(self.engine, now=now)
 
+    def _set_seats(self, external_id: str, seats: int) -> None:
+        with Session(self.engine) as session:
+            training = session.exec(
+                select(TrainingSession).where(TrainingSession.external_id == external_id)
+            ).one()
+            training.seats = seats
+            session.add(training)
+            session.commit()
+        now = self.clock.now()
+        self.chat.application.bot_data["services"].search.rebuild(self.engine, now=now)
+
     async def _clock(self, argument: str) -> None:
-        """`clock: +2h` (m, h, d)."""
-        amount, unit = int(argument[:-1]), UNITS[argument[-1]]
-        self.clock.advance(timedelta(**{unit: amount}))
+        """`clock: +2h` (m, h, d) or `clock: 2027-01-12 22:00` (Paris time)."""
+        if argument.startswith("+"):
+            amount, unit = int(argument[1:-1]), UNITS[argument[-1]]
+            self.clock.advance(timedelta(**{unit: amount}))
+        else:
+            moment = datetime.fromisoformat(argument).replace(tzinfo=PARIS)
+            self.clock.set(moment.astimezone(UTC))
         self.turns.append(Turn("", f"(time passes: {argument})"))
+
+    async def _sweep(self, _argument: str) -> None:
+        """`sweep:` deliver what the reminder sweep would now. The application is not started
+        in dialogues (no timer fires, `delivery.sweep` waits for a running bot), so each due
+        row goes through `deliver` as a handler's send would. What reaches the current
+        person is the answer."""
+        from bot import reminders
+        from handlers.delivery import deliver
+
+        self._news(Turn("", ""))  # what arrived before is not the sweep's
+        now = self.clock.now()
+        reminders.expire_overdue(self.engine, now=now)
+        for _due, reminder_id in reminders.due_page(self.engine, now=now, limit=100):
+            await deliver(self.chat.application, reminder_id, during_update=True)
+        await self.chat.deliver()
+        self.turns.append(self._news(Turn(self.current.first_name, "(reminders and notices)")))
 
     async def _send(self, text: str) -> None:
         await self._act(f"> {text}", lambda: self.chat.sandbox.send_text(self.current, text))

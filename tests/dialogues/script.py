@@ -20,6 +20,7 @@ KINDS = {
     "clock:": "clock",
     "sticker:": "sticker",
     "location:": "location",
+    "sweep:": "sweep",
 }
 BUTTON = re.compile(r"^\[\s*(.+?)\s*\]\s*(?:#.*)?$")
 

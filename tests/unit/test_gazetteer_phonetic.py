@@ -144,3 +144,41 @@ def test_a_capitalised_sound_alike_counts_without_a_preposition(gaz: Gazetteer) 
 def test_abbreviations(typed: str, expected: str, gaz: Gazetteer) -> None:
     found = gaz.resolve(typed)
     assert found.commune is not None and found.commune.label == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "town"),
+    [
+        ("anglais à S. Méen", "Saint-Méen"),  # "S." is Saint; the offer then decides
+        ("S. Méen", "Saint-Méen"),
+        ("anglais josslin", "Josselin"),  # lowercase, last, a letter missing
+        ("excel near Ploërmel", "Ploërmel"),  # English prepositions
+        ("excel close to Josslin", "Josselin"),
+    ],
+)
+def test_abbreviations_lowercase_typos_and_english_prepositions(
+    text: str, town: str, gaz: Gazetteer
+) -> None:
+    commune, _, _ = gaz.find_in_text(text)
+    assert commune is not None and commune.name == town
+
+
+def test_s_without_its_period_is_not_saint(gaz: Gazetteer) -> None:
+    assert normalize("S Méen") == "s meen"
+    assert normalize("S. Méen") == "saint meen"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cours de violon",  # Volon (70): a letter away, but not a town Proxi serves
+        "permis poids lourds",  # Lourdes: too short to correct without a capital
+        "il n'y a personne",  # Péronne
+        "caces nacelle",  # Naucelle
+        "bilan carbone",  # Carbonne
+        "anglais josslin bientôt",  # a lowercase typo is only read as the last word
+    ],
+)
+def test_lowercase_words_are_not_corrected_into_towns(text: str, gaz: Gazetteer) -> None:
+    commune, candidates, _ = gaz.find_in_text(text)
+    assert commune is None and candidates == []

@@ -145,6 +145,10 @@ def test_a_la_rentree(now: datetime, expected: tuple[date, date], gaz: Gazetteer
         (datetime(2026, 11, 25, 9, tzinfo=UTC), date(2027, 1, 4)),  # before Noël
         (datetime(2027, 2, 25, 9, tzinfo=UTC), date(2027, 3, 8)),  # during the winter ones
         (datetime(2027, 7, 14, 9, tzinfo=UTC), date(2027, 9, 1)),  # summer
+        # The official calendar (vacances-scolaires-france): winter 2028 is 5-21 February.
+        (datetime(2028, 2, 10, 9, tzinfo=UTC), date(2028, 2, 21)),
+        # The Ascension bridge is not "les vacances": after it, the summer ones.
+        (datetime(2027, 5, 5, 9, tzinfo=UTC), date(2027, 9, 1)),
         (datetime(2029, 1, 10, 9, tzinfo=UTC), date(2029, 9, 1)),  # past the table
     ],
 )
@@ -184,3 +188,26 @@ def test_an_abbreviated_town_in_a_request(gaz: Gazetteer) -> None:
     request = parse("anglais à ND de Monts", gaz)
     assert request.place is not None and request.place.label == "Notre-Dame-de-Monts (85)"
     assert request.topic_words == ("anglais",)
+
+
+@pytest.mark.parametrize("text", ["anglais à S. Méen", "anglais S. Méen", "anglais à St Méen"])
+def test_s_dot_is_saint_in_a_request(text: str, gaz: Gazetteer) -> None:
+    request = settled(text, gaz)
+    assert request.place is not None and request.place.label == "Saint-Méen-le-Grand (35)"
+    assert request.topic_words == ("anglais",)
+
+
+def test_a_lowercase_town_typed_last_in_a_request(gaz: Gazetteer) -> None:
+    request = settled("anglais josslin", gaz)
+    assert request.place is not None and request.place.label == "Josselin (56)"
+    assert request.topic_words == ("anglais",)
+
+
+def test_the_official_calendar_covers_the_school_years_to_2028() -> None:
+    """Zone B from vacances-scolaires-france: five holidays a school year, no bridge."""
+    from bot.search.when.school import holidays
+
+    periods = [p for p in holidays() if date(2025, 9, 1) <= p[0] < date(2028, 9, 1)]
+    assert len(periods) == 15
+    assert (date(2026, 12, 19), date(2027, 1, 4)) in periods  # Noël 2026
+    assert periods[-1] == (date(2028, 7, 4), date(2028, 9, 1))  # summer 2028

@@ -6,38 +6,45 @@
   or the next ones, with no end: the sessions from then on, soonest first among equals.
 
 Holidays differ by zone; Proxi's towns are mostly in zone B (Bretagne, Normandie, Pays de la
-Loire...), so :data:`HOLIDAYS_ZONE_B` holds zone B's periods, from the Ministry of Education's
-calendar (education.gouv.fr, "calendrier scolaire"): each is (first day off, day classes
-resume). 2027-2028 is the draft published ahead of the official order: check it, and add the
-next school year, each summer. Past the table, "après les vacances" falls back to the next
-summer's rentrée (1 September).
+Loire...). The periods come from the package ``vacances-scolaires-france``, which ships the
+Ministry of Education's official calendar as data (one row a day, per zone; 1990 to the last
+published school year): upgrading the package extends it, nothing is typed here. The
+"Pont de l'Ascension" is a bridge, not "les vacances", so it is left out. Past the data,
+"après les vacances" falls back to the next summer's rentrée (1 September).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from functools import cache
+
+from vacances_scolaires_france import SchoolHolidayDates
 
 from bot.search.when.dates import Calendar, When
 
 RENTREE_END = (10, 16)  # (month, day) the "rentrée" window ends, excluded: mid-October
+ZONE = "B"
+NOT_HOLIDAYS = frozenset({"Pont de l'Ascension"})
 
-HOLIDAYS_ZONE_B: tuple[tuple[date, date], ...] = (
-    (date(2025, 10, 18), date(2025, 11, 3)),  # Toussaint
-    (date(2025, 12, 20), date(2026, 1, 5)),  # Noël
-    (date(2026, 2, 14), date(2026, 3, 2)),  # hiver
-    (date(2026, 4, 11), date(2026, 4, 27)),  # printemps
-    (date(2026, 7, 4), date(2026, 9, 1)),  # été
-    (date(2026, 10, 17), date(2026, 11, 2)),
-    (date(2026, 12, 19), date(2027, 1, 4)),
-    (date(2027, 2, 20), date(2027, 3, 8)),
-    (date(2027, 4, 17), date(2027, 5, 3)),
-    (date(2027, 7, 3), date(2027, 9, 1)),
-    (date(2027, 10, 23), date(2027, 11, 8)),
-    (date(2027, 12, 18), date(2028, 1, 3)),
-    (date(2028, 2, 12), date(2028, 2, 28)),
-    (date(2028, 4, 8), date(2028, 4, 24)),
-    (date(2028, 7, 1), date(2028, 9, 1)),
-)
+
+@cache
+def holidays(zone: str = ZONE) -> tuple[tuple[date, date], ...]:
+    """The zone's holiday periods as (first day off, day classes resume), oldest first.
+
+    Read once, on first use (the package parses its CSV when built), not at import.
+    """
+    days = sorted(
+        day
+        for day, row in SchoolHolidayDates().data.items()
+        if row[f"vacances_zone_{zone.lower()}"] and row["nom_vacances"] not in NOT_HOLIDAYS
+    )
+    periods: list[tuple[date, date]] = []
+    for day in days:
+        if periods and periods[-1][1] == day:
+            periods[-1] = (periods[-1][0], day + timedelta(days=1))
+        else:
+            periods.append((day, day + timedelta(days=1)))
+    return tuple(periods)
 
 
 def rentree(c: Calendar) -> When:
@@ -50,7 +57,7 @@ def rentree(c: Calendar) -> When:
 
 def after_holidays(c: Calendar) -> When:
     """From the day classes resume after the holidays in progress or the next ones."""
-    resume = next((back for _, back in HOLIDAYS_ZONE_B if back > c.today), None)
+    resume = next((back for _, back in holidays() if back > c.today), None)
     if resume is None:
         year = c.today.year if c.today < date(c.today.year, 9, 1) else c.today.year + 1
         resume = date(year, 9, 1)
