@@ -25,6 +25,7 @@ from bot.context import ProxiContext, Services
 from bot.db import make_engine, unit_of_work
 from bot.gazetteer import default_gazetteer
 from bot.models import RoleGrant, User
+from bot.search.live import LiveIndex
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
     account,
@@ -121,6 +122,7 @@ def build_application(
         settings=settings,
         engine=engine,
         clock=clock,
+        search=LiveIndex(settings.search_snapshot_path),
     )
     _register_handlers(application)
     # Every kind of reminder and notice has its renderer before the first sweep (importing
