@@ -122,10 +122,13 @@ def _narrowing(request: SearchRequest, radius_km: float | None) -> list[ColumnEl
         dlat = reach / KM_PER_DEGREE_LAT
         cos_lat = max(0.05, math.cos(math.radians(min(89.0, abs(place.latitude) + dlat))))
         dlon = reach / (KM_PER_DEGREE_LAT * cos_lat)
-        conditions += [
+        # As a list of spaces: the database then reads only their sessions (by space index)
+        # instead of testing the topic's patterns on every upcoming session (6 s → 0.1 s).
+        box = select(col(sp.id)).where(
             col(sp.latitude).between(place.latitude - dlat, place.latitude + dlat),
             col(sp.longitude).between(place.longitude - dlon, place.longitude + dlon),
-        ]
+        )
+        conditions.append(col(ts.space_id).in_(box.scalar_subquery()))
     return conditions
 
 
