@@ -44,7 +44,7 @@ from bot.search.docs import (
 )
 from bot.search.matcher import TOPICS, Features, TopicQuery, Vocabulary, compile_query, features
 from bot.search.scores import Scores
-from bot.search.store import CourseText, Rows, RowValues
+from bot.search.store import CourseText, ProfileRows, Rows, RowValues
 from bot.search.topics import TopicTable, default_topics, normalized, words
 
 __all__ = ["Filters", "Hit", "SearchIndex", "SessionDoc", "SpaceDoc"]
@@ -95,6 +95,8 @@ class SearchIndex:
         self.word_courses: dict[str, array[int]] = {}
         self.spaces: dict[int, SpaceDoc] = {}
         self.grid: dict[tuple[int, int], list[int]] = {}
+        self.space_rows: dict[int, ProfileRows] = {}  # space → its sessions by profile
+        self.space_multi_rows: dict[int, ProfileRows] = {}
         self._course_ids: dict[CourseText, int] = {}
         self._group_ids: dict[Group, int] = {}
         self._profile_ids: dict[frozenset[tuple[str, float]], int] = {}
@@ -266,18 +268,16 @@ class SearchIndex:
             self.course_order.extend(rs)
             self.course_offsets.append(len(self.course_order))
         self.profile_rows = [array("l", rs) for rs in by_profile]
-        self.space_rows = {
-            sid: {pid: array("l", rs) for pid, rs in per.items()} for sid, per in by_space.items()
-        }
+        self.space_rows = {sid: ProfileRows(per) for sid, per in by_space.items()}
         # Sessions of groups of several courses (see bot.search.retrieval).
         multi = set(self.group_more)
         self.profile_multi_rows = [self._multi(rs, multi) for rs in self.profile_rows]
-        self.space_multi_rows = {
-            sid: {pid: m for pid, rs in per.items() if (m := self._multi(rs, multi))}
-            for sid, per in self.space_rows.items()
-        }
+        for sid, per in by_space.items():
+            kept = {pid: m for pid, rs in per.items() if (m := self._multi(rs, multi))}
+            if kept:
+                self.space_multi_rows[sid] = ProfileRows(kept)
 
-    def _multi(self, rows: array[int], multi: set[int]) -> array[int]:
+    def _multi(self, rows: Iterable[int], multi: set[int]) -> array[int]:
         courses, group = self.rows.courses, self.course_group
         return array("l", (r for r in rows if group[courses[r]] in multi))
 
