@@ -2,7 +2,8 @@
 
 At start-up a thread loads the index saved by the last run (:mod:`bot.search.snapshot`,
 about a second at the 2030 scale) or, when the data changed since, builds a new one from
-the database (5–9 s); meanwhile searches go to the database
+the database (5–9 s, in a child process for a large offer: :func:`bot.search.snapshot.
+build_in_child`); meanwhile searches go to the database
 (:class:`bot.search.prefilter.DatabaseSource`, the same ranking, a little slower). After
 each import a new index is built in a thread while searches use the previous one until the
 new one replaces it in one assignment; every build is saved for the next start.
@@ -23,6 +24,8 @@ from bot.search.prefilter import DatabaseSource
 
 logger = logging.getLogger(__name__)
 
+CHILD_BUILD_MIN = 20_000
+
 
 class LiveIndex:
     """Holds the current index; readers never see a half-built one."""
@@ -33,6 +36,9 @@ class LiveIndex:
         self._lock = threading.Lock()
         self._building: threading.Thread | None = None
         self.snapshot_path = snapshot_path  # None: never saved nor loaded
+        # From this many sessions the index is built in a child process (memory, GIL); a
+        # small offer is built here, without the child's second of start-up.
+        self.child_build_min = CHILD_BUILD_MIN
 
     @property
     def current(self) -> SearchIndex | DatabaseSource:
@@ -48,15 +54,8 @@ class LiveIndex:
         with self._lock:  # one build at a time; the latest data wins
             path = self.snapshot_path
             # Read before the build: a change during it leaves the saved file stale, not wrong.
-            if path is not None:
-                data, seats = snapshot.fingerprint(engine), snapshot.seats_fingerprint(engine)
-            fresh = SearchIndex.from_engine(engine, now=now)
+            fresh = self._build(engine, now, path)
             self._swap(fresh)
-            if path is not None:
-                try:
-                    snapshot.save(fresh, path, built_at=now, data=data, seats=seats)
-                except OSError:
-                    logger.warning("search snapshot %s not written", path, exc_info=True)
         logger.info("search index rebuilt: %d upcoming sessions", len(fresh))
         return len(fresh)
 
@@ -69,6 +68,22 @@ class LiveIndex:
                     self._swap(saved)
                     return len(saved)
         return self.rebuild(engine, now=now)
+
+    def _build(self, engine: Engine, now: datetime, path: Path | None) -> SearchIndex:
+        if path is None:
+            return SearchIndex.from_engine(engine, now=now)
+        # Read before the build: a change during it leaves the saved file stale, not wrong.
+        data, seats = snapshot.fingerprint(engine), snapshot.seats_fingerprint(engine)
+        if data[0] >= self.child_build_min and engine.url.database not in (None, "", ":memory:"):
+            built = snapshot.build_in_child(engine, path, now=now)
+            if built is not None:
+                return built
+        fresh = SearchIndex.from_engine(engine, now=now)
+        try:
+            snapshot.save(fresh, path, built_at=now, data=data, seats=seats)
+        except OSError:
+            logger.warning("search snapshot %s not written", path, exc_info=True)
+        return fresh
 
     def _swap(self, fresh: SearchIndex) -> None:
         self._index = fresh

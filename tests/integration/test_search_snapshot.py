@@ -117,3 +117,21 @@ def test_too_old_too_young_other_code_or_garbage_is_not_used(
     saved.write_bytes(saved.read_bytes()[:1000])  # cut short, as by a full disk
     assert snapshot.load(saved, engine, now=NOW) is None
     assert snapshot.load(saved.with_name("missing"), engine, now=NOW) is None
+
+
+def test_a_large_offer_is_built_in_a_child_process(
+    engine: Engine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store_sample(engine)
+    path = tmp_path / "search-index"
+    live = LiveIndex(path)
+    live.child_build_min = 0  # the sample is small: as if it were the 2030 offer
+    with caplog.at_level(logging.INFO, logger="bot.search"):
+        assert live.rebuild(engine, now=NOW) == len(SearchIndex.from_engine(engine, now=NOW))
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("loaded from" in m for m in logged), logged  # built there, loaded here
+    assert not any("search snapshot written" in m for m in logged), logged
+    assert path.exists() and snapshot.load(path, engine, now=NOW) is not None
+    request = parse_request("excel ploërmel", now=NOW, tz=PARIS, gazetteer=default_gazetteer())
+    expected = search(SearchIndex.from_engine(engine, now=NOW), request, now=NOW)
+    assert _summary(search(live.current, request, now=NOW)) == _summary(expected)
