@@ -59,6 +59,11 @@ engine, now = make_engine(sys.argv[1]), datetime.fromisoformat(sys.argv[2])
 started = time.perf_counter()
 if sys.argv[3] == "build":
     index = SearchIndex.from_engine(engine, now=now)
+elif sys.argv[3] == "live":  # what the bot does after an import: a child builds, it loads
+    from bot.search.live import LiveIndex
+    live = LiveIndex(Path(sys.argv[4]))
+    live.rebuild(engine, now=now)
+    index = live.current
 else:
     index = snapshot.load(Path(sys.argv[3]), engine, now=now)
 took = time.perf_counter() - started
@@ -81,10 +86,10 @@ def database_figures(offer: Offer) -> None:
         figures(url, offer.spaces[0].city)
 
 
-def _rss(url: str, how: str) -> list[str]:
+def _rss(url: str, *how: str) -> list[str]:
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-c", RSS_SCRIPT, url, NOW.isoformat(), how],
+        [sys.executable, "-c", RSS_SCRIPT, url, NOW.isoformat(), *how],
         env=env, capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
 
@@ -110,12 +115,16 @@ def figures(url: str, city: str) -> None:
     print(f"| saved index: fingerprint queries / write / size | {fingerprint_s:.2f} s / "
           f"{save_s:.2f} s / {path.stat().st_size / 1e6:.0f} MB |")  # fmt: skip
     built, loaded = _rss(url, "build"), _rss(url, str(path))
+    live = _rss(url, "live", str(path))
     print(f"| saved index loaded in a fresh process (start with a current file) | "
           f"{float(loaded[3]):.2f} s |")  # fmt: skip
     print(f"| RSS with the bot's modules, gazetteer and index loaded: after / peak | "
           f"{float(loaded[0]):.0f} / {float(loaded[1]):.0f} MB |")  # fmt: skip
     print(f"| RSS with the bot's modules, gazetteer and index built: after / peak | "
           f"{float(built[0]):.0f} / {float(built[1]):.0f} MB |")  # fmt: skip
+    print(f"| the bot's rebuild after an import (child process builds, bot loads): time, "
+          f"RSS after / peak | {float(live[3]):.2f} s, {float(live[0]):.0f} / "
+          f"{float(live[1]):.0f} MB |")  # fmt: skip
     env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     for label, argv in CLI_REQUESTS:
         args = [a.format(city=city) for a in argv]
