@@ -46,7 +46,7 @@ CLI_REQUESTS = (
     ("off-topic", ["plongée sous-marine"]),
 )
 RSS_SCRIPT = """
-import gc, resource, sys, time
+import gc, sys, time
 from datetime import datetime
 from pathlib import Path
 import bot.application
@@ -68,8 +68,9 @@ else:
     index = snapshot.load(Path(sys.argv[3]), engine, now=now)
 took = time.perf_counter() - started
 gc.collect()
-rss = next(l for l in open("/proc/self/status") if l.startswith("VmRSS")).split()[1]
-print(int(rss) / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(index), took)
+status = {l.split(":")[0]: l.split()[1] for l in open("/proc/self/status") if l.startswith("Vm")}
+# VmHWM, not ru_maxrss: the latter counts the benchmark's own pages from before the exec.
+print(int(status["VmRSS"]) / 1024, int(status["VmHWM"]) / 1024, len(index), took)
 """
 
 
