@@ -52,6 +52,7 @@ __all__ = [
     "code_version",
     "fingerprint",
     "load",
+    "refresh_in_background",
     "save",
     "seats_fingerprint",
 ]
@@ -199,20 +200,39 @@ def _refresh_seats(index: SearchIndex, engine: Engine, *, since: datetime) -> No
                 rows.taken[r] = taken
 
 
+def _child(engine: Engine, path: Path, now: datetime) -> tuple[list[str], str]:
+    """The child's command line and its stdin (the URL with its password: not on the
+    command line others can read)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        url = url.set(database=str(Path(url.database).resolve()))  # the child runs from _ROOT
+    command = [sys.executable, "-m", "bot.search.snapshot", str(path.resolve()), now.isoformat()]
+    return command, url.render_as_string(hide_password=False)
+
+
+def refresh_in_background(engine: Engine, path: Path, *, now: datetime) -> None:
+    """Start a child that rebuilds the saved index and leave it running (``python -m bot
+    import``: the command returns at once, the bot's next start finds a current file; a
+    start before the child is done builds as usual)."""
+    command, url = _child(engine, path, now)
+    child = subprocess.Popen(
+        command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        text=True, cwd=_ROOT, start_new_session=True,
+    )  # fmt: skip
+    assert child.stdin is not None
+    child.stdin.write(url + "\n")
+    child.stdin.close()
+
+
 def build_in_child(engine: Engine, path: Path, *, now: datetime) -> SearchIndex | None:
     """Build and save the index in a child process, then load it: the build's transient
     objects leave a process's memory fragmented (285 MB after it at 150,000 sessions, 231
     when loaded), and a build in a thread holds the interpreter lock for seconds. None when
     the child failed or the data changed meanwhile (the caller builds here)."""
-    url = engine.url
-    if url.get_backend_name() == "sqlite" and url.database:
-        url = url.set(database=str(Path(url.database).resolve()))  # the child runs from _ROOT
-    command = [sys.executable, "-m", "bot.search.snapshot", str(path.resolve()), now.isoformat()]
-    # The URL (with its password) through stdin, not the command line others can read.
+    command, url = _child(engine, path, now)
     done = subprocess.run(
-        command, input=url.render_as_string(hide_password=False), text=True,
-        capture_output=True, check=False, cwd=_ROOT,
-    )  # fmt: skip
+        command, input=url, text=True, capture_output=True, check=False, cwd=_ROOT
+    )
     if done.returncode != 0:
         logger.warning("search index: the child build failed: %s", done.stderr[-2000:])
         return None

@@ -9,6 +9,7 @@ around the place with one), give the bot's results, scores, distances and flags.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -135,3 +136,18 @@ def test_a_large_offer_is_built_in_a_child_process(
     request = parse_request("excel ploërmel", now=NOW, tz=PARIS, gazetteer=default_gazetteer())
     expected = search(SearchIndex.from_engine(engine, now=NOW), request, now=NOW)
     assert _summary(search(live.current, request, now=NOW)) == _summary(expected)
+
+
+def test_the_import_command_leaves_a_current_saved_index(tmp_path: Path) -> None:
+    from bot.db import make_engine, upgrade_schema
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'proxi.sqlite3'}")
+    upgrade_schema(engine)
+    store_sample(engine)
+    path = tmp_path / "search-index"
+    snapshot.refresh_in_background(engine, path, now=NOW)  # what `bot import` starts
+    deadline = time.monotonic() + 60
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)  # a real child process: no clock to move
+    assert snapshot.load(path, engine, now=NOW) is not None
+    engine.dispose()
