@@ -11,14 +11,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,8 @@ def rowcount(result: Result[Any]) -> int:
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration pointing at the packaged migrations and this database."""
+    from alembic.config import Config  # imported here: 0.1 s that `bot search` never needs
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -114,6 +117,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_schema(engine: Engine) -> None:
     """Bring the database to the latest migration (idempotent)."""
+    from alembic import command
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
