@@ -37,7 +37,13 @@ from bot.search.query import SearchRequest
 from bot.search.service import WIDENING_STEPS_KM
 from bot.search.topics import STOP_WORDS, TopicTable, default_topics, words
 
-__all__ = ["DatabaseSource", "LazyVocabulary", "prefiltered_index", "topic_patterns"]
+__all__ = [
+    "DatabaseSource",
+    "LazyVocabulary",
+    "prefiltered_index",
+    "topic_narrows",
+    "topic_patterns",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +106,14 @@ def topic_patterns(query: TopicQuery, table: TopicTable) -> list[str] | None:
                 return None
             patterns.add("".join("_" if ch in _ACCENTABLE else ch for ch in word))
     return sorted(patterns)
+
+
+def topic_narrows(request: SearchRequest, table: TopicTable | None = None) -> bool:
+    """Whether SQL can narrow this request's topic (an estimate, without the corpus's typo
+    corrections): when not, a place's 100 km hold a large share of the offer."""
+    table = table or default_topics()
+    query = SearchIndex.compile_with(Vocabulary(table), table, request.topic_words)
+    return topic_patterns(query, table) is not None
 
 
 def _reach_km(request: SearchRequest, radius_km: float | None) -> float | None:
