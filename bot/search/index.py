@@ -19,6 +19,7 @@ as a precise one. Keeping it current: build a new index after a whole import and
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import time
@@ -322,9 +323,22 @@ class SearchIndex:
 
     def word_weights(self, cid: int, free: tuple[str, ...]) -> tuple[float, ...]:
         """The best field weight of each word of ``free`` in course ``cid`` (0 when absent)."""
-        title = words(self.texts[cid].title)
         rest = self.text_features[self.course_text_features[cid]].words
+        if not any(self._has_strong(w, cid) for w in free):
+            # Not in the title (nor the topics): no need to read it. Most courses a walk
+            # meets for a request with a free word ("… Romorantin") lack it.
+            return tuple(rest.get(w, 0.0) for w in free)
+        title = words(self.texts[cid].title)
         return tuple(1.0 if w in title else rest.get(w, 0.0) for w in free)
+
+    def _has_strong(self, word: str, cid: int) -> bool:
+        """Whether ``word`` is in course ``cid``'s title or topics (word_courses is in course
+        order: built course after course)."""
+        cids = self.word_courses.get(word)
+        if not cids:
+            return False
+        i = bisect.bisect_left(cids, cid)
+        return i < len(cids) and cids[i] == cid
 
     def spaces_within(self, lat: float, lon: float, radius_km: float) -> list[tuple[int, float]]:
         """(space id, distance) of the spaces within ``radius_km`` of a point."""
