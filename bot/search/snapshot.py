@@ -16,9 +16,10 @@ with what it was built from:
   rebuild; searches skip them (``Filters.after``). Older than :data:`MAX_AGE` it is rebuilt.
 
 Any mismatch, or a file that cannot be read, means "no snapshot": the caller builds from the
-database (:class:`bot.search.live.LiveIndex`). Written by the bot after each build (start,
-import, cancellations) to a temporary file renamed over the old one, so readers never see a
-half-written file. The file is the bot's own (its data directory), hence pickle.
+database (:class:`bot.search.live.LiveIndex`). Written after each build (the bot's start,
+imports and cancellations; a child left running by ``python -m bot import``) to a temporary
+file renamed over the old one, so readers never see a half-written file. The file is the
+bot's own (its data directory), hence pickle.
 """
 
 from __future__ import annotations
