@@ -28,6 +28,7 @@ from bot.gazetteer import default_gazetteer
 from bot.models import RoleGrant, User
 from bot.observability.health import HealthServer, HealthState
 from bot.observability.metrics import Metrics
+from bot.search.live import LiveIndex
 from bot.updates import PerChatUpdateProcessor
 from handlers import (
     account,
@@ -144,6 +145,7 @@ def build_application(
         engine=engine,
         clock=clock,
         metrics=metrics,
+        search=LiveIndex(settings.search_snapshot_path),
     )
     _register_handlers(application)
     observing.name_handlers(application)

@@ -5,6 +5,7 @@ Nothing else in the project reads `os.environ`: the `Settings` object is passed 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 from pathlib import Path
@@ -61,6 +62,9 @@ class Settings(BaseSettings):
     rate_limit_max_retries: int = Field(default=2, ge=1, le=10)
     # How long a freed seat is held for the next learner on the waitlist (hours).
     waitlist_offer_hours: float = Field(default=24, gt=0, le=24 * 14)
+    # The search index saved on disk (bot/search/snapshot.py): a file path, "off", or empty
+    # for the default (next to the SQLite file, else under var/).
+    search_snapshot: str = ""
 
     # Mentoring: nudge a tutor about an unanswered request after this many hours; expire
     # requests (and stop offering slots) this many hours before the slot.
@@ -195,6 +199,23 @@ class Settings(BaseSettings):
     def effective_database_url(self) -> str:
         """The configured database, or the SQLite file under `var/`."""
         return self.database_url or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+    @property
+    def search_snapshot_path(self) -> Path | None:
+        """Where the search index is saved between runs; None: never saved."""
+        if self.search_snapshot.lower() == "off":
+            return None
+        if self.search_snapshot:
+            return Path(self.search_snapshot)
+        url = self.effective_database_url
+        if url.startswith("sqlite"):
+            path = urlsplit(url).path.removeprefix("/")
+            return Path(f"{path}.search-index") if path and path != ":memory:" else None
+        # One file per database: two bots on one machine never read each other's.
+        parts = urlsplit(url)  # the password left out
+        where = f"{parts.scheme}://{parts.hostname}:{parts.port}{parts.path}"
+        digest = hashlib.sha256(where.encode()).hexdigest()[:12]
+        return PROJECT_ROOT / "var" / f"search-index-{digest}"
 
     def is_admin(self, user_id: int) -> bool:
         """Whether this Telegram user is a super-admin listed in ADMIN_IDS."""

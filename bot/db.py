@@ -11,16 +11,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +110,8 @@ def rowcount(result: Result[Any]) -> int:
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration pointing at the packaged migrations and this database."""
+    from alembic.config import Config  # imported here: 0.1 s that `bot search` never needs
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -119,6 +120,8 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_schema(engine: Engine) -> None:
     """Bring the database to the latest migration (idempotent)."""
+    from alembic import command
+
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -128,6 +131,8 @@ def upgrade_schema(engine: Engine) -> None:
 
 def head_revision() -> str:
     """The revision the code needs (the newest migration)."""
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     head = script.get_current_head()
     assert head is not None, "no migrations found"
@@ -136,5 +141,7 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at (None: never migrated)."""
+    from alembic.migration import MigrationContext
+
     with engine.execution_options(**{READ_ONLY: True}).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()

@@ -147,7 +147,7 @@ def _load(
             return preview_import(engine, files, gazetteer=gazetteer, actor=Actor(), now=now)
         # apply_import validates as a preview would, and writes nothing when there are
         # problems (unless skip_invalid: then the valid rows only).
-        return apply_import(
+        outcome = apply_import(
             engine,
             files,
             gazetteer=gazetteer,
@@ -155,6 +155,12 @@ def _load(
             now=now,
             skip_invalid=args.skip_invalid,
         )
+        if outcome.applied and settings.search_snapshot_path is not None:
+            from bot.search.snapshot import refresh_in_background
+
+            # The bot's saved search index, rebuilt by a child left running.
+            refresh_in_background(engine, settings.search_snapshot_path, now=now)
+        return outcome
     finally:
         engine.dispose()
 

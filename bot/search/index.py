@@ -19,6 +19,7 @@ as a precise one. Keeping it current: build a new index after a whole import and
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import time
@@ -44,7 +45,7 @@ from bot.search.docs import (
 )
 from bot.search.matcher import TOPICS, Features, TopicQuery, Vocabulary, compile_query, features
 from bot.search.scores import Scores
-from bot.search.store import CourseText, Rows, RowValues
+from bot.search.store import CourseText, ProfileRows, Rows, RowValues
 from bot.search.topics import TopicTable, default_topics, normalized, words
 
 __all__ = ["Filters", "Hit", "SearchIndex", "SessionDoc", "SpaceDoc"]
@@ -95,6 +96,8 @@ class SearchIndex:
         self.word_courses: dict[str, array[int]] = {}
         self.spaces: dict[int, SpaceDoc] = {}
         self.grid: dict[tuple[int, int], list[int]] = {}
+        self.space_rows: dict[int, ProfileRows] = {}  # space → its sessions by profile
+        self.space_multi_rows: dict[int, ProfileRows] = {}
         self._course_ids: dict[CourseText, int] = {}
         self._group_ids: dict[Group, int] = {}
         self._profile_ids: dict[frozenset[tuple[str, float]], int] = {}
@@ -105,6 +108,7 @@ class SearchIndex:
         self._strong: Counter[str] = Counter()
         self._weak: Counter[str] = Counter()
         self._word_lists: dict[str, list[int]] = {}
+        self._strings: dict[str, str] = {}
 
     @classmethod
     def from_engine(
@@ -176,6 +180,12 @@ class SearchIndex:
             )
 
     def _new_course(self, text: CourseText) -> int:
+        # Each database row brings its own copy of the organisation, topics and description,
+        # which a few thousand courses share: keep one (35 MB less at the 2030 scale).
+        strings = self._strings
+        text = CourseText(*(strings.setdefault(s, s) for s in (
+            text.organisation, text.title, text.topics, text.description
+        )))  # fmt: skip
         cid = self._course_ids[text] = len(self.texts)
         self.texts.append(text)
         group = (text.organisation, normalized(text.title))
@@ -238,7 +248,7 @@ class SearchIndex:
         self.word_courses = {w: array("l", cids) for w, cids in self._word_lists.items()}
         self._word_lists, self._strong, self._weak = {}, Counter(), Counter()
         self._title_features, self._course_profiles, self._text_words = {}, {}, {}
-        self._course_ids, self._group_ids = {}, {}
+        self._course_ids, self._group_ids, self._strings = {}, {}, {}
         self.rows.finish()
         rows = self.rows
         order = rows.sorted_by_start(list(range(len(rows))))
@@ -259,18 +269,16 @@ class SearchIndex:
             self.course_order.extend(rs)
             self.course_offsets.append(len(self.course_order))
         self.profile_rows = [array("l", rs) for rs in by_profile]
-        self.space_rows = {
-            sid: {pid: array("l", rs) for pid, rs in per.items()} for sid, per in by_space.items()
-        }
+        self.space_rows = {sid: ProfileRows(per) for sid, per in by_space.items()}
         # Sessions of groups of several courses (see bot.search.retrieval).
         multi = set(self.group_more)
         self.profile_multi_rows = [self._multi(rs, multi) for rs in self.profile_rows]
-        self.space_multi_rows = {
-            sid: {pid: m for pid, rs in per.items() if (m := self._multi(rs, multi))}
-            for sid, per in self.space_rows.items()
-        }
+        for sid, per in by_space.items():
+            kept = {pid: m for pid, rs in per.items() if (m := self._multi(rs, multi))}
+            if kept:
+                self.space_multi_rows[sid] = ProfileRows(kept)
 
-    def _multi(self, rows: array[int], multi: set[int]) -> array[int]:
+    def _multi(self, rows: Iterable[int], multi: set[int]) -> array[int]:
         courses, group = self.rows.courses, self.course_group
         return array("l", (r for r in rows if group[courses[r]] in multi))
 
@@ -315,9 +323,22 @@ class SearchIndex:
 
     def word_weights(self, cid: int, free: tuple[str, ...]) -> tuple[float, ...]:
         """The best field weight of each word of ``free`` in course ``cid`` (0 when absent)."""
-        title = words(self.texts[cid].title)
         rest = self.text_features[self.course_text_features[cid]].words
+        if not any(self._has_strong(w, cid) for w in free):
+            # Not in the title (nor the topics): no need to read it. Most courses a walk
+            # meets for a request with a free word ("… Romorantin") lack it.
+            return tuple(rest.get(w, 0.0) for w in free)
+        title = words(self.texts[cid].title)
         return tuple(1.0 if w in title else rest.get(w, 0.0) for w in free)
+
+    def _has_strong(self, word: str, cid: int) -> bool:
+        """Whether ``word`` is in course ``cid``'s title or topics (word_courses is in course
+        order: built course after course)."""
+        cids = self.word_courses.get(word)
+        if not cids:
+            return False
+        i = bisect.bisect_left(cids, cid)
+        return i < len(cids) and cids[i] == cid
 
     def spaces_within(self, lat: float, lon: float, radius_km: float) -> list[tuple[int, float]]:
         """(space id, distance) of the spaces within ``radius_km`` of a point."""

@@ -38,7 +38,13 @@ from bot.search.query import SearchRequest
 from bot.search.service import WIDENING_STEPS_KM
 from bot.search.topics import STOP_WORDS, TopicTable, default_topics, words
 
-__all__ = ["DatabaseSource", "LazyVocabulary", "prefiltered_index", "topic_patterns"]
+__all__ = [
+    "DatabaseSource",
+    "LazyVocabulary",
+    "prefiltered_index",
+    "topic_narrows",
+    "topic_patterns",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -103,6 +109,14 @@ def topic_patterns(query: TopicQuery, table: TopicTable) -> list[str] | None:
     return sorted(patterns)
 
 
+def topic_narrows(request: SearchRequest, table: TopicTable | None = None) -> bool:
+    """Whether SQL can narrow this request's topic (an estimate, without the corpus's typo
+    corrections): when not, a place's 100 km hold a large share of the offer."""
+    table = table or default_topics()
+    query = SearchIndex.compile_with(Vocabulary(table), table, request.topic_words)
+    return topic_patterns(query, table) is not None
+
+
 def _reach_km(request: SearchRequest, radius_km: float | None) -> float | None:
     """The widest radius the search may use; None: anywhere."""
     place = request.place
@@ -123,10 +137,13 @@ def _narrowing(request: SearchRequest, radius_km: float | None) -> list[ColumnEl
         dlat = reach / KM_PER_DEGREE_LAT
         cos_lat = max(0.05, math.cos(math.radians(min(89.0, abs(place.latitude) + dlat))))
         dlon = reach / (KM_PER_DEGREE_LAT * cos_lat)
-        conditions += [
+        # As a list of spaces: the database then reads only their sessions (by space index)
+        # instead of testing the topic's patterns on every upcoming session (6 s → 0.1 s).
+        box = select(col(sp.id)).where(
             col(sp.latitude).between(place.latitude - dlat, place.latitude + dlat),
             col(sp.longitude).between(place.longitude - dlon, place.longitude + dlon),
-        ]
+        )
+        conditions.append(col(ts.space_id).in_(box.scalar_subquery()))
     return conditions
 
 

@@ -182,11 +182,11 @@ class _Walk:
                 if self.beaten(t, round(km, 1)):
                     self.stopped = True
                     return
-                per, multi = index.space_rows.get(sid, {}), index.space_multi_rows.get(sid, {})
-                for pid in per.keys() & wanted:
-                    self._meet_all(per[pid], t)
-                for pid in (multi.keys() & candidates) - wanted:
-                    self._meet_all(multi[pid], t)
+                per, multi = index.space_rows.get(sid), index.space_multi_rows.get(sid)
+                for rows in per.among(wanted) if per else ():
+                    self._meet_all(rows, t)
+                for rows in multi.among(candidates, wanted) if multi else ():
+                    self._meet_all(rows, t)
             if self.beaten(t - 1, -1.0):
                 self.stopped = True
                 return

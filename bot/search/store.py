@@ -14,14 +14,14 @@ from __future__ import annotations
 import bisect
 import math
 from array import array
-from collections.abc import Callable
+from collections.abc import Callable, Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from bot.search.docs import CPF, SessionDoc, SpaceDoc, local_slot, session_flags
 
-__all__ = ["CourseText", "RowValues", "Rows"]
+__all__ = ["CourseText", "ProfileRows", "RowValues", "Rows"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +165,28 @@ class Rows:
             self.external_ids[r],
         )
         return array("l", sorted(rows, key=key))
+
+
+class ProfileRows:
+    """One space's sessions by profile, in start order: three arrays rather than a dict of
+    arrays (at the 2030 scale 1,500 spaces × 80 profiles took 21 MB that way, 2 MB so)."""
+
+    __slots__ = ("offsets", "pids", "rows")
+
+    def __init__(self, per: Mapping[int, Sequence[int]]) -> None:
+        self.pids = array("l", sorted(per))
+        self.offsets = array("l", [0])
+        self.rows = array("l")
+        for pid in self.pids:
+            self.rows.extend(per[pid])
+            self.offsets.append(len(self.rows))
+
+    def __bool__(self) -> bool:
+        return bool(self.pids)
+
+    def among(self, wanted: Container[int], unwanted: Container[int] = ()) -> Iterator[array[int]]:
+        """The sessions of each profile in ``wanted`` and not in ``unwanted``."""
+        rows, offsets = self.rows, self.offsets
+        for i, pid in enumerate(self.pids):
+            if pid in wanted and pid not in unwanted:
+                yield rows[offsets[i] : offsets[i + 1]]
