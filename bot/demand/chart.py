@@ -1,0 +1,292 @@
+"""Pictures of a demand report, as PNG bytes for the chat, the CLI and the README.
+
+- `topics_chart`: one bar per topic (the ~10 least served), its length the people who
+  searched it, its dark part the unmet demand (people × gap, see `aggregation`), the
+  nearest session written at its end, the topics the organisation teaches starred.
+- `map_chart`: the hubs on a plain lon/lat map (equal-aspect: longitudes shrunk by
+  cos(latitude)), sized by people, coloured by the share left unserved, the organisation's
+  spaces as black squares, the gazetteer's communes as grey dots for context. No basemap:
+  nothing is downloaded.
+
+Only the report's rows are drawn, and they already passed k-anonymity: nothing about a
+person reaches a picture. matplotlib is imported inside the functions (Agg backend, no
+display), so the bot's start-up and the text-only CLI never pay for it; the chat renders
+off the event loop (`asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bot.demand.aggregation import SERVED_KM
+from bot.demand.model import DemandReport, DemandRow
+from bot.demand.scope import departement_label
+from bot.i18n import Translator
+
+if TYPE_CHECKING:
+    from bot.gazetteer import Gazetteer
+
+TOP_TOPICS = 10
+LABELLED_PLACES = 6
+SIZE_IN = (8.0, 10.0)  # 1080 × 1350 px at 135 dpi: a phone's portrait screen
+DPI = 135
+MAP_MARGIN_DEG = 0.3  # degrees around the points: the neighbouring communes show
+UNMET_COLOUR, SERVED_COLOUR, TAUGHT_COLOUR = "#c0392b", "#f3b6a8", "#1f6f8b"
+
+
+@dataclass(frozen=True)
+class TopicBar:
+    """A topic's cells summed over the places where it was searched."""
+
+    label: str
+    people: int
+    unmet: float
+    nearest_km: float | None
+    taught: bool
+
+
+@dataclass(frozen=True)
+class PlacePoint:
+    """A hub's cells summed over the topics searched around it."""
+
+    name: str
+    latitude: float
+    longitude: float
+    people: int
+    unmet: float
+
+    @property
+    def gap(self) -> float:
+        """The share of the people there whose demand is unmet (0..1)."""
+        return min(1.0, self.unmet / self.people) if self.people else 0.0
+
+
+def topic_bars(rows: Iterable[DemandRow], *, top: int = TOP_TOPICS) -> list[TopicBar]:
+    """Per topic: people and unmet demand summed over places, the nearest session of any of
+    them; the `top` least served first."""
+    grouped: dict[str, list[DemandRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.topic, []).append(row)
+    bars = [
+        TopicBar(
+            label=cells[0].topic_label,
+            people=sum(c.people for c in cells),
+            unmet=sum(c.unmet for c in cells),
+            nearest_km=min(
+                (c.nearest_session_km for c in cells if c.nearest_session_km is not None),
+                default=None,
+            ),
+            taught=any(c.taught for c in cells),
+        )
+        for cells in grouped.values()
+    ]
+    bars.sort(key=lambda b: (-b.unmet, -b.people, b.label))
+    return bars[:top]
+
+
+def place_points(rows: Iterable[DemandRow]) -> list[PlacePoint]:
+    """Per hub with a known point: people and unmet demand summed over topics, most first."""
+    grouped: dict[str, list[DemandRow]] = {}
+    for row in rows:
+        if row.commune_insee and row.latitude is not None and row.longitude is not None:
+            grouped.setdefault(row.commune_insee, []).append(row)
+    points = [
+        PlacePoint(
+            name=cells[0].commune_name or insee,
+            latitude=cells[0].latitude or 0.0,
+            longitude=cells[0].longitude or 0.0,
+            people=sum(c.people for c in cells),
+            unmet=sum(c.unmet for c in cells),
+        )
+        for insee, cells in grouped.items()
+    ]
+    points.sort(key=lambda p: (-p.people, p.name))
+    return points
+
+
+def has_pictures(report: DemandReport) -> bool:
+    """Whether there is anything to draw (no chart of an empty report)."""
+    return bool(report.rows)
+
+
+def has_map(report: DemandReport) -> bool:
+    """Whether at least one shown cell has a place to put on a map."""
+    return bool(place_points(report.rows))
+
+
+def scope_text(t: Translator, report: DemandReport) -> str:
+    """"autour des espaces de X" / "dans le département Morbihan (56)", plain text."""
+    if report.departement is not None:
+        return t("demand.in_departement", departement=departement_label(report.departement))
+    return t("demand.around_spaces", organisation=report.organisation or report.scope)
+
+
+def _pyplot() -> Any:
+    """matplotlib's pyplot on the Agg backend, imported on first use only."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)  # no display, whatever the environment says
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _png(figure: Any, plt: Any) -> bytes:
+    buffer = io.BytesIO()
+    try:
+        figure.savefig(buffer, format="png", dpi=DPI)
+    finally:
+        plt.close(figure)
+    return buffer.getvalue()
+
+
+def _footnote(figure: Any, t: Translator, report: DemandReport) -> None:
+    figure.text(
+        0.02,
+        0.012,
+        t("demand.chart.footnote", k=report.k, hidden=t.number(report.hidden_cells)),
+        fontsize=9,
+        color="#555555",
+        wrap=True,
+    )
+
+
+def _title(t: Translator, report: DemandReport, key: str) -> str:
+    return "\n".join(
+        textwrap.wrap(t(key, scope=scope_text(t, report), days=report.days), width=52)
+    )
+
+
+def _nearest_text(t: Translator, bar: TopicBar) -> str:
+    if bar.nearest_km is None or bar.nearest_km > SERVED_KM:
+        return t("demand.chart.no_session")
+    return t("demand.chart.nearest", km=t.number(round(bar.nearest_km)))
+
+
+def topics_chart(report: DemandReport, t: Translator) -> bytes:
+    """The least served topics as horizontal bars (PNG, 1080 × 1350)."""
+    plt = _pyplot()
+    bars = topic_bars(report.rows)
+    figure, axes = plt.subplots(figsize=SIZE_IN)
+    labels = [
+        "\n".join(textwrap.wrap(b.label, width=26)[:2]) + (" ★" if b.taught else "")
+        for b in bars
+    ]
+    ys = range(len(bars))
+    unmet = [b.unmet for b in bars]
+    served = [max(0.0, b.people - b.unmet) for b in bars]
+    axes.barh(ys, unmet, color=UNMET_COLOUR, label=t("demand.chart.unmet"))
+    axes.barh(ys, served, left=unmet, color=SERVED_COLOUR, label=t("demand.chart.served"))
+    widest = max((b.people for b in bars), default=1)
+    for y, bar in zip(ys, bars, strict=True):
+        axes.text(
+            bar.people + widest * 0.02,
+            y,
+            f"{t.number(bar.people)} · {_nearest_text(t, bar)}",
+            va="center",
+            fontsize=10,
+        )
+    axes.set_yticks(list(ys), labels, fontsize=11)
+    for tick, bar in zip(axes.get_yticklabels(), bars, strict=True):
+        if bar.taught:
+            tick.set_color(TAUGHT_COLOUR)
+    axes.invert_yaxis()  # the least served on top
+    axes.set_xlim(0, widest * 1.75)  # room for the text at the bars' end
+    axes.set_xlabel(t("demand.chart.people_axis"), fontsize=11)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(_title(t, report, "demand.chart.topics_title"), fontsize=14, loc="left")
+    handles, names = axes.get_legend_handles_labels()
+    if any(b.taught for b in bars):
+        handles.append(plt.Line2D([], [], linestyle="none"))
+        names.append(t("demand.chart.taught"))
+    axes.legend(handles, names, loc="lower right", fontsize=10, frameon=False)
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    _footnote(figure, t, report)
+    return _png(figure, plt)
+
+
+def _background(
+    gazetteer: Gazetteer | None, box: tuple[float, float, float, float]
+) -> tuple[list[float], list[float]]:
+    """The gazetteer's communes inside the map's box (longitudes, latitudes)."""
+    if gazetteer is None:
+        return [], []
+    west, east, south, north = box
+    inside = [
+        c
+        for c in gazetteer.communes
+        if west <= c.longitude <= east and south <= c.latitude <= north
+    ]
+    return [c.longitude for c in inside], [c.latitude for c in inside]
+
+
+def _box(points: list[PlacePoint], spaces: list[tuple[str, float, float]]) -> tuple[
+    float, float, float, float
+]:
+    lons = [p.longitude for p in points] + [lon for _n, _lat, lon in spaces]
+    lats = [p.latitude for p in points] + [lat for _n, lat, _lon in spaces]
+    margin = MAP_MARGIN_DEG
+    return min(lons) - margin, max(lons) + margin, min(lats) - margin, max(lats) + margin
+
+
+def map_chart(
+    report: DemandReport, t: Translator, *, gazetteer: Gazetteer | None = None
+) -> bytes:
+    """The hubs of the shown cells on a plain map of the area (PNG, 1080 × 1350)."""
+    plt = _pyplot()
+    points = place_points(report.rows)
+    spaces = [s for s in report.spaces if s[1] is not None and s[2] is not None]
+    box = _box(points, spaces)
+    figure, axes = plt.subplots(figsize=SIZE_IN)
+    grey_lons, grey_lats = _background(gazetteer, box)
+    axes.scatter(grey_lons, grey_lats, s=2, color="#cccccc", zorder=1)
+    biggest = max((p.people for p in points), default=1)
+    drawn = axes.scatter(
+        [p.longitude for p in points],
+        [p.latitude for p in points],
+        s=[120 + 1400 * p.people / biggest for p in points],
+        c=[p.gap for p in points],
+        cmap="YlOrRd",
+        vmin=0.0,
+        vmax=1.0,
+        alpha=0.85,
+        edgecolors="#333333",
+        zorder=3,
+    )
+    if spaces:
+        axes.scatter(
+            [lon for _n, _lat, lon in spaces],
+            [lat for _n, lat, _lon in spaces],
+            marker="s",
+            s=45,
+            color="black",
+            label=t("demand.chart.spaces"),
+            zorder=4,
+        )
+        axes.legend(loc="upper right", fontsize=10)
+    for point in points[:LABELLED_PLACES]:
+        axes.annotate(
+            f"{point.name} ({t.number(point.people)})",
+            (point.longitude, point.latitude),
+            xytext=(8, 8),
+            textcoords="offset points",
+            fontsize=11,
+            zorder=5,
+        )
+    colorbar = figure.colorbar(drawn, ax=axes, orientation="horizontal", fraction=0.04, pad=0.04)
+    colorbar.set_label(t("demand.chart.gap_axis"), fontsize=10)
+    middle = (box[2] + box[3]) / 2
+    axes.set_aspect(1 / math.cos(math.radians(middle)))  # a degree of longitude is shorter
+    axes.set_xlim(box[0], box[1])
+    axes.set_ylim(box[2], box[3])
+    axes.set_xticks([])
+    axes.set_yticks([])
+    axes.set_title(_title(t, report, "demand.chart.map_title"), fontsize=14, loc="left")
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    _footnote(figure, t, report)
+    return _png(figure, plt)
