@@ -191,3 +191,4 @@ COMPANY_ANSWERED = Button("co:ok", ID, ID)  # request, organisation
 # Demand statistics (/demande): the period, the organisation (0: none) and the département
 # ("-": none) of the report shown, re-checked against the presser's roles.
 DEMAND_PERIOD = Button("dm", choice("30", "90", "365"), ID, Field(r"-|[0-9][0-9AB]|97[1-6]"))
+DEMAND_COMPANIES = Button("dmco")  # [Voir les demandes d'entreprises]: what /entreprises lists
