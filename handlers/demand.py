@@ -126,10 +126,18 @@ async def send_attachments(message: Message, context: ProxiContext, report: Dema
     t, bot = context.t, message.get_bot()
     await bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
     topics = await call_service(topics_chart, report, t)
-    await message.reply_photo(topics, caption=t("demand.chart.topics_caption", days=report.days))
+    await message.reply_photo(
+        topics,
+        caption=t("demand.chart.topics_caption", days=report.days),
+        filename=t("demand.chart.topics_file"),
+    )
     if has_map(report):
         area = await call_service(map_chart, report, t, gazetteer=default_gazetteer())
-        await message.reply_photo(area, caption=t("demand.chart.map_caption", days=report.days))
+        await message.reply_photo(
+            area,
+            caption=t("demand.chart.map_caption", days=report.days),
+            filename=t("demand.chart.map_file"),
+        )
     await message.reply_document(
         await call_service(_xlsx, report),
         filename=file_name(t, report),

@@ -35,6 +35,7 @@ TOP_TOPICS = 10
 LABELLED_PLACES = 6
 SIZE_IN = (8.0, 10.0)  # 1080 × 1350 px at 135 dpi: a phone's portrait screen
 DPI = 135
+MAP_RATIO = 0.95  # height / width of the map's frame in the picture
 MAP_MARGIN_DEG = 0.3  # degrees around the points: the neighbouring communes show
 UNMET_COLOUR, SERVED_COLOUR, TAUGHT_COLOUR = "#c0392b", "#f3b6a8", "#1f6f8b"
 
@@ -120,7 +121,7 @@ def has_map(report: DemandReport) -> bool:
 
 
 def scope_text(t: Translator, report: DemandReport) -> str:
-    """"autour des espaces de X" / "dans le département Morbihan (56)", plain text."""
+    """The scope in words ("autour des espaces de X"), plain text for a picture."""
     if report.departement is not None:
         return t("demand.in_departement", departement=departement_label(report.departement))
     return t("demand.around_spaces", organisation=report.organisation or report.scope)
@@ -156,9 +157,16 @@ def _footnote(figure: Any, t: Translator, report: DemandReport) -> None:
     )
 
 
-def _title(t: Translator, report: DemandReport, key: str) -> str:
-    return "\n".join(
-        textwrap.wrap(t(key, scope=scope_text(t, report), days=report.days), width=52)
+def _heading(figure: Any, t: Translator, report: DemandReport, key: str) -> None:
+    """The title across the whole picture's top (the axes' own is narrower), wrapped."""
+    title = t(key, scope=scope_text(t, report), days=report.days)
+    figure.suptitle(
+        "\n".join(textwrap.wrap(title, width=60)[:3]),
+        x=0.02,
+        y=0.985,
+        ha="left",
+        va="top",
+        fontsize=14,
     )
 
 
@@ -174,14 +182,15 @@ def topics_chart(report: DemandReport, t: Translator) -> bytes:
     bars = topic_bars(report.rows)
     figure, axes = plt.subplots(figsize=SIZE_IN)
     labels = [
-        "\n".join(textwrap.wrap(b.label, width=26)[:2]) + (" ★" if b.taught else "")
-        for b in bars
+        "\n".join(textwrap.wrap(b.label, width=26)[:2]) + (" ★" if b.taught else "") for b in bars
     ]
     ys = range(len(bars))
     unmet = [b.unmet for b in bars]
     served = [max(0.0, b.people - b.unmet) for b in bars]
-    axes.barh(ys, unmet, color=UNMET_COLOUR, label=t("demand.chart.unmet"))
-    axes.barh(ys, served, left=unmet, color=SERVED_COLOUR, label=t("demand.chart.served"))
+    axes.barh(ys, unmet, height=0.6, color=UNMET_COLOUR, label=t("demand.chart.unmet"))
+    axes.barh(
+        ys, served, height=0.6, left=unmet, color=SERVED_COLOUR, label=t("demand.chart.served")
+    )
     widest = max((b.people for b in bars), default=1)
     for y, bar in zip(ys, bars, strict=True):
         axes.text(
@@ -199,13 +208,13 @@ def topics_chart(report: DemandReport, t: Translator) -> bytes:
     axes.set_xlim(0, widest * 1.75)  # room for the text at the bars' end
     axes.set_xlabel(t("demand.chart.people_axis"), fontsize=11)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(_title(t, report, "demand.chart.topics_title"), fontsize=14, loc="left")
+    _heading(figure, t, report, "demand.chart.topics_title")
     handles, names = axes.get_legend_handles_labels()
     if any(b.taught for b in bars):
         handles.append(plt.Line2D([], [], linestyle="none"))
         names.append(t("demand.chart.taught"))
     axes.legend(handles, names, loc="lower right", fontsize=10, frameon=False)
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    figure.tight_layout(rect=(0, 0.04, 1, 0.93))
     _footnote(figure, t, report)
     return _png(figure, plt)
 
@@ -225,18 +234,28 @@ def _background(
     return [c.longitude for c in inside], [c.latitude for c in inside]
 
 
-def _box(points: list[PlacePoint], spaces: list[tuple[str, float, float]]) -> tuple[
-    float, float, float, float
-]:
+def _box(
+    points: list[PlacePoint], spaces: list[tuple[str, float, float]]
+) -> tuple[float, float, float, float]:
     lons = [p.longitude for p in points] + [lon for _n, _lat, lon in spaces]
     lats = [p.latitude for p in points] + [lat for _n, lat, _lon in spaces]
     margin = MAP_MARGIN_DEG
-    return min(lons) - margin, max(lons) + margin, min(lats) - margin, max(lats) + margin
+    west, east = min(lons) - margin, max(lons) + margin
+    south, north = min(lats) - margin, max(lats) + margin
+    # Widen the shorter side so the map fills the portrait picture (more communes around,
+    # no blank band): compared in km-like units, a longitude degree shrunk by cos(latitude).
+    shrink = math.cos(math.radians((south + north) / 2))
+    wide, tall = (east - west) * shrink, north - south
+    if tall < MAP_RATIO * wide:
+        extra = (MAP_RATIO * wide - tall) / 2
+        south, north = south - extra, north + extra
+    else:
+        extra = (tall / MAP_RATIO - wide) / shrink / 2
+        west, east = west - extra, east + extra
+    return west, east, south, north
 
 
-def map_chart(
-    report: DemandReport, t: Translator, *, gazetteer: Gazetteer | None = None
-) -> bytes:
+def map_chart(report: DemandReport, t: Translator, *, gazetteer: Gazetteer | None = None) -> bytes:
     """The hubs of the shown cells on a plain map of the area (PNG, 1080 × 1350)."""
     plt = _pyplot()
     points = place_points(report.rows)
@@ -286,7 +305,7 @@ def map_chart(
     axes.set_ylim(box[2], box[3])
     axes.set_xticks([])
     axes.set_yticks([])
-    axes.set_title(_title(t, report, "demand.chart.map_title"), fontsize=14, loc="left")
-    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    _heading(figure, t, report, "demand.chart.map_title")
+    figure.tight_layout(rect=(0, 0.04, 1, 0.93))
     _footnote(figure, t, report)
     return _png(figure, plt)

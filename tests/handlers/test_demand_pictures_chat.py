@@ -85,10 +85,11 @@ def _labels(entry) -> list[str]:
 async def test_text_then_the_two_pictures_then_the_table(loaded, sqlite_engine, clock) -> None:
     chat = loaded
     recent = clock.now() - timedelta(days=3)
+    # 5 people searched CACES (shown), 4 English (withheld).
     add_searches(sqlite_engine, people=range(1, 6), concepts="caces", insee=JOSSELIN,
-                 departement="56", at=recent)  # fmt: skip  (5 people: shown)
+                 departement="56", at=recent)  # fmt: skip
     add_searches(sqlite_engine, people=range(10, 14), concepts="anglais", insee=PLOERMEL,
-                 departement="56", at=recent)  # fmt: skip  (4 people: withheld)
+                 departement="56", at=recent)  # fmt: skip
     text, topics, area, table = await chat.send(chat.user(ORG_ADMIN, "Béa"), "/demande")
     assert text.plain.startswith("Demande autour des espaces de Bureautique & Vous")
     assert [topics.kind, area.kind, table.kind] == ["photo", "photo", "document"]
@@ -119,7 +120,7 @@ async def test_a_departement_report_in_english_names_its_file(chat, sqlite_engin
     add_searches(sqlite_engine, people=range(1, 6), concepts="sst", insee="29019",
                  departement="29", at=clock.now() - timedelta(days=1))  # fmt: skip
     admin = chat.user(1000, "Admin", language="en")  # a super-admin (test settings)
-    text, topics, area, table = await chat.send(admin, "/demande 29")
+    text, topics, _area, table = await chat.send(admin, "/demande 29")
     assert text.plain.startswith("Demand in the département Finistère (29)")
     assert topics.plain == "The least served topics, last 90 days"
     assert table.file_name == "demand-29-90d.xlsx"

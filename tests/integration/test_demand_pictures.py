@@ -64,7 +64,10 @@ def test_a_cell_reaches_the_table_and_pictures_from_five_people(
     assert "excel" in topics
     labels = [bar.label for bar in topic_bars(report.rows)]
     assert any(label.startswith("CACES") for label in labels) is shown
-    for picture in (topics_chart(report, FR), map_chart(report, EN, gazetteer=default_gazetteer())):
+    for picture in (
+        topics_chart(report, FR),
+        map_chart(report, EN, gazetteer=default_gazetteer()),
+    ):
         assert picture.startswith(b"\x89PNG\r\n\x1a\n")
         assert Image.open(io.BytesIO(picture)).size == (1080, 1350)
 
@@ -111,7 +114,11 @@ def test_bars_sum_a_topic_over_its_places_and_points_sum_a_place_over_topics() -
     ]
     sst, ia, excel = topic_bars(rows)
     assert (sst.label, sst.people, sst.unmet, sst.nearest_km, sst.taught) == (
-        "Sst", 11, 8.5, 25.0, True
+        "Sst",
+        11,
+        8.5,
+        25.0,
+        True,
     )
     assert (ia.label, excel.label) == ("Ia", "Excel")
     a, b = place_points(rows)  # C has no point: not on the map
