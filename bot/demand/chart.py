@@ -213,10 +213,22 @@ def topics_chart(report: DemandReport, t: Translator) -> bytes:
     if any(b.taught for b in bars):
         handles.append(plt.Line2D([], [], linestyle="none"))
         names.append(t("demand.chart.taught"))
-    axes.legend(handles, names, loc="lower right", fontsize=10, frameon=False)
+    # Above the bars, under the title: never over a bar, however many there are.
+    axes.legend(
+        handles, names, loc="lower left", bbox_to_anchor=(0, 1.01), fontsize=10, frameon=False
+    )
     figure.tight_layout(rect=(0, 0.04, 1, 0.93))
     _footnote(figure, t, report)
     return _png(figure, plt)
+
+
+_MIN_AREA = 60.0  # points², the smallest circle
+
+
+def _largest_area(count: int) -> float:
+    """The biggest circle's area: large for a few places, smaller when there are many, so
+    that forty hubs of one organisation do not cover each other."""
+    return 1400.0 * min(1.0, 8 / count) if count else 0.0
 
 
 def _background(
@@ -258,6 +270,8 @@ def _box(
 def map_chart(report: DemandReport, t: Translator, *, gazetteer: Gazetteer | None = None) -> bytes:
     """The hubs of the shown cells on a plain map of the area (PNG, 1080 × 1350)."""
     plt = _pyplot()
+    from matplotlib import patheffects
+
     points = place_points(report.rows)
     spaces = [s for s in report.spaces if s[1] is not None and s[2] is not None]
     box = _box(points, spaces)
@@ -268,7 +282,7 @@ def map_chart(report: DemandReport, t: Translator, *, gazetteer: Gazetteer | Non
     drawn = axes.scatter(
         [p.longitude for p in points],
         [p.latitude for p in points],
-        s=[120 + 1400 * p.people / biggest for p in points],
+        s=[_MIN_AREA + _largest_area(len(points)) * p.people / biggest for p in points],
         c=[p.gap for p in points],
         cmap="YlOrRd",
         vmin=0.0,
@@ -282,8 +296,10 @@ def map_chart(report: DemandReport, t: Translator, *, gazetteer: Gazetteer | Non
             [lon for _n, _lat, lon in spaces],
             [lat for _n, lat, _lon in spaces],
             marker="s",
-            s=45,
-            color="black",
+            s=40,
+            facecolors="none",  # hollow: the hub's colour shows through
+            edgecolors="black",
+            linewidths=1.6,
             label=t("demand.chart.spaces"),
             zorder=4,
         )
@@ -296,6 +312,7 @@ def map_chart(report: DemandReport, t: Translator, *, gazetteer: Gazetteer | Non
             textcoords="offset points",
             fontsize=11,
             zorder=5,
+            path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
         )
     colorbar = figure.colorbar(drawn, ax=axes, orientation="horizontal", fraction=0.04, pad=0.04)
     colorbar.set_label(t("demand.chart.gap_axis"), fontsize=10)
