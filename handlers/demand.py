@@ -104,6 +104,22 @@ async def period_chosen(update: Update, context: ProxiContext) -> None:
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
 
+async def files_chosen(update: Update, context: ProxiContext) -> None:
+    """[Graphiques et tableau (N jours)]: the pictures and the XLSX of the period shown."""
+    query = update.callback_query
+    if query is None or query.data is None or not isinstance(query.message, Message):
+        return
+    days, organisation_id, code = buttons.DEMAND_FILES.parse(query.data)
+    departement = None if code == NO_DEPARTEMENT else code
+    roles = await current_roles(update, context)
+    if not await _may_see(context, roles, organisation_id or None, departement):
+        await safe_answer(query, context.t("admin.not_allowed"), show_alert=True)
+        return
+    await safe_answer(query)
+    report = await _report(context, organisation_id or None, departement, int(days))
+    await send_attachments(query.message, context, report)
+
+
 async def companies_chosen(update: Update, context: ProxiContext) -> None:
     """[Voir les demandes d'entreprises]: the open requests, as /entreprises lists them (only
     the presser's own organisations', each with [Répondue])."""
@@ -205,6 +221,12 @@ def render(
         for days in PERIODS
     ]
     rows = [keyboard]
+    if report.days != DEFAULT_DAYS and has_pictures(report):
+        # The pictures sent with /demande are of 90 days: another period's are on demand.
+        label = t("demand.button_files", days=report.days)
+        rows.append(
+            [buttons.DEMAND_FILES.button(label, str(report.days), organisation_id or 0, code)]
+        )
     if companies is not None:
         rows.append([buttons.DEMAND_COMPANIES.button(t("demand.companies_button"))])
     return "\n\n".join(parts), InlineKeyboardMarkup(rows)
@@ -322,5 +344,6 @@ def handlers() -> Handlers:
     return [
         CommandHandler(["demande", "demand"], demand_command),
         CallbackQueryHandler(period_chosen, pattern=buttons.DEMAND_PERIOD.pattern),
+        CallbackQueryHandler(files_chosen, pattern=buttons.DEMAND_FILES.pattern),
         CallbackQueryHandler(companies_chosen, pattern=buttons.DEMAND_COMPANIES.pattern),
     ]

@@ -119,7 +119,9 @@ async def test_an_org_admin_sees_unmet_demand_and_switches_period(
     await chat.press(bea, label="30 jours", message_id=report.message_id)
     [edited] = [e for e in chat.sandbox.transcript(bea.id) if e.message_id == report.message_id]
     assert "30 derniers jours" in edited.plain and "Excel" not in edited.plain
-    assert _labels(edited) == ["• 30 jours •", "90 jours", "365 jours"]
+    assert _labels(edited) == [
+        "• 30 jours •", "90 jours", "365 jours", "Graphiques et tableau sur 30 jours"
+    ]  # fmt: skip
 
 
 async def test_learners_are_refused_and_departements_are_for_super_admins(

@@ -107,6 +107,25 @@ async def test_text_then_the_two_pictures_then_the_table(loaded, sqlite_engine, 
     assert "anglais" not in {r[0] for r in rows}  # 4 people: never in the file either
 
 
+async def test_another_period_has_its_pictures_on_demand(loaded, sqlite_engine, clock) -> None:
+    chat = loaded
+    bea = chat.user(ORG_ADMIN, "Béa")
+    add_searches(sqlite_engine, people=range(1, 6), concepts="caces", insee=JOSSELIN,
+                 departement="56", at=clock.now() - timedelta(days=3))  # fmt: skip
+    report, *_ninety_days = await chat.send(bea, "/demande")
+    assert "Graphiques" not in " ".join(_labels(report))  # the 90 days' came with it
+    assert await chat.press(bea, label="30 jours", message_id=report.message_id) == []
+    topics, area, table = await chat.press(bea, label="Graphiques et tableau sur 30 jours")
+    assert [topics.kind, area.kind] == ["photo", "photo"]
+    assert topics.plain == FR("demand.chart.topics_caption", days=30)
+    assert table.file_name == "demande-bureautique-vous-30j.xlsx"
+    # The same button forged by a learner: refused, nothing sent.
+    forged = f"dmf:30:{_org_id(sqlite_engine)}:-"
+    anne = chat.user(4242, "Anne")
+    await chat.send(anne, "/start")  # a message with buttons to forge one on
+    assert await chat.press(anne, data=forged) == []
+
+
 async def test_nothing_to_show_sends_no_picture(loaded, sqlite_engine, clock) -> None:
     chat = loaded
     add_searches(sqlite_engine, people=range(1, 5), concepts="caces", insee=JOSSELIN,
