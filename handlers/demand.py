@@ -207,29 +207,34 @@ def render(
     parts.append(t("demand.k_note", k=report.k, hidden=t.number(report.hidden_cells)))
     if companies is not None:
         parts.append(companies)
+    return "\n\n".join(parts), _keyboard(t, report, organisation_id or 0, companies=companies)
+
+
+def _keyboard(
+    t: Translator, report: DemandReport, organisation_id: int, *, companies: str | None
+) -> InlineKeyboardMarkup:
+    """The periods; another period's pictures (those of 90 days came with /demande); the
+    company requests when there are open ones."""
     code = report.departement or NO_DEPARTEMENT
-    keyboard = [
+    periods = [
         buttons.DEMAND_PERIOD.button(
             t(
                 "demand.button_days_current" if days == report.days else "demand.button_days",
                 days=days,
             ),
             str(days),
-            organisation_id or 0,
+            organisation_id,
             code,
         )
         for days in PERIODS
     ]
-    rows = [keyboard]
+    rows = [periods]
     if report.days != DEFAULT_DAYS and has_pictures(report):
-        # The pictures sent with /demande are of 90 days: another period's are on demand.
         label = t("demand.button_files", days=report.days)
-        rows.append(
-            [buttons.DEMAND_FILES.button(label, str(report.days), organisation_id or 0, code)]
-        )
+        rows.append([buttons.DEMAND_FILES.button(label, str(report.days), organisation_id, code)])
     if companies is not None:
         rows.append([buttons.DEMAND_COMPANIES.button(t("demand.companies_button"))])
-    return "\n\n".join(parts), InlineKeyboardMarkup(rows)
+    return InlineKeyboardMarkup(rows)
 
 
 def _line(t: Translator, row: DemandRow) -> str:

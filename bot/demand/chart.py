@@ -267,11 +267,44 @@ def _box(
     return west, east, south, north
 
 
+def _draw_spaces(axes: Any, t: Translator, spaces: list[tuple[str, float, float]]) -> None:
+    """The organisation's spaces, hollow squares over the hubs (whose colour shows through)."""
+    if not spaces:
+        return
+    axes.scatter(
+        [lon for _n, _lat, lon in spaces],
+        [lat for _n, lat, _lon in spaces],
+        marker="s",
+        s=40,
+        facecolors="none",
+        edgecolors="black",
+        linewidths=1.6,
+        label=t("demand.chart.spaces"),
+        zorder=4,
+    )
+    axes.legend(loc="upper right", fontsize=10)
+
+
+def _label_places(axes: Any, t: Translator, points: list[PlacePoint]) -> None:
+    """ "Josselin (9)" beside the biggest hubs, with a white halo to read over the dots."""
+    from matplotlib import patheffects
+
+    halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+    for point in points:
+        axes.annotate(
+            f"{point.name} ({t.number(point.people)})",
+            (point.longitude, point.latitude),
+            xytext=(8, 8),
+            textcoords="offset points",
+            fontsize=11,
+            zorder=5,
+            path_effects=halo,
+        )
+
+
 def map_chart(report: DemandReport, t: Translator, *, gazetteer: Gazetteer | None = None) -> bytes:
     """The hubs of the shown cells on a plain map of the area (PNG, 1080 × 1350)."""
     plt = _pyplot()
-    from matplotlib import patheffects
-
     points = place_points(report.rows)
     spaces = [s for s in report.spaces if s[1] is not None and s[2] is not None]
     box = _box(points, spaces)
@@ -291,29 +324,8 @@ def map_chart(report: DemandReport, t: Translator, *, gazetteer: Gazetteer | Non
         edgecolors="#333333",
         zorder=3,
     )
-    if spaces:
-        axes.scatter(
-            [lon for _n, _lat, lon in spaces],
-            [lat for _n, lat, _lon in spaces],
-            marker="s",
-            s=40,
-            facecolors="none",  # hollow: the hub's colour shows through
-            edgecolors="black",
-            linewidths=1.6,
-            label=t("demand.chart.spaces"),
-            zorder=4,
-        )
-        axes.legend(loc="upper right", fontsize=10)
-    for point in points[:LABELLED_PLACES]:
-        axes.annotate(
-            f"{point.name} ({t.number(point.people)})",
-            (point.longitude, point.latitude),
-            xytext=(8, 8),
-            textcoords="offset points",
-            fontsize=11,
-            zorder=5,
-            path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
-        )
+    _draw_spaces(axes, t, spaces)
+    _label_places(axes, t, points[:LABELLED_PLACES])
     colorbar = figure.colorbar(drawn, ax=axes, orientation="horizontal", fraction=0.04, pad=0.04)
     colorbar.set_label(t("demand.chart.gap_axis"), fontsize=10)
     middle = (box[2] + box[3]) / 2
