@@ -9,9 +9,9 @@
   nothing is downloaded.
 
 Only the report's rows are drawn, and they already passed k-anonymity: nothing about a
-person reaches a picture. matplotlib is imported inside the functions (Agg backend, no
-display), so the bot's start-up and the text-only CLI never pay for it; the chat renders
-off the event loop (`asyncio.to_thread`).
+person reaches a picture. matplotlib is imported inside the functions (an Agg canvas per
+figure, no pyplot, no display), so the bot's start-up and the text-only CLI never pay for it;
+the chat renders off the event loop (`asyncio.to_thread`).
 """
 
 from __future__ import annotations
@@ -127,22 +127,21 @@ def scope_text(t: Translator, report: DemandReport) -> str:
     return t("demand.around_spaces", organisation=report.organisation or report.scope)
 
 
-def _pyplot() -> Any:
-    """matplotlib's pyplot on the Agg backend, imported on first use only."""
-    import matplotlib
+def _figure() -> tuple[Any, Any]:
+    """A figure and its axes on an Agg canvas of its own. No pyplot: its global state of
+    "current figures" is not thread-safe, and two admins' pictures may be drawn at once in
+    two worker threads. matplotlib is imported here, on first use only."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=True)  # no display, whatever the environment says
-    import matplotlib.pyplot as plt
+    figure = Figure(figsize=SIZE_IN)
+    FigureCanvasAgg(figure)  # the non-interactive raster backend, whatever the environment
+    return figure, figure.subplots()
 
-    return plt
 
-
-def _png(figure: Any, plt: Any) -> bytes:
+def _png(figure: Any) -> bytes:
     buffer = io.BytesIO()
-    try:
-        figure.savefig(buffer, format="png", dpi=DPI)
-    finally:
-        plt.close(figure)
+    figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 
@@ -178,9 +177,8 @@ def _nearest_text(t: Translator, bar: TopicBar) -> str:
 
 def topics_chart(report: DemandReport, t: Translator) -> bytes:
     """The least served topics as horizontal bars (PNG, 1080 × 1350)."""
-    plt = _pyplot()
     bars = topic_bars(report.rows)
-    figure, axes = plt.subplots(figsize=SIZE_IN)
+    figure, axes = _figure()
     labels = [
         "\n".join(textwrap.wrap(b.label, width=26)[:2]) + (" ★" if b.taught else "") for b in bars
     ]
@@ -211,7 +209,9 @@ def topics_chart(report: DemandReport, t: Translator) -> bytes:
     _heading(figure, t, report, "demand.chart.topics_title")
     handles, names = axes.get_legend_handles_labels()
     if any(b.taught for b in bars):
-        handles.append(plt.Line2D([], [], linestyle="none"))
+        from matplotlib.lines import Line2D
+
+        handles.append(Line2D([], [], linestyle="none"))
         names.append(t("demand.chart.taught"))
     # Above the bars, under the title: never over a bar, however many there are.
     axes.legend(
@@ -219,7 +219,7 @@ def topics_chart(report: DemandReport, t: Translator) -> bytes:
     )
     figure.tight_layout(rect=(0, 0.04, 1, 0.93))
     _footnote(figure, t, report)
-    return _png(figure, plt)
+    return _png(figure)
 
 
 _MIN_AREA = 60.0  # points², the smallest circle
@@ -304,11 +304,10 @@ def _label_places(axes: Any, t: Translator, points: list[PlacePoint]) -> None:
 
 def map_chart(report: DemandReport, t: Translator, *, gazetteer: Gazetteer | None = None) -> bytes:
     """The hubs of the shown cells on a plain map of the area (PNG, 1080 × 1350)."""
-    plt = _pyplot()
     points = place_points(report.rows)
     spaces = [s for s in report.spaces if s[1] is not None and s[2] is not None]
     box = _box(points, spaces)
-    figure, axes = plt.subplots(figsize=SIZE_IN)
+    figure, axes = _figure()
     grey_lons, grey_lats = _background(gazetteer, box)
     axes.scatter(grey_lons, grey_lats, s=2, color="#cccccc", zorder=1)
     biggest = max((p.people for p in points), default=1)
@@ -337,4 +336,4 @@ def map_chart(report: DemandReport, t: Translator, *, gazetteer: Gazetteer | Non
     _heading(figure, t, report, "demand.chart.map_title")
     figure.tight_layout(rect=(0, 0.04, 1, 0.93))
     _footnote(figure, t, report)
-    return _png(figure, plt)
+    return _png(figure)

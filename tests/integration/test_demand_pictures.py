@@ -4,6 +4,7 @@ PostgreSQL): only cells of at least k people reach them; the company requests li
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -126,3 +127,13 @@ def test_bars_sum_a_topic_over_its_places_and_points_sum_a_place_over_topics() -
     assert (b.name, b.gap) == ("B", 0.5)
     empty = DemandReport(days=90, scope="x", rows=[], hidden_cells=0, k=5, spaces=[])
     assert not has_map(empty)
+
+
+def test_pictures_drawn_at_once_in_threads_are_the_same() -> None:
+    """The chat draws in worker threads: two admins at once must not mix their figures."""
+    rows = [_row("sst", "A", 6, 6.0), _row("excel", "B", 9, 0.0, latitude=48.1)]
+    report = DemandReport(days=90, scope="x", rows=rows, hidden_cells=2, k=5, spaces=[])
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        drawn = list(pool.map(lambda _: topics_chart(report, FR), range(4)))
+        maps = list(pool.map(lambda _: map_chart(report, FR), range(4)))
+    assert len(set(drawn)) == 1 and len(set(maps)) == 1
