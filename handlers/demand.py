@@ -157,7 +157,7 @@ async def send_attachments(message: Message, context: ProxiContext, report: Dema
     await message.reply_document(
         await call_service(_xlsx, report),
         filename=file_name(t, report),
-        caption=t("demand.chart.file_caption", rows=t.number(len(report.rows)), k=report.k),
+        caption=t("demand.chart.file_caption", count=len(report.rows), k=report.k),
     )
 
 

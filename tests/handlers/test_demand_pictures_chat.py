@@ -99,7 +99,7 @@ async def test_text_then_the_two_pictures_then_the_table(loaded, sqlite_engine, 
         assert _png_size(picture.file_bytes) == (1080, 1350)
         assert len(picture.file_bytes) < 1_000_000
     assert table.file_name == "demande-bureautique-vous-90j.xlsx"
-    assert table.plain == "Le tableau complet : 1 lignes (cellules d'au moins 5 personnes)."
+    assert table.plain == "Le tableau complet : 1 ligne (cellules d'au moins 5 personnes)."
     sheet = load_workbook(io.BytesIO(table.file_bytes))["demande"]
     header, *rows = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert header[:4] == ["topic", "topic_label", "commune_insee", "commune_name"]
