@@ -190,4 +190,8 @@ COMPANY_END = Button("co:end", ID)  # route: end the relayed conversation
 COMPANY_ANSWERED = Button("co:ok", ID, ID)  # request, organisation
 # Demand statistics (/demande): the period, the organisation (0: none) and the département
 # ("-": none) of the report shown, re-checked against the presser's roles.
-DEMAND_PERIOD = Button("dm", choice("30", "90", "365"), ID, Field(r"-|[0-9][0-9AB]|97[1-6]"))
+_DEMAND_DAYS, _DEMAND_DEPARTEMENT = choice("30", "90", "365"), Field(r"-|[0-9][0-9AB]|97[1-6]")
+DEMAND_PERIOD = Button("dm", _DEMAND_DAYS, ID, _DEMAND_DEPARTEMENT)
+# [Graphiques et tableau (30 jours)]: the pictures and the XLSX of the period shown (same fields).
+DEMAND_FILES = Button("dmf", _DEMAND_DAYS, ID, _DEMAND_DEPARTEMENT)
+DEMAND_COMPANIES = Button("dmco")  # [Voir les demandes d'entreprises]: what /entreprises lists

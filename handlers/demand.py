@@ -3,23 +3,36 @@
 `/demande` shows the demand around the admin's organisation's spaces; a super-admin may
 name a département (`/demande 56`). [30 jours] [90 jours] [365 jours] (`DEMAND_PERIOD`) edit
 the same message with the other period, after checking the presser's roles again.
+
+After the text, `/demande` sends the pictures (`bot/demand/chart.py`: the least served topics,
+then the map of the area) and the full table as an XLSX document; a report with nothing to
+show sends neither. An organisation admin with open company requests reads "2 demandes
+d'entreprises près de vos espaces" and gets [Voir les demandes d'entreprises]
+(`DEMAND_COMPANIES`), which lists them as /entreprises does, each with [Répondue].
 """
 
 from __future__ import annotations
 
 import html
+import io
 import logging
+import re
+import unicodedata
 from datetime import timedelta
 from typing import cast
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot.context import ProxiContext
 from bot.demand.aggregation import PERIODS, build_demand
+from bot.demand.chart import has_map, has_pictures, map_chart, topics_chart
+from bot.demand.export import write_xlsx
 from bot.demand.model import DemandReport, DemandRow
 from bot.demand.recorder import FLUSH_SECONDS, SearchRecorder
 from bot.demand.recording import demand_secret, purge_records
+from bot.demand.requests import open_requests_line
 from bot.demand.scope import DEPARTEMENT_NAMES, departement_label
 from bot.gazetteer import default_gazetteer
 from bot.i18n import Translator
@@ -48,7 +61,8 @@ async def demand_command(update: Update, context: ProxiContext) -> None:
         return
     organisation_id, departement = scope
     report = await _report(context, organisation_id, departement, DEFAULT_DAYS)
-    text, keyboard = render(t, report, organisation_id=organisation_id)
+    companies = await _companies_line(context, organisation_id)
+    text, keyboard = render(t, report, organisation_id=organisation_id, companies=companies)
     sent = await message.reply_text(text, reply_markup=keyboard)
     await send_attachments(sent, context, report)
 
@@ -83,18 +97,101 @@ async def period_chosen(update: Update, context: ProxiContext) -> None:
         return
     await safe_answer(query)
     report = await _report(context, organisation_id or None, departement, int(days))
-    text, keyboard = render(context.t, report, organisation_id=organisation_id or None)
+    companies = await _companies_line(context, organisation_id or None)
+    text, keyboard = render(
+        context.t, report, organisation_id=organisation_id or None, companies=companies
+    )
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
 
+async def files_chosen(update: Update, context: ProxiContext) -> None:
+    """[Graphiques et tableau (N jours)]: the pictures and the XLSX of the period shown."""
+    query = update.callback_query
+    if query is None or query.data is None or not isinstance(query.message, Message):
+        return
+    days, organisation_id, code = buttons.DEMAND_FILES.parse(query.data)
+    departement = None if code == NO_DEPARTEMENT else code
+    roles = await current_roles(update, context)
+    if not await _may_see(context, roles, organisation_id or None, departement):
+        await safe_answer(query, context.t("admin.not_allowed"), show_alert=True)
+        return
+    await safe_answer(query)
+    report = await _report(context, organisation_id or None, departement, int(days))
+    await send_attachments(query.message, context, report)
+
+
+async def companies_chosen(update: Update, context: ProxiContext) -> None:
+    """[Voir les demandes d'entreprises]: the open requests, as /entreprises lists them (only
+    the presser's own organisations', each with [Répondue])."""
+    query = update.callback_query
+    if query is None:
+        return
+    # Imported here: handlers.companies imports handlers.search, which imports this module.
+    from handlers.companies.listing import list_requests
+
+    await safe_answer(query)
+    await list_requests(update, context)
+
+
 async def send_attachments(message: Message, context: ProxiContext, report: DemandReport) -> None:
-    """Hook for what follows the text: the chart (PNG) and the full table (XLSX) are sent
-    here, built from `report` (`bot.demand.export.write_xlsx`). Nothing yet, on purpose."""
-    return None
+    """After the text: the least served topics (PNG), the map (PNG, when a shown cell has a
+    place) and the full table (XLSX); nothing when no cell may be shown. The pictures are
+    drawn off the event loop: matplotlib takes a few hundred milliseconds each."""
+    if not has_pictures(report):
+        return
+    t, bot = context.t, message.get_bot()
+    await bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
+    topics = await call_service(topics_chart, report, t)
+    await message.reply_photo(
+        topics,
+        caption=t("demand.chart.topics_caption", days=report.days),
+        filename=t("demand.chart.topics_file"),
+    )
+    if has_map(report):
+        area = await call_service(map_chart, report, t, gazetteer=default_gazetteer())
+        await message.reply_photo(
+            area,
+            caption=t("demand.chart.map_caption", days=report.days),
+            filename=t("demand.chart.map_file"),
+        )
+    await message.reply_document(
+        await call_service(_xlsx, report),
+        filename=file_name(t, report),
+        caption=t("demand.chart.file_caption", count=len(report.rows), k=report.k),
+    )
+
+
+def _xlsx(report: DemandReport) -> bytes:
+    buffer = io.BytesIO()
+    write_xlsx(report, buffer)
+    return buffer.getvalue()
+
+
+def file_name(t: Translator, report: DemandReport) -> str:
+    """`demande-56-90j.xlsx`, `demande-bureautique-vous-90j.xlsx`: ASCII, safe everywhere."""
+    scope = report.departement or report.organisation or report.scope
+    ascii_only = unicodedata.normalize("NFKD", scope).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_only.lower()).strip("-")[:40] or "scope"
+    return t("demand.chart.file_name", scope=slug, days=report.days)
+
+
+async def _companies_line(context: ProxiContext, organisation_id: int | None) -> str | None:
+    if organisation_id is None:
+        return None
+    return await call_service(
+        open_requests_line,
+        context.services.engine,
+        organisation_id=organisation_id,
+        language=context.language,
+    )
 
 
 def render(
-    t: Translator, report: DemandReport, *, organisation_id: int | None
+    t: Translator,
+    report: DemandReport,
+    *,
+    organisation_id: int | None,
+    companies: str | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The report as one message within Telegram's limit, and the period buttons."""
     if report.departement is not None:
@@ -108,20 +205,36 @@ def render(
     body, _shown = fit_lines(lines, t, limit=LINES_LIMIT) if lines else ("", 0)
     parts = [title, body or t("demand.none", k=report.k)]
     parts.append(t("demand.k_note", k=report.k, hidden=t.number(report.hidden_cells)))
+    if companies is not None:
+        parts.append(companies)
+    return "\n\n".join(parts), _keyboard(t, report, organisation_id or 0, companies=companies)
+
+
+def _keyboard(
+    t: Translator, report: DemandReport, organisation_id: int, *, companies: str | None
+) -> InlineKeyboardMarkup:
+    """The periods; another period's pictures (those of 90 days came with /demande); the
+    company requests when there are open ones."""
     code = report.departement or NO_DEPARTEMENT
-    keyboard = [
+    periods = [
         buttons.DEMAND_PERIOD.button(
             t(
                 "demand.button_days_current" if days == report.days else "demand.button_days",
                 days=days,
             ),
             str(days),
-            organisation_id or 0,
+            organisation_id,
             code,
         )
         for days in PERIODS
     ]
-    return "\n\n".join(parts), InlineKeyboardMarkup([keyboard])
+    rows = [periods]
+    if report.days != DEFAULT_DAYS and has_pictures(report):
+        label = t("demand.button_files", days=report.days)
+        rows.append([buttons.DEMAND_FILES.button(label, str(report.days), organisation_id, code)])
+    if companies is not None:
+        rows.append([buttons.DEMAND_COMPANIES.button(t("demand.companies_button"))])
+    return InlineKeyboardMarkup(rows)
 
 
 def _line(t: Translator, row: DemandRow) -> str:
@@ -236,4 +349,6 @@ def handlers() -> Handlers:
     return [
         CommandHandler(["demande", "demand"], demand_command),
         CallbackQueryHandler(period_chosen, pattern=buttons.DEMAND_PERIOD.pattern),
+        CallbackQueryHandler(files_chosen, pattern=buttons.DEMAND_FILES.pattern),
+        CallbackQueryHandler(companies_chosen, pattern=buttons.DEMAND_COMPANIES.pattern),
     ]

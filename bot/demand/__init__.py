@@ -8,6 +8,8 @@
 - `aggregation`: `build_demand`, topics most asked and least served around an
   organisation's spaces or in a département, with k-anonymity (a cell needs k people).
 - `model`: the report (`DemandReport`, `DemandRow`) that the text, the CLI, the XLSX/CSV and
-  the chart are made from; `export`: JSON, CSV and XLSX of a report; `cli`: `python -m bot
-  demand`; `demo`: plausible records for the offline demo.
+  the chart are made from; `export`: JSON, CSV and XLSX of a report; `chart`: the PNG
+  pictures (least served topics, map of the area; matplotlib, imported on use); `requests`:
+  the open company requests line; `cli`: `python -m bot demand`; `demo`: plausible records
+  for the offline demo.
 """

@@ -1,5 +1,7 @@
 """`python -m bot demand [--departement 56] [--organisation NAME] [--days 90]
-[--json | --xlsx FILE | --csv FILE]`: the /demande report from the command line.
+[--json | --xlsx FILE | --csv FILE] [--png FILE] [--map FILE]`: the /demande report from
+the command line; `--png` and `--map` also write the chat's pictures (the least served
+topics, the map of the area), matplotlib being imported only then.
 
 Exit codes: 0 success, 1 the database could not be read, 2 usage errors (unknown
 organisation or département, no scope).
@@ -11,6 +13,7 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -23,6 +26,7 @@ from bot.demand.aggregation import K_ANONYMITY, build_demand
 from bot.demand.export import as_json, write_csv, write_xlsx
 from bot.demand.model import DemandReport
 from bot.demand.scope import DEPARTEMENT_NAMES
+from bot.gazetteer import default_gazetteer
 from bot.i18n import translator
 from bot.models import Organisation
 
@@ -43,6 +47,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     output.add_argument("--json", action="store_true", help="the report as JSON on stdout")
     output.add_argument("--xlsx", metavar="FILE", help="write the rows to an XLSX file")
     output.add_argument("--csv", metavar="FILE", help="write the rows to a CSV file")
+    parser.add_argument("--png", metavar="FILE", help="also draw the least served topics (PNG)")
+    parser.add_argument("--map", metavar="FILE", help="also draw the map of the area (PNG)")
     return parser
 
 
@@ -101,7 +107,23 @@ def _organisation_id(engine: Any, name: str | None) -> int | None:
     return None if found is None else int(found[0])
 
 
+def _pictures(args: argparse.Namespace, report: DemandReport, t: Any) -> None:
+    """The chat's pictures, when asked for and there is something to draw."""
+    if not (args.png or args.map):
+        return
+    from bot.demand import chart  # matplotlib: only for the pictures
+
+    if not chart.has_pictures(report):
+        print(t("demand.cli.no_picture", k=report.k), file=sys.stderr)
+        return
+    if args.png:
+        Path(args.png).write_bytes(chart.topics_chart(report, t))
+    if args.map and chart.has_map(report):
+        Path(args.map).write_bytes(chart.map_chart(report, t, gazetteer=default_gazetteer()))
+
+
 def _output(args: argparse.Namespace, report: DemandReport, t: Any) -> int:
+    _pictures(args, report, t)
     if args.json:
         json.dump(as_json(report), sys.stdout, ensure_ascii=False, indent=2)
         print()

@@ -100,7 +100,8 @@ async def test_an_org_admin_sees_unmet_demand_and_switches_period(
     add_searches(sqlite_engine, people=range(20, 26), concepts="excel", insee=PLOERMEL,
                  departement="56", at=older, results=3)  # fmt: skip
     bea = chat.user(ORG_ADMIN, "Béa")
-    [report] = await chat.send(bea, "/demande")
+    report, *attachments = await chat.send(bea, "/demande")
+    assert [a.kind for a in attachments] == ["photo", "photo", "document"]
     lines = report.plain.splitlines()
     assert lines[0].startswith("Demande autour des espaces de Bureautique & Vous, 90 derniers")
     caces = next(line for line in lines if line.startswith("• CACES"))
@@ -118,7 +119,9 @@ async def test_an_org_admin_sees_unmet_demand_and_switches_period(
     await chat.press(bea, label="30 jours", message_id=report.message_id)
     [edited] = [e for e in chat.sandbox.transcript(bea.id) if e.message_id == report.message_id]
     assert "30 derniers jours" in edited.plain and "Excel" not in edited.plain
-    assert _labels(edited) == ["• 30 jours •", "90 jours", "365 jours"]
+    assert _labels(edited) == [
+        "• 30 jours •", "90 jours", "365 jours", "Graphiques et tableau sur 30 jours"
+    ]  # fmt: skip
 
 
 async def test_learners_are_refused_and_departements_are_for_super_admins(
@@ -137,7 +140,7 @@ async def test_learners_are_refused_and_departements_are_for_super_admins(
     assert usage.plain == FR("demand.usage")
     [unknown] = await chat.send(admin, "/demande 123")
     assert unknown.plain == FR("demand.bad_departement", code="123")
-    [finistere] = await chat.send(admin, "/demande 29")
+    finistere, *_pictures_and_table = await chat.send(admin, "/demande 29")
     assert finistere.plain.startswith("Demande dans le département Finistère (29), 90 derniers")
     # Brest counts for the nearest space within 50 km, in Landivisiau.
     assert (

@@ -76,3 +76,19 @@ def test_table_and_usage_errors(sqlite_engine, settings, capsys) -> None:
     assert demand_cli.run(_args("--departement", "100"), configured) == 2
     assert demand_cli.run(_args("--organisation", "Personne"), configured) == 2
     assert demand_cli.run(_args(), configured) == 2  # a scope is needed
+
+
+def test_pictures_for_an_organisation(sqlite_engine, settings, tmp_path, capsys) -> None:
+    _seed(sqlite_engine)
+    topics, area = tmp_path / "topics.png", tmp_path / "map.png"
+    args = _args("--organisation", "Bureautique & Vous", "--png", str(topics), "--map", str(area))
+    assert demand_cli.run(args, _settings(settings, sqlite_engine)) == 0
+    for picture in (topics, area):
+        assert picture.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    nothing = tmp_path / "nothing.png"
+    later = (NOW + timedelta(days=10)).isoformat()  # the last --now wins: nothing that week
+    args = _args("--organisation", "Bureautique & Vous", "--days", "7", "--now", later,
+                 "--png", str(nothing))  # fmt: skip
+    assert demand_cli.run(args, _settings(settings, sqlite_engine)) == 0
+    assert not nothing.exists()
+    assert "Aucune image : aucune cellule d'au moins 5 personnes." in capsys.readouterr().err
