@@ -199,12 +199,16 @@ def render(
     else:
         scope = t("demand.around_spaces", organisation=html.escape(report.organisation or ""))
     title = t(
-        "demand.title", scope=scope, days=report.days, searches=t.number(report.total_searches)
+        "demand.title",
+        scope=scope,
+        days=report.days,
+        searches=t("demand.searches", count=report.total_searches),
     )
     lines = [_line(t, row) for row in report.rows]
     body, _shown = fit_lines(lines, t, limit=LINES_LIMIT) if lines else ("", 0)
     parts = [title, body or t("demand.none", k=report.k)]
-    parts.append(t("demand.k_note", k=report.k, hidden=t.number(report.hidden_cells)))
+    hidden = t("demand.hidden_cells", count=report.hidden_cells)
+    parts.append(t("demand.k_note", k=report.k, hidden=hidden))
     if companies is not None:
         parts.append(companies)
     return "\n\n".join(parts), _keyboard(t, report, organisation_id or 0, companies=companies)
@@ -245,9 +249,9 @@ def _line(t: Translator, row: DemandRow) -> str:
     )
     values = {
         "topic": html.escape(row.topic_label),
-        "searches": t.number(row.searches),
-        "people": t.number(row.people),
-        "alerts": t.number(row.alerts_pending),
+        "searches": t("demand.searches", count=row.searches),
+        "people": t("demand.people", count=row.people),
+        "alerts": t("demand.alerts", count=row.alerts_pending),
         "nearest": nearest,
         "taught": t("demand.taught") if row.taught else "",
     }

@@ -113,7 +113,7 @@ async def test_an_org_admin_sees_unmet_demand_and_switches_period(
     assert excel.endswith("session la plus proche à 0 km — vous l'enseignez")
     assert lines.index(caces) < lines.index(excel)  # unmet demand first
     assert "Anglais" not in report.plain
-    assert "au moins 5 personnes sont montrés ; 1 autres cellules masquées" in report.plain
+    assert "au moins 5 personnes sont montrés ; 1 autre cellule masquée" in report.plain
     assert _labels(report) == ["30 jours", "• 90 jours •", "365 jours"]
 
     await chat.press(bea, label="30 jours", message_id=report.message_id)
@@ -145,5 +145,5 @@ async def test_learners_are_refused_and_departements_are_for_super_admins(
     # Brest counts for the nearest space within 50 km, in Landivisiau.
     assert (
         "• SST (Sauveteur Secouriste du Travail) autour de Landivisiau : 5 recherches, "
-        "5 personnes, 0 alertes en attente, session la plus proche à 45 km" in finistere.plain
+        "5 personnes, 0 alerte en attente, session la plus proche à 45 km" in finistere.plain
     )

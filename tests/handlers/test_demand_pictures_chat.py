@@ -132,7 +132,7 @@ async def test_nothing_to_show_sends_no_picture(loaded, sqlite_engine, clock) ->
                  departement="56", at=clock.now() - timedelta(days=3))  # fmt: skip
     [text] = await chat.send(chat.user(ORG_ADMIN, "Béa"), "/demande")
     assert FR("demand.none", k=5) in text.plain
-    assert "1 autres cellules masquées" in text.plain
+    assert "1 autre cellule masquée" in text.plain
 
 
 async def test_a_departement_report_in_english_names_its_file(chat, sqlite_engine, clock) -> None:
