@@ -3,10 +3,15 @@
 import os
 import sys
 
-from bot.cli import main
-
 try:
+    from bot.cli import main
+
     sys.exit(main())
+except KeyboardInterrupt:
+    # SIGINT before the bot installed its own handlers (still importing or starting): a stop
+    # asked for by a person or a supervisor, not a crash; no traceback, a clean exit.
+    print("stopped while starting", file=sys.stderr)
+    sys.exit(0)
 except BrokenPipeError:
     # The reader went away (`python -m bot search ... | head`): not an error of ours.
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
