@@ -95,6 +95,26 @@ def _start_bot(sandbox: TimedSandbox, database_url: str, workdir: Path) -> subpr
     return subprocess.Popen(command, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
 
 
+def _children(pid: int) -> list[str]:
+    found: list[str] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += (task / "children").read_text().split()
+    return found
+
+
+def _idle(pid: int, timeout: float = 180.0) -> float:
+    """When the bot's start-up work is over: no child process (the index is built in one at
+    this scale) and its own CPU time no longer growing (under 5 % over 1 s), so the rounds
+    measure answering from the index, not the build or the database fallback beside it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = _cpu_seconds(pid)
+        time.sleep(1.0)
+        if not _children(pid) and _cpu_seconds(pid) - before < 0.05:
+            break
+    return time.monotonic() - 1.0
+
+
 def _settle(sandbox: TimedSandbox, chats: list[int]) -> None:
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
@@ -196,7 +216,11 @@ def main() -> int:
                 sandbox.send_text(probe, "bonjour")
                 _settle(sandbox, [probe])
                 first = (sandbox.first_answer or time.monotonic()) - started
-                print(f"first answer {first:.1f} s after the process started\n")
+                settled = _idle(bot.pid) - started
+                print(
+                    f"first answer {first:.1f} s after the process started; start-up work "
+                    f"(index build or snapshot load) done after {settled:.1f} s\n"
+                )
                 print("| people at once | step | p50 / p95 / worst | updates/s | "
                       "CPU per update | unanswered |")  # fmt: skip
                 print("|---|---|---|---|---|---|")
