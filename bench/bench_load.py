@@ -107,12 +107,13 @@ def _idle(pid: int, timeout: float = 180.0) -> float:
     this scale) and its own CPU time no longer growing (under 5 % over 1 s), so the rounds
     measure answering from the index, not the build or the database fallback beside it."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    quiet = 0  # consecutive idle seconds: the parent loads the child's index after it exits
+    while time.monotonic() < deadline and quiet < 3:
         before = _cpu_seconds(pid)
         time.sleep(1.0)
-        if not _children(pid) and _cpu_seconds(pid) - before < 0.05:
-            break
-    return time.monotonic() - 1.0
+        idle = not _children(pid) and _cpu_seconds(pid) - before < 0.05
+        quiet = quiet + 1 if idle else 0
+    return time.monotonic() - 3.0
 
 
 def _settle(sandbox: TimedSandbox, chats: list[int]) -> None:

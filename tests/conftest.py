@@ -67,6 +67,15 @@ def postgres_engine() -> Iterator[Engine]:
     engine.dispose()
 
 
+def recreate_postgres_schema(engine: Engine) -> None:
+    """The schema as the session fixture makes it, with no planner statistics: those of
+    earlier tests' rows survive TRUNCATE (autovacuum analyses busy tables) and change plans."""
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade_schema(engine)
+
+
 def _empty_postgres(engine: Engine) -> None:
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:

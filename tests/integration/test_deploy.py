@@ -22,8 +22,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
 
 from bot.config import PROJECT_ROOT
-from bot.db import head_revision, upgrade_schema
-from tests.conftest import POSTGRES_URL
+from bot.db import head_revision
+from tests.conftest import POSTGRES_URL, recreate_postgres_schema
 from tests.factories import add_user
 
 DEPLOY = PROJECT_ROOT / "deploy"
@@ -126,12 +126,9 @@ def test_step_5_migrates_a_fresh_database_and_doctor_finds_nothing_wrong(
 
 
 def _recreate(engine: Engine) -> None:
-    """The schema as the session fixture makes it: a restore leaves the tables with the
-    planner statistics of loaded data, which would change other tests' query plans."""
-    with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    upgrade_schema(engine)
+    """A restore leaves the tables with the planner statistics of loaded data, which would
+    change other tests' query plans: the schema is made again."""
+    recreate_postgres_schema(engine)
 
 
 @pytest.fixture
