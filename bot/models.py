@@ -1,8 +1,6 @@
-"""The database schema: SQLModel tables for Proxi's whole domain.
-
-Times are `UTCDateTime` (stored in UTC, always returned timezone-aware). Telegram ids are
-BIGINT (they exceed 2**31). Status columns hold the values of the `StrEnum`s below.
-"""
+"""The database schema: SQLModel tables (a few beside their feature, imported at the end).
+Times are `UTCDateTime` (stored in UTC, returned timezone-aware); Telegram ids are BIGINT (they
+exceed 2**31); status columns hold the values of the `StrEnum`s below."""
 
 from __future__ import annotations
 
@@ -357,9 +355,8 @@ class Reminder(SQLModel, table=True):
 
 
 class ChatState(SQLModel, table=True):
-    """What the chat remembers between two updates, as JSON (`bot.chat_state`): a person's
-    or a chat's data (pending question, mentoring draft, result list), or the state of one
-    named conversation. Written after every update, so a restart continues the conversation."""
+    """What a chat remembers between updates, as JSON (`bot.chat_state`): a person's or chat's
+    data, or one named conversation's state; written after each update, so restarts resume."""
 
     __tablename__ = "chat_state"
     kind: str = Field(primary_key=True, max_length=20)  # "user", "chat" or "conversation"
@@ -381,49 +378,22 @@ class ImportUpload(SQLModel, table=True):
 
 
 class UpdateInbox(SQLModel, table=True):
-    """An update the active process received (`bot.inbox`): written before Telegram is told
-    it arrived, marked done once handled, so a process taking over after a crash handles the
-    ones left undone, and an update Telegram sends again is not answered twice."""
+    """An update received by the active process (`bot.inbox`), recorded before Telegram is
+    told and marked done once handled: a takeover handles what is undone, and only that."""
 
     __tablename__ = "update_inbox"
     update_id: int = Field(
         sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
     )
-    payload: str = Field(sa_type=Text)  # the update as Telegram sent it (JSON)
+    payload: str = Field(sa_type=Text)  # as Telegram sent it (JSON)
     worker: str = Field(max_length=100)  # the process handling it (`host:pid:token`)
     received_at: datetime = _ts(default_factory=utcnow)
     done_at: datetime | None = _ts(default=None, index=True)
-    # When its first answer reached Telegram: a process taking over does not handle it again
-    # (the person has their answer), which shrinks the window for a double answer to the
-    # instant between Telegram's reply and this write.
+    # Its first answer reached Telegram: a process taking over does not handle it again.
     answered_at: datetime | None = _ts(default=None)
 
 
-class SearchRecord(SQLModel, table=True):
-    """One search, kept for demand statistics without the person (`bot/demand/`): no user
-    id, only `person`, a keyed hash of it whose key changes every month (so distinct people
-    can be counted within a month, never followed across months). Purged after
-    DEMAND_RETENTION_MONTHS (13 by default)."""
-
-    __tablename__ = "search_record"
-    __table_args__ = (
-        # The aggregation reads a period, by département or by commune.
-        Index("ix_search_record_at", "at"),
-        Index("ix_search_record_dep_at", "departement", "at"),
-    )
-
-    id: int | None = Field(default=None, primary_key=True)
-    at: datetime = _ts()
-    # Concept ids understood (`data/topics.toml`), space-separated: "excel word".
-    concepts: str = Field(default="", max_length=500)
-    insee: str | None = Field(default=None, max_length=5)  # the commune searched around
-    departement: str | None = Field(default=None, max_length=3)
-    radius_km: int | None = None
-    results: int = 0
-    alert_saved: bool = False
-    person: str = Field(max_length=16)  # HMAC(secret + month, user id), hex, truncated
-
-
-# Company requests' tables (bot/companies/tables.py) refer to the tables above: imported last,
-# as a module, so that importing either module first works.
-import bot.companies.tables  # noqa: E402, F401
+# Tables kept beside their feature refer to those above: imported last, so that importing
+# either module first works. Company requests; search records for demand statistics.
+import bot.companies.tables  # noqa: E402
+import bot.demand.tables  # noqa: E402, F401

@@ -8,7 +8,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from bot.demand.recording import person_hash
-from bot.models import SearchRecord
+from bot.demand.tables import SearchRecord
 
 SECRET = "test-secret"
 

@@ -37,9 +37,10 @@ from bot.demand.scope import (
     hubs_of,
     in_departement,
 )
+from bot.demand.tables import SearchRecord
 from bot.gazetteer import Gazetteer, default_gazetteer
 from bot.geo import haversine_km
-from bot.models import Organisation, SearchRecord, SessionStatus, Space, TrainingSession
+from bot.models import Organisation, SessionStatus, Space, TrainingSession
 from bot.search.topics import TopicTable, default_topics, words
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from bot.demand.recording import DEMO_SECRET, person_hash
-from bot.models import SearchRecord
+from bot.demand.tables import SearchRecord
 
 # (concept, INSEE, département, people, searches each, share with an alert)
 _DEMAND = (

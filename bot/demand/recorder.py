@@ -21,8 +21,8 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 
 from bot.demand.recording import record_row
+from bot.demand.tables import SearchRecord
 from bot.gazetteer import Gazetteer
-from bot.models import SearchRecord
 from bot.search.service import SearchOutcome
 
 logger = logging.getLogger(__name__)

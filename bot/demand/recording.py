@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
+from bot.demand.tables import SearchRecord
 from bot.gazetteer import Gazetteer
-from bot.models import SearchRecord
 from bot.search.query import Place
 from bot.search.service import SearchOutcome
 

@@ -7,10 +7,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from bot.demand.tables import SearchRecord
 from bot.gazetteer import default_gazetteer
 from bot.i18n import translator
 from bot.importer.service import Actor, apply_import
-from bot.models import Organisation, RoleGrant, SearchRecord
+from bot.models import Organisation, RoleGrant
 from tests.demand_helpers import add_searches
 from tests.factories import add_user
 

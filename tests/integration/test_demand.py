@@ -12,8 +12,9 @@ from sqlmodel import Session
 from bot.demand.aggregation import build_demand, unmet_score
 from bot.demand.recorder import SearchRecorder
 from bot.demand.recording import person_hash, purge_records
+from bot.demand.tables import SearchRecord
 from bot.gazetteer import default_gazetteer
-from bot.models import Organisation, SearchRecord, Space
+from bot.models import Organisation, Space
 from bot.search.query import Place, SearchRequest
 from bot.search.service import SearchOutcome
 from tests.demand_helpers import add_searches
