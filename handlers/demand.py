@@ -39,6 +39,7 @@ from bot.i18n import Translator
 from bot.roles import Roles, list_organisations
 from handlers import buttons
 from handlers.admin import current_roles
+from handlers.buttons import Button
 from handlers.common import Handlers, call_service, edit_or_ignore, fit_lines, safe_answer
 
 logger = logging.getLogger(__name__)
@@ -84,22 +85,35 @@ async def _asked_scope(context: ProxiContext, roles: Roles) -> tuple[int | None,
     return organisation_id, departement
 
 
+async def _pressed_report(
+    update: Update, context: ProxiContext, button: Button
+) -> DemandReport | None:
+    """The report a period or files button names, once the presser's roles allow it (a
+    forged or stale button gets the refusal)."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    days, organisation_id, code = button.parse(query.data)
+    departement = None if code == NO_DEPARTEMENT else code
+    roles = await current_roles(update, context)
+    if not await _may_see(context, roles, organisation_id or None, departement):
+        await safe_answer(query, context.t("admin.not_allowed"), show_alert=True)
+        return None
+    await safe_answer(query)
+    return await _report(context, organisation_id or None, departement, int(days))
+
+
 async def period_chosen(update: Update, context: ProxiContext) -> None:
     """[30 jours] [90 jours] [365 jours]: the same scope over another period."""
     query = update.callback_query
     if query is None or query.data is None:
         return
-    days, organisation_id, code = buttons.DEMAND_PERIOD.parse(query.data)
-    departement = None if code == NO_DEPARTEMENT else code
-    roles = await current_roles(update, context)
-    if not await _may_see(context, roles, organisation_id or None, departement):
-        await safe_answer(query, context.t("admin.not_allowed"), show_alert=True)
+    report = await _pressed_report(update, context, buttons.DEMAND_PERIOD)
+    if report is None:
         return
-    await safe_answer(query)
-    report = await _report(context, organisation_id or None, departement, int(days))
-    companies = await _companies_line(context, organisation_id or None)
+    organisation_id = buttons.DEMAND_PERIOD.parse(query.data)[1] or None
+    companies = await _companies_line(context, organisation_id)
     text, keyboard = render(
-        context.t, report, organisation_id=organisation_id or None, companies=companies
+        context.t, report, organisation_id=organisation_id, companies=companies
     )
     await edit_or_ignore(query, text, reply_markup=keyboard)
 
@@ -109,15 +123,9 @@ async def files_chosen(update: Update, context: ProxiContext) -> None:
     query = update.callback_query
     if query is None or query.data is None or not isinstance(query.message, Message):
         return
-    days, organisation_id, code = buttons.DEMAND_FILES.parse(query.data)
-    departement = None if code == NO_DEPARTEMENT else code
-    roles = await current_roles(update, context)
-    if not await _may_see(context, roles, organisation_id or None, departement):
-        await safe_answer(query, context.t("admin.not_allowed"), show_alert=True)
-        return
-    await safe_answer(query)
-    report = await _report(context, organisation_id or None, departement, int(days))
-    await send_attachments(query.message, context, report)
+    report = await _pressed_report(update, context, buttons.DEMAND_FILES)
+    if report is not None:
+        await send_attachments(query.message, context, report)
 
 
 async def companies_chosen(update: Update, context: ProxiContext) -> None:
