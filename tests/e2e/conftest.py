@@ -45,6 +45,22 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def wait_listening(port: int, timeout: float = 30.0) -> bool:
+    """True once something accepts connections on the port.
+
+    PTB sets the webhook before its server listens, so "webhook set" alone does not mean
+    a request can be delivered yet (Telegram retries; a test's single request does not).
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1.0):
+                return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
 @pytest.fixture
 def bot_env(sandbox: BotApiSandbox, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in SETTING_NAMES}

@@ -8,7 +8,7 @@ import httpx
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import translator
-from tests.e2e.conftest import SETTING_NAMES, free_port
+from tests.e2e.conftest import SETTING_NAMES, free_port, wait_listening
 
 FR = translator("fr")
 WAIT = 30.0  # generous: a cold interpreter start on a busy CI machine
@@ -43,6 +43,7 @@ def test_webhook_mode_refuses_requests_without_the_secret(sandbox, start_bot) ->
         WEBHOOK_PORT=str(port),
     )
     assert sandbox.wait_for(lambda: sandbox.webhook_url is not None, WAIT), bot.output()
+    assert wait_listening(port, WAIT), bot.output()
     forged = httpx.post(
         f"http://127.0.0.1:{port}/proxi-hook",
         json={
