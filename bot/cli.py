@@ -87,7 +87,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Only the running bot logs at INFO by default; the demo's terminal is the chat and the
     # other commands print their own report, so they show warnings unless asked for more.
     quiet = not running_bot and settings.log_level == "INFO"
-    configure_logging("WARNING" if quiet else settings.log_level, settings.log_format)
+    configure_logging(
+        "WARNING" if quiet else settings.log_level,
+        settings.log_format,
+        salt=settings.log_salt or settings.telegram_bot_token or "",
+    )
     if args.command == "migrate":
         return _migrate(settings)
     if args.command == "run":

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from bot.db import reading, rowcount, unit_of_work
 from bot.errors import DomainError
 from bot.models import AuditEntry, Invite, Organisation, Role, RoleGrant, User
+from bot.observability.logs import user_ref
 
 logger = logging.getLogger(__name__)
 
@@ -208,5 +209,5 @@ def redeem_invite(engine: Engine, *, token: str, user_id: int, now: datetime) ->
                 f"{organisation.name if organisation else '-'} by={invite.created_by}",
             )
         )
-    logger.info("user %s became %s", user_id, invite.role)
+    logger.info("%s became %s", user_ref(user_id), invite.role)
     return Granted(role=invite.role, organisation=organisation.name if organisation else None)

@@ -17,6 +17,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.context import ProxiContext
 from bot.errors import DomainError
 from bot.i18n import Translator
+from bot.observability.logs import user_ref
 from bot.users import mark_inactive
 
 logger = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ async def send_to(
         await call_service(mark_inactive, context.services.engine, user_id=chat_id)
         return False
     except TelegramError as exc:
-        logger.warning("could not send to %s: %s", chat_id, exc)
+        logger.warning("could not send to %s: %s", user_ref(chat_id), exc)
         return False
     return True
 

@@ -11,6 +11,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from telegram.error import BadRequest, RetryAfter
 
 from bot.i18n import LANGUAGES, translator
+from bot.observability.logs import user_ref
 from handlers.common import retry_delay
 
 logger = logging.getLogger(__name__)
@@ -94,4 +95,4 @@ async def publish_chat_menu(bot: Bot, chat_id: int, language: str, roles: Iterab
         await _set_commands(bot, commands_for(language, roles), scope=BotCommandScopeChat(chat_id))
     except BadRequest as exc:
         # An admin listed in ADMIN_IDS who never opened the bot has no chat yet.
-        logger.info("no command menu for chat %s yet: %s", chat_id, exc)
+        logger.info("no command menu for chat %s yet: %s", user_ref(chat_id), exc)

@@ -16,6 +16,7 @@ from sqlmodel import col
 
 from bot.db import unit_of_work
 from bot.models import Role, RoleGrant, Tutor
+from bot.observability.logs import user_ref
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ def ensure_tutor(engine: Engine, *, user_id: int, name: str, organisation_id: in
                 tutor = Tutor(name=name, organisation_id=organisation_id, user_id=user_id)
                 session.add(tutor)
                 session.flush()
-                logger.info("user %s is now tutor %s", user_id, tutor.id)
+                logger.info("%s is now tutor %s", user_ref(user_id), tutor.id)
                 return tutor.id  # type: ignore[return-value]  # a stored row's id is set (None only before flush)
         except IntegrityError:
             continue  # a concurrent insert for the same user: read it on the second pass

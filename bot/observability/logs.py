@@ -31,11 +31,21 @@ PLAIN = "%(asctime)s %(levelname)s %(name)s: %(message)s%(context)s"
 update_context: ContextVar[dict[str, Any] | None] = ContextVar("update_context", default=None)
 
 
+# The installation's salt, set once by `configure_logging`, for `user_ref` in lines logged
+# outside an update (notices, menus), which must not name the person either.
+_salt = ""
+
+
 def hash_user(user_id: int | None, salt: str) -> str | None:
     """A 12-hex-digit digest of the user id: the same person, not their id."""
     if user_id is None:
         return None
     return hashlib.sha256(f"{salt}:{user_id}".encode()).hexdigest()[:12]
+
+
+def user_ref(user_id: int) -> str:
+    """How a log line names a person or private chat: `user:<digest>` with the log salt."""
+    return f"user:{hash_user(user_id, _salt)}"
 
 
 class UpdateContext(logging.Filter):
@@ -69,8 +79,10 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False, default=str)
 
 
-def configure_logging(level: str, log_format: str = "plain") -> None:
+def configure_logging(level: str, log_format: str = "plain", salt: str = "") -> None:
     """Only the entry point configures logging; chatty libraries are turned down."""
+    global _salt
+    _salt = salt
     handler = logging.StreamHandler(sys.stderr)
     if log_format == "json":
         handler.setFormatter(JsonFormatter())

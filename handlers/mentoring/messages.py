@@ -17,6 +17,7 @@ from bot.mentoring import lookup
 from bot.mentoring.ics import Method, appointment_ics, ics_filename
 from bot.mentoring.reminding import reminder_plan
 from bot.mentoring.views import AppointmentView
+from bot.observability.logs import user_ref
 from bot.users import language_of
 from handlers import delivery
 from handlers.common import call_service, edit_or_ignore, send_to
@@ -77,7 +78,9 @@ async def send_attachments(
             disable_notification=True,
         )
     except TelegramError as exc:
-        logger.warning("appointment %s: no pin or file for %s: %s", view.id, chat_id, exc)
+        logger.warning(
+            "appointment %s: no pin or file for %s: %s", view.id, user_ref(chat_id), exc
+        )
 
 
 def parties(view: AppointmentView) -> list[int]:

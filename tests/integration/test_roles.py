@@ -1,5 +1,6 @@
 """Roles and one-time invites, on SQLite and PostgreSQL."""
 
+import logging
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -7,6 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.models import AuditEntry, Organisation, Role
+from bot.observability.logs import user_ref
 from bot.roles import (
     InviteInvalid,
     NotAllowed,
@@ -33,7 +35,7 @@ def org(engine) -> int:
         return organisation.id
 
 
-def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org) -> None:
+def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org, caplog) -> None:
     token = create_invite(
         engine,
         actor_id=1,
@@ -42,8 +44,11 @@ def test_super_admin_invites_an_org_admin_who_redeems_once(engine, clock, org) -
         organisation_id=org,
         now=clock.now(),
     ).token
-    granted = redeem_invite(engine, token=token, user_id=55, now=clock.now())
+    with caplog.at_level(logging.INFO, logger="bot.roles"):
+        granted = redeem_invite(engine, token=token, user_id=55, now=clock.now())
     assert (granted.role, granted.organisation) == ("org_admin", ORG)
+    # The log names the new admin by digest only (issue 14: no user id in the logs).
+    assert [r.getMessage() for r in caplog.records] == [f"{user_ref(55)} became org_admin"]
     assert roles_of(engine, user_id=55, super_admins=frozenset()) == Roles(
         super_admin=False, admin_of=frozenset({ORG}), tutor=False
     )

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.observability.logs import configure_logging, hash_user, update_context
+from bot.observability.logs import configure_logging, hash_user, update_context, user_ref
 
 
 @pytest.fixture
@@ -66,3 +66,10 @@ def test_json_lines_hold_the_fields_and_the_traceback(restore_logging, capsys) -
     }
     assert "ValueError: boom" in entry["exc"]
     assert entry["ts"].endswith("+00:00")
+
+
+def test_lines_outside_an_update_name_a_person_by_the_installation_salt(restore_logging) -> None:
+    configure_logging("INFO", "plain", salt="pepper")
+    assert user_ref(42) == f"user:{hash_user(42, 'pepper')}"
+    configure_logging("INFO", "plain", salt="other")
+    assert user_ref(42) != f"user:{hash_user(42, 'pepper')}"
