@@ -81,6 +81,14 @@ class Typos:
         self._dept_keys: dict[str, list[str]] = {}  # filled on demand
         self._building = threading.Lock()  # the bot warms them in a thread (warm)
 
+    def __getstate__(self) -> dict[str, object]:
+        # Saved with the gazetteer's cache (bot/gazetteer/cache.py): all but the lock.
+        return {k: v for k, v in self.__dict__.items() if k != "_building"}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._building = threading.Lock()
+
     def warm(self) -> None:
         """Build the sound and first-letter indexes now (the bot does it in a thread at
         start-up, so that the first learner with a typo does not wait for them)."""

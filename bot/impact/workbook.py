@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-
-from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING
 
 from bot.i18n import Translator
 from bot.impact.distances import ROAD_FACTOR
 from bot.impact.service import HOURS_PER_DAY, MAX_DAYS, Method, QuarterImpact
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 QUARTER_COLUMNS = ("quarter", "learners", "places", "days", "km", "kg", "unknown_town")
 SESSION_COLUMNS = ("quarter", "title", "date", "space", "city", "learners", "days", "km", "kg")
@@ -24,6 +25,8 @@ def impact_workbook(
     quarters: Sequence[QuarterImpact], *, method: Method, t: Translator, scope_label: str
 ) -> bytes:
     """The workbook: "quarters" (one row each), "sessions" (each quarter's), "method"."""
+    from openpyxl import Workbook  # when used: importing it costs every CLI start 0.2 s
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -29,6 +29,8 @@ from telegram import Update
 
 from bot.application import build_application, post_init
 from bot.config import PROJECT_ROOT
+from bot.gazetteer import default_gazetteer
+from bot.importer.service import Actor, apply_import
 from bot.sandbox import BotApiSandbox, FailedCall
 
 ROOT = f"{PROJECT_ROOT}/"
@@ -214,3 +216,19 @@ async def app(application) -> AsyncIterator[Any]:
 @pytest.fixture
 def chat(sandbox, application) -> ChatDriver:
     return ChatDriver(sandbox, application)
+
+
+SAMPLE = PROJECT_ROOT / "data" / "sample"
+
+
+@pytest.fixture
+async def loaded(chat, sqlite_engine, clock) -> ChatDriver:
+    """The chat over the sample data (dated 2027, upcoming for the test clock), its search
+    index rebuilt as after an import."""
+    files = [(n, (SAMPLE / n).read_bytes()) for n in ("spaces.csv", "sessions.csv")]
+    result = apply_import(
+        sqlite_engine, files, gazetteer=default_gazetteer(), actor=Actor(), now=clock.now()
+    )
+    assert result.applied, result
+    chat.application.bot_data["services"].search.rebuild(sqlite_engine, now=clock.now())
+    return chat

@@ -16,9 +16,7 @@ import pytest
 from telegram import Update
 from telegram.error import NetworkError, TimedOut
 
-from bot.gazetteer import default_gazetteer
 from bot.i18n import translator
-from bot.importer.service import Actor, apply_import
 from handlers import retrying
 
 FR = translator("fr")
@@ -27,15 +25,10 @@ ASK = "une formation excel près de Ploërmel"
 
 
 @pytest.fixture
-async def loaded(chat, sqlite_engine, clock, monkeypatch):
-    files = [(n, (SAMPLE / n).read_bytes()) for n in ("spaces.csv", "sessions.csv")]
-    result = apply_import(
-        sqlite_engine, files, gazetteer=default_gazetteer(), actor=Actor(), now=clock.now()
-    )
-    assert result.applied
-    chat.application.bot_data["services"].search.rebuild(sqlite_engine, now=clock.now())
+async def loaded(loaded, monkeypatch):
+    """The sample data, and retries quick enough for a test."""
     monkeypatch.setattr(retrying, "FIRST_BACKOFF", 0.01)
-    return chat
+    return loaded
 
 
 async def _all_write_at_once(chat: Any, people: list[Any], text: str) -> None:

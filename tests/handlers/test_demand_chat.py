@@ -3,14 +3,11 @@
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
 from bot.demand.tables import SearchRecord
-from bot.gazetteer import default_gazetteer
 from bot.i18n import translator
-from bot.importer.service import Actor, apply_import
 from bot.models import Organisation, RoleGrant
 from tests.demand_helpers import add_searches
 from tests.factories import add_user
@@ -20,18 +17,6 @@ SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 SUPER_ADMIN = 1000  # in the test settings' ADMIN_IDS
 ORG_ADMIN = 77
 PLOERMEL, JOSSELIN = "56165", "56091"
-
-
-@pytest.fixture
-async def loaded(chat, sqlite_engine, clock):
-    """The sample data, a fresh search index, and an admin of "Bureautique & Vous"."""
-    files = [(n, (SAMPLE / n).read_bytes()) for n in ("spaces.csv", "sessions.csv")]
-    result = apply_import(
-        sqlite_engine, files, gazetteer=default_gazetteer(), actor=Actor(), now=clock.now()
-    )
-    assert result.applied
-    chat.application.bot_data["services"].search.rebuild(sqlite_engine, now=clock.now())
-    return chat
 
 
 def _grant_org_admin(engine, user_id: int, organisation: str) -> None:

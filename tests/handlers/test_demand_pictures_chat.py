@@ -11,9 +11,7 @@ from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from bot.companies.tables import CompanyRequest, CompanyRoute
-from bot.gazetteer import default_gazetteer
 from bot.i18n import translator
-from bot.importer.service import Actor, apply_import
 from bot.models import Organisation, RoleGrant
 from tests.demand_helpers import add_searches
 from tests.factories import add_user
@@ -27,19 +25,14 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture
-async def loaded(chat, sqlite_engine, clock):
+async def loaded(loaded, sqlite_engine):
     """The sample data and an admin of "Bureautique & Vous" (spaces at Ploërmel, Josselin…)."""
-    files = [(n, (SAMPLE / n).read_bytes()) for n in ("spaces.csv", "sessions.csv")]
-    result = apply_import(
-        sqlite_engine, files, gazetteer=default_gazetteer(), actor=Actor(), now=clock.now()
-    )
-    assert result.applied
     add_user(sqlite_engine, ORG_ADMIN, name="Béa")
     with Session(sqlite_engine) as session:
         org = session.exec(select(Organisation).where(Organisation.name == ORG)).one()
         session.add(RoleGrant(user_id=ORG_ADMIN, role="org_admin", organisation_id=org.id))
         session.commit()
-    return chat
+    return loaded
 
 
 def _org_id(engine) -> int:

@@ -2,30 +2,14 @@
 
 from pathlib import Path
 
-import pytest
 from sqlmodel import Session, select
 
-from bot.gazetteer import default_gazetteer
 from bot.i18n import translator
-from bot.importer.service import Actor, apply_import
 from bot.models import Alert, Enrolment
 from tests.helpers import plain
 
 FR = translator("fr")
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
-
-
-@pytest.fixture
-async def loaded(chat, sqlite_engine, clock):
-    """The sample data (dated 2027, upcoming for the test clock) and a fresh search index."""
-    files = [(n, (SAMPLE / n).read_bytes()) for n in ("spaces.csv", "sessions.csv")]
-    result = apply_import(
-        sqlite_engine, files, gazetteer=default_gazetteer(), actor=Actor(), now=clock.now()
-    )
-    assert result.applied
-    services = chat.application.bot_data["services"]
-    services.search.rebuild(sqlite_engine, now=clock.now())
-    return chat
 
 
 def _labels(entry) -> list[str]:
