@@ -8,7 +8,6 @@ handlers/retrying.py. Backoff is shortened so the tests do not wait; no timing i
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +19,6 @@ from bot.i18n import translator
 from handlers import retrying
 
 FR = translator("fr")
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 ASK = "une formation excel près de Ploërmel"
 
 

@@ -1,7 +1,6 @@
 """Searches are kept without the person; /demande shows admins where demand is unmet."""
 
 from datetime import timedelta
-from pathlib import Path
 
 from sqlalchemy import text
 from sqlmodel import Session, select
@@ -13,7 +12,6 @@ from tests.demand_helpers import add_searches
 from tests.factories import add_user
 
 FR = translator("fr")
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 SUPER_ADMIN = 1000  # in the test settings' ADMIN_IDS
 ORG_ADMIN = 77
 PLOERMEL, JOSSELIN = "56165", "56091"

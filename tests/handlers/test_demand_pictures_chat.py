@@ -4,7 +4,6 @@ companies' open requests near its spaces."""
 import io
 import struct
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -17,7 +16,6 @@ from tests.demand_helpers import add_searches
 from tests.factories import add_user
 
 FR = translator("fr")
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 ORG_ADMIN, COMPANY = 77, 88
 ORG = "Bureautique & Vous"
 PLOERMEL, JOSSELIN = "56165", "56091"

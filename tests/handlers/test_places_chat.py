@@ -3,7 +3,6 @@ offer decides, départements and regions by name, school-year time phrases, and 
 that name no topic (issue 12)."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
@@ -12,7 +11,6 @@ from bot.i18n import translator
 from bot.models import Enrolment
 
 FR = translator("fr")
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 def _labels(entry) -> list[str]:

@@ -1,6 +1,5 @@
 """Learners search in plain French over the sample data, refine, enrol, and set alerts."""
 
-from pathlib import Path
 
 from sqlmodel import Session, select
 
@@ -9,7 +8,6 @@ from bot.models import Alert, Enrolment
 from tests.helpers import plain
 
 FR = translator("fr")
-SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 
 def _labels(entry) -> list[str]:
