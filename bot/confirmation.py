@@ -319,3 +319,16 @@ def minimum_of(engine: Engine, *, session_id: int) -> int | None:
     with reading(engine) as session:
         training = session.get(TrainingSession, session_id)
         return None if training is None else training.min_participants
+
+
+def undecided_among(engine: Engine, *, session_ids: list[int]) -> frozenset[int]:
+    """Those of ``session_ids`` still to confirm: the result list marks them, as the card."""
+    if not session_ids:
+        return frozenset()
+    with reading(engine) as session:
+        found = session.scalars(
+            select(col(TrainingSession.id)).where(
+                col(TrainingSession.id).in_(session_ids), *_undecided()
+            )
+        )
+        return frozenset(int(i) for i in found)

@@ -56,8 +56,10 @@ def render(
     outcome: SearchOutcome,
     now: datetime,
     other_topics: tuple[tuple[str, str], ...] = (),
+    undecided: frozenset[int] = frozenset(),
 ) -> Answer:
-    """The answer to a search: a question about the place, nothing found, or the results."""
+    """The answer to a search: a question about the place, nothing found, or the results
+    (``undecided``: the sessions still to confirm, marked so on their line)."""
     if outcome.unknown_place:
         return Answer(t("search.unknown_place", place=html.escape(outcome.unknown_place)))
     if outcome.place_candidates:
@@ -76,7 +78,7 @@ def render(
         text = "\n".join([_nothing(t, browse, outcome), *_notes(t, browse, outcome)])
         keyboard = _keyboard(t, browse, outcome, [], now, alert=True)
         return _with_alternatives(t, browse, outcome, Answer(text, keyboard, alert=True))
-    return _with_alternatives(t, browse, outcome, _results(t, browse, outcome, now))
+    return _with_alternatives(t, browse, outcome, _results(t, browse, outcome, now, undecided))
 
 
 def _with_alternatives(
@@ -213,7 +215,13 @@ def _nothing(t: Translator, browse: Browse, outcome: SearchOutcome) -> str:
     return t("search.none_anywhere", topic=topic)
 
 
-def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetime) -> Answer:
+def _results(
+    t: Translator,
+    browse: Browse,
+    outcome: SearchOutcome,
+    now: datetime,
+    undecided: frozenset[int],
+) -> Answer:
     count = len(outcome.results)
     topic = topic_label(t, browse, outcome)
     radius = _radius(outcome)
@@ -224,7 +232,7 @@ def _results(t: Translator, browse: Browse, outcome: SearchOutcome, now: datetim
         header = t("search.results_header_anywhere", count=count, topic=topic)
     indexes, _, _ = page_of(outcome, browse.page)
     lines = [header, *_notes(t, browse, outcome), ""]
-    lines += [_line(t, i + 1, outcome.results[i]) for i in indexes]
+    lines += [_line(t, i + 1, outcome.results[i], undecided) for i in indexes]
     pages = (count + PAGE_SIZE - 1) // PAGE_SIZE
     if pages > 1:
         lines.append(t("search.page", page=browse.page + 1, pages=pages))
@@ -257,7 +265,7 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _line(t: Translator, number: int, result: SearchResult) -> str:
+def _line(t: Translator, number: int, result: SearchResult, undecided: frozenset[int]) -> str:
     session = result.session
     distance = (
         t("search.distance", km=t.number(round(result.distance_km)))
@@ -274,6 +282,8 @@ def _line(t: Translator, number: int, result: SearchResult) -> str:
         when=starts(t, session),
         seats=seats,
     )
+    if session.id in undecided:
+        line += t("confirm.result_mark")
     if result.other_dates:
         line += t("search.other_dates", count=result.other_dates)
     return line

@@ -18,6 +18,7 @@ from telegram import (
 )
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
+from bot.confirmation import undecided_among
 from bot.context import ProxiContext
 from bot.gazetteer import default_gazetteer
 from bot.search.browse import Browse, answer
@@ -214,7 +215,10 @@ async def _render(
             "longitude": place.longitude,
             "label": place.label,
         }
-    shown = results.render(context.t, browse, outcome, now, found.other_topics)
+    undecided = await call_service(
+        undecided_among, services.engine, session_ids=[r.session.id for r in outcome.results]
+    )
+    shown = results.render(context.t, browse, outcome, now, found.other_topics, undecided)
     if shown.alert:
         context.user_data["alert"] = browse.to_dict()
         # What [M'alerter] will confirm: the topic understood, not the whole sentence.

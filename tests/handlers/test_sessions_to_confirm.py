@@ -60,6 +60,35 @@ async def test_card_says_to_confirm_in_french_and_english(chat, sqlite_engine, c
     )
 
 
+async def test_result_lines_mark_the_sessions_still_to_confirm(chat, sqlite_engine, clock) -> None:
+    now = clock.now()
+    space = add_space(sqlite_engine)
+    plain = add_session(sqlite_engine, now=now, space_id=space, starts_in=timedelta(days=5))
+    undecided = _to_confirm(
+        sqlite_engine,
+        now,
+        minimum=3,
+        confirm_by=now + timedelta(days=4),
+        space_id=space,
+        starts_in=timedelta(days=6),
+        title="Excel perfectionnement",
+    )
+    chat.application.bot_data["services"].search.rebuild(sqlite_engine, now=now)
+    [listed] = await chat.send(chat.user(), "une formation excel à Ploërmel")
+    lines = {line.split(".")[0]: line for line in listed.plain.splitlines() if line[:1].isdigit()}
+    assert lines["1"].startswith("1. Excel initiation") and "à confirmer" not in lines["1"]
+    assert lines["2"].startswith("2. Excel perfectionnement")
+    assert lines["2"].endswith("— à confirmer")
+    english = await chat.send(chat.user(43, "Bob", language="en"), "excel training in Ploërmel")
+    assert "— to confirm" in english[-1].plain
+    with Session(sqlite_engine) as session:  # once confirmed, a line like the others
+        session.get(TrainingSession, undecided).confirmed_at = now
+        session.commit()
+    [again] = await chat.send(chat.user(), "une formation excel à Ploërmel")
+    assert "à confirmer" not in again.plain
+    assert plain != undecided
+
+
 async def test_minimum_reached_confirms_tells_everyone_once(
     app, chat, sqlite_engine, clock
 ) -> None:
