@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col
 
 from bot.alerts import AlertError, AlertView, save_alert
@@ -91,7 +92,7 @@ class Settled:
     notices: list[int] = field(default_factory=list)
 
 
-def _undecided() -> list[object]:
+def _undecided() -> list[ColumnElement[bool]]:
     return [
         col(TrainingSession.status) == SessionStatus.SCHEDULED,
         col(TrainingSession.min_participants).is_not(None),
@@ -107,7 +108,7 @@ def confirm_reached(session: Session, session_id: int, now: datetime) -> list[in
         update(TrainingSession)
         .where(
             col(TrainingSession.id) == session_id,
-            *_undecided(),  # type: ignore[arg-type]  # SQL expressions
+            *_undecided(),
             col(TrainingSession.seats_taken) >= col(TrainingSession.min_participants),
         )
         .values(confirmed_at=now, updated_at=now)
@@ -129,7 +130,7 @@ def _cancel_unreached(session: Session, session_id: int, now: datetime) -> list[
         update(TrainingSession)
         .where(
             col(TrainingSession.id) == session_id,
-            *_undecided(),  # type: ignore[arg-type]  # SQL expressions
+            *_undecided(),
             col(TrainingSession.confirm_by) <= now,
             col(TrainingSession.seats_taken) < col(TrainingSession.min_participants),
         )
@@ -165,7 +166,7 @@ def settle_due(engine: Engine, *, now: datetime) -> Settled:
             session.scalars(
                 select(col(TrainingSession.id))
                 .where(
-                    *_undecided(),  # type: ignore[arg-type]  # SQL expressions
+                    *_undecided(),
                     (col(TrainingSession.confirm_by) <= now)
                     | (col(TrainingSession.seats_taken) >= col(TrainingSession.min_participants)),
                 )
@@ -331,4 +332,4 @@ def undecided_among(engine: Engine, *, session_ids: list[int]) -> frozenset[int]
                 col(TrainingSession.id).in_(session_ids), *_undecided()
             )
         )
-        return frozenset(int(i) for i in found)
+        return frozenset(i for i in found if i is not None)
