@@ -1,12 +1,18 @@
 """`python -m bot <command>`: the single entry point."""
 
+import gc
 import os
 import sys
 
 try:
     from bot.cli import main
 
-    sys.exit(main())
+    code = main()
+    # The interpreter's last full collection walks every object still alive (the gazetteer,
+    # a search index): 0.6 s of a 1.8 s `search` command. Frozen objects are skipped by it
+    # and freed with the process.
+    gc.freeze()
+    sys.exit(code)
 except KeyboardInterrupt:
     # SIGINT before the bot installed its own handlers (still importing or starting): a stop
     # asked for by a person or a supervisor, not a crash; no traceback, a clean exit.
