@@ -28,6 +28,31 @@ def test_first_contact_creates_the_user_with_telegram_language(engine, clock) ->
     assert (again.is_new, again.language, again.first_name) == (False, "en", "Annie")
 
 
+def test_last_seen_is_kept_to_ten_minutes_and_changes_are_written_at_once(engine, clock) -> None:
+    first = clock.now()
+    _touch(engine, clock)
+
+    def stored() -> tuple:
+        with Session(engine) as session:
+            user = session.get(User, 42)
+            return user.first_name, user.last_seen_at, user.is_active
+
+    clock.advance(timedelta(minutes=9))
+    assert _touch(engine, clock).roles == frozenset()
+    assert stored() == ("Anne", first, True)  # nothing written: same person, seen recently
+    _touch(engine, clock, first_name="Annie")  # a new name is written at once
+    assert stored() == ("Annie", clock.now(), True)
+    with Session(engine) as session:  # they blocked the bot, then write again
+        session.get(User, 42).is_active = False
+        session.commit()
+    clock.advance(timedelta(minutes=1))
+    _touch(engine, clock, first_name="Annie")
+    assert stored() == ("Annie", clock.now(), True)
+    clock.advance(timedelta(minutes=11))
+    _touch(engine, clock, first_name="Annie")
+    assert stored()[1] == clock.now()
+
+
 def test_nul_characters_in_names_are_dropped(engine, clock) -> None:
     """PostgreSQL refuses NUL in text; Telegram names may carry one."""
     profile = touch_user(
