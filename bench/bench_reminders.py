@@ -120,7 +120,6 @@ async def _delivery(count: int, directory: Path) -> dict[str, Any]:
     from bot.models import Enrolment, Reminder
     from bot.reminders.quiet import PARIS
     from bot.sandbox import BotApiSandbox
-    from handlers import delivery
 
     # The data is built in a process of its own: the towns come from the gazetteer, whose
     # memory would otherwise count in this process's peak.
@@ -131,32 +130,10 @@ async def _delivery(count: int, directory: Path) -> dict[str, Any]:
         session_of = dict(
             connection.execute(select(Enrolment.user_id, Enrolment.session_id)).tuples().all()
         )
-    users = list(session_of)
     with BotApiSandbox() as sandbox:
-        for u in users:
+        for u in session_of:
             sandbox.user(u, f"Apprenant {u}")
-        # 08:00 comes a few seconds after start-up, as for a bot started at 07:59.
-        clock = ShiftedClock(wave_at - timedelta(seconds=8))
-        application = _application(sandbox, engine, clock)
-        async with application:
-            armed = await delivery.arm_pending(application)
-            await application.start()
-            cpu = time.process_time()
-
-            def left() -> int:
-                with engine.connect() as connection:
-                    return connection.scalar(
-                        select(func.count())
-                        .select_from(Reminder)
-                        .where(Reminder.status.in_(["pending", "sending"]))
-                    )
-
-            deadline = time.monotonic() + count / 20 + 180
-            while await asyncio.to_thread(left) and time.monotonic() < deadline:
-                await asyncio.sleep(1)
-            await delivery.dispatcher(application).wait_idle()
-            cpu = time.process_time() - cpu
-            await application.stop()
+        armed, cpu = await _run_wave(sandbox, engine, wave_at, count)
         sends = sandbox.calls_for("sendMessage")
         pins = len(sandbox.calls_for("sendVenue")) + len(sandbox.calls_for("sendLocation"))
         checks = _seen(sandbox, session_of)
@@ -166,6 +143,8 @@ async def _delivery(count: int, directory: Path) -> dict[str, Any]:
             connection.execute(select(Reminder.status, Reminder.attempts)).tuples().all()
         )
         last_sent = connection.scalar(select(func.max(Reminder.sent_at)))
+    if not sends or last_sent is None:
+        raise SystemExit(f"no reminder went out: {dict(rows)}")
     per_chat = Counter(int(params["chat_id"]) for _, params, _ in sends)
     exactly_once = (
         set(per_chat.values()) == {1}
@@ -175,7 +154,7 @@ async def _delivery(count: int, directory: Path) -> dict[str, Any]:
         and failed == 0
     )
     first, last = sends[0][2], sends[-1][2]
-    late = (last_sent - wave_at).total_seconds() if last_sent else float("nan")
+    late = (last_sent - wave_at).total_seconds()
     return {
         "scenario": f"day-before reminders: {count:,} due at 08:00",
         "armed at start": armed,
@@ -185,12 +164,43 @@ async def _delivery(count: int, directory: Path) -> dict[str, Any]:
         "all out by": f"{last_sent.astimezone(PARIS):%H:%M:%S} (+{late / 60:.1f} min)",
         "exactly once": exactly_once,
         "map button, no pin sent": checks["map button"] == count and pins == 0,
-        "CPU ms/message": round(cpu * 1000 / max(len(sends), 1), 1),
+        "CPU ms/message": round(cpu * 1000 / len(sends), 1),
         "peak MB": round(_peak_mb()),
         "shape": wave["shape"],
         "details": {**checks, "pins sent": pins, "failed calls": failed,
                     "rows": {f"{s} x{a}": n for (s, a), n in rows.items()}},
     }  # fmt: skip
+
+
+async def _run_wave(sandbox: Any, engine: Any, wave_at: datetime, count: int) -> tuple[int, float]:
+    """Start the bot at 07:59:52 (the wave falls due 8 s later, as for a bot started just
+    before 08:00), wait until no reminder is left, stop it. Returns the timers armed at
+    start and the CPU seconds the process spent meanwhile."""
+    from sqlalchemy import func, select
+
+    from bot.models import Reminder
+    from handlers import delivery
+
+    def left() -> int:
+        with engine.connect() as connection:
+            return connection.scalar(
+                select(func.count())
+                .select_from(Reminder)
+                .where(Reminder.status.in_(["pending", "sending"]))
+            )
+
+    application = _application(sandbox, engine, ShiftedClock(wave_at - timedelta(seconds=8)))
+    async with application:
+        armed = await delivery.arm_pending(application)
+        await application.start()
+        cpu = time.process_time()
+        deadline = time.monotonic() + count / 20 + 180
+        while await asyncio.to_thread(left) and time.monotonic() < deadline:
+            await asyncio.sleep(1)
+        await delivery.dispatcher(application).wait_idle()
+        cpu = time.process_time() - cpu
+        await application.stop()
+    return armed, cpu
 
 
 def _seen(sandbox: Any, session_of: dict[int, int]) -> Counter[str]:
