@@ -2,10 +2,18 @@
 
     .venv/bin/python bench/bench_reminders.py [--count 10000] [--pending 100000]
 
-(a) delivery: `--count` reminders falling due within the same minute, delivered through the
-    sandbox by the JobQueue timers and the sweep, paced by the AIORateLimiter (30/s: 10,000
-    take about 5.5 minutes). Measures the rate from the first to the last message, checks that
-    every reminder went exactly once (sandbox calls, transcripts and rows) and peak memory.
+(a) delivery: the real day-before reminders (`session_day_before`) of `--count` learners
+    enrolled in sessions starting tomorrow, all due at 08:00 Paris (`day_before.py` builds the
+    data: spaces in real towns, organisations, sessions, enrolments, the rows the enrolment
+    path plans). The bot runs on a clock shifted to 07:59:52 that then flows in real time, so
+    the quiet hours (21:00-08:00) are over when the wave falls due, whatever the hour of the
+    run. They go through the real renderer (`handlers/notices/sessions.py`, its database
+    reads included), the real Application, the JobQueue timers and the sweep, and the rate
+    limiter (30/s: 10,000 take about 5.5 minutes). Measures the rate from the first to the
+    last message, when the last went out (after 08:00), the process's CPU per message and
+    peak memory; checks that every learner got exactly one message (sandbox calls,
+    transcripts, rows `sent` after one attempt), saying "tomorrow" with the [📍 map] button of
+    their own session, and that no pin was sent unasked (no sendVenue/sendLocation).
 (b) start-up: `--pending` pending reminders in the database, then `arm_pending` and the start
     of the JobQueue, as `python -m bot run` does: spread over the next 30 days (the usual case),
     all due within the hour (the worst case for the window), and, for comparison, one timer per
@@ -34,6 +42,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 BENCH_KIND = "bench_text"
 USERS_FOR_STARTUP = 1_000
@@ -52,8 +61,8 @@ def _database(directory: Path) -> Any:
 
 
 def _insert(engine: Any, users: list[int], due: list[tuple[int, datetime]]) -> None:
-    """Users, then (recipient, due_at) reminders, in bulk (urgent: quiet hours would hold
-    them until 08:00 when the benchmark runs at night)."""
+    """Users, then (recipient, due_at) reminders of a stand-in kind, in bulk, for the
+    start-up scenarios (which only arm timers; nothing is rendered)."""
     from sqlalchemy import insert
 
     from bot.models import Reminder, User
@@ -74,11 +83,22 @@ def _insert(engine: Any, users: list[int], due: list[tuple[int, datetime]]) -> N
             )  # fmt: skip
 
 
-def _application(sandbox: Any, engine: Any) -> Any:
+class ShiftedClock:
+    """The machine's clock moved to `start`: time flows as it really does (the rate limiter
+    and the timers run on real time), but the bench can run at any hour and still be at
+    08:00 Paris, outside the quiet hours that would hold non-urgent reminders."""
+
+    def __init__(self, start: datetime) -> None:
+        self._offset = start - datetime.now(UTC)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._offset
+
+
+def _application(sandbox: Any, engine: Any, clock: Any = None) -> Any:
     from bot.application import build_application
     from bot.config import Settings
     from handlers import delivery
-    from handlers.notices import base as notices
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -88,72 +108,119 @@ def _application(sandbox: Any, engine: Any) -> Any:
         database_url=str(engine.url),
         log_level="WARNING",
     )
-    application = build_application(settings, engine=engine)
-
-    def render(reminder: Any, services: Any, t: Any) -> Any:
-        return notices.Message(text=f"Rappel n° {reminder.id} pour {reminder.recipient_id}")
-
-    notices.RENDERERS[BENCH_KIND] = render
+    application = build_application(settings, engine=engine, clock=clock)
     delivery.install(application)
     return application
 
 
 async def _delivery(count: int, directory: Path) -> dict[str, Any]:
+    """The real day-before reminders of `count` learners, all due at 08:00 (`day_before`)."""
     from sqlalchemy import func, select
 
-    from bot.models import Reminder
+    from bot.models import Enrolment, Reminder
+    from bot.reminders.quiet import PARIS
     from bot.sandbox import BotApiSandbox
-    from handlers import delivery
 
+    # The data is built in a process of its own: the towns come from the gazetteer, whose
+    # memory would otherwise count in this process's peak.
+    wave = _run_child(["--child", "wave", str(count), str(directory)])
+    wave_at = datetime.fromisoformat(wave["due at"])
     engine = _database(directory)
-    users = list(range(10_000, 10_000 + count))
-    # All within the same minute (its first ten seconds), a few seconds after start-up.
-    begin = datetime.now(UTC) + timedelta(seconds=8)
-    _insert(engine, users, [(u, begin + timedelta(seconds=i % 10)) for i, u in enumerate(users)])
+    with engine.connect() as connection:
+        session_of = dict(
+            connection.execute(select(Enrolment.user_id, Enrolment.session_id)).tuples().all()
+        )
     with BotApiSandbox() as sandbox:
-        for u in users:
-            sandbox.user(u, f"U{u}")
-        application = _application(sandbox, engine)
-        async with application:
-            armed = await delivery.arm_pending(application)
-            await application.start()
-
-            def left() -> int:
-                with engine.connect() as connection:
-                    return connection.scalar(
-                        select(func.count())
-                        .select_from(Reminder)
-                        .where(Reminder.status.in_(["pending", "sending"]))
-                    )
-
-            deadline = time.monotonic() + count / 20 + 180
-            while await asyncio.to_thread(left) and time.monotonic() < deadline:
-                await asyncio.sleep(1)
-            await delivery.dispatcher(application).wait_idle()
-            await application.stop()
+        for u in session_of:
+            sandbox.user(u, f"Apprenant {u}")
+        armed, cpu = await _run_wave(sandbox, engine, wave_at, count)
         sends = sandbox.calls_for("sendMessage")
-        per_chat = Counter(int(params["chat_id"]) for _, params, _ in sends)
-        transcripts = [len(sandbox.bot_messages(u)) for u in users]
+        pins = len(sandbox.calls_for("sendVenue")) + len(sandbox.calls_for("sendLocation"))
+        checks = _seen(sandbox, session_of)
+        failed = len(sandbox.failed_calls)
     with engine.connect() as connection:
         rows = Counter(
             connection.execute(select(Reminder.status, Reminder.attempts)).tuples().all()
         )
-    first, last = sends[0][2], sends[-1][2]
+        last_sent = connection.scalar(select(func.max(Reminder.sent_at)))
+    if not sends or last_sent is None:
+        raise SystemExit(f"no reminder went out: {dict(rows)}")
+    per_chat = Counter(int(params["chat_id"]) for _, params, _ in sends)
     exactly_once = (
         set(per_chat.values()) == {1}
         and len(per_chat) == count
-        and set(transcripts) == {1}
+        and checks["one message"] == count
         and rows == Counter({("sent", 1): count})
+        and failed == 0
     )
+    first, last = sends[0][2], sends[-1][2]
+    late = (last_sent - wave_at).total_seconds()
     return {
-        "scenario": f"delivery: {count:,} due in one minute",
+        "scenario": f"day-before reminders: {count:,} due at 08:00",
         "armed at start": armed,
         "messages": len(sends),
         "seconds": round(last - first, 1),
         "rate /s": round((len(sends) - 1) / (last - first), 1) if len(sends) > 1 else 0,
+        "all out by": f"{last_sent.astimezone(PARIS):%H:%M:%S} (+{late / 60:.1f} min)",
         "exactly once": exactly_once,
+        "map button, no pin sent": checks["map button"] == count and pins == 0,
+        "CPU ms/message": round(cpu * 1000 / len(sends), 1),
         "peak MB": round(_peak_mb()),
-    }
+        "shape": wave["shape"],
+        "details": {**checks, "pins sent": pins, "failed calls": failed,
+                    "rows": {f"{s} x{a}": n for (s, a), n in rows.items()}},
+    }  # fmt: skip
+
+
+async def _run_wave(sandbox: Any, engine: Any, wave_at: datetime, count: int) -> tuple[int, float]:
+    """Start the bot at 07:59:52 (the wave falls due 8 s later, as for a bot started just
+    before 08:00), wait until no reminder is left, stop it. Returns the timers armed at
+    start and the CPU seconds the process spent meanwhile."""
+    from sqlalchemy import func, select
+
+    from bot.models import Reminder
+    from handlers import delivery
+
+    def left() -> int:
+        with engine.connect() as connection:
+            return connection.scalar(
+                select(func.count())
+                .select_from(Reminder)
+                .where(Reminder.status.in_(["pending", "sending"]))
+            )
+
+    application = _application(sandbox, engine, ShiftedClock(wave_at - timedelta(seconds=8)))
+    async with application:
+        armed = await delivery.arm_pending(application)
+        await application.start()
+        cpu = time.process_time()
+        deadline = time.monotonic() + count / 20 + 180
+        while await asyncio.to_thread(left) and time.monotonic() < deadline:
+            await asyncio.sleep(1)
+        await delivery.dispatcher(application).wait_idle()
+        cpu = time.process_time() - cpu
+        await application.stop()
+    return armed, cpu
+
+
+def _seen(sandbox: Any, session_of: dict[int, int]) -> Counter[str]:
+    """What each learner's chat shows: one message, saying "tomorrow", with one button that
+    asks for the map pin of their own session."""
+    from handlers import buttons
+
+    seen: Counter[str] = Counter()
+    for learner, session_id in session_of.items():
+        messages = sandbox.bot_messages(learner)
+        if len(messages) != 1:
+            continue
+        seen["one message"] += 1
+        message = messages[0]
+        if "demain" in message.plain or "tomorrow" in message.plain:
+            seen["says tomorrow"] += 1
+        datas = [b.callback_data for row in message.buttons for b in row]
+        if datas == [buttons.VENUE_PIN.data(session_id)]:
+            seen["map button"] += 1
+    return seen
 
 
 async def _startup(pending: int, spread: str, directory: Path) -> dict[str, Any]:
@@ -223,8 +290,14 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=10_000, help="reminders for (a)")
     parser.add_argument("--pending", type=int, default=100_000, help="pending rows for (b)")
     parser.add_argument("--skip-delivery", action="store_true", help="only the start-up part")
-    parser.add_argument("--child", nargs=2, metavar=("SCENARIO", "N"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs="+", metavar=("SCENARIO", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child and args.child[0] == "wave":
+        import day_before
+
+        wave = day_before.build(_database(Path(args.child[2])), int(args.child[1]))
+        print(json.dumps({"shape": wave.shape(), "due at": day_before.WAVE_AT.isoformat()}))
+        return 0
     if args.child:
         scenario, n = args.child[0], int(args.child[1])
         with tempfile.TemporaryDirectory() as tmp:
@@ -235,16 +308,23 @@ def main() -> int:
         print(json.dumps(result))
         return 0
 
-    results = []
+    results, load = [], os.getloadavg()
     if not args.skip_delivery:
         print(f"(a) delivering {args.count:,} reminders at ~30/s ...", file=sys.stderr)
         results.append(_run_child(["--child", "delivery", str(args.count)]))
     for spread in ("spread", "hour", "naive"):
         print(f"(b) start-up, {spread} ...", file=sys.stderr)
         results.append(_run_child(["--child", spread, str(args.pending)]))
-    columns = ["scenario", "armed at start", "seconds", "rate /s", "exactly once", "peak MB",
+    columns = ["scenario", "armed at start", "seconds", "rate /s", "all out by", "exactly once",
+               "map button, no pin sent", "CPU ms/message", "peak MB",
                "MB before start-up"]  # fmt: skip
-    print(f"Machine: {_machine()}; {datetime.now(UTC):%Y-%m-%d}\n")
+    print(
+        f"Machine: {_machine()}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; load average "
+        f"{load[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end\n"
+    )
+    for result in results:
+        if "shape" in result:
+            print(f"Data: {result['shape']}; checks: {result['details']}\n")
     print("| " + " | ".join(columns) + " |")
     print("|" + "|".join("---" for _ in columns) + "|")
     for result in results:
