@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import gc
 import logging
 import re
 import time
@@ -33,6 +32,7 @@ from bot.gazetteer.mentions import find_in_text
 from bot.gazetteer.ranking import MAX_CANDIDATES, Resolution, rank
 from bot.gazetteer.typos import Typos
 from bot.geo import haversine_km
+from bot.heap import long_lived
 
 logger = logging.getLogger(__name__)
 
@@ -106,15 +106,8 @@ class Gazetteer:
         """Read ``data/communes.csv`` (or ``path``); communes without coordinates are skipped."""
         path = path or DEFAULT_PATH
         started = time.perf_counter()
-        # Tens of thousands of small objects and no cycles: the cyclic GC would only slow
-        # the load down (~15%).
-        gc_was_enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with long_lived():  # tens of thousands of small objects, no cycles (bot/heap.py)
             gazetteer = cls(*read_communes(path))
-        finally:
-            if gc_was_enabled:
-                gc.enable()
         logger.info(
             "gazetteer: %d communes loaded from %s in %.0f ms",
             len(gazetteer),

@@ -24,7 +24,6 @@ bot's own (its data directory), hence pickle.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import logging
 import os
@@ -42,6 +41,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col
 
 from bot.db import make_engine, reading
+from bot.heap import long_lived
 from bot.models import Organisation, SessionStatus, Space, TrainingSession
 from bot.search.index import SearchIndex
 from bot.search.matcher import Vocabulary
@@ -142,19 +142,15 @@ def load(
             if reason:
                 logger.info("search snapshot %s not used: %s", path, reason)
                 return None
-            gc_was_on = gc.isenabled()
-            gc.disable()  # millions of small objects, no cycles: collections only slow it
-            try:
+            with long_lived():  # millions of small objects, no cycles (bot/heap.py)
                 state = pickle.load(file)
-            finally:
-                if gc_was_on:
-                    gc.enable()
     except FileNotFoundError:
         return None
     except Exception:  # a truncated or foreign file is only a missed shortcut
         logger.warning("search snapshot %s unreadable; rebuilding", path, exc_info=True)
         return None
-    index = _restore(state, topics or default_topics())
+    with long_lived():
+        index = _restore(state, topics or default_topics())
     if head.get("seats") != seats_fingerprint(engine):
         _refresh_seats(index, engine, since=head["built_at"])
     logger.info(
