@@ -92,6 +92,10 @@ class _Sentence:
         """The original text of words ``i`` to ``j`` (excluded)."""
         return self.text[self.spans[i][0] : self.spans[j - 1][1]]
 
+    def hyphenated(self, i: int) -> bool:
+        """Word ``i`` is tied to the one before by a hyphen: inside a compound name."""
+        return i > 0 and self.text[self.spans[i - 1][1] : self.spans[i][0]] == "-"
+
 
 def _word(text: str, start: int, end: int) -> str:
     """The normalized word at ``text[start:end]``; "S." is "Saint" ("S. Méen"), "S" alone
@@ -150,7 +154,7 @@ def _after_preposition(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | N
     Exact names everywhere first, then by prefix, then without article, then with typos;
     longest n-gram first at each step.
     """
-    starts = _preposition_ends(sentence.words)
+    starts = _preposition_ends(sentence)
     n = len(sentence.words)
     for step in ("exact", "prefix", "loose", "fuzzy"):
         for start, article in starts:
@@ -167,10 +171,14 @@ def _after_preposition(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | N
     return None
 
 
-def _preposition_ends(words: list[str]) -> list[tuple[int, str]]:
-    """Where place prepositions end, with the article a contraction implies ("au")."""
+def _preposition_ends(sentence: _Sentence) -> list[tuple[int, str]]:
+    """Where place prepositions end, with the article a contraction implies ("au"). The
+    "sur" of "Entraygues-sur-Truyère" is part of the name, not a preposition."""
+    words = sentence.words
     starts: list[tuple[int, str]] = []
     for i in range(len(words)):
+        if sentence.hyphenated(i):
+            continue
         for length in range(_MAX_PREPOSITION_LEN, 0, -1):
             head = tuple(words[i : i + length])
             if head in _PREPOSITION_PHRASES:

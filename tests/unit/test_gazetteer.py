@@ -280,6 +280,10 @@ def test_departement_centroid(gaz: Gazetteer) -> None:
         ("j'habite à Pontivy et je veux apprendre excel", "56178", "Pontivy"),
         ("formation dans la région de Nantes", "44109", "Nantes"),
         ("cours de piano à Nice", "06088", "Nice"),
+        # The "sur" inside a hyphenated name is no preposition (it read "Truyère" as a typo
+        # of La Bruyère, in Haute-Saône).
+        ("pas trop loin de Entraygues-sur-Truyère le matin", "12094", "Entraygues-sur-Truyère"),
+        ("excel Entraygues-sur-Truyère", "12094", "Entraygues-sur-Truyère"),
     ],
 )
 def test_find_in_text_finds_the_place(
