@@ -68,7 +68,8 @@ _STOP_WORDS_TEXT = """
     place places dispo disponible disponibles inscription inscriptions inscrire
     organisme organismes sujet theme comment boulot taf taff
     loin pres proche autour cote proximite alentours environs coin secteur vers km
-    tres super bon bonne vraiment aussi encore deja rapidement
+    tres super bon bonne vraiment aussi encore deja rapidement trop plutot beaucoup
+    idealement retrouver demandeur demandeuse
     urgent urgence prochainement bientot possible svp
     i im me my we you your the an of to for in on at near around with about some any
     is are am be do can could would like want wanna need looking look find get learn
