@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
+from bot.gazetteer import cache
 from bot.gazetteer.communes import (
     ARTICLES,
     DEFAULT_PATH,
@@ -350,5 +351,12 @@ class Gazetteer:
 
 @functools.lru_cache(maxsize=1)
 def default_gazetteer() -> Gazetteer:
-    """The gazetteer over the shipped ``data/communes.csv``, loaded once per process."""
-    return Gazetteer.load()
+    """The gazetteer over the shipped ``data/communes.csv``, loaded once per process: from
+    its saved copy when the data and code are unchanged (:mod:`.cache`), else from the CSV
+    (and then saved)."""
+    key = cache.cache_key(DEFAULT_PATH)
+    gazetteer = cache.load_cached(key)
+    if gazetteer is None:
+        gazetteer = Gazetteer.load()
+        cache.save(gazetteer, key)
+    return gazetteer
