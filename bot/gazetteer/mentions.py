@@ -227,7 +227,8 @@ def _anywhere(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | None:
 
 
 def _capitalised_sound(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | None:
-    """Step 4: a capitalised name anywhere that sounds like a commune ("anglais Ploermelle").
+    """Step 4: a capitalised name anywhere that sounds like a commune ("anglais Ploermelle")
+    or starts one ("bureautique Romorantin").
 
     The capital is what people write for a town and rarely for a topic; only the sound
     counts here (no edit distance), on at least :data:`MIN_SOUND_ANYWHERE` letters. Without
@@ -246,7 +247,12 @@ def _capitalised_sound(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | N
             continue
         key = " ".join(gram)
         if sentence.text[sentence.spans[i][0]].isupper():
-            hits = gazetteer.sound_hits(key, None)
+            # Or the first words of a longer name, the short name people use
+            # ("bureautique Romorantin" for Romorantin-Lanthenay), not at the sentence's
+            # start, where the capital is only grammar.
+            hits = gazetteer.sound_hits(key, None) or (
+                gazetteer.prefix_hits(key, None) if i > 0 else []
+            )
         elif (i, j) == (n - 1, n) and len(key) >= MIN_LOWERCASE_TYPO:
             hits = [
                 c
