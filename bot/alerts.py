@@ -48,6 +48,12 @@ class AlertView:
     query: str
     place_label: str
     radius_km: int
+    topic: str = ""
+
+    @property
+    def label(self) -> str:
+        """What the alert is about, as its confirmation said ("Excel"), else its words."""
+        return self.topic or self.query
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +71,12 @@ def save_alert(
     place: Place,
     radius_km: int,
     now: datetime,
+    topic: str = "",
 ) -> AlertView:
-    """Save a search to be alerted about; the same one twice is kept once."""
+    """Save a search to be alerted about; the same one twice is kept once. ``topic``: what
+    the confirmation names ("Excel"), shown later instead of the whole sentence."""
     query = " ".join(query.split())[:300]
+    topic = " ".join(topic.split())[:200]
     with unit_of_work(engine) as session:
         existing = session.scalars(
             select(Alert).where(
@@ -78,6 +87,7 @@ def save_alert(
         ).first()
         if existing is not None:
             existing.radius_km = max(existing.radius_km, radius_km)
+            existing.topic = existing.topic or topic
             return _view(existing)
         count = session.scalar(select(func.count()).where(col(Alert.user_id) == user_id))
         if (count or 0) >= MAX_ALERTS:
@@ -85,6 +95,7 @@ def save_alert(
         alert = Alert(
             user_id=user_id,
             query=query,
+            topic=topic,
             latitude=place.latitude,
             longitude=place.longitude,
             place_label=place.label[:200],
@@ -154,6 +165,7 @@ def _view(alert: Alert) -> AlertView:
         query=alert.query,
         place_label=alert.place_label,
         radius_km=alert.radius_km,
+        topic=alert.topic,
     )
 
 
@@ -162,12 +174,12 @@ def alert_dedupe_key(*, alert_id: int, user_id: int, session_id: int) -> str:
     return f"alert:{user_id}:{session_id}:{alert_id}"
 
 
-def alert_query(engine: Engine, *, dedupe_key: str) -> str | None:
-    """The words of the alert a notice key refers to (None once the alert is deleted)."""
+def alert_label(engine: Engine, *, dedupe_key: str) -> str | None:
+    """What the alert a notice key refers to is about (None once the alert is deleted)."""
     try:
         alert_id = int(dedupe_key.rsplit(":", 1)[-1])
     except ValueError:
         return None
     with unit_of_work(engine) as session:
         alert = session.get(Alert, alert_id)
-        return None if alert is None else alert.query
+        return None if alert is None else _view(alert).label

@@ -242,6 +242,9 @@ class Alert(SQLModel, table=True):
         sa_type=BigInteger, foreign_key="app_user.id", index=True, ondelete="CASCADE"
     )
     query: str = Field(max_length=300)
+    # What the confirmation named ("Excel"), shown in /alertes and in its notices; "" for
+    # alerts saved before 0011 (their query is shown).
+    topic: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     latitude: float
     longitude: float
     place_label: str = Field(default="", max_length=200)

@@ -54,6 +54,8 @@ async def alert_pressed(update: Update, context: ProxiContext) -> None:
             place=place,
             radius_km=radius,
             now=services.clock.now(),
+            # What the reply below names (kept HTML-escaped in user_data for the chat).
+            topic=html.unescape(context.user_data.get("alert_topic") or browse.request.topic),
         )
     except AlertError as exc:
         await refuse(query, t, exc)
@@ -93,12 +95,12 @@ async def alerts_command(update: Update, context: ProxiContext) -> None:
         lines.append(
             t(
                 "alerts.line",
-                query=html.escape(alert.query),
+                query=html.escape(alert.label),
                 place=html.escape(alert.place_label),
                 radius=alert.radius_km,
             )
         )
-        short = alert.query if len(alert.query) <= 30 else alert.query[:29] + "…"
+        short = alert.label if len(alert.label) <= 30 else alert.label[:29] + "…"
         rows.append(
             [buttons.ALERT_DELETE.button(t("alerts.button_delete", query=short), alert.id)]
         )

@@ -6,7 +6,7 @@ import html
 
 from telegram import InlineKeyboardMarkup
 
-from bot.alerts import alert_query
+from bot.alerts import alert_label
 from bot.context import Services
 from bot.i18n import Translator
 from bot.reminders import ReminderView
@@ -24,7 +24,7 @@ def render_alert(reminder: ReminderView, services: Services, t: Translator) -> M
     card = card_of(reminder, services)
     if card.cancelled or card.past:
         raise Obsolete(f"session {card.id} is no longer offered")
-    query = alert_query(services.engine, dedupe_key=reminder.dedupe_key)
+    query = alert_label(services.engine, dedupe_key=reminder.dedupe_key)
     if query is None:
         raise Obsolete("the alert was deleted")
     text = t(

@@ -90,7 +90,7 @@ async def test_new_session_matching_an_alert_is_announced_once(chat, sqlite_engi
     await _load(chat, admin, "tricot.csv", new.encode())
     news = chat.sandbox.bot_messages(anne.id)[before:]
     assert [m.plain.split(" : ")[0] for m in news] == [
-        "Nouvelle session qui correspond à votre alerte « cours de tricot près de 15200 »"
+        "Nouvelle session qui correspond à votre alerte « Arts et loisirs créatifs »"
     ]
     assert news[0].disable_notification is True
     # Loading the same file again announces nothing new.
@@ -117,6 +117,15 @@ async def test_an_alert_says_what_it_understood_and_that_nights_wait_for_morning
     assert FR("search.button_alert") in [b.text for row in found.buttons for b in row]
     [saved] = await chat.press(anne, label=FR("search.button_alert"), message_id=found.message_id)
     assert "Excel, autour de Redon (35), 30 km" in saved.plain
+    # /alertes names them as the confirmations did, not by the whole sentences.
+    [listing] = await chat.send(anne, "/alertes")
+    assert "• « Arts et loisirs créatifs » autour de Mauriac (15) (30 km)" in listing.plain
+    assert "• « Excel » autour de Redon (35) (30 km)" in listing.plain
+    assert "je voudrais" not in listing.plain
+    assert [b.text for row in listing.buttons for b in row] == [
+        "Supprimer : Arts et loisirs créatifs",
+        "Supprimer : Excel",
+    ]
 
     # A load at 23:00 that matches: the learner hears of it at 08:00, as promised.
     clock.set(datetime(2026, 11, 25, 23, 0, tzinfo=PARIS).astimezone(UTC))

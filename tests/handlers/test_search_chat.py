@@ -63,7 +63,7 @@ async def test_off_topic_request_says_so_and_offers_an_alert(loaded, sqlite_engi
     assert saved.plain.startswith("C'est noté, alerte créée")
     assert "autour de Redon (35), 30 km" in saved.plain
     [listing] = await chat.send(anne, "/alertes")
-    assert "plongée sous-marine" in listing.plain
+    assert "« Nautisme et plongée » autour de Redon (35)" in listing.plain  # as confirmed
     await chat.press(anne, index=1, message_id=listing.message_id)
     with Session(sqlite_engine) as session:
         assert session.exec(select(Alert)).all() == []
