@@ -137,9 +137,7 @@ def _card_button(sandbox: TimedSandbox, chat: int) -> tuple[int, str] | None:
     return None
 
 
-def _step(
-    sandbox: TimedSandbox, pid: int, chats: list[int], act: Any
-) -> dict[str, float | int]:
+def _step(sandbox: TimedSandbox, pid: int, chats: list[int], act: Any) -> dict[str, float | int]:
     cpu, start = _cpu_seconds(pid), time.monotonic()
     for chat in chats:
         sandbox.wait_for_answer(chat)

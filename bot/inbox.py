@@ -76,9 +76,7 @@ def answered(engine: Engine, *, update_id: int, now: datetime) -> None:
     with unit_of_work(engine) as session:
         session.execute(
             update(UpdateInbox)
-            .where(
-                col(UpdateInbox.update_id) == update_id, col(UpdateInbox.answered_at).is_(None)
-            )
+            .where(col(UpdateInbox.update_id) == update_id, col(UpdateInbox.answered_at).is_(None))
             .values(answered_at=now)
         )
 

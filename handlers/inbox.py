@@ -67,9 +67,7 @@ class OnceUpdateProcessor(PerChatUpdateProcessor):
             )
 
 
-def mark_answered_in_inbox(
-    application: Any, engine: Engine, now: Callable[[], datetime]
-) -> None:
+def mark_answered_in_inbox(application: Any, engine: Engine, now: Callable[[], datetime]) -> None:
     """The rate limiter marks an update answered once its first message reached Telegram."""
     limiter = application.bot.rate_limiter
     if not isinstance(limiter, RetryingRateLimiter):

@@ -153,9 +153,9 @@ def _conversation_key(key: ConversationKey) -> str:
     return json.dumps(list(key), separators=(",", ":"))
 
 
-def _persistent_conversations(application: Application[Any, Any, Any, Any, Any, Any]) -> list[
-    ConversationHandler[Any]
-]:
+def _persistent_conversations(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> list[ConversationHandler[Any]]:
     return [
         handler
         for group in application.handlers.values()

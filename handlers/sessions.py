@@ -152,8 +152,8 @@ async def dates_pressed(update: Update, context: ProxiContext) -> None:
 
 def _other_date(t: Translator, item: OtherDate) -> str:
     """ "Redon (12 km) — mardi 2 mars à 09:00 — 3 places" (the distance when it is known)."""
-    seats = t("card.seats_short", count=item.seats_left) if item.seats_left else t(
-        "card.full_short"
+    seats = (
+        t("card.seats_short", count=item.seats_left) if item.seats_left else t("card.full_short")
     )
     when = t.datetime(item.starts_at)
     if item.distance_km is None:

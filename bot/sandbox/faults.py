@@ -13,9 +13,7 @@ from bot.sandbox.errors import BLOCKED, QUERY_TOO_OLD, ApiError, server_error
 
 logger = logging.getLogger(__name__)
 
-FAULT_KINDS = frozenset(
-    {"retry_after", "server_error", "timeout", "forbidden", "query_too_old"}
-)
+FAULT_KINDS = frozenset({"retry_after", "server_error", "timeout", "forbidden", "query_too_old"})
 # Methods that reach a chat and therefore fail when the user blocked the bot.
 _CHAT_METHOD_PREFIXES = ("send", "edit", "copy", "forward", "pin", "unpin")
 

@@ -20,6 +20,7 @@ from tests.factories import add_session, add_user
 
 WAIT = 30.0  # generous: a cold interpreter start on a busy CI machine
 
+
 def _texts(sandbox, chat_id: int, kind: str = "text") -> int:
     return sum(1 for entry in sandbox.bot_messages(chat_id) if entry.kind == kind)
 
@@ -66,6 +67,7 @@ def test_killed_with_reminders_pending_then_restarted_delivers_each_once(
     }
 
     first = start_bot()
+
     # Killed between two reminders: the first delivered and recorded as sent. (Killed between
     # Telegram's answer and that record, a reminder goes again: the next test's case.)
     def first_recorded() -> bool:

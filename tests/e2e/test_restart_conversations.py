@@ -109,11 +109,14 @@ def test_a_restart_continues_every_conversation_where_it_was(sandbox, start_bot,
     first = start_bot(ADMIN_IDS=str(ADMIN))
     _first_run_halfway(sandbox)
     assert _until(
-        lambda: _stored(engine, "conversation", f"[{HOMELESS},{HOMELESS}]", "home") == 1
-        and (_stored(engine, "user", str(LEARNER)) or {}).get("browse") is not None
-        and "start" in ((_stored(engine, "user", str(TUTOR)) or {}).get("mentoring_draft") or {})
-        and (_stored(engine, "user", str(ADMIN)) or {}).get("import") is not None
-        and _count(engine, ImportUpload) == 1
+        lambda: (
+            _stored(engine, "conversation", f"[{HOMELESS},{HOMELESS}]", "home") == 1
+            and (_stored(engine, "user", str(LEARNER)) or {}).get("browse") is not None
+            and "start"
+            in ((_stored(engine, "user", str(TUTOR)) or {}).get("mentoring_draft") or {})
+            and (_stored(engine, "user", str(ADMIN)) or {}).get("import") is not None
+            and _count(engine, ImportUpload) == 1
+        )
     ), first.output()
     first.process.send_signal(signal.SIGKILL)
     first.process.wait(WAIT)

@@ -184,9 +184,7 @@ class ChatDriver:
 
 
 @pytest.fixture
-async def application(
-    sandbox, settings, sqlite_engine, clock, error_watch
-) -> AsyncIterator[Any]:
+async def application(sandbox, settings, sqlite_engine, clock, error_watch) -> AsyncIterator[Any]:
     """The real Proxi Application, pointed at the sandbox, initialised like at start-up but
     not started: updates are fed by hand and no timer fires."""
     bot_settings = settings.model_copy(

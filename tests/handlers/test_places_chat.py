@@ -116,7 +116,7 @@ async def test_a_town_alone_is_still_a_request(loaded) -> None:
 
 
 async def test_a_homonym_answer_to_where_is_settled_by_the_waiting_request(loaded) -> None:
-    """"Around which town?" "Murat": the Murat where Excel is taught, no second question."""
+    """ "Around which town?" "Murat": the Murat where Excel is taught, no second question."""
     chat = loaded
     anne = chat.user()
     [ask] = await chat.send(anne, "excel")

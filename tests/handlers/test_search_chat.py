@@ -1,6 +1,5 @@
 """Learners search in plain French over the sample data, refine, enrol, and set alerts."""
 
-
 from sqlmodel import Session, select
 
 from bot.i18n import translator
