@@ -56,6 +56,19 @@ async def demand_command(update: Update, context: ProxiContext) -> None:
         return
     t = context.t
     roles = await current_roles(update, context)
+    if roles.is_admin and not context.args and len(roles.admin_of) > 1:
+        # An admin of several organisations says which one (the report is per organisation).
+        choices = await call_service(
+            list_organisations, context.services.engine, only=roles.admin_of
+        )
+        rows = [
+            [buttons.DEMAND_PERIOD.button(name, str(DEFAULT_DAYS), org_id, NO_DEPARTEMENT)]
+            for org_id, name in choices
+        ]
+        await message.reply_text(
+            t("demand.which_organisation"), reply_markup=InlineKeyboardMarkup(rows)
+        )
+        return
     scope = await _asked_scope(context, roles)
     if isinstance(scope, str):  # a refusal or a usage line
         await message.reply_text(t(scope, code=html.escape(" ".join(context.args or [])[:20])))
@@ -278,7 +291,7 @@ def _departement(args: list[str]) -> str | None:
 
 
 async def _organisation_of(context: ProxiContext, roles: Roles) -> int | None:
-    """The admin's organisation (the first alphabetically when there are several)."""
+    """The admin's organisation (/demande asks which one first when there are several)."""
     if not roles.admin_of:
         return None
     found = await call_service(list_organisations, context.services.engine, only=roles.admin_of)

@@ -108,6 +108,25 @@ async def test_an_org_admin_sees_unmet_demand_and_switches_period(
     ]  # fmt: skip
 
 
+async def test_an_admin_of_two_organisations_chooses_which(loaded, sqlite_engine, clock) -> None:
+    chat = loaded
+    _grant_org_admin(sqlite_engine, ORG_ADMIN, "Bureautique & Vous")
+    with Session(sqlite_engine) as session:
+        other = session.exec(
+            select(Organisation).where(Organisation.name == "Langues du Grand Ouest")
+        ).one()
+        session.add(RoleGrant(user_id=ORG_ADMIN, role="org_admin", organisation_id=other.id))
+        session.commit()
+    bea = chat.user(ORG_ADMIN, "Béa")
+    [question] = await chat.send(bea, "/demande")
+    assert question.plain == FR("demand.which_organisation")
+    assert _labels(question) == ["Bureautique & Vous", "Langues du Grand Ouest"]
+    await chat.press(bea, label="Langues du Grand Ouest", message_id=question.message_id)
+    [report] = [e for e in chat.sandbox.transcript(bea.id) if e.message_id == question.message_id]
+    assert report.plain.startswith("Demande autour des espaces de Langues du Grand Ouest")
+    assert "• 90 jours •" in _labels(report)
+
+
 async def test_learners_are_refused_and_departements_are_for_super_admins(
     loaded, sqlite_engine, clock
 ) -> None:
