@@ -89,7 +89,10 @@ def _with_alternatives(
     others = alternatives(browse.request)
     if not others or outcome.place is None or answer.keyboard is None:
         return answer
-    question = t("search.not_this_place", place=html.escape(_town(outcome.place)))
+    if outcome.place.corrected:  # a typo read as a town: its look-alikes, not namesakes
+        question = t("search.maybe_other_place")
+    else:
+        question = t("search.not_this_place", place=html.escape(_town(outcome.place)))
     rows = [[buttons.PLACE.button(c.label, c.insee)] for c in others]
     keyboard = InlineKeyboardMarkup([*answer.keyboard.inline_keyboard, *rows])
     return Answer(f"{answer.text}\n{question}", keyboard, answer.alert)
