@@ -92,6 +92,37 @@ def test_the_unit_files_pass_systemd_analyze_verify(unit: str, tmp_path: Path) -
     assert "EnvironmentFile=/etc/proxi/" in content
 
 
+def test_the_nginx_example_passes_nginx_t(tmp_path: Path) -> None:
+    """Debian 12's nginx (1.22) refused the example once ("http2 on;" is 1.25.1's)."""
+    if shutil.which("nginx") is None:
+        pytest.skip("nginx is not installed here")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=bot.example.org", "-keyout", str(key), "-out", str(cert)],
+        capture_output=True,
+        check=True,
+        timeout=60,
+    )  # fmt: skip
+    site = (DEPLOY / "nginx-webhook.conf").read_text(encoding="utf-8")
+    live = "/etc/letsencrypt/live/bot.example.org"
+    site = site.replace(f"{live}/fullchain.pem", str(cert)).replace(
+        f"{live}/privkey.pem", str(key)
+    )
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    main = tmp_path / "nginx.conf"
+    main.write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
+        f"http {{ access_log off; include {tmp_path}/site.conf; }}\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        ["nginx", "-t", "-c", str(main)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+
+
 def test_the_readme_marks_the_blocks_this_test_runs() -> None:
     migrate, backup = _tested_blocks()
     assert "python -m bot migrate" in migrate
