@@ -123,6 +123,19 @@ def test_the_nginx_example_passes_nginx_t(tmp_path: Path) -> None:
     assert "syntax is ok" in result.stderr
 
 
+def test_the_caddy_example_is_valid() -> None:
+    if shutil.which("caddy") is None:
+        pytest.skip("caddy is not installed here")
+    result = subprocess.run(
+        ["caddy", "validate", "--config", str(DEPLOY / "Caddyfile"), "--adapter", "caddyfile"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Valid configuration" in result.stdout + result.stderr
+
+
 def test_the_readme_marks_the_blocks_this_test_runs() -> None:
     migrate, backup = _tested_blocks()
     assert "python -m bot migrate" in migrate
