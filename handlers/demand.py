@@ -21,7 +21,7 @@ import unicodedata
 from datetime import timedelta
 from typing import cast
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, InputMediaPhoto, Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
@@ -162,19 +162,23 @@ async def send_attachments(message: Message, context: ProxiContext, report: Dema
         return
     t, bot = context.t, message.get_bot()
     await bot.send_chat_action(message.chat_id, ChatAction.UPLOAD_PHOTO)
-    topics = await call_service(topics_chart, report, t)
-    await message.reply_photo(
-        topics,
-        caption=t("demand.chart.topics_caption", days=report.days),
-        filename=t("demand.chart.topics_file"),
-    )
+    pictures = [
+        InputMediaPhoto(
+            await call_service(topics_chart, report, t),
+            caption=t("demand.chart.topics_caption", days=report.days),
+            filename=t("demand.chart.topics_file"),
+        )
+    ]
     if has_map(report):
         area = await call_service(map_chart, report, t, gazetteer=default_gazetteer())
-        await message.reply_photo(
-            area,
-            caption=t("demand.chart.map_caption", days=report.days),
-            filename=t("demand.chart.map_file"),
+        pictures.append(
+            InputMediaPhoto(
+                area,
+                caption=t("demand.chart.map_caption", days=report.days),
+                filename=t("demand.chart.map_file"),
+            )
         )
+    await message.reply_media_group(pictures)  # the two as one album; one alone is a photo
     await message.reply_document(
         await call_service(_xlsx, report),
         filename=file_name(t, report),

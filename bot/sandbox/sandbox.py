@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 # Importing the API modules registers their methods.
-from bot.sandbox import api_messages, api_system  # noqa: F401
+from bot.sandbox import api_media, api_messages, api_system  # noqa: F401
 from bot.sandbox.api_system import scope_key
 from bot.sandbox.errors import ApiError, server_error
 from bot.sandbox.faults import Fault

@@ -84,6 +84,10 @@ async def test_text_then_the_two_pictures_then_the_table(loaded, sqlite_engine, 
     text, topics, area, table = await chat.send(chat.user(ORG_ADMIN, "Béa"), "/demande")
     assert text.plain.startswith("Demande autour des espaces de Bureautique & Vous")
     assert [topics.kind, area.kind, table.kind] == ["photo", "photo", "document"]
+    # The two pictures are one album (sendMediaGroup), the table a file of its own.
+    album = topics.message.get("media_group_id")
+    assert album is not None and area.message.get("media_group_id") == album
+    assert "media_group_id" not in table.message
     assert topics.plain == FR("demand.chart.topics_caption", days=90)
     assert area.plain == FR("demand.chart.map_caption", days=90)
     for picture in (topics, area):
