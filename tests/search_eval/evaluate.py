@@ -93,6 +93,12 @@ def check(case: dict[str, Any], outcome: SearchOutcome) -> str | None:
         gaz = default_gazetteer()
         commune = gaz.resolve(case["near"]).commune
         assert commune is not None, case["near"]
+        # The town must have been understood, not only a result that happens to be close.
+        place = outcome.place
+        if place is None:
+            return f"no place understood (expected {case['near']})"
+        if place.kind == "commune" and place.insee != commune.insee:
+            return f"understood {place.label}, not {commune.label}"
         km = haversine_km(
             commune.latitude, commune.longitude, doc.space.latitude, doc.space.longitude
         )
