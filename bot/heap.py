@@ -11,6 +11,7 @@ reference cycles, so they are built with the collector off and then frozen out o
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -24,6 +25,10 @@ def long_lived() -> Iterator[None]:
     try:
         yield
     finally:
-        gc.freeze()
+        # Freezing takes in every object alive, also cyclic ones that would die later: only
+        # in the main thread (a command, the bot's start), never in the running bot's
+        # index thread, where in-flight updates' objects would be kept for good.
+        if threading.current_thread() is threading.main_thread():
+            gc.freeze()
         if was_enabled:
             gc.enable()

@@ -227,8 +227,7 @@ def _anywhere(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | None:
 
 
 def _capitalised_sound(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | None:
-    """Step 4: a capitalised name anywhere that sounds like a commune ("anglais Ploermelle")
-    or starts one ("bureautique Romorantin").
+    """Step 4: a capitalised name anywhere that sounds like a commune ("anglais Ploermelle").
 
     The capital is what people write for a town and rarely for a topic; only the sound
     counts here (no edit distance), on at least :data:`MIN_SOUND_ANYWHERE` letters. Without
@@ -247,12 +246,7 @@ def _capitalised_sound(gazetteer: Gazetteer, sentence: _Sentence) -> Mention | N
             continue
         key = " ".join(gram)
         if sentence.text[sentence.spans[i][0]].isupper():
-            # Or the first words of a longer name, the short name people use
-            # ("bureautique Romorantin" for Romorantin-Lanthenay), not at the sentence's
-            # start, where the capital is only grammar.
-            hits = gazetteer.sound_hits(key, None) or (
-                gazetteer.prefix_hits(key, None) if i > 0 else []
-            )
+            hits = gazetteer.sound_hits(key, None)
         elif (i, j) == (n - 1, n) and len(key) >= MIN_LOWERCASE_TYPO:
             hits = [
                 c

@@ -35,6 +35,7 @@ from bot.importer.values import shift_days
 from bot.importer.words import Described, described, towns_of
 from bot.importer.write import ConcurrentChange, write_changes
 from bot.models import AuditEntry
+from bot.observability.logs import user_ref
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ def apply_import(
     logger.info(
         "import of %s by %s: %s, %d problems, applied=%s",
         _names(files),
-        actor.user_id,
+        user_ref(actor.user_id) if actor.user_id else "the command line",
         result.counts,
         result.problem_count,
         result.applied,

@@ -28,6 +28,7 @@ from telegram.error import (
 from bot import reminders
 from bot.context import Services
 from bot.i18n import translator
+from bot.observability.logs import user_ref
 from bot.reminders import ClaimOutcome, ReminderView
 from bot.users import mark_inactive
 from handlers.common import retry_delay
@@ -179,7 +180,7 @@ async def _send_and_book(application: Any, reminder: ReminderView, message: Mess
             )
     except Forbidden as exc:
         logger.info(
-            "reminder %s: recipient %s blocked the bot", reminder.id, reminder.recipient_id
+            "reminder %s: %s blocked the bot", reminder.id, user_ref(reminder.recipient_id)
         )
         await asyncio.to_thread(_blocked, services, reminder, worker, str(exc))
         return "failed"

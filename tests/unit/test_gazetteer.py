@@ -284,8 +284,6 @@ def test_departement_centroid(gaz: Gazetteer) -> None:
         # of La Bruyère, in Haute-Saône).
         ("pas trop loin de Entraygues-sur-Truyère le matin", "12094", "Entraygues-sur-Truyère"),
         ("excel Entraygues-sur-Truyère", "12094", "Entraygues-sur-Truyère"),
-        # The short name of a longer one, capitalised, without a preposition.
-        ("bureautique Romorantin", "41194", "Romorantin"),
     ],
 )
 def test_find_in_text_finds_the_place(
